@@ -1,0 +1,127 @@
+"""Output profiles and the parsing of user-facing settings (sizes, bitrates).
+
+A profile is what an OBS user calls the output settings: canvas size, fps,
+bitrates and encoder. Parsing lives here so the CLI and the GUI reject bad
+values with the same message.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import tomllib
+from dataclasses import asdict, dataclass, fields, replace
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+
+from studio import APP_AUTHOR, APP_NAME
+from studio.errors import UserError
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_SIZES = {
+    (640, 360), (854, 480), (960, 540), (1280, 720), (1600, 900), (1920, 1080),
+    (720, 1280), (1080, 1920),  # portrait, as phones watch store lives
+}
+SUPPORTED_FPS = (15, 20, 24, 25, 30, 50, 60)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """Output settings shared by every destination (one encode feeds them all)."""
+
+    width: int = 1280
+    height: int = 720
+    fps: int = 30
+    video_bitrate: int = 2_500_000
+    audio_bitrate: int = 128_000
+    encoder: str = "auto"  # auto | x264 | nvenc | qsv | videotoolbox | amf
+    preset: str = "veryfast"
+    tune: str = "zerolatency"
+    keyframe_seconds: float = 2.0
+    bframes: int = 0
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return (self.width, self.height)
+
+    @property
+    def gop(self) -> int:
+        return max(1, round(self.fps * self.keyframe_seconds))
+
+    def with_(self, **changes: Any) -> Profile:
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Profile:
+        known = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})
+
+
+def parse_size(text: str) -> tuple[int, int]:
+    """``"1280x720"`` -> (1280, 720); only sizes the encoder path supports."""
+    m = re.fullmatch(r"\s*(\d{2,5})\s*[xX×*]\s*(\d{2,5})\s*", text or "")
+    if not m:
+        raise UserError(
+            f"--size {text!r} is not a size",
+            "write it as WIDTHxHEIGHT, for example 1280x720",
+        )
+    w, h = int(m.group(1)), int(m.group(2))
+    if (w, h) not in SUPPORTED_SIZES:
+        sizes = ", ".join(f"{a}x{b}" for a, b in sorted(SUPPORTED_SIZES))
+        raise UserError(f"--size {w}x{h} is not supported", f"pick one of {sizes}")
+    return w, h
+
+
+def parse_fps(text: str | int) -> int:
+    try:
+        fps = int(str(text).strip())
+    except ValueError:
+        fps = -1
+    if fps not in SUPPORTED_FPS:
+        raise UserError(
+            f"--fps {text!r} is not supported",
+            "use one of " + ", ".join(map(str, SUPPORTED_FPS)),
+        )
+    return fps
+
+
+def parse_bitrate(text: str | int) -> int:
+    """``"2500k"``, ``"4.5M"`` or ``"2500000"`` -> bits per second."""
+    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([kKmM]?)(?:b/?s|bps)?\s*", str(text))
+    if not m:
+        raise UserError(f"--bitrate {text!r} is not a bitrate", "write it like 2500k or 4.5M")
+    value = float(m.group(1)) * {"": 1, "k": 1e3, "m": 1e6}[m.group(2).lower()]
+    if not 100_000 <= value <= 50_000_000:
+        raise UserError(
+            f"--bitrate {text} is out of range", "choose between 100k and 50M (2500k suits 720p)"
+        )
+    return int(value)
+
+
+def config_dir() -> Path:
+    override = os.environ.get("STUDIO_CONFIG_DIR")
+    return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR))
+
+
+def data_dir() -> Path:
+    override = os.environ.get("STUDIO_DATA_DIR")
+    return Path(override) if override else Path(platformdirs.user_data_dir(APP_NAME, APP_AUTHOR))
+
+
+def load_profile(path: Path | None = None) -> Profile:
+    """Read ``profile.toml`` from the config directory; defaults when absent."""
+    path = path or config_dir() / "profile.toml"
+    if not path.exists():
+        return Profile()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise UserError(f"{path}: cannot read the profile ({exc})", "fix or delete the file") from exc
+    return Profile.from_dict(data.get("output", {}))
