@@ -57,7 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         else:
             parser.print_help()
             return 0
-    setup_logging(logging.DEBUG if args.verbose else logging.INFO)
+    setup_logging(logging.DEBUG if args.verbose else logging.WARNING)
     try:
         return int(args._run(args) or 0)
     except UserError as exc:

@@ -23,8 +23,14 @@ from studio.errors import UserError
 log = logging.getLogger(__name__)
 
 SUPPORTED_SIZES = {
-    (640, 360), (854, 480), (960, 540), (1280, 720), (1600, 900), (1920, 1080),
-    (720, 1280), (1080, 1920),  # portrait, as phones watch store lives
+    (640, 360),
+    (854, 480),
+    (960, 540),
+    (1280, 720),
+    (1600, 900),
+    (1920, 1080),
+    (720, 1280),
+    (1080, 1920),  # portrait, as phones watch store lives
 }
 SUPPORTED_FPS = (15, 20, 24, 25, 30, 50, 60)
 
@@ -123,5 +129,7 @@ def load_profile(path: Path | None = None) -> Profile:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as exc:
-        raise UserError(f"{path}: cannot read the profile ({exc})", "fix or delete the file") from exc
+        raise UserError(
+            f"{path}: cannot read the profile ({exc})", "fix or delete the file"
+        ) from exc
     return Profile.from_dict(data.get("output", {}))

@@ -8,6 +8,7 @@ event over itself, e.g. with ``loop.call_soon_threadsafe`` or a Qt signal.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import queue
 import threading
@@ -73,10 +74,8 @@ class EventQueue:
                 self._q.put_nowait(event)
                 return
             except queue.Full:
-                try:
+                with contextlib.suppress(queue.Empty):
                     self._q.get_nowait()
-                except queue.Empty:
-                    pass
 
     def get(self, timeout: float | None = None) -> Event:
         return self._q.get(timeout=timeout)

@@ -24,6 +24,15 @@ _QUERY_SECRET_RE = re.compile(
 MASK = "****"
 
 
+_PLACEHOLDERS = {"key", "stream", "streamkey", "stream_key", "****", "<key>", "<stream>", "..."}
+
+
+def _mask_match(m: re.Match[str]) -> str:
+    if m.group(4).lower() in _PLACEHOLDERS:  # documentation, not a secret
+        return m.group(0)
+    return f"{m.group(1)}://{m.group(2)}/{m.group(3)}/{MASK}"
+
+
 def register_secret(value: str | None) -> None:
     """Remember a secret so that any later text containing it is masked."""
     if value and len(value) >= 4:
@@ -40,7 +49,7 @@ def redact(text: str) -> str:
     """Mask registered secrets, RTMP stream keys and secret-looking query values."""
     if not text:
         return text
-    out = _RTMP_RE.sub(lambda m: f"{m.group(1)}://{m.group(2)}/{m.group(3)}/{MASK}", text)
+    out = _RTMP_RE.sub(_mask_match, text)
     out = _QUERY_SECRET_RE.sub(lambda m: m.group(1) + MASK, out)
     with _lock:
         secrets = sorted(_secrets, key=len, reverse=True)

@@ -1,0 +1,176 @@
+"""``studio live``: run a show headless, from a source to RTMP outputs and/or a recording."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+import time
+from pathlib import Path
+
+from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
+from studio.errors import UserError
+from studio.media.engine import Pipeline
+from studio.media.outputs.recorder import check_writable, unique_path
+from studio.media.sources import SPEC_HELP, open_source, parse_remote_url
+from studio.media.stats import JsonLinesWriter
+from studio.redact import mask_url
+
+log = logging.getLogger(__name__)
+
+HELP = "go live headless: a source, one encode, RTMP outputs and a crash-safe recording"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", default="test", help=f"what to show ({SPEC_HELP}); default: test")
+    p.add_argument(
+        "--audio",
+        default="auto",
+        help="auto (the source's own sound), tone, none (silence) or mic:NAME",
+    )
+    p.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        metavar="RTMP_URL",
+        help="rtmp://host/app/streamkey; repeat for several platforms",
+    )
+    p.add_argument("--record", type=Path, metavar="FILE.mkv", help="also record to this file")
+    p.add_argument("--size", help="output size, e.g. 1280x720 (default from the profile)")
+    p.add_argument("--fps", help="frames per second (default from the profile)")
+    p.add_argument("--bitrate", help="video bitrate, e.g. 2500k")
+    p.add_argument(
+        "--encoder",
+        choices=["auto", "x264", "nvenc", "qsv", "videotoolbox", "amf"],
+        help="video encoder (auto tries hardware, then x264)",
+    )
+    p.add_argument("--preset", help="x264 preset (default veryfast)")
+    p.add_argument("--duration", type=float, help="stop after this many seconds")
+    p.add_argument("--stats-file", type=Path, help="append one JSON line of stats per second")
+
+
+def build_profile(args: argparse.Namespace) -> Profile:
+    profile = load_profile()
+    changes: dict[str, object] = {}
+    if args.size:
+        changes["width"], changes["height"] = parse_size(args.size)
+    if args.fps:
+        changes["fps"] = parse_fps(args.fps)
+    if args.bitrate:
+        changes["video_bitrate"] = parse_bitrate(args.bitrate)
+    if args.encoder:
+        changes["encoder"] = args.encoder
+    if args.preset:
+        changes["preset"] = args.preset
+    return profile.with_(**changes)
+
+
+def _check_outputs(args: argparse.Namespace) -> None:
+    if not args.output and not args.record:
+        raise UserError(
+            "nothing to do: no --output and no --record",
+            "add --output rtmp://host/app/key and/or --record show.mkv",
+        )
+    for url in args.output:
+        if not url.lower().startswith(("rtmp://", "rtmps://")):
+            raise UserError(
+                f"--output {mask_url(url)!r} is not an RTMP URL",
+                "write it as rtmp://host/app/streamkey",
+            )
+        parse_remote_url(url)
+    if args.duration is not None and args.duration <= 0:
+        raise UserError(f"--duration {args.duration} must be positive", "give seconds, e.g. 60")
+
+
+def _attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio: bool) -> None:
+    mode = args.audio
+    if mode == "auto" or (mode == "tone" and source_has_audio):
+        return
+    if mode == "none":
+        for ring in pipeline.mixer.rings:
+            pipeline.mixer.remove(ring)
+        return
+    if mode == "tone":
+        raise UserError("--audio tone needs --source test", "use --source test or --audio none")
+    if mode.startswith("mic:"):
+        from studio.media.microphone import MicrophoneInput
+
+        for ring in pipeline.mixer.rings:
+            pipeline.mixer.remove(ring)
+        mic = MicrophoneInput(mode[4:])
+        pipeline.mixer.add(mic.ring)
+        mic.start()
+        return
+    raise UserError(f"--audio {mode!r} is not known", "use auto, tone, none or mic:NAME")
+
+
+def run(args: argparse.Namespace) -> int:
+    profile = build_profile(args)
+    _check_outputs(args)
+    record_path = None
+    if args.record:
+        record_path = unique_path(args.record.expanduser())
+        check_writable(record_path)
+    source = open_source(args.source, profile.width, profile.height, profile.fps)
+
+    pipeline = Pipeline(profile)
+    pipeline.add_source(source)
+    _attach_audio(pipeline, args, source.audio is not None)
+    outputs = [pipeline.add_rtmp(url) for url in args.output]
+    if record_path:
+        pipeline.add_recorder(record_path)
+    writer = None
+    if args.stats_file:
+        writer = JsonLinesWriter(args.stats_file)
+        pipeline.bus.subscribe("stats", writer)
+
+    stop = threading.Event()
+    failed = threading.Event()
+
+    def on_signal(signum: int, _frame: object) -> None:
+        log.info("signal %d: stopping", signum)
+        stop.set()
+
+    def on_output(event) -> None:  # type: ignore[no-untyped-def]
+        if event.data["state"] == "failed":
+            log.error("output %s failed: %s", event.data["name"], event.data["reason"])
+            if outputs and all(o.state == "failed" for o in outputs) and not record_path:
+                failed.set()
+                stop.set()
+
+    pipeline.bus.subscribe("output.state", on_output)
+    old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
+    started = time.monotonic()
+    try:
+        pipeline.start()
+        targets = [o.name for o in outputs] + ([str(record_path)] if record_path else [])
+        print(
+            f"studio: live {profile.width}x{profile.height}@{profile.fps} "
+            f"({pipeline.encoder.video_codec if pipeline.encoder else '?'}) "
+            f"-> {', '.join(targets)}",
+            flush=True,
+        )
+        while not stop.wait(0.2):
+            if args.duration and time.monotonic() - started >= args.duration:
+                break
+    finally:
+        pipeline.stop()
+        for s, h in old.items():
+            signal.signal(s, h)
+        if writer:
+            writer.close()
+    c = pipeline.counters
+    print(
+        f"studio: stopped after {pipeline.media_seconds:.1f} s, {c.encoded} frames encoded, "
+        f"dropped render-lag {c.render_lag} encode-lag {c.encode_lag}",
+        flush=True,
+    )
+    if record_path:
+        print(f"studio: recording saved to {record_path}", flush=True)
+    if failed.is_set():
+        reasons = "; ".join(f"{o.name}: {o.reason}" for o in outputs)
+        sys.stderr.write(f"studio: every output failed ({reasons})\n")
+        return 1
+    return 0

@@ -1,0 +1,213 @@
+"""The pipeline: output clock -> compositor -> one encode -> every output.
+
+Threads (all named): ``output-clock`` ticks at the profile's fps, composites
+the scene and encodes audio; ``video-encode`` encodes frames and fans packets
+out; each source and each output has its own. Video pts is the output frame
+index, audio pts the sample count: one media clock for both.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from pathlib import Path
+
+import numpy as np
+
+from studio.config import Profile
+from studio.events import EventBus
+from studio.media.audio import SAMPLE_RATE, AudioMixer
+from studio.media.compositor import Compositor, Scene, VideoLayer
+from studio.media.encoder import EncodedPacket, Encoder
+from studio.media.frame import Frame
+from studio.media.outputs import Output, Recorder, RtmpOutput
+from studio.media.outputs.base import Templates
+from studio.media.slot import LatestSlot
+from studio.media.sources.base import Source
+from studio.media.stats import Counters, StatsCollector
+
+log = logging.getLogger(__name__)
+
+ENCODE_QUEUE = 3  # frames; beyond this the encoder is behind and frames are skipped
+
+
+class Pipeline:
+    """A running show's media side. Build it, add sources and outputs, ``start``, ``stop``."""
+
+    def __init__(self, profile: Profile, bus: EventBus | None = None) -> None:
+        self.profile = profile
+        self.bus = bus or EventBus()
+        self.compositor = Compositor(profile.width, profile.height)
+        self.scene = Scene("main")
+        self.mixer = AudioMixer()
+        self.sources: dict[str, Source] = {}
+        self.outputs: list[Output] = []
+        self.recorder: Recorder | None = None
+        self.encoder: Encoder | None = None
+        self.counters = Counters()
+        self.preview = LatestSlot()  # program + guide-only layers, for the local preview
+        self.preview_enabled = False
+        self.frame_index = 0
+        self.running = False
+        self._t0 = 0.0
+        self._stop = threading.Event()
+        self._encode_q: deque[tuple[int, np.ndarray]] = deque()
+        self._encode_cv = threading.Condition()
+        self._threads: list[threading.Thread] = []
+        self._stats = StatsCollector(self)
+        self._samples_pulled = 0
+
+    # -- building ------------------------------------------------------------
+    def add_source(self, source: Source, *, with_audio: bool = True, layer: bool = True) -> Source:
+        self.sources[source.name] = source
+        if with_audio and source.audio is not None:
+            self.mixer.add(source.audio)
+        if layer:
+            with self.compositor.lock:
+                self.scene.program.append(VideoLayer(name=f"video:{source.name}", source=source))
+        if self.running:
+            source.start()
+        return source
+
+    def add_output(self, output: Output) -> Output:
+        output.on_state = lambda o: self.bus.publish(
+            "output.state", name=o.name, kind=o.kind, state=o.state, reason=o.reason
+        )
+        self.outputs.append(output)
+        if self.running and self.encoder is not None:
+            output.start(self._templates())
+        return output
+
+    def add_rtmp(self, url: str) -> RtmpOutput:
+        out = RtmpOutput(url)
+        self.add_output(out)
+        return out
+
+    def add_recorder(self, path: Path) -> Recorder:
+        self.recorder = Recorder(path)
+        self.add_output(self.recorder)
+        return self.recorder
+
+    @property
+    def media_seconds(self) -> float:
+        return self.frame_index / self.profile.fps
+
+    def add_chapter(self, title: str) -> None:
+        if self.recorder is not None:
+            self.recorder.add_chapter(title, self.media_seconds)
+        self.bus.publish("chapter", title=title, at=self.media_seconds)
+
+    def reconnect_now(self, name: str | None = None) -> None:
+        for out in self.outputs:
+            if isinstance(out, RtmpOutput) and name in (None, out.name):
+                out.reconnect_now()
+
+    # -- lifecycle ------------------------------------------------------------
+    def _templates(self) -> Templates:
+        assert self.encoder is not None
+        return Templates(self.encoder.video, self.encoder.audio)
+
+    def start(self) -> None:
+        self.encoder = Encoder(self.profile)
+        for src in self.sources.values():
+            src.start()
+        for out in self.outputs:
+            out.start(self._templates())
+        self._stop.clear()
+        self.running = True
+        self._t0 = time.monotonic()
+        for target, name in (
+            (self._clock_loop, "output-clock"),
+            (self._encode_loop, "video-encode"),
+        ):
+            t = threading.Thread(target=target, name=name, daemon=True)
+            self._threads.append(t)
+            t.start()
+        self._stats.start()
+        self.bus.publish(
+            "pipeline.started",
+            encoder=self.encoder.video_codec,
+            width=self.profile.width,
+            height=self.profile.height,
+            fps=self.profile.fps,
+        )
+
+    def stop(self) -> None:
+        """Stop cleanly: last frames encoded, encoder flushed, every file closed."""
+        if not self.running:
+            return
+        self._stop.set()
+        with self._encode_cv:
+            self._encode_cv.notify_all()
+        for t in self._threads:
+            t.join(15)
+        self._threads.clear()
+        self._stats.stop()
+        for out in self.outputs:
+            out.stop()
+        for src in self.sources.values():
+            src.stop()
+        if self.encoder is not None:
+            self.encoder.close()
+        self.running = False
+        self.bus.publish("pipeline.stopped", frames=self.counters.rendered)
+
+    def wait(self, seconds: float) -> bool:
+        """Sleep while the show runs; False if it was stopped meanwhile."""
+        return not self._stop.wait(seconds)
+
+    # -- threads ----------------------------------------------------------------
+    def _fan_out(self, packets: list[EncodedPacket]) -> None:
+        for pkt in packets:
+            for out in self.outputs:
+                out.send(pkt)
+
+    def _clock_loop(self) -> None:
+        fps = self.profile.fps
+        n = 0
+        assert self.encoder is not None
+        while not self._stop.is_set():
+            target = self._t0 + n / fps
+            delay = target - time.monotonic()
+            if delay > 0 and self._stop.wait(delay):
+                break
+            late = int((time.monotonic() - target) * fps)
+            if late >= 1:  # compositing fell behind: skip ticks, keep the clock
+                self.counters.render_lag += late
+                n += late
+            self.frame_index = n
+            frame, preview = self.compositor.render(self.scene, with_guide=self.preview_enabled)
+            self.counters.rendered += 1
+            if preview is not None:
+                self.preview.put(
+                    Frame(preview, self.profile.width, self.profile.height, time.monotonic(), n)
+                )
+            with self._encode_cv:
+                if len(self._encode_q) >= ENCODE_QUEUE:
+                    self._encode_q.popleft()
+                    self.counters.encode_lag += 1
+                self._encode_q.append((n, frame))
+                self._encode_cv.notify()
+            # audio up to this frame's time, from the sample clock
+            due = (n + 1) * SAMPLE_RATE // fps
+            if due > self._samples_pulled:
+                block = self.mixer.pull(due - self._samples_pulled)
+                self._samples_pulled = due
+                self._fan_out(self.encoder.encode_audio(block))
+            n += 1
+        self._fan_out(self.encoder.encode_audio(None))
+
+    def _encode_loop(self) -> None:
+        assert self.encoder is not None
+        while True:
+            with self._encode_cv:
+                while not self._encode_q and not self._stop.is_set():
+                    self._encode_cv.wait(0.5)
+                if not self._encode_q and self._stop.is_set():
+                    break
+                n, frame = self._encode_q.popleft()
+            self._fan_out(self.encoder.encode_video(frame, n))
+            self.counters.encoded += 1
+        self._fan_out(self.encoder.encode_video(None, 0))

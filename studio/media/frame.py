@@ -1,0 +1,111 @@
+"""I420 frames and the few conversions the engine needs.
+
+All frames are numpy arrays of shape ``(H*3//2, W)`` holding the Y plane then
+the U and V planes (each ``H/2 x W/2``), BT.601 limited range: what OpenCV's
+``COLOR_BGR2YUV_I420`` gives and what the encoder takes without conversion.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# BT.601 limited-range RGB -> YCbCr (the same matrix OpenCV's I420 path uses).
+_M = np.array(
+    [
+        [0.257, 0.504, 0.098],
+        [-0.148, -0.291, 0.439],
+        [0.439, -0.368, -0.071],
+    ],
+    dtype=np.float32,
+)
+_OFF = np.array([16.0, 128.0, 128.0], dtype=np.float32)
+
+
+@dataclass(slots=True)
+class Frame:
+    """A video frame with the time it was captured and a per-source sequence number."""
+
+    data: np.ndarray  # I420, (H*3//2, W) uint8
+    width: int
+    height: int
+    captured: float  # time.monotonic() at capture
+    seq: int
+
+
+def blank(width: int, height: int, rgb: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
+    """A solid I420 frame."""
+    y, u, v = rgb_to_yuv(rgb)
+    out = np.empty((height * 3 // 2, width), np.uint8)
+    yp, up, vp = planes(out, width, height)
+    yp[:] = y
+    up[:] = u
+    vp[:] = v
+    return out
+
+
+def planes(i420: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of the Y, U and V planes of an I420 array (no copy)."""
+    cw, ch = width // 2, height // 2
+    flat = i420.reshape(-1)
+    ysz = width * height
+    csz = cw * ch
+    return (
+        flat[:ysz].reshape(height, width),
+        flat[ysz : ysz + csz].reshape(ch, cw),
+        flat[ysz + csz : ysz + 2 * csz].reshape(ch, cw),
+    )
+
+
+def rgb_to_yuv(rgb: tuple[int, int, int]) -> tuple[int, int, int]:
+    vec = np.asarray(rgb, np.float32) @ _M.T + _OFF
+    y, u, v = np.clip(np.rint(vec), 0, 255).astype(int)
+    return int(y), int(u), int(v)
+
+
+def rgb_image_to_yuv444(rgb: np.ndarray) -> np.ndarray:
+    """(H, W, 3) uint8 RGB -> (H, W, 3) float32 Y, U, V in the engine's colour space."""
+    return rgb.astype(np.float32) @ _M.T + _OFF
+
+
+def bgr_to_i420(bgr: np.ndarray) -> np.ndarray:
+    """An OpenCV BGR image (even width and height) -> I420."""
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2YUV_I420)
+
+
+def i420_to_bgr(i420: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
+
+
+def resize_i420(src: np.ndarray, sw: int, sh: int, dw: int, dh: int) -> np.ndarray:
+    """Scale an I420 frame plane by plane (area filter down, linear up)."""
+    if (sw, sh) == (dw, dh):
+        return src
+    interp = cv2.INTER_AREA if dw < sw else cv2.INTER_LINEAR
+    out = np.empty((dh * 3 // 2, dw), np.uint8)
+    sy, su, sv = planes(src, sw, sh)
+    oy, ou, ov = planes(out, dw, dh)
+    cv2.resize(sy, (dw, dh), dst=oy, interpolation=interp)
+    cv2.resize(su, (dw // 2, dh // 2), dst=ou, interpolation=interp)
+    cv2.resize(sv, (dw // 2, dh // 2), dst=ov, interpolation=interp)
+    return out
+
+
+def fit_rect(sw: int, sh: int, dw: int, dh: int) -> tuple[int, int, int, int]:
+    """Largest even-sized rectangle of aspect sw:sh centred in dw x dh (letterbox)."""
+    scale = min(dw / sw, dh / sh)
+    w = max(2, int(sw * scale) // 2 * 2)
+    h = max(2, int(sh * scale) // 2 * 2)
+    x = (dw - w) // 2 // 2 * 2
+    y = (dh - h) // 2 // 2 * 2
+    return x, y, w, h
+
+
+def av_frame_to_i420(frame) -> tuple[np.ndarray, int, int]:  # type: ignore[no-untyped-def]
+    """A decoded PyAV VideoFrame -> (I420 array, width, height), even-sized."""
+    w, h = frame.width // 2 * 2, frame.height // 2 * 2
+    if frame.format.name != "yuv420p" or (w, h) != (frame.width, frame.height):
+        frame = frame.reformat(width=w, height=h, format="yuv420p")
+    return frame.to_ndarray(), w, h

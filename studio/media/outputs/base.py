@@ -1,0 +1,182 @@
+"""An output: its own thread, its own bounded queue, its own container.
+
+The encoder hands every packet to every output with ``send`` (never blocks).
+Each output muxes on its own thread, so a slow or dead destination never
+stalls the others or the recording.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from abc import ABC, abstractmethod
+from collections import deque
+from dataclasses import dataclass, field
+
+import av
+
+from studio.media.encoder import EncodedPacket
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class OutputStats:
+    bytes_sent: int = 0
+    video_frames_sent: int = 0
+    dropped_network: int = 0  # video frames dropped because the destination lagged or was down
+    reconnects: int = 0
+    queued_seconds: float = 0.0
+
+
+@dataclass
+class Templates:
+    """The encoder's streams, copied into each output container."""
+
+    video: av.video.stream.VideoStream
+    audio: av.audio.stream.AudioStream
+    extra: dict = field(default_factory=dict)
+
+
+class Output(ABC):
+    kind = "output"
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.state = "idle"  # idle | connecting | live | reconnecting | failed | stopped
+        self.reason = ""
+        self.stats = OutputStats()
+        self._queue: deque[EncodedPacket] = deque()
+        self._cond = threading.Condition()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._templates: Templates | None = None
+        self.on_state = None  # callable(output) set by the engine
+
+    # -- called by the engine ----------------------------------------------
+    def start(self, templates: Templates) -> None:
+        self._templates = templates
+        self._thread = threading.Thread(
+            target=self._run_guarded, name=f"{self.kind}:{self.name}", daemon=True
+        )
+        self._thread.start()
+
+    def send(self, packet: EncodedPacket) -> None:
+        """Queue a packet; never blocks. Subclasses apply their drop policy in ``_admit``."""
+        with self._cond:
+            if self.state in ("failed", "stopped"):
+                return
+            self._admit(packet)
+            self._cond.notify()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        self._stop.set()
+        with self._cond:
+            self._cond.notify_all()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                log.warning("output %s did not close within %.0f s", self.name, timeout)
+        if self.state != "failed":
+            self._set_state("stopped")
+
+    # -- for subclasses ------------------------------------------------------
+    def _admit(self, packet: EncodedPacket) -> None:
+        self._queue.append(packet)
+
+    def _queued_seconds_locked(self) -> float:
+        if len(self._queue) < 2:
+            return 0.0
+        return max(0.0, self._queue[-1].seconds - self._queue[0].seconds)
+
+    def _next(self, timeout: float = 0.2) -> EncodedPacket | None:
+        with self._cond:
+            if not self._queue and not self._stop.is_set():
+                self._cond.wait(timeout)
+            if not self._queue:
+                return None
+            self.stats.queued_seconds = self._queued_seconds_locked()
+            return self._queue.popleft()
+
+    def _set_state(self, state: str, reason: str = "") -> None:
+        if state == self.state and reason == self.reason:
+            return
+        self.state, self.reason = state, reason
+        log.info("output %s: %s%s", self.name, state, f" ({reason})" if reason else "")
+        if self.on_state:
+            try:
+                self.on_state(self)
+            except Exception:
+                log.exception("output state listener failed")
+
+    def _open_container(
+        self, target: str, fmt: str, options: dict[str, str], timeout: float | None = None
+    ) -> tuple[av.container.OutputContainer, dict]:
+        assert self._templates is not None
+        kwargs = {"timeout": timeout} if timeout else {}
+        container = av.open(target, "w", format=fmt, options=options, **kwargs)
+        try:
+            streams = {
+                "video": container.add_stream_from_template(self._templates.video),
+                "audio": container.add_stream_from_template(self._templates.audio),
+            }
+            container.start_encoding()
+        except Exception:
+            _close_quietly(container)
+            raise
+        return container, streams
+
+    def _mux(
+        self, container: av.container.OutputContainer, streams: dict, pkt: EncodedPacket
+    ) -> None:
+        p = av.Packet(pkt.data)
+        p.pts, p.dts, p.time_base = pkt.pts, pkt.dts, pkt.time_base
+        if pkt.duration:
+            p.duration = pkt.duration
+        p.is_keyframe = pkt.keyframe
+        p.stream = streams[pkt.kind]
+        container.mux(p)
+        self.stats.bytes_sent += len(pkt.data)
+        if pkt.kind == "video":
+            self.stats.video_frames_sent += 1
+
+    def _run_guarded(self) -> None:
+        try:
+            self._run()
+        except Exception as exc:
+            log.exception("output %s crashed", self.name)
+            self._set_state("failed", f"internal error: {type(exc).__name__}")
+
+    @abstractmethod
+    def _run(self) -> None: ...
+
+    def describe(self) -> dict[str, object]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "state": self.state,
+            "reason": self.reason,
+            "bytes_sent": self.stats.bytes_sent,
+            "frames_sent": self.stats.video_frames_sent,
+            "dropped_network": self.stats.dropped_network,
+            "reconnects": self.stats.reconnects,
+            "queued_seconds": round(self.stats.queued_seconds, 3),
+        }
+
+
+def _close_quietly(container: av.container.OutputContainer) -> None:
+    try:
+        container.close()
+    except Exception as exc:  # a dead socket cannot take the trailer
+        log.debug("closing container: %s", exc)
+
+
+def wait_or_stop(stop: threading.Event, wake: threading.Event, seconds: float) -> None:
+    """Sleep ``seconds`` unless stopped or woken (reconnect now)."""
+    deadline = time.monotonic() + seconds
+    while not stop.is_set() and not wake.is_set():
+        left = deadline - time.monotonic()
+        if left <= 0:
+            return
+        wake.wait(min(left, 0.1))

@@ -1,0 +1,158 @@
+"""Push FLV over RTMP to one destination, reconnecting by itself.
+
+- Queue over ~700 ms (a slow uplink): drop video up to the next keyframe and
+  count it (OBS's rule); audio is kept, it is cheap.
+- Connection lost: retry after 1 s, then x1.5 with jitter, capped at 10 s,
+  for as long as the show runs; resume on a keyframe. ``reconnect_now`` skips
+  the wait.
+- The server is reachable but refuses the stream (bad key, unknown app) twice
+  in a row: give up with a clear reason; that will not heal by retrying.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import socket
+import threading
+from urllib.parse import urlsplit
+
+import av
+
+from studio.media.encoder import EncodedPacket
+from studio.media.outputs.base import Output, _close_quietly, wait_or_stop
+from studio.redact import mask_url, redact, register_secret, split_stream_url
+
+log = logging.getLogger(__name__)
+
+DROP_THRESHOLD = 0.7  # seconds of queued video before frames are dropped
+FIRST_RETRY = 1.0
+BACKOFF = 1.5
+MAX_RETRY = 10.0
+REJECTIONS_TO_FAIL = 2
+
+
+class RtmpOutput(Output):
+    kind = "rtmp"
+
+    def __init__(self, url: str, connect_timeout: float = 5.0, write_timeout: float = 5.0) -> None:
+        _, key = split_stream_url(url)
+        register_secret(key)
+        super().__init__(mask_url(url))
+        self.url = url
+        self.connect_timeout = connect_timeout
+        self.write_timeout = write_timeout
+        self._wake = threading.Event()
+        self._drop_until_key = True  # every connection starts on a keyframe
+
+    def reconnect_now(self) -> None:
+        """Drop the current connection (or the backoff wait) and connect again at once."""
+        log.info("output %s: reconnect requested", self.name)
+        self._wake.set()
+        with self._cond:
+            self._cond.notify_all()
+
+    # -- queue policy ---------------------------------------------------------
+    def _admit(self, packet: EncodedPacket) -> None:
+        if packet.kind == "video":
+            if packet.keyframe:
+                self._drop_until_key = False
+            elif self._drop_until_key:
+                self.stats.dropped_network += 1
+                return
+        if self.state != "live" and packet.kind == "video" and packet.keyframe:
+            # not connected: keep only the newest GOP so we resume fresh, not late
+            self._discard_queue()
+        self._queue.append(packet)
+        if packet.kind == "video" and self._queued_seconds_locked() > DROP_THRESHOLD:
+            self._drop_video_backlog()
+
+    def _discard_queue(self) -> None:
+        dropped = sum(1 for p in self._queue if p.kind == "video")
+        self.stats.dropped_network += dropped
+        self._queue.clear()
+
+    def _drop_video_backlog(self) -> None:
+        """Drop queued non-key video and everything after it until the next keyframe."""
+        kept = [p for p in self._queue if p.kind == "audio" or p.keyframe]
+        self.stats.dropped_network += len(self._queue) - len(kept)
+        self._queue.clear()
+        self._queue.extend(kept)
+        self._drop_until_key = True
+
+    # -- connection loop ------------------------------------------------------
+    def _reachable(self) -> bool:
+        parts = urlsplit(self.url)
+        try:
+            with socket.create_connection(
+                (parts.hostname or "", parts.port or 1935), timeout=self.connect_timeout
+            ):
+                return True
+        except OSError:
+            return False
+
+    def _run(self) -> None:
+        delay = FIRST_RETRY
+        rejections = 0
+        first = True
+        while not self._stop.is_set():
+            self._wake.clear()
+            self._set_state("connecting" if first else "reconnecting", self.reason)
+            if not self._reachable():
+                reason = "server unreachable"
+            else:
+                try:
+                    container, streams = self._open_container(
+                        self.url,
+                        "flv",
+                        {
+                            "rw_timeout": str(int(self.write_timeout * 1e6)),
+                            "flvflags": "no_duration_filesize",
+                        },
+                        timeout=self.connect_timeout,
+                    )
+                except (av.error.FFmpegError, OSError) as exc:
+                    rejections += 1
+                    reason = f"server refused the stream: {redact(str(exc))}"
+                    if rejections >= REJECTIONS_TO_FAIL:
+                        self._set_state(
+                            "failed", reason + " — check the stream key and the app name"
+                        )
+                        return
+                else:
+                    rejections = 0
+                    delay = FIRST_RETRY
+                    reason = self._pump(container, streams)
+                    if self._stop.is_set():
+                        return
+            first = False
+            self.stats.reconnects += 1
+            self._set_state("reconnecting", reason)
+            with self._cond:
+                self._drop_until_key = True
+                self._discard_queue()
+            wait = 0 if self._wake.is_set() else delay * random.uniform(0.85, 1.15)
+            wait_or_stop(self._stop, self._wake, wait)
+            delay = min(delay * BACKOFF, MAX_RETRY)
+
+    def _pump(self, container: av.container.OutputContainer, streams: dict) -> str:
+        """Mux queued packets until stop, failure or a reconnect request; returns why it ended."""
+        self._set_state("live")
+        started = False
+        try:
+            while not self._stop.is_set():
+                if self._wake.is_set():
+                    return "reconnect requested"
+                pkt = self._next()
+                if pkt is None:
+                    continue
+                if not started:
+                    if not (pkt.kind == "video" and pkt.keyframe):
+                        continue
+                    started = True
+                self._mux(container, streams, pkt)
+            return "stopped"
+        except (av.error.FFmpegError, OSError) as exc:
+            return f"connection lost: {redact(str(exc))}"
+        finally:
+            _close_quietly(container)
