@@ -110,7 +110,8 @@ class TestPatternSource(Source):
         up[by // 2 : (by + bh) // 2, bx // 2 : (bx + bw) // 2] = 128
         vp[by // 2 : (by + bh) // 2, bx // 2 : (bx + bw) // 2] = 128
         secs = int(t)
-        clock = f"{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}.{int(t * 1000) % 1000:03d}"
+        ms = int(t * 1000) % 1000
+        clock = f"{secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}.{ms:03d}"
         text = f"#{k:06d}  {clock}"
         cv2.putText(
             yp,
