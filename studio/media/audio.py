@@ -42,7 +42,7 @@ def to_stereo_f32(samples: np.ndarray) -> np.ndarray:
 class AudioRing:
     """A thread-safe jitter buffer of (n, 2) float32 audio at 48 kHz."""
 
-    def __init__(self, name: str, target: float = 0.03, max_extra: float = 0.25) -> None:
+    def __init__(self, name: str, target: float = 0.02, max_extra: float = 0.25) -> None:
         self.name = name
         self._lock = threading.Lock()
         self._chunks: deque[np.ndarray] = deque()
@@ -91,7 +91,11 @@ class AudioRing:
                 n = 0
 
     def read(self, n: int) -> np.ndarray | None:
-        """``n`` samples, or None while priming (the mixer treats None as silence)."""
+        """``n`` samples, or None while priming (the mixer treats None as silence).
+
+        An underrun pads with silence and carries on: re-priming would add the
+        target latency again on every hiccup and push audio behind video.
+        """
         with self._lock:
             if not self._primed:
                 if self._buffered < self._target:
@@ -111,7 +115,6 @@ class AudioRing:
                 self._buffered -= take
             if filled < n:
                 self.underruns += 1
-                self._primed = False
         self.level = float(np.abs(out).max()) if n else 0.0
         if self.muted:
             return None

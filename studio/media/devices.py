@@ -61,11 +61,8 @@ def _ffmpeg_listed_cameras(fmt: str) -> list[Camera]:
         msg = message.strip()
         if "audio devices" in msg.lower():
             video_section = False
-        if (
-            (video_section
-            and msg.startswith(('"', "["))
-            and "(video)" in msg)
-            or (fmt == "avfoundation" and video_section and msg.startswith("[") and "]" in msg[1:])
+        if (video_section and msg.startswith(('"', "[")) and "(video)" in msg) or (
+            fmt == "avfoundation" and video_section and msg.startswith("[") and "]" in msg[1:]
         ):
             names.append(msg.split('"')[1] if '"' in msg else msg.split("] ", 1)[-1])
     return [Camera(i, n) for i, n in enumerate(names)]

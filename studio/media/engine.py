@@ -30,7 +30,8 @@ from studio.media.stats import Counters, StatsCollector
 
 log = logging.getLogger(__name__)
 
-ENCODE_QUEUE = 3  # frames; beyond this the encoder is behind and frames are skipped
+ENCODE_QUEUE_SECONDS = 0.5  # beyond this the encoder is behind and frames are skipped
+CATCH_UP_SECONDS = 0.5  # a stall shorter than this is rendered through, not skipped
 
 
 class Pipeline:
@@ -117,6 +118,7 @@ class Pipeline:
             out.start(self._templates())
         self._stop.clear()
         self.running = True
+        self.compositor.render(self.scene)  # warm caches so tick 0 is not late
         self._t0 = time.monotonic()
         for target, name in (
             (self._clock_loop, "output-clock"),
@@ -174,9 +176,13 @@ class Pipeline:
             if delay > 0 and self._stop.wait(delay):
                 break
             late = int((time.monotonic() - target) * fps)
-            if late >= 1:  # compositing fell behind: skip ticks, keep the clock
+            if late > CATCH_UP_SECONDS * fps:
+                # far behind: skip ticks (counted as render lag), keep the clock
                 self.counters.render_lag += late
                 n += late
+            # A shorter stall (PyAV holds the GIL while an RTMP output connects,
+            # ~0.2 s) is rendered through: the next ticks run back to back, so the
+            # timeline keeps every frame and no pts is skipped.
             self.frame_index = n
             frame, preview = self.compositor.render(self.scene, with_guide=self.preview_enabled)
             self.counters.rendered += 1
@@ -185,13 +191,14 @@ class Pipeline:
                     Frame(preview, self.profile.width, self.profile.height, time.monotonic(), n)
                 )
             with self._encode_cv:
-                if len(self._encode_q) >= ENCODE_QUEUE:
+                if len(self._encode_q) >= max(2, int(ENCODE_QUEUE_SECONDS * fps)):
                     self._encode_q.popleft()
                     self.counters.encode_lag += 1
                 self._encode_q.append((n, frame))
                 self._encode_cv.notify()
-            # audio up to this frame's time, from the sample clock
-            due = (n + 1) * SAMPLE_RATE // fps
+            # audio up to this frame's time, from the sample clock: what was captured
+            # until now, so the ring needs only a source period of latency
+            due = n * SAMPLE_RATE // fps
             if due > self._samples_pulled:
                 block = self.mixer.pull(due - self._samples_pulled)
                 self._samples_pulled = due

@@ -111,11 +111,10 @@ class Output(ABC):
                 log.exception("output state listener failed")
 
     def _open_container(
-        self, target: str, fmt: str, options: dict[str, str], timeout: float | None = None
+        self, target: str, fmt: str, options: dict[str, str]
     ) -> tuple[av.container.OutputContainer, dict]:
         assert self._templates is not None
-        kwargs = {"timeout": timeout} if timeout else {}
-        container = av.open(target, "w", format=fmt, options=options, **kwargs)
+        container = av.open(target, "w", format=fmt, options=options)
         try:
             streams = {
                 "video": container.add_stream_from_template(self._templates.video),

@@ -15,6 +15,7 @@ import logging
 import random
 import socket
 import threading
+import time
 from urllib.parse import urlsplit
 
 import av
@@ -30,18 +31,18 @@ FIRST_RETRY = 1.0
 BACKOFF = 1.5
 MAX_RETRY = 10.0
 REJECTIONS_TO_FAIL = 2
+REFUSED_WITHIN = 3.0  # a connection dropped this soon after publish counts as a refusal
 
 
 class RtmpOutput(Output):
     kind = "rtmp"
 
-    def __init__(self, url: str, connect_timeout: float = 5.0, write_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, connect_timeout: float = 5.0) -> None:
         _, key = split_stream_url(url)
         register_secret(key)
         super().__init__(mask_url(url))
         self.url = url
         self.connect_timeout = connect_timeout
-        self.write_timeout = write_timeout
         self._wake = threading.Event()
         self._drop_until_key = True  # every connection starts on a keyframe
 
@@ -82,11 +83,25 @@ class RtmpOutput(Output):
 
     # -- connection loop ------------------------------------------------------
     def _reachable(self) -> bool:
+        """True when the server answers an RTMP handshake.
+
+        PyAV holds the GIL while FFmpeg connects and writes the FLV header, so a
+        server that accepts TCP but answers slowly (nginx just restarted, a
+        congested uplink) would freeze every thread of the studio. Waiting for
+        the handshake here, in Python with the GIL released, keeps that call short.
+        """
         parts = urlsplit(self.url)
         try:
             with socket.create_connection(
                 (parts.hostname or "", parts.port or 1935), timeout=self.connect_timeout
-            ):
+            ) as sock:
+                sock.sendall(b"\x03" + bytes(1536))  # C0 + C1
+                got = 0
+                while got < 1 + 1536:  # S0 + S1
+                    chunk = sock.recv(4096)
+                    if not chunk:
+                        return False
+                    got += len(chunk)
                 return True
         except OSError:
             return False
@@ -103,28 +118,27 @@ class RtmpOutput(Output):
             else:
                 try:
                     container, streams = self._open_container(
-                        self.url,
-                        "flv",
-                        {
-                            "rw_timeout": str(int(self.write_timeout * 1e6)),
-                            "flvflags": "no_duration_filesize",
-                        },
-                        timeout=self.connect_timeout,
+                        self.url, "flv", {"flvflags": "no_duration_filesize"}
                     )
                 except (av.error.FFmpegError, OSError) as exc:
                     rejections += 1
                     reason = f"server refused the stream: {redact(str(exc))}"
-                    if rejections >= REJECTIONS_TO_FAIL:
-                        self._set_state(
-                            "failed", reason + " — check the stream key and the app name"
-                        )
-                        return
                 else:
-                    rejections = 0
-                    delay = FIRST_RETRY
+                    opened = time.monotonic()
                     reason = self._pump(container, streams)
                     if self._stop.is_set():
                         return
+                    if time.monotonic() - opened < REFUSED_WITHIN and not self._wake.is_set():
+                        # nginx-rtmp and most platforms accept the connection and
+                        # close it on publish when the key or app is wrong
+                        rejections += 1
+                        reason = "server closed the stream on publish"
+                    else:
+                        rejections = 0
+                        delay = FIRST_RETRY
+                if rejections >= REJECTIONS_TO_FAIL:
+                    self._set_state("failed", reason + " — check the stream key and the app name")
+                    return
             first = False
             self.stats.reconnects += 1
             self._set_state("reconnecting", reason)

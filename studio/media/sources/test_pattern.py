@@ -58,6 +58,7 @@ def read_frame_code(y_plane: np.ndarray) -> int | None:
 
 
 class TestPatternSource(Source):
+    __test__ = False  # a media source, not a pytest class
     kind = "test"
 
     def __init__(self, width: int, height: int, fps: int, caption: str = "") -> None:

@@ -1,0 +1,138 @@
+"""`studio live` as a user runs it: a subprocess pushing to a real nginx-rtmp."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.media_probe import av_offsets, read_media
+from tests.nginx_rtmp import NginxRtmp
+
+pytestmark = pytest.mark.rtmp
+
+SECRET = "sk-live-8f3a9c2e71d04b55"
+
+
+def _env(tmp_path: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env["STUDIO_LOG_DIR"] = str(tmp_path / "logs")
+    return env
+
+
+def test_live_push_arrives_with_size_fps_audio_and_sync(
+    nginx_rtmp: NginxRtmp, studio_cmd: list[str], tmp_path: Path
+) -> None:
+    url = nginx_rtmp.url(SECRET)
+    stats = tmp_path / "stats.jsonl"
+    rec = tmp_path / "show.mkv"
+    proc = subprocess.Popen(
+        [
+            *studio_cmd,
+            "-v",
+            "live",
+            "--source",
+            "test",
+            "--output",
+            url,
+            "--size",
+            "1280x720",
+            "--fps",
+            "30",
+            "--bitrate",
+            "2500k",
+            "--duration",
+            "14",
+            "--stats-file",
+            str(stats),
+            "--record",
+            str(rec),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(tmp_path),
+    )
+    try:
+        time.sleep(1.5)
+        pulled = read_media(url, seconds=9)
+    finally:
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err.decode()
+    assert not pulled.error, pulled.error
+    assert (pulled.width, pulled.height) == (1280, 720)
+    span = pulled.video_times[-1] - pulled.video_times[0]
+    assert span > 6.0
+    expected = span * 30 + 1
+    assert len(pulled.video_times) >= 0.95 * expected, (len(pulled.video_times), expected)
+    assert 29.0 <= pulled.fps() <= 31.0
+    assert len(pulled.samples) > 48000 * 5, "audio track missing or short"
+    offsets = av_offsets(pulled)
+    assert len(offsets) >= 5, "flash/beep pairs not found"
+    assert max(abs(o) for o in offsets) <= 0.100, offsets
+
+    # the stream key appears nowhere a user or a log reader could see it
+    log_text = "".join(p.read_text() for p in (tmp_path / "logs").glob("*.log*"))
+    assert "live" in log_text  # the log was written
+    for text in (out.decode(), err.decode(), log_text, stats.read_text()):
+        assert SECRET not in text
+    assert "rtmp://127.0.0.1:%d/live/****" % nginx_rtmp.port in out.decode()
+
+    lines = [json.loads(x) for x in stats.read_text().splitlines()]
+    assert len(lines) >= 10
+    rtmp = [o for o in lines[-2]["outputs"] if o["kind"] == "rtmp"][0]
+    assert rtmp["state"] == "live" and rtmp["bitrate_kbps"] > 500
+    assert lines[-2]["render_fps"] > 25
+
+    played = read_media(str(rec))
+    assert not played.error
+    assert len(played.video_times) >= 13 * 30
+
+
+def test_sigkill_leaves_a_playable_recording(studio_cmd: list[str], tmp_path: Path) -> None:
+    rec = tmp_path / "crash.mkv"
+    proc = subprocess.Popen(
+        [*studio_cmd, "live", "--source", "test", "--size", "1280x720", "--record", str(rec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(tmp_path),
+    )
+    started = None
+    for line in iter(proc.stdout.readline, b""):  # type: ignore[union-attr]
+        if b"live" in line:
+            started = time.monotonic()
+            break
+    assert started is not None
+    time.sleep(6)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(10)
+    ran = time.monotonic() - started
+    played = read_media(str(rec))
+    assert played.error == "" or "End of file" in played.error
+    assert played.width == 1280
+    seconds = len(played.video_times) / 30
+    assert seconds >= ran - 2.5, (seconds, ran)
+    codes = [c for c in played.codes if c is not None]
+    assert codes == sorted(codes) and len(codes) > 100
+
+
+def test_sigterm_stops_cleanly_and_flushes(studio_cmd: list[str], tmp_path: Path) -> None:
+    rec = tmp_path / "term.mkv"
+    proc = subprocess.Popen(
+        [*studio_cmd, "live", "--source", "test", "--size", "640x360", "--record", str(rec)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=_env(tmp_path),
+    )
+    time.sleep(4)
+    proc.send_signal(signal.SIGTERM)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == 0, err.decode()
+    assert b"recording saved" in out
+    played = read_media(str(rec))
+    assert not played.error
+    assert len(played.video_times) >= 2.5 * 30
