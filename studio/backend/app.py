@@ -361,7 +361,7 @@ def create_app(db_path: FsPath, *, public_url: str = "http://127.0.0.1:8700",
                          "created_at": now, "session_state": state}
 
         return idem(response, user, idempotency_key, f"record_action:{session_id}",
-                    body.model_dump(), do)
+                    body.model_dump(), fn=do)
 
     @app.get("/api/sessions/{session_id}/actions", response_model=list[m.ActionOut],
              tags=["sessions"], responses=_AUTH_ERRORS)
