@@ -108,6 +108,11 @@ class AppEnv:
     commerce: Commerce
     tokens: dict[str, str] = field(default_factory=dict)
 
+    def advance(self, seconds: float) -> None:
+        """Move the clock; bearer tokens expire after 12 h, so log everyone in again."""
+        self.clock.advance(seconds)
+        self.tokens.clear()
+
     def login(self, username: str) -> dict[str, str]:
         if username not in self.tokens:
             r = self.client.post("/api/auth/login",
