@@ -30,7 +30,11 @@ padding:10px;border:1px solid #ddd;border-radius:6px;font-size:16px}
 padding:10px 16px;background:#fff;box-shadow:0 -2px 8px rgba(0,0,0,.08)}
 button{flex:1;border:0;border-radius:24px;padding:14px;font-size:17px;font-weight:700;color:#fff;
 background:linear-gradient(90deg,#ff6034,#ee0a24)}button.alt{background:#ff9f1a}
-.center{text-align:center;padding:80px 24px}.big{font-size:56px}
+.center{text-align:center;padding:80px 24px}
+.icon{width:72px;height:72px;border-radius:50%;margin:0 auto 12px;display:flex;align-items:center;
+justify-content:center;color:#fff;font-size:40px;font-weight:700;background:#bbb}
+.icon.ok{background:#07c160}.icon.ok:after{content:"";width:16px;height:32px;margin-top:-6px;
+border:solid #fff;border-width:0 6px 6px 0;transform:rotate(45deg)}
 """
 
 
@@ -98,7 +102,7 @@ def checkout(token: str, offer: dict[str, Any], store: Any, guide_name: str) -> 
     else:
         if gb is not None:
             parts.append('<button class="alt" name="join_group" value="1" id="group-btn">'
-                         "发起拼团</button>")
+                         f'¥{yuan(gb["group_price_cents"])} 拼团</button>')
         parts.append('<button id="buy-btn">立即购买</button>')
     parts.append(
         "</div></form><script>document.querySelectorAll('input[name=fulfilment]').forEach("
@@ -112,7 +116,7 @@ def success(order: dict[str, Any], store: Any) -> str:
     how = (f"请到 {escape(store['name'])} 自提（{escape(store['address'])}）"
            if order["fulfilment"] == "pickup" else "我们会尽快为您发货")
     return _page("支付成功", (
-        '<div class="center"><div class="big">✅</div><h1>支付成功</h1>'
+        '<div class="center"><div class="icon ok"></div><h1>支付成功</h1>'
         f'<p>订单号 <b id="order-no">{escape(order["order_no"])}</b></p>'
         f'<p>{escape(order["product_name"])} × {order["quantity"]}</p>'
         f'<p class="price" id="paid"><small>¥</small>{yuan(order["amount_cents"])}</p>'
@@ -120,17 +124,17 @@ def success(order: dict[str, Any], store: Any) -> str:
 
 
 _ERRORS = {
-    "sold_out": ("😥", "已售罄", "这件商品刚刚被抢光了，回直播间看看其他好物吧。"),
-    "expired": ("⌛", "链接已失效", "直播已结束或链接已过期，请向导购索取新的购买链接。"),
-    "unknown": ("🔗", "链接无效", "没有找到这个购买链接，请确认二维码或链接是否完整。"),
-    "bad_input": ("✏️", "信息有误", ""),
+    "sold_out": ("空", "已售罄", "这件商品刚刚被抢光了，回直播间看看其他好物吧。"),
+    "expired": ("!", "链接已失效", "直播已结束或链接已过期，请向导购索取新的购买链接。"),
+    "unknown": ("?", "链接无效", "没有找到这个购买链接，请确认二维码或链接是否完整。"),
+    "bad_input": ("!", "信息有误", ""),
 }
 
 
 def error(kind: str, detail: str = "") -> str:
     icon, title, text = _ERRORS.get(kind, _ERRORS["unknown"])
     return _page(title, (
-        f'<div class="center" id="error-{kind}"><div class="big">{icon}</div><h1>{title}</h1>'
+        f'<div class="center" id="error-{kind}"><div class="icon">{icon}</div><h1>{title}</h1>'
         f'<p class="muted">{escape(text or detail)}</p>'
         '<p><a href="javascript:history.back()">返回</a></p></div>'))
 
@@ -143,6 +147,6 @@ def booking(session: Any, guide_name: str, store_name: str, token: str, *, booke
               f'<form method="post" action="/live/{escape(token)}/book"><div class="buy">'
               "<button>预约直播</button></div></form>")
     return _page(session["title"], (
-        f'<div class="center"><div class="big">📺</div><h1>{escape(session["title"])}</h1>'
+        f'<div class="center"><div class="icon" style="background:#e4393c">播</div><h1>{escape(session["title"])}</h1>'
         f'<p>开播时间：{when}</p><p>导购：{escape(guide_name)} · {escape(store_name)}</p>'
         f'<p class="muted">已有 {count} 人预约</p>{action}</div>'))
