@@ -147,6 +147,7 @@ def booking(session: Any, guide_name: str, store_name: str, token: str, *, booke
               f'<form method="post" action="/live/{escape(token)}/book"><div class="buy">'
               "<button>预约直播</button></div></form>")
     return _page(session["title"], (
-        f'<div class="center"><div class="icon" style="background:#e4393c">播</div><h1>{escape(session["title"])}</h1>'
+        '<div class="center"><div class="icon" style="background:#e4393c">播</div>'
+        f'<h1>{escape(session["title"])}</h1>'
         f'<p>开播时间：{when}</p><p>导购：{escape(guide_name)} · {escape(store_name)}</p>'
         f'<p class="muted">已有 {count} 人预约</p>{action}</div>'))

@@ -8,7 +8,8 @@ from typing import Any
 import httpx
 
 
-def new_live_session(c: httpx.Client | Any, title: str = "测试直播", **extra: Any) -> dict[str, Any]:
+def new_live_session(c: httpx.Client | Any, title: str = "测试直播",
+                     **extra: Any) -> dict[str, Any]:
     """Create a session as the calling user and start it through the actions endpoint."""
     r = c.post("/api/sessions", json={"title": title, **extra},
                headers={"Idempotency-Key": str(uuid.uuid4())})

@@ -271,3 +271,22 @@ def test_leaderboard_ranks_guides_by_gmv(live: Live) -> None:
         me = next(row for row in current if row["guide_id"] == link["guide_id"])
         assert me["gmv_cents"] >= 3 * 49900 and me["guide_name"] == "阿杰"
         json.dumps(board, ensure_ascii=False)
+
+
+def test_demo_shoppers_place_orders_through_real_links(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.backend.conftest import start_backend, stop_backend
+
+    server = start_backend(tmp_path, "--demo-shoppers", "600")
+    try:
+        with server.client("manager") as m:
+            deadline = time.monotonic() + 30
+            orders: list = []
+            while time.monotonic() < deadline and len(orders) < 5:
+                time.sleep(0.5)
+                orders = m.get("/api/orders", params={"session_id": 1}).json()
+            assert len(orders) >= 5
+            assert {o["source"] for o in orders} == {"checkout"}
+            assert all(o["guide_id"] == 1 for o in orders)  # the live show's guide
+            assert m.get("/api/sessions/1/summary").json()["clicks"] >= len(orders)
+    finally:
+        stop_backend(server)
