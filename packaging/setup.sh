@@ -10,6 +10,7 @@ APT_PACKAGES=(
   xvfb xauth imagemagick      # virtual screen and screenshots for GUI tests
   fonts-noto-cjk              # Chinese UI text
   libportaudio2               # microphones (sounddevice)
+  chromium                    # headless browser for the backend checkout-page test (never `playwright install`)
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libfontconfig1
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0

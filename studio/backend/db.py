@@ -1,0 +1,320 @@
+"""The backend's own SQLite store: schema, migrations, connections and the clock.
+
+One file in WAL mode so readers (the SSE feed, the checkout page) never wait for
+writers. Writes are serialised by one in-process lock plus ``BEGIN IMMEDIATE``
+so that check-then-act sequences (stock, idempotency keys, webhook order ids)
+are atomic without relying on SQLite's busy retries.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Protocol
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+
+_SCHEMA_V1 = """
+CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE regions(id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+CREATE TABLE stores(
+  id INTEGER PRIMARY KEY,
+  region_id INTEGER NOT NULL REFERENCES regions(id),
+  name TEXT NOT NULL,
+  address TEXT NOT NULL DEFAULT ''
+);
+CREATE TABLE users(
+  id INTEGER PRIMARY KEY,
+  username TEXT NOT NULL UNIQUE,
+  display_name TEXT NOT NULL,
+  role TEXT NOT NULL CHECK(role IN
+    ('guide','store_manager','regional_manager','trainer','admin')),
+  password_hash TEXT NOT NULL,
+  region_id INTEGER REFERENCES regions(id),
+  store_id INTEGER REFERENCES stores(id),
+  created_at REAL NOT NULL
+);
+CREATE TABLE guides(
+  id INTEGER PRIMARY KEY,
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  user_id INTEGER UNIQUE REFERENCES users(id),
+  name TEXT NOT NULL
+);
+CREATE TABLE auth_tokens(
+  token_hash TEXT PRIMARY KEY,
+  user_id INTEGER NOT NULL REFERENCES users(id),
+  created_at REAL NOT NULL,
+  expires_at REAL NOT NULL
+);
+CREATE TABLE products(
+  id INTEGER PRIMARY KEY,
+  sku TEXT NOT NULL UNIQUE,
+  name TEXT NOT NULL,
+  category TEXT NOT NULL,
+  price_cents INTEGER NOT NULL CHECK(price_cents >= 0),
+  list_price_cents INTEGER NOT NULL CHECK(list_price_cents >= 0),
+  stock INTEGER NOT NULL CHECK(stock >= 0),
+  color TEXT NOT NULL DEFAULT '#e85d4a'
+);
+CREATE TABLE live_sessions(
+  id INTEGER PRIMARY KEY,
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  guide_id INTEGER NOT NULL REFERENCES guides(id),
+  title TEXT NOT NULL,
+  scheduled_start REAL,
+  state TEXT NOT NULL DEFAULT 'scheduled'
+    CHECK(state IN ('scheduled','prepared','live','ended')),
+  started_at REAL,
+  ended_at REAL,
+  rehearsal INTEGER NOT NULL DEFAULT 0,
+  created_by INTEGER REFERENCES users(id),
+  created_at REAL NOT NULL
+);
+CREATE TABLE session_actions(
+  id INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  kind TEXT NOT NULL,
+  payload TEXT NOT NULL DEFAULT '{}',
+  client_time REAL,
+  created_by INTEGER REFERENCES users(id),
+  created_at REAL NOT NULL
+);
+CREATE INDEX session_actions_session ON session_actions(session_id, id);
+CREATE TABLE coupons(
+  id INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  product_id INTEGER REFERENCES products(id),
+  code TEXT NOT NULL UNIQUE,
+  title TEXT NOT NULL,
+  discount_cents INTEGER NOT NULL CHECK(discount_cents > 0),
+  min_spend_cents INTEGER NOT NULL DEFAULT 0,
+  total INTEGER NOT NULL CHECK(total > 0),
+  used INTEGER NOT NULL DEFAULT 0,
+  expires_at REAL,
+  created_at REAL NOT NULL
+);
+CREATE TABLE links(
+  id INTEGER PRIMARY KEY,
+  public_id TEXT NOT NULL UNIQUE,
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  product_id INTEGER NOT NULL REFERENCES products(id),
+  guide_id INTEGER NOT NULL REFERENCES guides(id),
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  coupon_id INTEGER REFERENCES coupons(id),
+  created_by INTEGER REFERENCES users(id),
+  created_at REAL NOT NULL,
+  expires_at REAL,
+  clicks INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE groupbuys(
+  id INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  product_id INTEGER NOT NULL REFERENCES products(id),
+  group_price_cents INTEGER NOT NULL CHECK(group_price_cents >= 0),
+  size INTEGER NOT NULL CHECK(size >= 2),
+  joined INTEGER NOT NULL DEFAULT 0,
+  state TEXT NOT NULL DEFAULT 'open' CHECK(state IN ('open','succeeded','failed')),
+  created_at REAL NOT NULL,
+  ends_at REAL NOT NULL
+);
+CREATE TABLE lotteries(
+  id INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  prize TEXT NOT NULL,
+  winners INTEGER NOT NULL CHECK(winners >= 1),
+  state TEXT NOT NULL DEFAULT 'open' CHECK(state IN ('open','drawn')),
+  result TEXT,
+  created_at REAL NOT NULL,
+  drawn_at REAL
+);
+CREATE TABLE orders(
+  id INTEGER PRIMARY KEY,
+  order_no TEXT NOT NULL UNIQUE,
+  source TEXT NOT NULL CHECK(source IN ('checkout','webhook')),
+  shop_order_id TEXT UNIQUE,
+  link_id INTEGER NOT NULL REFERENCES links(id),
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  product_id INTEGER NOT NULL REFERENCES products(id),
+  guide_id INTEGER NOT NULL REFERENCES guides(id),
+  store_id INTEGER NOT NULL REFERENCES stores(id),
+  quantity INTEGER NOT NULL CHECK(quantity > 0),
+  unit_price_cents INTEGER NOT NULL,
+  discount_cents INTEGER NOT NULL DEFAULT 0,
+  amount_cents INTEGER NOT NULL CHECK(amount_cents >= 0),
+  coupon_id INTEGER REFERENCES coupons(id),
+  groupbuy_id INTEGER REFERENCES groupbuys(id),
+  fulfilment TEXT NOT NULL CHECK(fulfilment IN ('pickup','delivery')),
+  address TEXT NOT NULL DEFAULT '',
+  buyer_name TEXT NOT NULL DEFAULT '',
+  buyer_phone TEXT NOT NULL DEFAULT '',
+  status TEXT NOT NULL CHECK(status IN ('paid','refunded')),
+  payment_ref TEXT NOT NULL,
+  rehearsal INTEGER NOT NULL DEFAULT 0,
+  created_at REAL NOT NULL,
+  refunded_at REAL
+);
+CREATE INDEX orders_session ON orders(session_id);
+CREATE INDEX orders_guide_time ON orders(guide_id, created_at);
+CREATE TABLE commission_rules(
+  id INTEGER PRIMARY KEY,
+  product_id INTEGER REFERENCES products(id),
+  category TEXT,
+  rate REAL NOT NULL CHECK(rate >= 0 AND rate <= 1),
+  cap_cents INTEGER CHECK(cap_cents IS NULL OR cap_cents >= 0)
+);
+CREATE TABLE commissions(
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL UNIQUE REFERENCES orders(id),
+  guide_id INTEGER NOT NULL REFERENCES guides(id),
+  amount_cents INTEGER NOT NULL,
+  rate REAL NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('pending','settled','reversed')),
+  created_at REAL NOT NULL,
+  settle_after REAL NOT NULL,
+  settled_at REAL,
+  reversed_at REAL
+);
+CREATE TABLE events(
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  session_id INTEGER NOT NULL,
+  type TEXT NOT NULL,
+  data TEXT NOT NULL,
+  created_at REAL NOT NULL
+);
+CREATE INDEX events_session ON events(session_id, id);
+CREATE TABLE idempotency(
+  user_id INTEGER NOT NULL,
+  key TEXT NOT NULL,
+  endpoint TEXT NOT NULL,
+  body_hash TEXT NOT NULL,
+  status_code INTEGER NOT NULL,
+  response TEXT NOT NULL,
+  created_at REAL NOT NULL,
+  PRIMARY KEY(user_id, key)
+);
+CREATE TABLE bookings(
+  id INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  created_at REAL NOT NULL
+);
+"""
+
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+
+
+class Clock(Protocol):
+    """Where the backend reads the time; tests inject a fake to age commissions."""
+
+    def now(self) -> float: ...
+
+
+class SystemClock:
+    def now(self) -> float:
+        return time.time()
+
+
+class FakeClock:
+    """A settable clock for tests (``advance`` moves it forward)."""
+
+    def __init__(self, start: float | None = None) -> None:
+        self._t = time.time() if start is None else start
+        self._lock = threading.Lock()
+
+    def now(self) -> float:
+        with self._lock:
+            return self._t
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._t += seconds
+
+
+class Database:
+    """Per-thread connections to one SQLite file; one writer at a time."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._write_lock = threading.RLock()
+        self._migrate()
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.row_factory = sqlite3.Row
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        return conn
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = self._local.conn = self._connect()
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One atomic write transaction; rolled back on any exception."""
+        with self._write_lock:
+            conn = self.conn
+            if conn.in_transaction:  # nested use joins the outer transaction
+                yield conn
+                return
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def one(self, sql: str, *params: object) -> sqlite3.Row | None:
+        return self.conn.execute(sql, params).fetchone()
+
+    def all(self, sql: str, *params: object) -> list[sqlite3.Row]:
+        return self.conn.execute(sql, params).fetchall()
+
+    def _migrate(self) -> None:
+        with self.write() as conn:
+            has_meta = conn.execute(
+                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
+            ).fetchone()
+            version = 0
+            if has_meta:
+                row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+                version = int(row[0]) if row else 0
+            if version > SCHEMA_VERSION:
+                raise RuntimeError(
+                    f"{self.path} has schema version {version}, newer than this backend"
+                )
+            for v in range(version + 1, SCHEMA_VERSION + 1):
+                log.info("migrating %s to schema version %d", self.path, v)
+                for stmt in MIGRATIONS[v].split(";"):
+                    if stmt.strip():
+                        conn.execute(stmt)
+                conn.execute(
+                    "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)", (str(v),)
+                )
+
+    def meta(self, key: str) -> str | None:
+        row = self.one("SELECT value FROM meta WHERE key=?", key)
+        return row[0] if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.write() as conn:
+            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", (key, value))
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None

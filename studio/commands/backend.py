@@ -1,0 +1,84 @@
+"""``studio backend``: run the reference commerce backend (API, checkout pages, feed)."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import socket
+from pathlib import Path
+
+from studio.config import data_dir
+from studio.errors import UserError
+
+log = logging.getLogger(__name__)
+
+HELP = "run the reference commerce backend (orders, links, checkout page, live feed)"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--db", type=Path, default=None,
+                        help="SQLite file (default: backend.sqlite3 in the data directory)")
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=8700, help="port to listen on")
+    parser.add_argument("--public-url", default=None,
+                        help="base URL phones reach (QR codes); default http://HOST:PORT")
+    parser.add_argument("--demo", action="store_true",
+                        help="seed a demo region, stores, guides, catalog and a live show")
+    parser.add_argument("--demo-shoppers", type=float, default=0, metavar="N",
+                        help="simulate about N orders a minute through live links")
+    parser.add_argument("--return-window-days", type=float, default=7.0,
+                        help="days before a commission settles (default 7)")
+
+
+def run(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from studio.backend.app import create_app
+    from studio.backend.seed import DEMO_PASSWORD, seed_demo
+    from studio.backend.shoppers import DemoShoppers
+
+    if not 1 <= args.port <= 65535:
+        raise UserError(f"--port {args.port} is not a port", "use 1-65535, for example 8700")
+    if args.demo_shoppers < 0 or args.demo_shoppers > 6000:
+        raise UserError(f"--demo-shoppers {args.demo_shoppers} is out of range", "use 0-6000")
+    if args.return_window_days < 0:
+        raise UserError("--return-window-days must not be negative")
+    _check_port_free(args.host, args.port)
+    db = args.db or data_dir() / "backend.sqlite3"
+    local = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
+    public = args.public_url or local
+    try:
+        app = create_app(db, public_url=public,
+                         link_secret=os.environ.get("STUDIO_BACKEND_SECRET") or None,
+                         webhook_secret=os.environ.get("STUDIO_WEBHOOK_SECRET") or None,
+                         return_window_days=args.return_window_days)
+    except (OSError, RuntimeError) as exc:
+        raise UserError(f"cannot open the backend database {db}: {exc}",
+                        "check the path or pass --db") from exc
+    commerce = app.state.commerce
+    if args.demo and seed_demo(commerce):
+        print(f"demo data seeded; users admin, manager, storemgr, trainer, guide1-3 "
+              f"(password {DEMO_PASSWORD})", flush=True)
+    shoppers = None
+    if args.demo_shoppers > 0:
+        shoppers = DemoShoppers(commerce, local, args.demo_shoppers)
+        shoppers.start()
+    print(f"backend on {local} (public {public}), database {db}", flush=True)
+    try:
+        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False,
+                    timeout_graceful_shutdown=3)
+    finally:
+        if shoppers is not None:
+            shoppers.stop()
+            shoppers.join(timeout=5)
+    return 0
+
+
+def _check_port_free(host: str, port: int) -> None:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            raise UserError(f"cannot listen on {host}:{port} ({exc.strerror})",
+                            "pick another --port or stop the program using it") from exc
