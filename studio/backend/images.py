@@ -37,7 +37,10 @@ def cjk_font_path() -> str | None:
         try:
             out = subprocess.run(
                 ["fc-match", "-f", "%{file}", "Noto Sans CJK SC:lang=zh-cn"],
-                capture_output=True, text=True, timeout=5, check=False,
+                capture_output=True,
+                text=True,
+                timeout=5,
+                check=False,
             ).stdout.strip()
             if out and "CJK" in out and Path(out).exists():
                 return out
@@ -88,11 +91,17 @@ def product_image(name: str, category: str, color: str, size: int = 480) -> byte
     cx, cy, r = size // 2, int(size * 0.42), size // 4
     dark = tuple(max(0, c - 40) for c in base)
     if category in ("服饰", "鞋包"):
-        d.rounded_rectangle([cx - r, cy - r, cx + r, cy + r], radius=r // 3, fill=base,
-                            outline=dark, width=6)
+        d.rounded_rectangle(
+            [cx - r, cy - r, cx + r, cy + r], radius=r // 3, fill=base, outline=dark, width=6
+        )
     elif category in ("美妆", "个护"):
-        d.rounded_rectangle([cx - r // 2, cy - r, cx + r // 2, cy + r], radius=r // 4, fill=base,
-                            outline=dark, width=6)
+        d.rounded_rectangle(
+            [cx - r // 2, cy - r, cx + r // 2, cy + r],
+            radius=r // 4,
+            fill=base,
+            outline=dark,
+            width=6,
+        )
         d.rectangle([cx - r // 3, cy - r - r // 3, cx + r // 3, cy - r], fill=dark)
     elif category in ("食品", "生鲜"):
         d.ellipse([cx - r, cy - r, cx + r, cy + r], fill=base, outline=dark, width=6)
@@ -137,8 +146,9 @@ def poster(title: str, guide: str, store: str, when: str, url: str) -> bytes:
     return _png(img)
 
 
-def _wrap(d: ImageDraw.ImageDraw, text: str, f: ImageFont.ImageFont | ImageFont.FreeTypeFont,
-          width: int) -> list[str]:
+def _wrap(
+    d: ImageDraw.ImageDraw, text: str, f: ImageFont.ImageFont | ImageFont.FreeTypeFont, width: int
+) -> list[str]:
     lines, cur = [], ""
     for ch in text:
         if d.textlength(cur + ch, font=f) > width:

@@ -12,8 +12,16 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["guide", "store_manager", "regional_manager", "trainer", "admin"]
 ActionKind = Literal[
-    "session_prepared", "session_started", "session_ended", "link_created", "link_shown",
-    "cue_fired", "coupon_issued", "groupbuy_started", "lottery_started", "note",
+    "session_prepared",
+    "session_started",
+    "session_ended",
+    "link_created",
+    "link_shown",
+    "cue_fired",
+    "coupon_issued",
+    "groupbuy_started",
+    "lottery_started",
+    "note",
 ]
 Fulfilment = Literal["pickup", "delivery"]
 
@@ -80,10 +88,12 @@ class ProductOut(BaseModel):
 
 class SessionIn(_In):
     title: str = Field(min_length=1, max_length=100)
-    guide_id: int | None = Field(default=None, ge=1, le=2**62,
-                                 description="Defaults to the calling guide")
-    store_id: int | None = Field(default=None, ge=1, le=2**62,
-                                 description="Defaults to the guide's store")
+    guide_id: int | None = Field(
+        default=None, ge=1, le=2**62, description="Defaults to the calling guide"
+    )
+    store_id: int | None = Field(
+        default=None, ge=1, le=2**62, description="Defaults to the guide's store"
+    )
     scheduled_start: float | None = Field(default=None, ge=0, le=1e11)
     rehearsal: bool = False
 
@@ -121,8 +131,9 @@ class LinkIn(_In):
     session_id: int = _Id
     product_id: int = _Id
     coupon_id: int | None = Field(default=None, ge=1, le=2**62)
-    ttl_seconds: int | None = Field(default=None, ge=1, le=90 * 86400,
-                                    description="Link expires after this; default: never")
+    ttl_seconds: int | None = Field(
+        default=None, ge=1, le=90 * 86400, description="Link expires after this; default: never"
+    )
 
 
 class LinkOut(BaseModel):

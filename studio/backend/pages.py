@@ -62,7 +62,7 @@ def checkout(token: str, offer: dict[str, Any], store: Any, guide_name: str) -> 
         f'<span class="list">¥{yuan(p["list_price_cents"])}</span></div>',
         f'<h1 id="name">{escape(p["name"])}</h1>',
         f'<div class="muted">库存 <b id="stock">{p["stock"]}</b> 件 · {escape(p["category"])}'
-        f' · 导购 {escape(guide_name)}</div>',
+        f" · 导购 {escape(guide_name)}</div>",
     ]
     if sess["rehearsal"]:
         parts.append('<div class="tag">彩排模式 · 模拟订单</div>')
@@ -75,14 +75,16 @@ def checkout(token: str, offer: dict[str, Any], store: Any, guide_name: str) -> 
             f'拼团价 <b class="price" style="font-size:20px">¥{yuan(gb["group_price_cents"])}</b>'
             f'<div class="bar"><i style="width:{pct}%"></i></div>'
             f'<div class="muted">已拼 {gb["joined"]}/{gb["size"]} 人 · 约 {left} 分钟后结束</div>'
-            "</div>")
+            "</div>"
+        )
     if coupon is not None:
         parts.append(
             f'<div class="sec" id="coupon"><span class="tag">券</span>{escape(coupon["title"])}'
             f' <span class="muted">（满{yuan(coupon["min_spend_cents"])}可用，剩'
-            f'{coupon["total"] - coupon["used"]}张）</span>'
+            f"{coupon['total'] - coupon['used']}张）</span>"
             '<label><input type="checkbox" name="use_coupon" value="1" form="buy" checked>'
-            " 使用优惠券</label></div>")
+            " 使用优惠券</label></div>"
+        )
     parts.append(
         f'<form id="buy" method="post" action="/p/{t}/buy" class="sec">'
         '<label>数量 <input type="number" name="quantity" value="1" min="1" max="99"></label>'
@@ -90,37 +92,48 @@ def checkout(token: str, offer: dict[str, Any], store: Any, guide_name: str) -> 
         '<label><input type="radio" name="fulfilment" value="pickup" checked> 到店自提</label>'
         '<label><input type="radio" name="fulfilment" value="delivery"> 快递配送</label></div>'
         f'<div class="muted" id="pickup">自提门店：{escape(store["name"])} '
-        f'{escape(store["address"])}</div>'
+        f"{escape(store['address'])}</div>"
         '<label id="addr" style="display:none">收货地址 <input type="text" name="address"'
         ' maxlength="200" placeholder="省 市 区 街道 门牌号"></label>'
         '<label>联系人 <input type="text" name="buyer_name" maxlength="50"></label>'
         '<label>手机号 <input type="tel" name="buyer_phone" maxlength="30"></label>'
         '<div class="muted">模拟支付：点击即视为支付成功，不会真实扣款。</div>'
-        '<div class="buy">')
+        '<div class="buy">'
+    )
     if sold_out:
         parts.append('<button type="button" disabled style="background:#bbb">已售罄</button>')
     else:
         if gb is not None:
-            parts.append('<button class="alt" name="join_group" value="1" id="group-btn">'
-                         f'¥{yuan(gb["group_price_cents"])} 拼团</button>')
+            parts.append(
+                '<button class="alt" name="join_group" value="1" id="group-btn">'
+                f"¥{yuan(gb['group_price_cents'])} 拼团</button>"
+            )
         parts.append('<button id="buy-btn">立即购买</button>')
     parts.append(
         "</div></form><script>document.querySelectorAll('input[name=fulfilment]').forEach("
         "r=>r.addEventListener('change',e=>{const d=e.target.value==='delivery';"
         "document.getElementById('addr').style.display=d?'block':'none';"
-        "document.getElementById('pickup').style.display=d?'none':'block'}));</script>")
+        "document.getElementById('pickup').style.display=d?'none':'block'}));</script>"
+    )
     return _page(p["name"], "".join(parts))
 
 
 def success(order: dict[str, Any], store: Any) -> str:
-    how = (f"请到 {escape(store['name'])} 自提（{escape(store['address'])}）"
-           if order["fulfilment"] == "pickup" else "我们会尽快为您发货")
-    return _page("支付成功", (
-        '<div class="center"><div class="icon ok"></div><h1>支付成功</h1>'
-        f'<p>订单号 <b id="order-no">{escape(order["order_no"])}</b></p>'
-        f'<p>{escape(order["product_name"])} × {order["quantity"]}</p>'
-        f'<p class="price" id="paid"><small>¥</small>{yuan(order["amount_cents"])}</p>'
-        f'<p class="muted">{how}</p></div>'))
+    how = (
+        f"请到 {escape(store['name'])} 自提（{escape(store['address'])}）"
+        if order["fulfilment"] == "pickup"
+        else "我们会尽快为您发货"
+    )
+    return _page(
+        "支付成功",
+        (
+            '<div class="center"><div class="icon ok"></div><h1>支付成功</h1>'
+            f'<p>订单号 <b id="order-no">{escape(order["order_no"])}</b></p>'
+            f"<p>{escape(order['product_name'])} × {order['quantity']}</p>"
+            f'<p class="price" id="paid"><small>¥</small>{yuan(order["amount_cents"])}</p>'
+            f'<p class="muted">{how}</p></div>'
+        ),
+    )
 
 
 _ERRORS = {
@@ -133,21 +146,36 @@ _ERRORS = {
 
 def error(kind: str, detail: str = "") -> str:
     icon, title, text = _ERRORS.get(kind, _ERRORS["unknown"])
-    return _page(title, (
-        f'<div class="center" id="error-{kind}"><div class="icon">{icon}</div><h1>{title}</h1>'
-        f'<p class="muted">{escape(text or detail)}</p>'
-        '<p><a href="javascript:history.back()">返回</a></p></div>'))
+    return _page(
+        title,
+        (
+            f'<div class="center" id="error-{kind}"><div class="icon">{icon}</div><h1>{title}</h1>'
+            f'<p class="muted">{escape(text or detail)}</p>'
+            '<p><a href="javascript:history.back()">返回</a></p></div>'
+        ),
+    )
 
 
-def booking(session: Any, guide_name: str, store_name: str, token: str, *, booked: bool,
-            count: int) -> str:
-    when = (time.strftime("%m月%d日 %H:%M", time.localtime(session["scheduled_start"]))
-            if session["scheduled_start"] else "待定")
-    action = ('<p class="tag">预约成功，开播前提醒您</p>' if booked else
-              f'<form method="post" action="/live/{escape(token)}/book"><div class="buy">'
-              "<button>预约直播</button></div></form>")
-    return _page(session["title"], (
-        '<div class="center"><div class="icon" style="background:#e4393c">播</div>'
-        f'<h1>{escape(session["title"])}</h1>'
-        f'<p>开播时间：{when}</p><p>导购：{escape(guide_name)} · {escape(store_name)}</p>'
-        f'<p class="muted">已有 {count} 人预约</p>{action}</div>'))
+def booking(
+    session: Any, guide_name: str, store_name: str, token: str, *, booked: bool, count: int
+) -> str:
+    when = (
+        time.strftime("%m月%d日 %H:%M", time.localtime(session["scheduled_start"]))
+        if session["scheduled_start"]
+        else "待定"
+    )
+    action = (
+        '<p class="tag">预约成功，开播前提醒您</p>'
+        if booked
+        else f'<form method="post" action="/live/{escape(token)}/book"><div class="buy">'
+        "<button>预约直播</button></div></form>"
+    )
+    return _page(
+        session["title"],
+        (
+            '<div class="center"><div class="icon" style="background:#e4393c">播</div>'
+            f"<h1>{escape(session['title'])}</h1>"
+            f"<p>开播时间：{when}</p><p>导购：{escape(guide_name)} · {escape(store_name)}</p>"
+            f'<p class="muted">已有 {count} 人预约</p>{action}</div>'
+        ),
+    )

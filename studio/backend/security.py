@@ -89,8 +89,9 @@ def sign_webhook(secret: str, timestamp: str, body: bytes) -> str:
     return "sha256=" + mac.hexdigest()
 
 
-def check_webhook(secret: str, timestamp: str | None, signature: str | None, body: bytes,
-                  now: float) -> str | None:
+def check_webhook(
+    secret: str, timestamp: str | None, signature: str | None, body: bytes, now: float
+) -> str | None:
     """None if the delivery is authentic and fresh, else the reason it is not."""
     if not timestamp or not signature:
         return "missing X-Studio-Timestamp or X-Studio-Signature header"

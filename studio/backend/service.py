@@ -47,8 +47,9 @@ def body_hash(data: Any) -> str:
 class Commerce:
     """The backend's domain services over one database and one clock."""
 
-    def __init__(self, db: Database, signer: LinkSigner, settings: Settings,
-                 clock: Clock | None = None) -> None:
+    def __init__(
+        self, db: Database, signer: LinkSigner, settings: Settings, clock: Clock | None = None
+    ) -> None:
         self.db = db
         self.signer = signer
         self.settings = settings
@@ -68,8 +69,11 @@ class Commerce:
         return row
 
     def product_row(self, product_id: int, conn: sqlite3.Connection | None = None) -> sqlite3.Row:
-        row = (conn or self.db.conn).execute(
-            "SELECT * FROM products WHERE id=?", (product_id,)).fetchone()
+        row = (
+            (conn or self.db.conn)
+            .execute("SELECT * FROM products WHERE id=?", (product_id,))
+            .fetchone()
+        )
         if row is None:
             raise ApiError(404, f"product {product_id} does not exist")
         return row
@@ -78,16 +82,23 @@ class Commerce:
         row = self.db.one(
             "SELECT u.*, g.id AS guide_id FROM auth_tokens t JOIN users u ON u.id=t.user_id "
             "LEFT JOIN guides g ON g.user_id=u.id WHERE t.token_hash=? AND t.expires_at>?",
-            th, self.clock.now())
+            th,
+            self.clock.now(),
+        )
         return user_from_row(row) if row else None
 
     # ---- output shapes -------------------------------------------------------------------
     def session_out(self, row: sqlite3.Row) -> dict[str, Any]:
         share = self.signer.token_for(f"s{row['id']}")
         return {
-            "id": row["id"], "store_id": row["store_id"], "guide_id": row["guide_id"],
-            "title": row["title"], "scheduled_start": row["scheduled_start"],
-            "state": row["state"], "started_at": row["started_at"], "ended_at": row["ended_at"],
+            "id": row["id"],
+            "store_id": row["store_id"],
+            "guide_id": row["guide_id"],
+            "title": row["title"],
+            "scheduled_start": row["scheduled_start"],
+            "state": row["state"],
+            "started_at": row["started_at"],
+            "ended_at": row["ended_at"],
             "rehearsal": bool(row["rehearsal"]),
             "share_url": f"{self.settings.public_url}/live/{share}",
         }
@@ -95,56 +106,96 @@ class Commerce:
     def link_out(self, row: sqlite3.Row) -> dict[str, Any]:
         token = self.signer.token_for(row["public_id"])
         return {
-            "id": row["id"], "token": token, "url": f"{self.settings.public_url}/p/{token}",
-            "session_id": row["session_id"], "product_id": row["product_id"],
-            "guide_id": row["guide_id"], "store_id": row["store_id"],
-            "coupon_id": row["coupon_id"], "created_at": row["created_at"],
-            "expires_at": row["expires_at"], "clicks": row["clicks"],
+            "id": row["id"],
+            "token": token,
+            "url": f"{self.settings.public_url}/p/{token}",
+            "session_id": row["session_id"],
+            "product_id": row["product_id"],
+            "guide_id": row["guide_id"],
+            "store_id": row["store_id"],
+            "coupon_id": row["coupon_id"],
+            "created_at": row["created_at"],
+            "expires_at": row["expires_at"],
+            "clicks": row["clicks"],
         }
 
     def order_out(self, order_id: int, conn: sqlite3.Connection | None = None) -> dict[str, Any]:
         c = conn or self.db.conn
         row = c.execute(
             "SELECT o.*, p.name AS product_name FROM orders o JOIN products p ON p.id=o.product_id "
-            "WHERE o.id=?", (order_id,)).fetchone()
+            "WHERE o.id=?",
+            (order_id,),
+        ).fetchone()
         if row is None:
             raise ApiError(404, f"order {order_id} does not exist")
         com = c.execute("SELECT * FROM commissions WHERE order_id=?", (order_id,)).fetchone()
         return {
-            "id": row["id"], "order_no": row["order_no"], "source": row["source"],
-            "shop_order_id": row["shop_order_id"], "session_id": row["session_id"],
-            "product_id": row["product_id"], "product_name": row["product_name"],
-            "guide_id": row["guide_id"], "store_id": row["store_id"],
-            "quantity": row["quantity"], "unit_price_cents": row["unit_price_cents"],
-            "discount_cents": row["discount_cents"], "amount_cents": row["amount_cents"],
-            "coupon_id": row["coupon_id"], "groupbuy_id": row["groupbuy_id"],
-            "fulfilment": row["fulfilment"], "status": row["status"],
-            "rehearsal": bool(row["rehearsal"]), "created_at": row["created_at"],
+            "id": row["id"],
+            "order_no": row["order_no"],
+            "source": row["source"],
+            "shop_order_id": row["shop_order_id"],
+            "session_id": row["session_id"],
+            "product_id": row["product_id"],
+            "product_name": row["product_name"],
+            "guide_id": row["guide_id"],
+            "store_id": row["store_id"],
+            "quantity": row["quantity"],
+            "unit_price_cents": row["unit_price_cents"],
+            "discount_cents": row["discount_cents"],
+            "amount_cents": row["amount_cents"],
+            "coupon_id": row["coupon_id"],
+            "groupbuy_id": row["groupbuy_id"],
+            "fulfilment": row["fulfilment"],
+            "status": row["status"],
+            "rehearsal": bool(row["rehearsal"]),
+            "created_at": row["created_at"],
             "refunded_at": row["refunded_at"],
             "commission": commission_out(com) if com else None,
         }
 
     def groupbuy_out(self, row: sqlite3.Row) -> dict[str, Any]:
-        return {k: row[k] for k in ("id", "session_id", "product_id", "group_price_cents", "size",
-                                    "joined", "state", "created_at", "ends_at")}
+        return {
+            k: row[k]
+            for k in (
+                "id",
+                "session_id",
+                "product_id",
+                "group_price_cents",
+                "size",
+                "joined",
+                "state",
+                "created_at",
+                "ends_at",
+            )
+        }
 
     # ---- events --------------------------------------------------------------------------
-    def emit(self, conn: sqlite3.Connection, session_id: int, type_: str,
-             data: dict[str, Any]) -> int:
+    def emit(
+        self, conn: sqlite3.Connection, session_id: int, type_: str, data: dict[str, Any]
+    ) -> int:
         cur = conn.execute(
             "INSERT INTO events(session_id, type, data, created_at) VALUES(?,?,?,?)",
-            (session_id, type_, _dumps(data), self.clock.now()))
+            (session_id, type_, _dumps(data), self.clock.now()),
+        )
         return int(cur.lastrowid or 0)
 
     def events_after(self, session_id: int, after: int, limit: int = 200) -> list[sqlite3.Row]:
         return self.db.all(
             "SELECT * FROM events WHERE session_id=? AND id>? ORDER BY id LIMIT ?",
-            session_id, after, limit)
+            session_id,
+            after,
+            limit,
+        )
 
     # ---- idempotency ---------------------------------------------------------------------
-    def idempotent(self, user_id: int, key: str | None, endpoint: str, body: Any,
-                   fn: Callable[[sqlite3.Connection], tuple[int, dict[str, Any]]],
-                   ) -> tuple[int, dict[str, Any], bool]:
+    def idempotent(
+        self,
+        user_id: int,
+        key: str | None,
+        endpoint: str,
+        body: Any,
+        fn: Callable[[sqlite3.Connection], tuple[int, dict[str, Any]]],
+    ) -> tuple[int, dict[str, Any], bool]:
         """Run ``fn`` once per (user, key): a retry gets the first answer, a new body a 409."""
         if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
             raise ApiError(400, "Idempotency-Key must be 1-200 printable characters")
@@ -156,20 +207,32 @@ class Commerce:
                 ).fetchone()
                 if row is not None:
                     if row["body_hash"] != h:
-                        raise ApiError(409, "this Idempotency-Key was already used with a "
-                                            "different request; use a new key per new action")
+                        raise ApiError(
+                            409,
+                            "this Idempotency-Key was already used with a "
+                            "different request; use a new key per new action",
+                        )
                     return row["status_code"], json.loads(row["response"]), True
             status, result = fn(conn)
             if key is not None:
                 conn.execute(
                     "INSERT INTO idempotency(user_id, key, endpoint, body_hash, status_code, "
                     "response, created_at) VALUES(?,?,?,?,?,?,?)",
-                    (user_id, key, endpoint, h, status, _dumps(result), self.clock.now()))
+                    (user_id, key, endpoint, h, status, _dumps(result), self.clock.now()),
+                )
             return status, result, False
 
     # ---- links ---------------------------------------------------------------------------
-    def create_link(self, conn: sqlite3.Connection, user: User, session: sqlite3.Row, *,
-                    product_id: int, coupon_id: int | None, ttl: int | None) -> dict[str, Any]:
+    def create_link(
+        self,
+        conn: sqlite3.Connection,
+        user: User,
+        session: sqlite3.Row,
+        *,
+        product_id: int,
+        coupon_id: int | None,
+        ttl: int | None,
+    ) -> dict[str, Any]:
         self.product_row(product_id, conn)
         if session["state"] == "ended":
             raise ApiError(409, f"live session {session['id']} has ended; links need an open one")
@@ -182,8 +245,18 @@ class Commerce:
         cur = conn.execute(
             "INSERT INTO links(public_id, session_id, product_id, guide_id, store_id, coupon_id,"
             " created_by, created_at, expires_at) VALUES(?,?,?,?,?,?,?,?,?)",
-            (public_id, session["id"], product_id, session["guide_id"], session["store_id"],
-             coupon_id, user.id, now, now + ttl if ttl else None))
+            (
+                public_id,
+                session["id"],
+                product_id,
+                session["guide_id"],
+                session["store_id"],
+                coupon_id,
+                user.id,
+                now,
+                now + ttl if ttl else None,
+            ),
+        )
         row = conn.execute("SELECT * FROM links WHERE id=?", (cur.lastrowid,)).fetchone()
         return self.link_out(row)
 
@@ -194,8 +267,9 @@ class Commerce:
         if row is None:
             raise ApiError(404, "unknown purchase link", page="unknown")
         sess = self.session_row(row["session_id"])
-        if (row["expires_at"] is not None and row["expires_at"] <= self.clock.now()) or \
-                sess["state"] == "ended":
+        if (row["expires_at"] is not None and row["expires_at"] <= self.clock.now()) or sess[
+            "state"
+        ] == "ended":
             raise ApiError(410, "this purchase link has expired", page="expired")
         return row
 
@@ -209,31 +283,49 @@ class Commerce:
         product = self.product_row(link["product_id"])
         coupon = self._usable_coupon(self.db.conn, link, product["price_cents"], now)
         gb = self._open_groupbuy(self.db.conn, link, now)
-        return {"product": product, "coupon": coupon, "groupbuy": gb,
-                "session": self.session_row(link["session_id"])}
+        return {
+            "product": product,
+            "coupon": coupon,
+            "groupbuy": gb,
+            "session": self.session_row(link["session_id"]),
+        }
 
-    def _usable_coupon(self, conn: sqlite3.Connection, link: sqlite3.Row, subtotal: int,
-                       now: float) -> sqlite3.Row | None:
-        sql = ("SELECT * FROM coupons WHERE session_id=? AND used<total "
-               "AND (expires_at IS NULL OR expires_at>?) AND min_spend_cents<=? "
-               "AND (product_id IS NULL OR product_id=?)")
+    def _usable_coupon(
+        self, conn: sqlite3.Connection, link: sqlite3.Row, subtotal: int, now: float
+    ) -> sqlite3.Row | None:
+        sql = (
+            "SELECT * FROM coupons WHERE session_id=? AND used<total "
+            "AND (expires_at IS NULL OR expires_at>?) AND min_spend_cents<=? "
+            "AND (product_id IS NULL OR product_id=?)"
+        )
         params: list[Any] = [link["session_id"], now, subtotal, link["product_id"]]
         if link["coupon_id"] is not None:
             sql += " AND id=?"
             params.append(link["coupon_id"])
         return conn.execute(sql + " ORDER BY discount_cents DESC LIMIT 1", params).fetchone()
 
-    def _open_groupbuy(self, conn: sqlite3.Connection, link: sqlite3.Row,
-                       now: float) -> sqlite3.Row | None:
+    def _open_groupbuy(
+        self, conn: sqlite3.Connection, link: sqlite3.Row, now: float
+    ) -> sqlite3.Row | None:
         return conn.execute(
             "SELECT * FROM groupbuys WHERE session_id=? AND product_id=? AND state='open' "
             "AND ends_at>? ORDER BY id DESC LIMIT 1",
-            (link["session_id"], link["product_id"], now)).fetchone()
+            (link["session_id"], link["product_id"], now),
+        ).fetchone()
 
     # ---- orders --------------------------------------------------------------------------
-    def checkout(self, token: str, *, quantity: int, fulfilment: str, address: str = "",
-                 buyer_name: str = "", buyer_phone: str = "", use_coupon: bool = True,
-                 join_group: bool = False) -> dict[str, Any]:
+    def checkout(
+        self,
+        token: str,
+        *,
+        quantity: int,
+        fulfilment: str,
+        address: str = "",
+        buyer_name: str = "",
+        buyer_phone: str = "",
+        use_coupon: bool = True,
+        join_group: bool = False,
+    ) -> dict[str, Any]:
         """A shopper's purchase through a link, paid by the simulated payment."""
         if not 1 <= quantity <= 99:
             raise ApiError(422, "quantity must be between 1 and 99")
@@ -252,23 +344,39 @@ class Commerce:
             subtotal = unit * quantity
             coupon = self._usable_coupon(conn, link, subtotal, now) if use_coupon else None
             discount = min(coupon["discount_cents"], subtotal) if coupon else 0
-            if conn.execute("UPDATE products SET stock=stock-? WHERE id=? AND stock>=?",
-                            (quantity, product["id"], quantity)).rowcount != 1:
+            if (
+                conn.execute(
+                    "UPDATE products SET stock=stock-? WHERE id=? AND stock>=?",
+                    (quantity, product["id"], quantity),
+                ).rowcount
+                != 1
+            ):
                 raise ApiError(409, f"sold out: only {product['stock']} left", page="sold_out")
             if coupon is not None:
                 conn.execute("UPDATE coupons SET used=used+1 WHERE id=?", (coupon["id"],))
             order_id = self._insert_order(
-                conn, link, source="checkout", shop_order_id=None, quantity=quantity,
-                unit=unit, discount=discount, amount=subtotal - discount,
+                conn,
+                link,
+                source="checkout",
+                shop_order_id=None,
+                quantity=quantity,
+                unit=unit,
+                discount=discount,
+                amount=subtotal - discount,
                 coupon_id=coupon["id"] if coupon else None,
-                groupbuy_id=gb["id"] if gb else None, fulfilment=fulfilment,
-                address=address.strip()[:200], buyer_name=buyer_name.strip()[:50],
-                buyer_phone=buyer_phone.strip()[:30], payment_ref="SIMPAY-" + secrets.token_hex(6))
+                groupbuy_id=gb["id"] if gb else None,
+                fulfilment=fulfilment,
+                address=address.strip()[:200],
+                buyer_name=buyer_name.strip()[:50],
+                buyer_phone=buyer_phone.strip()[:30],
+                payment_ref="SIMPAY-" + secrets.token_hex(6),
+            )
             if gb is not None:
                 joined = gb["joined"] + 1
                 state = "succeeded" if joined >= gb["size"] else "open"
-                conn.execute("UPDATE groupbuys SET joined=?, state=? WHERE id=?",
-                             (joined, state, gb["id"]))
+                conn.execute(
+                    "UPDATE groupbuys SET joined=?, state=? WHERE id=?", (joined, state, gb["id"])
+                )
                 gb_row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).fetchone()
                 self.emit(conn, link["session_id"], "groupbuy.progress", self.groupbuy_out(gb_row))
             return self.order_out(order_id, conn)
@@ -276,38 +384,70 @@ class Commerce:
     def webhook_order(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """A shop's order: attribution comes from the link row, never from the payload."""
         with self.db.write() as conn:
-            existing = conn.execute("SELECT id, status FROM orders WHERE shop_order_id=?",
-                                    (body["shop_order_id"],)).fetchone()
+            existing = conn.execute(
+                "SELECT id, status FROM orders WHERE shop_order_id=?", (body["shop_order_id"],)
+            ).fetchone()
             if existing is not None:
                 if body["status"] == "refunded" and existing["status"] == "paid":
                     self._refund(conn, existing["id"])
                     return self.order_out(existing["id"], conn), False
                 return self.order_out(existing["id"], conn), True
             public_id = self.signer.verify(body["link_token"])
-            link = conn.execute("SELECT * FROM links WHERE public_id=?",
-                                (public_id,)).fetchone() if public_id else None
+            link = (
+                conn.execute("SELECT * FROM links WHERE public_id=?", (public_id,)).fetchone()
+                if public_id
+                else None
+            )
             if link is None:
                 raise ApiError(422, "link_token is not a purchase link of this backend")
             q = body["quantity"]
-            conn.execute("UPDATE products SET stock=MAX(0, stock-?) WHERE id=?",
-                         (q, link["product_id"]))
+            conn.execute(
+                "UPDATE products SET stock=MAX(0, stock-?) WHERE id=?", (q, link["product_id"])
+            )
             order_id = self._insert_order(
-                conn, link, source="webhook", shop_order_id=body["shop_order_id"], quantity=q,
-                unit=body["amount_cents"] // q, discount=0, amount=body["amount_cents"],
-                coupon_id=None, groupbuy_id=None, fulfilment=body["fulfilment"], address="",
-                buyer_name="", buyer_phone="", payment_ref="SHOP-" + body["shop_order_id"])
+                conn,
+                link,
+                source="webhook",
+                shop_order_id=body["shop_order_id"],
+                quantity=q,
+                unit=body["amount_cents"] // q,
+                discount=0,
+                amount=body["amount_cents"],
+                coupon_id=None,
+                groupbuy_id=None,
+                fulfilment=body["fulfilment"],
+                address="",
+                buyer_name="",
+                buyer_phone="",
+                payment_ref="SHOP-" + body["shop_order_id"],
+            )
             if body["status"] == "refunded":
                 self._refund(conn, order_id)
             return self.order_out(order_id, conn), False
 
-    def _insert_order(self, conn: sqlite3.Connection, link: sqlite3.Row, *, source: str,
-                      shop_order_id: str | None, quantity: int, unit: int, discount: int,
-                      amount: int, coupon_id: int | None, groupbuy_id: int | None,
-                      fulfilment: str, address: str, buyer_name: str, buyer_phone: str,
-                      payment_ref: str) -> int:
+    def _insert_order(
+        self,
+        conn: sqlite3.Connection,
+        link: sqlite3.Row,
+        *,
+        source: str,
+        shop_order_id: str | None,
+        quantity: int,
+        unit: int,
+        discount: int,
+        amount: int,
+        coupon_id: int | None,
+        groupbuy_id: int | None,
+        fulfilment: str,
+        address: str,
+        buyer_name: str,
+        buyer_phone: str,
+        payment_ref: str,
+    ) -> int:
         now = self.clock.now()
-        sess = conn.execute("SELECT rehearsal FROM live_sessions WHERE id=?",
-                            (link["session_id"],)).fetchone()
+        sess = conn.execute(
+            "SELECT rehearsal FROM live_sessions WHERE id=?", (link["session_id"],)
+        ).fetchone()
         order_no = time.strftime("GS%Y%m%d", time.gmtime(now)) + secrets.token_hex(4).upper()
         cur = conn.execute(
             "INSERT INTO orders(order_no, source, shop_order_id, link_id, session_id, product_id,"
@@ -315,10 +455,30 @@ class Commerce:
             " coupon_id, groupbuy_id, fulfilment, address, buyer_name, buyer_phone, status,"
             " payment_ref, rehearsal, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
             "'paid',?,?,?)",
-            (order_no, source, shop_order_id, link["id"], link["session_id"], link["product_id"],
-             link["guide_id"], link["store_id"], quantity, unit, discount, amount, coupon_id,
-             groupbuy_id, fulfilment, address, buyer_name, buyer_phone, payment_ref,
-             sess["rehearsal"], now))
+            (
+                order_no,
+                source,
+                shop_order_id,
+                link["id"],
+                link["session_id"],
+                link["product_id"],
+                link["guide_id"],
+                link["store_id"],
+                quantity,
+                unit,
+                discount,
+                amount,
+                coupon_id,
+                groupbuy_id,
+                fulfilment,
+                address,
+                buyer_name,
+                buyer_phone,
+                payment_ref,
+                sess["rehearsal"],
+                now,
+            ),
+        )
         order_id = int(cur.lastrowid or 0)
         if not sess["rehearsal"]:  # rehearsal orders are practice: no commission
             product = self.product_row(link["product_id"], conn)
@@ -326,20 +486,38 @@ class Commerce:
             conn.execute(
                 "INSERT INTO commissions(order_id, guide_id, amount_cents, rate, state,"
                 " created_at, settle_after) VALUES(?,?,?,?,'pending',?,?)",
-                (order_id, link["guide_id"], amt, rate, now,
-                 now + self.settings.return_window_days * DAY))
+                (
+                    order_id,
+                    link["guide_id"],
+                    amt,
+                    rate,
+                    now,
+                    now + self.settings.return_window_days * DAY,
+                ),
+            )
         order = self.order_out(order_id, conn)
         self.emit(conn, link["session_id"], "order.placed", order)
-        stock = conn.execute("SELECT stock FROM products WHERE id=?",
-                             (link["product_id"],)).fetchone()[0]
-        self.emit(conn, link["session_id"], "stock.changed",
-                  {"product_id": link["product_id"], "stock": stock})
-        log.info("order %s: session %s guide %s amount %d", order_no, link["session_id"],
-                 link["guide_id"], amount)
+        stock = conn.execute(
+            "SELECT stock FROM products WHERE id=?", (link["product_id"],)
+        ).fetchone()[0]
+        self.emit(
+            conn,
+            link["session_id"],
+            "stock.changed",
+            {"product_id": link["product_id"], "stock": stock},
+        )
+        log.info(
+            "order %s: session %s guide %s amount %d",
+            order_no,
+            link["session_id"],
+            link["guide_id"],
+            amount,
+        )
         return order_id
 
-    def commission_for(self, conn: sqlite3.Connection, product: sqlite3.Row,
-                       amount: int) -> tuple[float, int]:
+    def commission_for(
+        self, conn: sqlite3.Connection, product: sqlite3.Row, amount: int
+    ) -> tuple[float, int]:
         """Product rule beats category rule beats the default rule (or 5 %)."""
         rule = conn.execute(
             "SELECT rate, cap_cents FROM commission_rules WHERE product_id=? "
@@ -347,7 +525,8 @@ class Commerce:
             "WHERE product_id IS NULL AND category=? "
             "UNION ALL SELECT rate, cap_cents FROM commission_rules "
             "WHERE product_id IS NULL AND category IS NULL LIMIT 1",
-            (product["id"], product["category"])).fetchone()
+            (product["id"], product["category"]),
+        ).fetchone()
         rate, cap = (rule["rate"], rule["cap_cents"]) if rule else (DEFAULT_RATE, None)
         value = round(amount * rate)
         return rate, min(value, cap) if cap is not None else value
@@ -365,17 +544,24 @@ class Commerce:
     def _refund(self, conn: sqlite3.Connection, order_id: int) -> None:
         now = self.clock.now()
         o = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
-        conn.execute("UPDATE orders SET status='refunded', refunded_at=? WHERE id=?",
-                     (now, order_id))
-        conn.execute("UPDATE commissions SET state='reversed', reversed_at=? "
-                     "WHERE order_id=? AND state!='reversed'", (now, order_id))
-        conn.execute("UPDATE products SET stock=stock+? WHERE id=?",
-                     (o["quantity"], o["product_id"]))
+        conn.execute(
+            "UPDATE orders SET status='refunded', refunded_at=? WHERE id=?", (now, order_id)
+        )
+        conn.execute(
+            "UPDATE commissions SET state='reversed', reversed_at=? "
+            "WHERE order_id=? AND state!='reversed'",
+            (now, order_id),
+        )
+        conn.execute(
+            "UPDATE products SET stock=stock+? WHERE id=?", (o["quantity"], o["product_id"])
+        )
         self.emit(conn, o["session_id"], "order.refunded", self.order_out(order_id, conn))
-        stock = conn.execute("SELECT stock FROM products WHERE id=?",
-                             (o["product_id"],)).fetchone()[0]
-        self.emit(conn, o["session_id"], "stock.changed",
-                  {"product_id": o["product_id"], "stock": stock})
+        stock = conn.execute(
+            "SELECT stock FROM products WHERE id=?", (o["product_id"],)
+        ).fetchone()[0]
+        self.emit(
+            conn, o["session_id"], "stock.changed", {"product_id": o["product_id"], "stock": stock}
+        )
 
     # ---- time-driven work ----------------------------------------------------------------
     def settle_due(self) -> int:
@@ -386,10 +572,13 @@ class Commerce:
                 "SELECT c.id, o.session_id, c.order_id FROM commissions c "
                 "JOIN orders o ON o.id=c.order_id "
                 "WHERE c.state='pending' AND c.settle_after<=? AND o.status='paid'",
-                (now,)).fetchall()
+                (now,),
+            ).fetchall()
             for r in rows:
-                conn.execute("UPDATE commissions SET state='settled', settled_at=? WHERE id=?",
-                             (now, r["id"]))
+                conn.execute(
+                    "UPDATE commissions SET state='settled', settled_at=? WHERE id=?",
+                    (now, r["id"]),
+                )
                 com = conn.execute("SELECT * FROM commissions WHERE id=?", (r["id"],)).fetchone()
                 self.emit(conn, r["session_id"], "commission.settled", commission_out(com))
         if rows:
@@ -400,12 +589,14 @@ class Commerce:
         """Fail group-buys that ran out of time unfilled and refund their orders."""
         now = self.clock.now()
         with self.db.write() as conn:
-            rows = conn.execute("SELECT * FROM groupbuys WHERE state='open' AND ends_at<=?",
-                                (now,)).fetchall()
+            rows = conn.execute(
+                "SELECT * FROM groupbuys WHERE state='open' AND ends_at<=?", (now,)
+            ).fetchall()
             for gb in rows:
                 conn.execute("UPDATE groupbuys SET state='failed' WHERE id=?", (gb["id"],))
-                for o in conn.execute("SELECT id FROM orders WHERE groupbuy_id=? AND "
-                                      "status='paid'", (gb["id"],)).fetchall():
+                for o in conn.execute(
+                    "SELECT id FROM orders WHERE groupbuy_id=? AND status='paid'", (gb["id"],)
+                ).fetchall():
                     self._refund(conn, o["id"])
                 row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).fetchone()
                 self.emit(conn, gb["session_id"], "groupbuy.progress", self.groupbuy_out(row))
@@ -421,7 +612,10 @@ class Commerce:
             "WHERE s.region_id=? AND o.status='paid' AND o.rehearsal=0 "
             "AND o.created_at>=? AND o.created_at<? "
             "GROUP BY hour, g.id ORDER BY hour DESC, gmv_cents DESC, orders DESC, g.id",
-            region_id, since, until)
+            region_id,
+            since,
+            until,
+        )
         out, rank, last_hour = [], 0, None
         for r in rows:
             rank = 1 if r["hour"] != last_hour else rank + 1
@@ -435,32 +629,61 @@ class Commerce:
             " COUNT(o.id) AS orders, COALESCE(SUM(o.amount_cents), 0) AS gmv_cents "
             "FROM links l JOIN products p ON p.id=l.product_id "
             "LEFT JOIN orders o ON o.link_id=l.id AND o.status='paid' "
-            "WHERE l.session_id=? GROUP BY l.id ORDER BY l.id", session_id)
+            "WHERE l.session_id=? GROUP BY l.id ORDER BY l.id",
+            session_id,
+        )
         clicks = sum(r["clicks"] for r in links)
         tot = self.db.one(
             "SELECT COUNT(*) FILTER (WHERE status='paid') AS orders,"
             " COUNT(*) FILTER (WHERE status='refunded') AS refunds,"
             " COALESCE(SUM(amount_cents) FILTER (WHERE status='paid'), 0) AS gmv "
-            "FROM orders WHERE session_id=?", session_id)
+            "FROM orders WHERE session_id=?",
+            session_id,
+        )
         com = self.db.one(
             "SELECT COALESCE(SUM(c.amount_cents), 0) FROM commissions c JOIN orders o "
-            "ON o.id=c.order_id WHERE o.session_id=? AND c.state!='reversed'", session_id)
+            "ON o.id=c.order_id WHERE o.session_id=? AND c.state!='reversed'",
+            session_id,
+        )
         bookings = self.db.one("SELECT COUNT(*) FROM bookings WHERE session_id=?", session_id)
         return {
-            "session_id": session_id, "clicks": clicks, "orders": tot["orders"],
-            "refunds": tot["refunds"], "gmv_cents": tot["gmv"],
+            "session_id": session_id,
+            "clicks": clicks,
+            "orders": tot["orders"],
+            "refunds": tot["refunds"],
+            "gmv_cents": tot["gmv"],
             "conversion": round(tot["orders"] / clicks, 4) if clicks else 0.0,
-            "bookings": bookings[0], "commission_cents": com[0],
+            "bookings": bookings[0],
+            "commission_cents": com[0],
             "links": [dict(r) for r in links],
         }
 
 
 def user_from_row(row: sqlite3.Row) -> User:
-    return User(id=row["id"], username=row["username"], display_name=row["display_name"],
-                role=row["role"], region_id=row["region_id"], store_id=row["store_id"],
-                guide_id=row["guide_id"])
+    return User(
+        id=row["id"],
+        username=row["username"],
+        display_name=row["display_name"],
+        role=row["role"],
+        region_id=row["region_id"],
+        store_id=row["store_id"],
+        guide_id=row["guide_id"],
+    )
 
 
 def commission_out(row: sqlite3.Row) -> dict[str, Any]:
-    return {k: row[k] for k in ("id", "order_id", "guide_id", "amount_cents", "rate", "state",
-                                "created_at", "settle_after", "settled_at", "reversed_at")}
+    return {
+        k: row[k]
+        for k in (
+            "id",
+            "order_id",
+            "guide_id",
+            "amount_cents",
+            "rate",
+            "state",
+            "created_at",
+            "settle_after",
+            "settled_at",
+            "reversed_at",
+        )
+    }

@@ -25,8 +25,9 @@ _CITIES = ["上海市静安区", "杭州市西湖区", "苏州市姑苏区", "�
 class DemoShoppers(threading.Thread):
     """About ``per_minute`` orders a minute (Poisson arrivals) until ``stop()``."""
 
-    def __init__(self, commerce: Commerce, base_url: str, per_minute: float,
-                 seed: int | None = None) -> None:
+    def __init__(
+        self, commerce: Commerce, base_url: str, per_minute: float, seed: int | None = None
+    ) -> None:
         super().__init__(name="demo-shoppers", daemon=True)
         self.commerce, self.base_url, self.per_minute = commerce, base_url.rstrip("/"), per_minute
         self._stop_event = threading.Event()
@@ -40,7 +41,9 @@ class DemoShoppers(threading.Thread):
         now = self.commerce.clock.now()
         rows = self.commerce.db.all(
             "SELECT l.public_id FROM links l JOIN live_sessions s ON s.id=l.session_id "
-            "WHERE s.state='live' AND (l.expires_at IS NULL OR l.expires_at>?)", now)
+            "WHERE s.state='live' AND (l.expires_at IS NULL OR l.expires_at>?)",
+            now,
+        )
         return [self.commerce.signer.token_for(r["public_id"]) for r in rows]
 
     def shop_once(self, client: httpx.Client) -> bool:
@@ -56,12 +59,14 @@ class DemoShoppers(threading.Thread):
             "quantity": str(self._rng.choice([1, 1, 1, 2, 3])),
             "fulfilment": "delivery" if delivery else "pickup",
             "address": f"{self._rng.choice(_CITIES)}演示路 {self._rng.randint(1, 999)} 号"
-            if delivery else "",
+            if delivery
+            else "",
             "buyer_name": self._rng.choice(_NAMES),
             "buyer_phone": f"138{self._rng.randint(0, 99_999_999):08d}",
             "use_coupon": "1" if self._rng.random() < 0.5 else "0",
-            "join_group": "1" if 'name="join_group"' in page.text and
-            self._rng.random() < 0.5 else "0",
+            "join_group": "1"
+            if 'name="join_group"' in page.text and self._rng.random() < 0.5
+            else "0",
         }
         r = client.post(f"{self.base_url}/p/{token}/buy", data=form)
         if r.status_code == 201:
@@ -71,8 +76,7 @@ class DemoShoppers(threading.Thread):
         return False
 
     def run(self) -> None:
-        log.info("demo shoppers: about %.1f orders a minute via %s", self.per_minute,
-                 self.base_url)
+        log.info("demo shoppers: about %.1f orders a minute via %s", self.per_minute, self.base_url)
         with httpx.Client(timeout=10) as client:
             while not self._stop_event.wait(self._rng.expovariate(self.per_minute / 60.0)):
                 try:

@@ -17,18 +17,37 @@ HELP = "run the reference commerce backend (orders, links, checkout page, live f
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--db", type=Path, default=None,
-                        help="SQLite file (default: backend.sqlite3 in the data directory)")
+    parser.add_argument(
+        "--db",
+        type=Path,
+        default=None,
+        help="SQLite file (default: backend.sqlite3 in the data directory)",
+    )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8700, help="port to listen on")
-    parser.add_argument("--public-url", default=None,
-                        help="base URL phones reach (QR codes); default http://HOST:PORT")
-    parser.add_argument("--demo", action="store_true",
-                        help="seed a demo region, stores, guides, catalog and a live show")
-    parser.add_argument("--demo-shoppers", type=float, default=0, metavar="N",
-                        help="simulate about N orders a minute through live links")
-    parser.add_argument("--return-window-days", type=float, default=7.0,
-                        help="days before a commission settles (default 7)")
+    parser.add_argument(
+        "--public-url",
+        default=None,
+        help="base URL phones reach (QR codes); default http://HOST:PORT",
+    )
+    parser.add_argument(
+        "--demo",
+        action="store_true",
+        help="seed a demo region, stores, guides, catalog and a live show",
+    )
+    parser.add_argument(
+        "--demo-shoppers",
+        type=float,
+        default=0,
+        metavar="N",
+        help="simulate about N orders a minute through live links",
+    )
+    parser.add_argument(
+        "--return-window-days",
+        type=float,
+        default=7.0,
+        help="days before a commission settles (default 7)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,25 +68,38 @@ def run(args: argparse.Namespace) -> int:
     local = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
     public = args.public_url or local
     try:
-        app = create_app(db, public_url=public,
-                         link_secret=os.environ.get("STUDIO_BACKEND_SECRET") or None,
-                         webhook_secret=os.environ.get("STUDIO_WEBHOOK_SECRET") or None,
-                         return_window_days=args.return_window_days)
+        app = create_app(
+            db,
+            public_url=public,
+            link_secret=os.environ.get("STUDIO_BACKEND_SECRET") or None,
+            webhook_secret=os.environ.get("STUDIO_WEBHOOK_SECRET") or None,
+            return_window_days=args.return_window_days,
+        )
     except (OSError, RuntimeError) as exc:
-        raise UserError(f"cannot open the backend database {db}: {exc}",
-                        "check the path or pass --db") from exc
+        raise UserError(
+            f"cannot open the backend database {db}: {exc}", "check the path or pass --db"
+        ) from exc
     commerce = app.state.commerce
     if args.demo and seed_demo(commerce):
-        print(f"demo data seeded; users admin, manager, storemgr, trainer, guide1-3 "
-              f"(password {DEMO_PASSWORD})", flush=True)
+        print(
+            f"demo data seeded; users admin, manager, storemgr, trainer, guide1-3 "
+            f"(password {DEMO_PASSWORD})",
+            flush=True,
+        )
     shoppers = None
     if args.demo_shoppers > 0:
         shoppers = DemoShoppers(commerce, local, args.demo_shoppers)
         shoppers.start()
     print(f"backend on {local} (public {public}), database {db}", flush=True)
     try:
-        uvicorn.run(app, host=args.host, port=args.port, log_config=None, access_log=False,
-                    timeout_graceful_shutdown=3)
+        uvicorn.run(
+            app,
+            host=args.host,
+            port=args.port,
+            log_config=None,
+            access_log=False,
+            timeout_graceful_shutdown=3,
+        )
     finally:
         if shoppers is not None:
             shoppers.stop()
@@ -80,5 +112,7 @@ def _check_port_free(host: str, port: int) -> None:
         try:
             s.bind((host, port))
         except OSError as exc:
-            raise UserError(f"cannot listen on {host}:{port} ({exc.strerror})",
-                            "pick another --port or stop the program using it") from exc
+            raise UserError(
+                f"cannot listen on {host}:{port} ({exc.strerror})",
+                "pick another --port or stop the program using it",
+            ) from exc

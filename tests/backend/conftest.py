@@ -47,8 +47,9 @@ class Live:
 
     def token(self, username: str) -> str:
         if username not in self.tokens:
-            r = httpx.post(f"{self.url}/api/auth/login",
-                           json={"username": username, "password": DEMO_PASSWORD})
+            r = httpx.post(
+                f"{self.url}/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
+            )
             r.raise_for_status()
             self.tokens[username] = r.json()["token"]
         return self.tokens[username]
@@ -61,12 +62,32 @@ class Live:
 def start_backend(tmp: Path, *extra: str) -> Live:
     port = free_port()
     db = tmp / "backend.sqlite3"
-    env = {**os.environ, "PYTHONPATH": str(REPO), "STUDIO_WEBHOOK_SECRET": WEBHOOK_SECRET,
-           "STUDIO_LOG_DIR": str(tmp / "logs"), "STUDIO_DATA_DIR": str(tmp / "data")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "STUDIO_WEBHOOK_SECRET": WEBHOOK_SECRET,
+        "STUDIO_LOG_DIR": str(tmp / "logs"),
+        "STUDIO_DATA_DIR": str(tmp / "data"),
+    }
     log = (tmp / "server.out").open("wb")
     proc = subprocess.Popen(
-        [sys.executable, "-m", "studio", "backend", "--db", str(db), "--port", str(port),
-         "--demo", *extra], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=tmp)
+        [
+            sys.executable,
+            "-m",
+            "studio",
+            "backend",
+            "--db",
+            str(db),
+            "--port",
+            str(port),
+            "--demo",
+            *extra,
+        ],
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        cwd=tmp,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
@@ -114,8 +135,9 @@ class AppEnv:
 
     def login(self, username: str) -> dict[str, str]:
         if username not in self.tokens:
-            r = self.client.post("/api/auth/login",
-                                 json={"username": username, "password": DEMO_PASSWORD})
+            r = self.client.post(
+                "/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
+            )
             assert r.status_code == 200, r.text
             self.tokens[username] = r.json()["token"]
         return {"Authorization": f"Bearer {self.tokens[username]}"}
@@ -124,36 +146,57 @@ class AppEnv:
 @pytest.fixture
 def app_env(tmp_path: Path) -> Iterator[AppEnv]:
     clock = FakeClock(1_750_000_000.0)
-    app = create_app(tmp_path / "b.sqlite3", clock=clock, webhook_secret=WEBHOOK_SECRET,
-                     public_url="http://shop.test", sweep_seconds=3600)
+    app = create_app(
+        tmp_path / "b.sqlite3",
+        clock=clock,
+        webhook_secret=WEBHOOK_SECRET,
+        public_url="http://shop.test",
+        sweep_seconds=3600,
+    )
     commerce: Commerce = app.state.commerce
     seed_demo(commerce)
     with TestClient(app) as client:
         yield AppEnv(client, clock, commerce)
 
 
-def signed(body: dict[str, Any], *, ts: int | None = None,
-           secret: str = WEBHOOK_SECRET) -> tuple[bytes, dict[str, str]]:
+def signed(
+    body: dict[str, Any], *, ts: int | None = None, secret: str = WEBHOOK_SECRET
+) -> tuple[bytes, dict[str, str]]:
     """A webhook body and the headers a shop platform would send with it."""
     raw = json.dumps(body).encode()
     stamp = str(int(time.time()) if ts is None else ts)
-    sig = "sha256=" + hmac.new(secret.encode(), stamp.encode() + b"." + raw,
-                               hashlib.sha256).hexdigest()
-    return raw, {"X-Studio-Timestamp": stamp, "X-Studio-Signature": sig,
-                 "Content-Type": "application/json"}
+    sig = (
+        "sha256="
+        + hmac.new(secret.encode(), stamp.encode() + b"." + raw, hashlib.sha256).hexdigest()
+    )
+    return raw, {
+        "X-Studio-Timestamp": stamp,
+        "X-Studio-Signature": sig,
+        "Content-Type": "application/json",
+    }
 
 
-def read_sse(client: httpx.Client, session_id: int, *, last_id: int | None = None,
-             want: int | None = None, follow: bool = True,
-             timeout: float = 20) -> list[dict[str, Any]]:
+def read_sse(
+    client: httpx.Client,
+    session_id: int,
+    *,
+    last_id: int | None = None,
+    want: int | None = None,
+    follow: bool = True,
+    timeout: float = 20,
+) -> list[dict[str, Any]]:
     """Read SSE events (id, event, data) until ``want`` arrived or the stream ends."""
     headers = {"Last-Event-ID": str(last_id)} if last_id is not None else {}
     events: list[dict[str, Any]] = []
     cur: dict[str, Any] = {}
     deadline = time.monotonic() + timeout
-    with client.stream("GET", f"/api/sessions/{session_id}/events",
-                       params={"follow": str(follow).lower()}, headers=headers,
-                       timeout=timeout) as r:
+    with client.stream(
+        "GET",
+        f"/api/sessions/{session_id}/events",
+        params={"follow": str(follow).lower()},
+        headers=headers,
+        timeout=timeout,
+    ) as r:
         assert r.status_code == 200, r.read()
         assert r.headers["content-type"].startswith("text/event-stream")
         for line in r.iter_lines():

@@ -17,8 +17,17 @@ from fastapi.testclient import TestClient
 from studio.backend.app import create_app
 from studio.backend.seed import DEMO_PASSWORD, add_region, seed_demo
 
-USERS = ["admin", "manager", "storemgr", "trainer", "guide1", "guide2", "guide3",
-         "gz_guide", "gz_manager"]
+USERS = [
+    "admin",
+    "manager",
+    "storemgr",
+    "trainer",
+    "guide1",
+    "guide2",
+    "guide3",
+    "gz_guide",
+    "gz_manager",
+]
 READERS = {"admin", "manager", "storemgr", "trainer", "guide1", "guide2"}
 WRITERS = {"admin", "storemgr", "guide1", "guide2"}
 REFUNDERS = {"admin", "storemgr", "manager"}
@@ -34,8 +43,11 @@ class World:
             self.headers[u] = {"Authorization": f"Bearer {r.json()['token']}"}
 
     def call(self, user: str | None, method: str, url: str, **kw: Any) -> int:
-        headers = {**(self.headers[user] if user else {}), **kw.pop("headers", {}),
-                   "Idempotency-Key": str(uuid.uuid4())}
+        headers = {
+            **(self.headers[user] if user else {}),
+            **kw.pop("headers", {}),
+            "Idempotency-Key": str(uuid.uuid4()),
+        }
         return self.client.request(method, url, headers=headers, **kw).status_code
 
 
@@ -47,12 +59,16 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     add_region(commerce, "华南区", "广州天河店", "gz_guide", "gz_manager")
     with TestClient(app) as client:
         token = commerce.signer.token_for(
-            commerce.db.one("SELECT public_id FROM links WHERE session_id=1")["public_id"])
+            commerce.db.one("SELECT public_id FROM links WHERE session_id=1")["public_id"]
+        )
         assert client.post(f"/p/{token}/buy", data={"quantity": "1"}).status_code == 201
         order_id = commerce.db.one("SELECT id FROM orders WHERE session_id=1")["id"]
         w = World(client, order_id, 0)
-        r = client.post("/api/lotteries", json={"session_id": 1, "prize": "福袋", "winners": 1},
-                        headers=w.headers["admin"])
+        r = client.post(
+            "/api/lotteries",
+            json={"session_id": 1, "prize": "福袋", "winners": 1},
+            headers=w.headers["admin"],
+        )
         w.lottery_id = r.json()["id"]
         yield w
 
@@ -65,35 +81,76 @@ CASES: dict[str, tuple[set[str], Callable[[World, str | None], int]]] = {
     "list_groupbuys": (READERS, lambda w, u: w.call(u, "GET", "/api/sessions/1/groupbuys")),
     "session_summary": (READERS, lambda w, u: w.call(u, "GET", "/api/sessions/1/summary")),
     "session_poster": (READERS, lambda w, u: w.call(u, "GET", "/api/sessions/1/poster.png")),
-    "session_events": (READERS, lambda w, u: w.call(u, "GET", "/api/sessions/1/events",
-                                                     params={"follow": "false"})),
-    "list_orders": (READERS, lambda w, u: w.call(u, "GET", "/api/orders",
-                                                  params={"session_id": 1})),
+    "session_events": (
+        READERS,
+        lambda w, u: w.call(u, "GET", "/api/sessions/1/events", params={"follow": "false"}),
+    ),
+    "list_orders": (
+        READERS,
+        lambda w, u: w.call(u, "GET", "/api/orders", params={"session_id": 1}),
+    ),
     "get_order": (READERS, lambda w, u: w.call(u, "GET", f"/api/orders/{w.order_id}")),
-    "create_session": ({"admin", "storemgr", "guide1", "guide2"},
-                       lambda w, u: w.call(u, "POST", "/api/sessions",
-                                           json={"title": "t", "guide_id": 1})),
-    "create_session_rehearsal": ({"admin", "storemgr", "guide1", "guide2", "trainer"},
-                                 lambda w, u: w.call(u, "POST", "/api/sessions",
-                                                     json={"title": "彩排", "guide_id": 1,
-                                                           "rehearsal": True})),
-    "record_action": (WRITERS, lambda w, u: w.call(u, "POST", "/api/sessions/1/actions",
-                                                    json={"kind": "note"})),
-    "create_link": (WRITERS, lambda w, u: w.call(u, "POST", "/api/links",
-                                                  json={"session_id": 1, "product_id": 4})),
-    "create_coupon": (WRITERS, lambda w, u: w.call(u, "POST", "/api/coupons", json={
-        "session_id": 1, "title": "券", "discount_cents": 100, "total": 5})),
-    "start_groupbuy": (WRITERS, lambda w, u: w.call(u, "POST", "/api/groupbuys", json={
-        "session_id": 1, "product_id": 4, "group_price_cents": 100, "size": 2, "minutes": 5})),
-    "start_lottery": (WRITERS, lambda w, u: w.call(u, "POST", "/api/lotteries", json={
-        "session_id": 1, "prize": "奖", "winners": 1})),
-    "draw_lottery": (WRITERS, lambda w, u: w.call(u, "POST",
-                                                   f"/api/lotteries/{w.lottery_id}/draw")),
-    "refund_order": (REFUNDERS, lambda w, u: w.call(u, "POST", f"/api/orders/{w.order_id}/refund",
-                                                     json={"reason": "test"})),
+    "create_session": (
+        {"admin", "storemgr", "guide1", "guide2"},
+        lambda w, u: w.call(u, "POST", "/api/sessions", json={"title": "t", "guide_id": 1}),
+    ),
+    "create_session_rehearsal": (
+        {"admin", "storemgr", "guide1", "guide2", "trainer"},
+        lambda w, u: w.call(
+            u, "POST", "/api/sessions", json={"title": "彩排", "guide_id": 1, "rehearsal": True}
+        ),
+    ),
+    "record_action": (
+        WRITERS,
+        lambda w, u: w.call(u, "POST", "/api/sessions/1/actions", json={"kind": "note"}),
+    ),
+    "create_link": (
+        WRITERS,
+        lambda w, u: w.call(u, "POST", "/api/links", json={"session_id": 1, "product_id": 4}),
+    ),
+    "create_coupon": (
+        WRITERS,
+        lambda w, u: w.call(
+            u,
+            "POST",
+            "/api/coupons",
+            json={"session_id": 1, "title": "券", "discount_cents": 100, "total": 5},
+        ),
+    ),
+    "start_groupbuy": (
+        WRITERS,
+        lambda w, u: w.call(
+            u,
+            "POST",
+            "/api/groupbuys",
+            json={
+                "session_id": 1,
+                "product_id": 4,
+                "group_price_cents": 100,
+                "size": 2,
+                "minutes": 5,
+            },
+        ),
+    ),
+    "start_lottery": (
+        WRITERS,
+        lambda w, u: w.call(
+            u, "POST", "/api/lotteries", json={"session_id": 1, "prize": "奖", "winners": 1}
+        ),
+    ),
+    "draw_lottery": (
+        WRITERS,
+        lambda w, u: w.call(u, "POST", f"/api/lotteries/{w.lottery_id}/draw"),
+    ),
+    "refund_order": (
+        REFUNDERS,
+        lambda w, u: w.call(u, "POST", f"/api/orders/{w.order_id}/refund", json={"reason": "test"}),
+    ),
     "settle_commissions": ({"admin"}, lambda w, u: w.call(u, "POST", "/api/commissions/settle")),
-    "leaderboard": ({"admin", "manager", "storemgr", "trainer", "guide1", "guide2", "guide3"},
-                    lambda w, u: w.call(u, "GET", "/api/leaderboard", params={"region_id": 1})),
+    "leaderboard": (
+        {"admin", "manager", "storemgr", "trainer", "guide1", "guide2", "guide3"},
+        lambda w, u: w.call(u, "GET", "/api/leaderboard", params={"region_id": 1}),
+    ),
 }
 OPEN_TO_ALL = {
     "get_me": lambda w, u: w.call(u, "GET", "/api/me"),
@@ -113,8 +170,11 @@ def test_who_may_and_who_may_not(world: World, name: str) -> None:
     for user in USERS:
         status = call(world, user)
         if user in allowed:
-            assert status in (200, 201) or (name == "refund_order" and status == 409), \
-                (name, user, status)
+            assert status in (200, 201) or (name == "refund_order" and status == 409), (
+                name,
+                user,
+                status,
+            )
         else:
             assert status == 403, (name, user, status)
 
@@ -156,8 +216,9 @@ def test_bad_and_expired_bearer_tokens(world: World) -> None:
     assert r.status_code == 401 and "wrong username or password" in r.json()["detail"]
     r = c.post("/api/auth/login", json={"username": "nobody", "password": "x"})
     assert r.status_code == 401
-    tok = c.post("/api/auth/login", json={"username": "guide1", "password": DEMO_PASSWORD}
-                 ).json()["token"]
+    tok = c.post("/api/auth/login", json={"username": "guide1", "password": DEMO_PASSWORD}).json()[
+        "token"
+    ]
     h = {"Authorization": f"Bearer {tok}"}
     assert c.post("/api/auth/logout", headers=h).status_code == 204
     assert c.get("/api/me", headers=h).status_code == 401

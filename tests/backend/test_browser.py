@@ -15,8 +15,14 @@ from tests.backend.conftest import Live, read_sse
 from tests.backend.helpers import new_link, new_live_session
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="module")
@@ -33,16 +39,23 @@ def test_phone_checkout_buys_and_feed_shows_order(live: Live, browser, tmp_path:
     with live.client("guide1") as g:
         sess = new_live_session(g, title="浏览器下单测试")
         link = new_link(g, sess["id"], 8)  # 丝绒哑光口红 159 yuan
-    ctx = browser.new_context(viewport={"width": 390, "height": 844}, device_scale_factor=1,
-                              is_mobile=True, has_touch=True, locale="zh-CN")
+    ctx = browser.new_context(
+        viewport={"width": 390, "height": 844},
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+    )
     page = ctx.new_page()
     resp = page.goto(link["url"])
     assert resp is not None and resp.status == 200
     page.wait_for_load_state("networkidle")
     assert page.locator("#name").inner_text() == "丝绒哑光口红"
     assert page.locator("#price").inner_text().replace("\n", "") == "¥159"
-    img_ok = page.evaluate("() => { const i = document.querySelector('img.hero');"
-                           " return i.complete && i.naturalWidth > 0 }")
+    img_ok = page.evaluate(
+        "() => { const i = document.querySelector('img.hero');"
+        " return i.complete && i.naturalWidth > 0 }"
+    )
     assert img_ok, "product image did not load"
     shot = page.screenshot(full_page=False)
     (tmp_path / "checkout.png").write_bytes(shot)
@@ -71,5 +84,8 @@ def test_phone_checkout_buys_and_feed_shows_order(live: Live, browser, tmp_path:
     assert [o["order_no"] for o in placed] == [order_no]
     order = placed[0]
     assert order["fulfilment"] == "delivery" and order["guide_id"] == link["guide_id"]
-    assert order["commission"] == {**order["commission"], "state": "pending",
-                                   "amount_cents": round(order["amount_cents"] * 0.10)}
+    assert order["commission"] == {
+        **order["commission"],
+        "state": "pending",
+        "amount_cents": round(order["amount_cents"] * 0.10),
+    }

@@ -14,8 +14,7 @@ def _commission(env: AppEnv, order_id: int) -> dict:
 
 
 def _order_ids(env: AppEnv, session_id: int) -> list[int]:
-    r = env.client.get("/api/orders", params={"session_id": session_id},
-                       headers=env.login("admin"))
+    r = env.client.get("/api/orders", params={"session_id": session_id}, headers=env.login("admin"))
     return sorted(o["id"] for o in r.json())
 
 
@@ -43,8 +42,9 @@ def test_pending_then_settled_after_return_window(app_env: AppEnv) -> None:
     assert r.status_code == 200 and r.json()["status"] == "refunded"
     assert _commission(app_env, oid)["state"] == "reversed"
     assert c.post(f"/api/orders/{oid}/refund", json={}, headers=admin).status_code == 409
-    feed = c.get(f"/api/sessions/{sess['id']}/events", params={"follow": "false"},
-                 headers=admin).text
+    feed = c.get(
+        f"/api/sessions/{sess['id']}/events", params={"follow": "false"}, headers=admin
+    ).text
     assert "commission.settled" in feed and "order.refunded" in feed
 
 
@@ -85,12 +85,27 @@ def test_coupon_and_groupbuy_pricing_and_failed_group_refunds(app_env: AppEnv) -
     c = app_env.client
     c.headers.update(app_env.login("guide1"))
     sess = new_live_session(c)
-    r = c.post("/api/coupons", json={"session_id": sess["id"], "title": "立减30",
-                                     "discount_cents": 3000, "min_spend_cents": 10000,
-                                     "total": 1})
+    r = c.post(
+        "/api/coupons",
+        json={
+            "session_id": sess["id"],
+            "title": "立减30",
+            "discount_cents": 3000,
+            "min_spend_cents": 10000,
+            "total": 1,
+        },
+    )
     assert r.status_code == 201
-    gb = c.post("/api/groupbuys", json={"session_id": sess["id"], "product_id": 16,
-                                        "group_price_cents": 29900, "size": 3, "minutes": 10})
+    gb = c.post(
+        "/api/groupbuys",
+        json={
+            "session_id": sess["id"],
+            "product_id": 16,
+            "group_price_cents": 29900,
+            "size": 3,
+            "minutes": 10,
+        },
+    )
     assert gb.status_code == 201
     link = new_link(c, sess["id"], 16)
     page = c.get(f"/p/{link['token']}").text
@@ -104,8 +119,9 @@ def test_coupon_and_groupbuy_pricing_and_failed_group_refunds(app_env: AppEnv) -
     assert app_env.commerce.sweep_groupbuys() == 1
     grp = c.get(f"/api/sessions/{sess['id']}/groupbuys").json()[-1]
     assert grp["state"] == "failed" and grp["joined"] == 1
-    orders = {o["amount_cents"]: o for o in
-              c.get("/api/orders", params={"session_id": sess["id"]}).json()}
+    orders = {
+        o["amount_cents"]: o for o in c.get("/api/orders", params={"session_id": sess["id"]}).json()
+    }
     assert orders[29900]["status"] == "refunded"
     assert orders[29900]["commission"]["state"] == "reversed"
     assert orders[32900]["status"] == "paid"

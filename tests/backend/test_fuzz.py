@@ -26,15 +26,32 @@ def test_openapi_fuzz_finds_no_server_errors(tmp_path: Path) -> None:
     live = start_backend(tmp_path)
     try:
         token = live.token("admin")
-        cmd = [st, "run", f"{live.url}/openapi.json", "--checks", "not_a_server_error",
-               "--max-time", "30", "--workers", "1", "--phases", "examples,coverage,fuzzing",
-               "--exclude-operation-id", "session_events",
-               "--exclude-operation-id", "logout",
-               "-H", f"Authorization: Bearer {token}",
-               "--suppress-health-check", "all", "--no-color"]
+        cmd = [
+            st,
+            "run",
+            f"{live.url}/openapi.json",
+            "--checks",
+            "not_a_server_error",
+            "--max-time",
+            "30",
+            "--workers",
+            "1",
+            "--phases",
+            "examples,coverage,fuzzing",
+            "--exclude-operation-id",
+            "session_events",
+            "--exclude-operation-id",
+            "logout",
+            "-H",
+            f"Authorization: Bearer {token}",
+            "--suppress-health-check",
+            "all",
+            "--no-color",
+        ]
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env,
-                             check=False, cwd=tmp_path)
+        out = subprocess.run(
+            cmd, capture_output=True, text=True, timeout=120, env=env, check=False, cwd=tmp_path
+        )
         report = out.stdout + out.stderr
         assert out.returncode == 0, report[-4000:]
         m = re.search(r"(\d+) generated, (\d+) passed", report)

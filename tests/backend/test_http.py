@@ -20,8 +20,13 @@ def test_checkout_order_reaches_feed_with_commission(live: Live) -> None:
         assert link["url"].startswith(live.url + "/p/")
         page = shopper.get(f"/p/{link['token']}")
         assert page.status_code == 200 and "立即购买" in page.text and "轻薄羽绒服" in page.text
-        r = buy(shopper, link["token"], quantity="2", fulfilment="delivery",
-                address="上海市静安区测试路 1 号")
+        r = buy(
+            shopper,
+            link["token"],
+            quantity="2",
+            fulfilment="delivery",
+            address="上海市静安区测试路 1 号",
+        )
         assert r.status_code == 201 and "支付成功" in r.text
         events = read_sse(g, sess["id"], follow=False)
         placed = [e for e in events if e["event"] == "order.placed"]
@@ -73,11 +78,18 @@ def test_webhook_fifteen_deliveries_one_order_one_commission(live: Live) -> None
     with live.client("guide3") as g, live.client("admin") as admin:
         sess = new_live_session(g)
         link = new_link(g, sess["id"], 9)
-        body = {"shop_order_id": f"YZ-{uuid.uuid4()}", "link_token": link["token"],
-                "quantity": 3, "amount_cents": 23700, "fulfilment": "delivery"}
+        body = {
+            "shop_order_id": f"YZ-{uuid.uuid4()}",
+            "link_token": link["token"],
+            "quantity": 3,
+            "amount_cents": 23700,
+            "fulfilment": "delivery",
+        }
         raw, headers = signed(body)
-        results = [httpx.post(f"{live.url}/api/webhooks/orders", content=raw, headers=headers)
-                   for _ in range(15)]
+        results = [
+            httpx.post(f"{live.url}/api/webhooks/orders", content=raw, headers=headers)
+            for _ in range(15)
+        ]
         assert all(r.status_code == 200 for r in results)
         assert [r.json()["duplicate"] for r in results] == [False] + [True] * 14
         assert len({r.json()["order"]["id"] for r in results}) == 1
@@ -95,8 +107,12 @@ def test_webhook_rejects_bad_signature_and_stale_timestamp(live: Live) -> None:
     with live.client("guide1") as g, live.client("admin") as admin:
         sess = new_live_session(g)
         link = new_link(g, sess["id"], 3)
-        body = {"shop_order_id": f"WM-{uuid.uuid4()}", "link_token": link["token"],
-                "quantity": 1, "amount_cents": 25900}
+        body = {
+            "shop_order_id": f"WM-{uuid.uuid4()}",
+            "link_token": link["token"],
+            "quantity": 1,
+            "amount_cents": 25900,
+        }
         raw, headers = signed(body, secret="not-the-secret")
         r = httpx.post(f"{live.url}/api/webhooks/orders", content=raw, headers=headers)
         assert r.status_code == 401 and "bad signature" in r.json()["detail"]
@@ -104,19 +120,29 @@ def test_webhook_rejects_bad_signature_and_stale_timestamp(live: Live) -> None:
         r = httpx.post(f"{live.url}/api/webhooks/orders", content=raw, headers=headers)
         assert r.status_code == 401 and "300 s" in r.json()["detail"]
         raw, headers = signed(body, ts=int(time.time()) + 400)
-        assert httpx.post(f"{live.url}/api/webhooks/orders", content=raw,
-                          headers=headers).status_code == 401
+        assert (
+            httpx.post(f"{live.url}/api/webhooks/orders", content=raw, headers=headers).status_code
+            == 401
+        )
         raw, headers = signed(body)  # body edited after signing
         tampered = raw.replace(b"25900", b"1")
-        assert httpx.post(f"{live.url}/api/webhooks/orders", content=tampered,
-                          headers=headers).status_code == 401
+        assert (
+            httpx.post(
+                f"{live.url}/api/webhooks/orders", content=tampered, headers=headers
+            ).status_code
+            == 401
+        )
         assert httpx.post(f"{live.url}/api/webhooks/orders", content=raw).status_code == 401
         assert counts(admin, sess["id"]) == (0, 0)
 
 
 def test_tampered_expired_and_foreign_tokens_never_attribute(live: Live) -> None:
-    with live.client("guide1") as g1, live.client("guide3") as g3, \
-            live.client("admin") as admin, live.client() as shopper:
+    with (
+        live.client("guide1") as g1,
+        live.client("guide3") as g3,
+        live.client("admin") as admin,
+        live.client() as shopper,
+    ):
         s1 = new_live_session(g1)
         s3 = new_live_session(g3)
         good = new_link(g1, s1["id"], 14)
@@ -127,7 +153,10 @@ def test_tampered_expired_and_foreign_tokens_never_attribute(live: Live) -> None
             f"{other['token'].split('.')[0]}.{mac}",
             f"{public_id}.{other['token'].split('.')[1]}",
             public_id + "." + ("A" if mac[0] != "A" else "B") + mac[1:],
-            public_id, good["token"] + "x", "not-a-token", "a.b",
+            public_id,
+            good["token"] + "x",
+            "not-a-token",
+            "a.b",
             # a token minted by another backend (another secret)
             "pxxJkdOnjRao.y9buD2B2Z918SEHL",
         ]
@@ -135,10 +164,20 @@ def test_tampered_expired_and_foreign_tokens_never_attribute(live: Live) -> None
             page = shopper.get(f"/p/{tok}")
             assert page.status_code == 404 and "链接无效" in page.text, tok
             assert buy(shopper, tok).status_code == 404, tok
-            raw, headers = signed({"shop_order_id": f"F-{uuid.uuid4()}", "link_token": tok,
-                                   "quantity": 1, "amount_cents": 4900})
-            assert httpx.post(f"{live.url}/api/webhooks/orders", content=raw,
-                              headers=headers).status_code == 422
+            raw, headers = signed(
+                {
+                    "shop_order_id": f"F-{uuid.uuid4()}",
+                    "link_token": tok,
+                    "quantity": 1,
+                    "amount_cents": 4900,
+                }
+            )
+            assert (
+                httpx.post(
+                    f"{live.url}/api/webhooks/orders", content=raw, headers=headers
+                ).status_code
+                == 422
+            )
         short = new_link(g1, s1["id"], 14, ttl_seconds=1)
         time.sleep(1.2)
         page = shopper.get(f"/p/{short['token']}")
@@ -154,8 +193,11 @@ def test_tampered_expired_and_foreign_tokens_never_attribute(live: Live) -> None
         assert [o["guide_id"] for o in o3] == [other["guide_id"]]
         assert good["guide_id"] != other["guide_id"]
         # ending the session expires its links
-        g1.post(f"/api/sessions/{s1['id']}/actions", json={"kind": "session_ended"},
-                headers={"Idempotency-Key": str(uuid.uuid4())})
+        g1.post(
+            f"/api/sessions/{s1['id']}/actions",
+            json={"kind": "session_ended"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
         assert shopper.get(f"/p/{good['token']}").status_code == 410
 
 
@@ -165,25 +207,38 @@ def test_bad_input_is_a_clear_4xx_and_writes_nothing(live: Live) -> None:
         link = new_link(g, sess["id"], 15)
         before_links = len(g.get(f"/api/sessions/{sess['id']}/links").json())
         stock = g.get("/api/products/15").json()["stock"]
-        r = g.post("/api/links", content=b'{"session_id": 1,', headers={
-            "Content-Type": "application/json"})
+        r = g.post(
+            "/api/links", content=b'{"session_id": 1,', headers={"Content-Type": "application/json"}
+        )
         assert r.status_code == 422 and "not valid JSON" in r.json()["detail"]
         r = g.post("/api/links", json={"session_id": sess["id"], "product_id": 99999})
         assert r.status_code == 404 and "product 99999" in r.json()["detail"]
         r = g.post("/api/links", json={"session_id": sess["id"], "product_id": -1})
         assert r.status_code == 422 and "product_id" in r.json()["detail"]
-        r = g.post("/api/links", content=b"x" * 200_000, headers={
-            "Content-Type": "application/json"})
+        r = g.post(
+            "/api/links", content=b"x" * 200_000, headers={"Content-Type": "application/json"}
+        )
         assert r.status_code == 413 and "too large" in r.json()["detail"]
         assert len(g.get(f"/api/sessions/{sess['id']}/links").json()) == before_links
-        for form in ({"quantity": "-1"}, {"quantity": "0"}, {"quantity": "abc"},
-                     {"fulfilment": "drone"}, {"fulfilment": "delivery", "address": ""}):
+        for form in (
+            {"quantity": "-1"},
+            {"quantity": "0"},
+            {"quantity": "abc"},
+            {"fulfilment": "drone"},
+            {"fulfilment": "delivery", "address": ""},
+        ):
             r = buy(shopper, link["token"], **form)
             assert 400 <= r.status_code < 500 and "信息有误" in r.text, form
         r = shopper.post(f"/p/{link['token']}/buy", content=b"q" * 100_000)
         assert r.status_code == 413
-        raw, headers = signed({"shop_order_id": "NEG-1", "link_token": link["token"],
-                               "quantity": -2, "amount_cents": 100})
+        raw, headers = signed(
+            {
+                "shop_order_id": "NEG-1",
+                "link_token": link["token"],
+                "quantity": -2,
+                "amount_cents": 100,
+            }
+        )
         r = httpx.post(f"{live.url}/api/webhooks/orders", content=raw, headers=headers)
         assert r.status_code == 422 and "quantity" in r.json()["detail"]
         assert counts(admin, sess["id"]) == (0, 0)
@@ -219,20 +274,31 @@ def test_idempotency_replay_and_conflict(live: Live) -> None:
 def test_outbox_actions_recorded_once_per_key(live: Live) -> None:
     with live.client("guide1") as g:
         sess = new_live_session(g)  # one session_started action
-        kinds = ["link_shown", "cue_fired", "coupon_issued", "groupbuy_started",
-                 "lottery_started", "session_ended"]
+        kinds = [
+            "link_shown",
+            "cue_fired",
+            "coupon_issued",
+            "groupbuy_started",
+            "lottery_started",
+            "session_ended",
+        ]
         keys = [str(uuid.uuid4()) for _ in kinds]
         for _ in range(3):  # the outbox retries everything three times
             for kind, key in zip(kinds, keys, strict=True):
-                r = g.post(f"/api/sessions/{sess['id']}/actions",
-                           json={"kind": kind, "payload": {"cue": 3}, "client_time": 1.0},
-                           headers={"Idempotency-Key": key})
+                r = g.post(
+                    f"/api/sessions/{sess['id']}/actions",
+                    json={"kind": kind, "payload": {"cue": 3}, "client_time": 1.0},
+                    headers={"Idempotency-Key": key},
+                )
                 assert r.status_code == 201
         actions = g.get(f"/api/sessions/{sess['id']}/actions").json()
         assert [a["kind"] for a in actions] == ["session_started", *kinds]
         assert g.get(f"/api/sessions/{sess['id']}").json()["state"] == "ended"
-        late = g.post(f"/api/sessions/{sess['id']}/actions", json={"kind": "session_started"},
-                      headers={"Idempotency-Key": str(uuid.uuid4())})
+        late = g.post(
+            f"/api/sessions/{sess['id']}/actions",
+            json={"kind": "session_started"},
+            headers={"Idempotency-Key": str(uuid.uuid4())},
+        )
         assert late.json()["session_state"] == "ended"  # never moves backwards
         r = g.post(f"/api/sessions/{sess['id']}/actions", json={"kind": "cue_fired"})
         assert r.status_code == 400 and "Idempotency-Key" in r.json()["detail"]
@@ -247,10 +313,12 @@ def test_poster_and_booking_page(live: Live) -> None:
         from io import BytesIO
 
         from PIL import Image
+
         img = Image.open(BytesIO(r.content))
         assert img.size == (750, 1200) and len(img.convert("L").getcolors(256) or []) > 10
-        page = shopper.get(sess["share_url"].replace(sess["share_url"].split("/live/")[0],
-                                                     live.url))
+        page = shopper.get(
+            sess["share_url"].replace(sess["share_url"].split("/live/")[0], live.url)
+        )
         assert page.status_code == 200 and sess["title"] in page.text
         booked = shopper.post(f"/live/{sess['share_url'].split('/live/')[1]}/book")
         assert booked.status_code == 200 and "预约成功" in booked.text

@@ -23,8 +23,16 @@ def test_link_tokens_verify_only_with_our_secret() -> None:
     assert ours.verify(token) == public_id and ours.token_for(public_id) == token
     assert theirs.verify(token) is None
     pid, mac = token.split(".")
-    for bad in (pid, f"{pid}.", f".{mac}", f"{pid}.{mac[:-1]}", f"{pid[:-1]}X.{mac}",
-                token + ".x", "x" * 100, ""):
+    for bad in (
+        pid,
+        f"{pid}.",
+        f".{mac}",
+        f"{pid}.{mac[:-1]}",
+        f"{pid[:-1]}X.{mac}",
+        token + ".x",
+        "x" * 100,
+        "",
+    ):
         assert ours.verify(bad) is None, bad
     assert len({ours.mint()[1] for _ in range(200)}) == 200
 
@@ -81,8 +89,14 @@ def test_database_migrates_once_and_refuses_newer(tmp_path: Path) -> None:
 
 def _cli(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
     env = {"PYTHONPATH": str(REPO), "STUDIO_LOG_DIR": str(tmp), "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "studio", "backend", *args], env=env,
-                          capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "studio", "backend", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
 def test_cli_rejects_bad_flags_with_one_line(tmp_path: Path) -> None:
@@ -91,6 +105,7 @@ def test_cli_rejects_bad_flags_with_one_line(tmp_path: Path) -> None:
     r = _cli("--demo-shoppers", "-3", tmp=tmp_path)
     assert r.returncode == 2 and "--demo-shoppers" in r.stderr
     import socket
+
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         s.listen()

@@ -84,7 +84,7 @@ def test_live_push_arrives_with_size_fps_audio_and_sync(
 
     lines = [json.loads(x) for x in stats.read_text().splitlines()]
     assert len(lines) >= 10
-    rtmp = [o for o in lines[-2]["outputs"] if o["kind"] == "rtmp"][0]
+    rtmp = next(o for o in lines[-2]["outputs"] if o["kind"] == "rtmp")
     assert rtmp["state"] == "live" and rtmp["bitrate_kbps"] > 500
     assert lines[-2]["render_fps"] > 25
 
