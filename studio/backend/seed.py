@@ -158,8 +158,8 @@ def seed_demo(commerce: Commerce) -> bool:
         for sku, name, cat, price, lst, stock, color in PRODUCTS:
             pids[sku] = int(
                 c.execute(
-                    "INSERT INTO products(sku, name, category, price_cents, list_price_cents, stock,"
-                    " color) VALUES(?,?,?,?,?,?,?)",
+                    "INSERT INTO products(sku, name, category, price_cents, list_price_cents,"
+                    " stock, color) VALUES(?,?,?,?,?,?,?)",
                     (sku, name, cat, price * 100, lst * 100, stock, color),
                 ).lastrowid
                 or 0

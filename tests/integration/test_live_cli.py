@@ -80,7 +80,7 @@ def test_live_push_arrives_with_size_fps_audio_and_sync(
     assert "live" in log_text  # the log was written
     for text in (out.decode(), err.decode(), log_text, stats.read_text()):
         assert SECRET not in text
-    assert "rtmp://127.0.0.1:%d/live/****" % nginx_rtmp.port in out.decode()
+    assert f"rtmp://127.0.0.1:{nginx_rtmp.port}/live/****" in out.decode()
 
     lines = [json.loads(x) for x in stats.read_text().splitlines()]
     assert len(lines) >= 10
