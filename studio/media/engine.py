@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -59,6 +60,9 @@ class Pipeline:
         self._threads: list[threading.Thread] = []
         self._stats = StatsCollector(self)
         self._samples_pulled = 0
+        # called on the output-clock thread before each frame is composed, with
+        # (frame index, media seconds): the cue engine and animations hang here
+        self.tick_hooks: list[Callable[[int, float], None]] = []
 
     # -- building ------------------------------------------------------------
     def add_source(self, source: Source, *, with_audio: bool = True, layer: bool = True) -> Source:
@@ -184,6 +188,11 @@ class Pipeline:
             # ~0.2 s) is rendered through: the next ticks run back to back, so the
             # timeline keeps every frame and no pts is skipped.
             self.frame_index = n
+            for hook in list(self.tick_hooks):
+                try:
+                    hook(n, n / fps)
+                except Exception:
+                    log.exception("tick hook %r failed", hook)
             frame, preview = self.compositor.render(self.scene, with_guide=self.preview_enabled)
             self.counters.rendered += 1
             if preview is not None:
