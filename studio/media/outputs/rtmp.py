@@ -65,7 +65,11 @@ class RtmpOutput(Output):
             # not connected: keep only the newest GOP so we resume fresh, not late
             self._discard_queue()
         self._queue.append(packet)
-        if packet.kind == "video" and self._queued_seconds_locked() > DROP_THRESHOLD:
+        if (
+            self.state == "live"
+            and packet.kind == "video"
+            and self._queued_seconds_locked() > DROP_THRESHOLD
+        ):
             self._drop_video_backlog()
 
     def _discard_queue(self) -> None:

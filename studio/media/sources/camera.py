@@ -75,12 +75,12 @@ class CameraSource(Source):
         return [(self._run, "")]
 
     def _slate(self) -> None:
-        self.state = "lost"
         self._emit(
             slate_i420(self.width, self.height, f"{self.name}: 摄像头已断开 / camera lost"),
             self.width,
             self.height,
         )
+        self.state = "lost"
 
     def _run(self) -> None:
         first = True

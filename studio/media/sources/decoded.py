@@ -132,6 +132,7 @@ class UrlSource(_DecodeLoop):
                 self.detail = redact(str(exc))
             if self._stop.is_set():
                 return
+            self._show_slate("信号中断，正在重连 / reconnecting")
             self.state = "lost"
             self.reconnects += 1
             if self.audio is not None:
@@ -139,6 +140,5 @@ class UrlSource(_DecodeLoop):
             log.info(
                 "remote source %s lost (%s); retrying in %.1f s", self.name, self.detail, delay
             )
-            self._show_slate("信号中断，正在重连 / reconnecting")
             self._stop.wait(delay * random.uniform(0.8, 1.2))
             delay = min(delay * 1.5, 10.0)

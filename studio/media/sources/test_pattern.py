@@ -45,8 +45,9 @@ def read_frame_code(y_plane: np.ndarray) -> int | None:
     h, w = y_plane.shape
     block, x0, y0 = code_geometry(w, h)
     row = y_plane[y0 + block // 4 : y0 + block * 3 // 4]
-    if row.size == 0:
-        return None
+    frame_band = y_plane[y0 - block // 2 + 1 : y0 - 1, x0 : x0 + CODE_BITS * block]
+    if row.size == 0 or frame_band.size == 0 or not 100 < float(frame_band.mean()) < 156:
+        return None  # no grey band above the blocks: this picture carries no code
     value = 0
     for i in range(CODE_BITS):
         cell = row[:, x0 + i * block + block // 4 : x0 + (i + 1) * block - block // 4]

@@ -1,0 +1,119 @@
+"""The compositor blends exactly the pixels it should, in the encoder's colour space."""
+
+from __future__ import annotations
+
+import numpy as np
+from studio.media.compositor import Compositor, ImageLayer, Scene, SolidLayer, TextLayer, VideoLayer
+from studio.media.frame import Frame, i420_to_bgr, planes, rgb_to_yuv
+from studio.media.sources.base import Source
+
+W, H = 320, 180
+
+
+def rgba(w: int, h: int, rgb: tuple[int, int, int], a: int) -> np.ndarray:
+    img = np.empty((h, w, 4), np.uint8)
+    img[:] = (*rgb, a)
+    return img
+
+
+def y_of(frame: np.ndarray) -> np.ndarray:
+    return planes(frame, W, H)[0]
+
+
+def test_opaque_image_covers_only_its_rectangle() -> None:
+    c = Compositor(W, H)
+    scene = Scene(
+        "s", program=[ImageLayer("card", x=40, y=20, rgba=rgba(100, 60, (255, 0, 0), 255))]
+    )
+    out, preview = c.render(scene)
+    assert preview is None
+    y, u, v = planes(out, W, H)
+    ry, ru, rv = rgb_to_yuv((255, 0, 0))
+    assert np.all(np.abs(y[20:80, 40:140].astype(int) - ry) <= 1)
+    assert np.all(np.abs(v[10:40, 20:70].astype(int) - rv) <= 1)
+    by, _, _ = rgb_to_yuv((0, 0, 0))
+    assert np.all(y[:20] == by) and np.all(y[80:] == by) and np.all(y[:, :40] == by)
+
+
+def test_half_alpha_blends_half_way() -> None:
+    c = Compositor(W, H)
+    scene = Scene(
+        "s",
+        program=[
+            SolidLayer("bg", rgb=(255, 255, 255)),
+            ImageLayer("shade", x=0, y=0, rgba=rgba(W, H, (0, 0, 0), 128)),
+        ],
+    )
+    out, _ = c.render(scene)
+    white, black = rgb_to_yuv((255, 255, 255))[0], rgb_to_yuv((0, 0, 0))[0]
+    expected = white + (black - white) * 128 / 255
+    assert abs(float(y_of(out).mean()) - expected) < 1.5
+
+
+def test_opacity_and_visibility() -> None:
+    c = Compositor(W, H)
+    layer = ImageLayer("x", rgba=rgba(W, H, (255, 255, 255), 255), opacity=0.0)
+    scene = Scene("s", program=[layer])
+    assert y_of(c.render(scene)[0]).max() == 16
+    layer.opacity = 1.0
+    assert y_of(c.render(scene)[0]).min() > 200
+    layer.visible = False
+    assert y_of(c.render(scene)[0]).max() == 16
+
+
+def test_guide_layer_only_in_preview() -> None:
+    c = Compositor(W, H)
+    scene = Scene("s", guide=[SolidLayer("note", x=0, y=0, w=100, h=50, rgb=(255, 255, 255))])
+    program, preview = c.render(scene, with_guide=True)
+    assert preview is not None
+    assert y_of(program).max() == 16
+    assert y_of(preview)[:50, :100].min() > 200
+
+
+def test_layer_partly_off_canvas_is_clipped() -> None:
+    c = Compositor(W, H)
+    scene = Scene(
+        "s",
+        program=[ImageLayer("edge", x=W - 20, y=H - 10, rgba=rgba(80, 80, (255, 255, 255), 255))],
+    )
+    out, _ = c.render(scene)
+    y = y_of(out)
+    assert y[H - 10 :, W - 20 :].min() > 200
+    assert y[: H - 10].max() == 16
+
+
+def test_text_layer_renders_chinese_glyphs() -> None:
+    c = Compositor(W, H)
+    t = TextLayer("t", x=10, y=10, text="限时秒杀 ¥99", size=28, background=None)
+    out, _ = c.render(Scene("s", program=[t]))
+    assert t.rgba is not None and t.rgba.shape[1] > 100
+    # glyph pixels, not tofu boxes: many distinct lit columns across the text
+    lit = (y_of(out)[10:60, 10:200] > 100).any(axis=0)
+    assert lit.sum() > 60
+    v1 = t.version
+    c.render(Scene("s", program=[t]))
+    assert t.version == v1  # not re-rasterised without a change
+
+
+class _Still(Source):
+    kind = "still"
+
+    def __init__(self, w: int, h: int, rgb: tuple[int, int, int]) -> None:
+        super().__init__("still", w, h, 30)
+        from studio.media.frame import blank
+
+        self.slot.put(Frame(blank(w, h, rgb), w, h, 0.0, 1))
+
+    def _workers(self):  # type: ignore[no-untyped-def]
+        return []
+
+
+def test_video_layer_letterboxes_a_portrait_source() -> None:
+    c = Compositor(W, H)
+    src = _Still(90, 160, (0, 0, 255))
+    out, _ = c.render(Scene("s", program=[VideoLayer("cam", source=src)]))
+    bgr = i420_to_bgr(out)
+    middle = bgr[:, W // 2]
+    sides = bgr[:, 5]
+    assert middle[:, 0].mean() > 200  # blue in the middle
+    assert sides.max() < 30  # black bars on the sides
