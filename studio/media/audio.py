@@ -52,6 +52,7 @@ class AudioRing:
         self._primed = False
         self.underruns = 0
         self.dropped_samples = 0
+        self.samples_written = 0
         self.gain = 1.0
         self.muted = False
         self.level = 0.0  # peak of the last block read, for meters
@@ -66,6 +67,7 @@ class AudioRing:
         if not len(block):
             return
         with self._lock:
+            self.samples_written += len(block)
             self._chunks.append(block)
             self._buffered += len(block)
             if self._buffered > self._max:

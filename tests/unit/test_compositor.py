@@ -27,8 +27,8 @@ def test_opaque_image_covers_only_its_rectangle() -> None:
     )
     out, preview = c.render(scene)
     assert preview is None
-    y, u, v = planes(out, W, H)
-    ry, ru, rv = rgb_to_yuv((255, 0, 0))
+    y, _u, v = planes(out, W, H)
+    ry, _ru, rv = rgb_to_yuv((255, 0, 0))
     assert np.all(np.abs(y[20:80, 40:140].astype(int) - ry) <= 1)
     assert np.all(np.abs(v[10:40, 20:70].astype(int) - rv) <= 1)
     by, _, _ = rgb_to_yuv((0, 0, 0))

@@ -63,7 +63,8 @@ def test_file_source_plays_in_real_time_and_loops(tmp_path: Path) -> None:
         assert src.state == "live"
         # 25 fps paced: ~65 frames in 2.6 s, looping past the 1 s file twice
         assert 45 <= frames <= 75, frames
-        assert (src.audio is not None and src.audio.buffered_seconds > 0) or src.audio.underruns == 0
+        assert src.audio is not None
+        assert src.audio.samples_written >= 2.0 * 48000  # the file's own sound, paced too
         f = src.slot.peek()
         assert f is not None and (f.width, f.height) == (320, 240)
     finally:
