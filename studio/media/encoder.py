@@ -78,6 +78,7 @@ class Encoder:
         self.audio_samples = 0
         self._pending = np.zeros((0, 2), np.float32)
         self.video_time_base = Fraction(1, profile.fps)
+        self._force_key = False
 
     def _candidates(self) -> list[str]:
         choice = self.profile.encoder
@@ -161,8 +162,15 @@ class Encoder:
                 frame = frame.reformat(format=self.pix_fmt)
             frame.pts = index
             frame.time_base = self.video_time_base
+            if self._force_key:
+                self._force_key = False
+                frame.pict_type = av.video.frame.PictureType.I
             packets = self.video.encode(frame)
         return [self._wrap("video", p) for p in packets]
+
+    def request_keyframe(self) -> None:
+        """Make the next frame an IDR: a new output should not wait a whole GOP."""
+        self._force_key = True
 
     def encode_audio(self, samples: np.ndarray | None) -> list[EncodedPacket]:
         """Queue (n, 2) float32 samples; emit whole AAC frames (pts = sample count)."""

@@ -83,7 +83,16 @@ class Pipeline:
         self.outputs.append(output)
         if self.running and self.encoder is not None:
             output.start(self._templates())
+            self.encoder.request_keyframe()
         return output
+
+    def remove_output(self, output: Output) -> None:
+        """Stop one output (e.g. End on one platform); the others go on."""
+        if output in self.outputs:
+            self.outputs.remove(output)
+            output.stop()
+            if output is self.recorder:
+                self.recorder = None
 
     def add_rtmp(self, url: str) -> RtmpOutput:
         out = RtmpOutput(url)
@@ -224,6 +233,8 @@ class Pipeline:
                 if not self._encode_q and self._stop.is_set():
                     break
                 n, frame = self._encode_q.popleft()
+            if not self.outputs:  # preview only: nothing to encode for
+                continue
             self._fan_out(self.encoder.encode_video(frame, n))
             self.counters.encoded += 1
         self._fan_out(self.encoder.encode_video(None, 0))

@@ -131,3 +131,27 @@ def test_reconnect_now_skips_the_backoff(pipeline: Pipeline, nginx_rtmp: NginxRt
     before = out.stats.reconnects
     pipeline.reconnect_now()
     assert wait_for(lambda: out.stats.reconnects > before and out.state == "live", 3)
+
+
+def test_preview_first_then_record_starts_at_zero_on_a_fresh_keyframe(
+    pipeline: Pipeline, tmp_path: Path
+) -> None:
+    pipeline.start()  # preview only: composes, encodes nothing
+    time.sleep(2.0)
+    assert pipeline.counters.rendered > 40 and pipeline.counters.encoded == 0
+    rec = pipeline.add_recorder(tmp_path / "late.mkv")
+    time.sleep(1.5)
+    pipeline.add_chapter("商品 A")
+    time.sleep(1.0)
+    pipeline.remove_output(rec)
+    played = read_media(str(rec.path))
+    assert not played.error
+    assert played.video_times[0] < 0.1  # the file starts at 0, not at 2 s
+    assert 2.0 <= len(played.video_times) / 30 <= 3.0
+    chapter = rec.chapters[0]
+    assert 1.2 <= chapter["start"] <= 1.8, chapter
+    import av
+
+    with av.open(str(rec.path)) as c:
+        (ch,) = c.chapters()
+        assert ch["metadata"]["title"] == "商品 A"

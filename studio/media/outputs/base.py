@@ -53,6 +53,9 @@ class Output(ABC):
         self._thread: threading.Thread | None = None
         self._templates: Templates | None = None
         self.on_state = None  # callable(output) set by the engine
+        # pipeline time of this output's first packet: an output added while the
+        # studio already runs (preview first, then Go Live) still starts at 0
+        self.base_seconds: float | None = None
 
     # -- called by the engine ----------------------------------------------
     def start(self, templates: Templates) -> None:
@@ -129,8 +132,11 @@ class Output(ABC):
     def _mux(
         self, container: av.container.OutputContainer, streams: dict, pkt: EncodedPacket
     ) -> None:
+        if self.base_seconds is None:  # the first packet (a keyframe) starts this output at 0
+            self.base_seconds = pkt.seconds
+        shift = round(self.base_seconds / pkt.time_base)
         p = av.Packet(pkt.data)
-        p.pts, p.dts, p.time_base = pkt.pts, pkt.dts, pkt.time_base
+        p.pts, p.dts, p.time_base = pkt.pts - shift, pkt.dts - shift, pkt.time_base
         if pkt.duration:
             p.duration = pkt.duration
         p.is_keyframe = pkt.keyframe

@@ -77,8 +77,11 @@ class Recorder(Output):
         self.last_seconds = 0.0
 
     def add_chapter(self, title: str, at_seconds: float | None = None) -> None:
-        """Mark a chapter at ``at_seconds`` of the recording (default: the newest packet)."""
-        t = self.last_seconds if at_seconds is None else at_seconds
+        """Mark a chapter at pipeline time ``at_seconds`` (default: the newest packet)."""
+        if at_seconds is None:
+            t = self.last_seconds
+        else:
+            t = max(0.0, at_seconds - (self.base_seconds or 0.0))
         with self._chapter_lock:
             self._chapters.append({"title": title, "start": round(t, 3)})
             data = list(self._chapters)
@@ -131,7 +134,7 @@ class Recorder(Output):
                         continue
                     started = True
                 self._mux(container, streams, pkt)
-                self.last_seconds = pkt.seconds
+                self.last_seconds = pkt.seconds - (self.base_seconds or 0.0)
         except (av.error.FFmpegError, OSError) as exc:
             self._set_state("failed", f"writing {self.path} failed: {exc}")
         finally:
