@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import av
 import numpy as np
+
 from studio.media.sources.test_pattern import read_frame_code
 
 

@@ -76,6 +76,27 @@ class Pipeline:
             source.start()
         return source
 
+    def replace_source(self, source: Source) -> Source:
+        """Swap the main picture (and its sound) while running: the camera picker."""
+        old = list(self.sources.values())
+        with self.compositor.lock:
+            self.scene.program = [
+                layer for layer in self.scene.program if not isinstance(layer, VideoLayer)
+            ]
+            self.scene.program.insert(0, VideoLayer(name=f"video:{source.name}", source=source))
+        for src in old:
+            if src.audio is not None:
+                self.mixer.remove(src.audio)
+            del self.sources[src.name]
+        self.sources[source.name] = source
+        if source.audio is not None:
+            self.mixer.add(source.audio)
+        if self.running:
+            source.start()
+        for src in old:
+            src.stop(timeout=2.0)
+        return source
+
     def add_output(self, output: Output) -> Output:
         output.on_state = lambda o: self.bus.publish(
             "output.state", name=o.name, kind=o.kind, state=o.state, reason=o.reason

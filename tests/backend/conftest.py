@@ -23,6 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+
 from studio.backend.app import create_app
 from studio.backend.db import FakeClock
 from studio.backend.seed import DEMO_PASSWORD, seed_demo

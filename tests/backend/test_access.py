@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+
 from studio.backend.app import create_app
 from studio.backend.seed import DEMO_PASSWORD, add_region, seed_demo
 

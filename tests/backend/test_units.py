@@ -9,11 +9,11 @@ from io import BytesIO
 from pathlib import Path
 
 from PIL import Image
+
 from studio.backend import images
 from studio.backend.db import SCHEMA_VERSION, Database
 from studio.backend.security import LinkSigner, check_webhook, sign_webhook
 from studio.redact import redact
-
 from tests.backend.conftest import REPO
 
 

@@ -8,11 +8,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from studio.config import Profile
 from studio.events import EventQueue
 from studio.media.engine import Pipeline
 from studio.media.sources.test_pattern import TestPatternSource
-
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp, free_port
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import time
 
 import pytest
+
 from studio.config import Profile
 from studio.media.engine import Pipeline
 from studio.media.frame import planes
 from studio.media.sources.decoded import UrlSource
 from studio.media.sources.test_pattern import TestPatternSource, read_frame_code
-
 from tests.nginx_rtmp import NginxRtmp
 
 pytestmark = pytest.mark.rtmp

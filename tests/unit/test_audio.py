@@ -3,6 +3,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 import numpy as np
+
 from studio.media.audio import SAMPLE_RATE, AudioMixer, AudioRing
 from studio.media.encoder import EncodedPacket
 from studio.media.outputs.rtmp import RtmpOutput

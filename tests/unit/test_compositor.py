@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+
 from studio.media.compositor import Compositor, ImageLayer, Scene, SolidLayer, TextLayer, VideoLayer
 from studio.media.frame import Frame, i420_to_bgr, planes, rgb_to_yuv
 from studio.media.sources.base import Source

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
 from studio.errors import UserError
 

@@ -9,6 +9,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+
 from studio.errors import UserError
 from studio.media.frame import planes
 from studio.media.sources import open_source

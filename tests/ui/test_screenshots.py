@@ -1,0 +1,74 @@
+"""The main window under a real X server (Xvfb) at laptop and desktop sizes.
+
+Screenshots are kept in ``artifacts/`` (a CI artifact) so people can look at them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[2]
+ARTIFACTS = ROOT / "artifacts"
+
+
+def free_display() -> int:
+    for n in range(90, 140):
+        if not Path(f"/tmp/.X{n}-lock").exists() and not Path(f"/tmp/.X11-unix/X{n}").exists():
+            return n
+    raise RuntimeError("no free X display number")
+
+
+@pytest.mark.parametrize("size", ["1366x768", "1920x1080"])
+def test_main_window_fits_and_renders_chinese_under_xvfb(size: str, tmp_path: Path) -> None:
+    assert shutil.which("Xvfb") and shutil.which("import"), (
+        "run packaging/setup.sh (xvfb, imagemagick)"
+    )
+    disp = free_display()
+    xvfb = subprocess.Popen(
+        ["Xvfb", f":{disp}", "-screen", "0", f"{size}x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{disp}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        env = dict(os.environ, DISPLAY=f":{disp}", QT_QPA_PLATFORM="xcb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ui.screenshot", "--seconds", "4"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"main-window-{size}.png"
+        subprocess.run(
+            ["import", "-display", f":{disp}", "-window", "root", str(shot)], check=True, timeout=30
+        )
+        out, err = proc.communicate(timeout=30)
+        assert line, err
+        report = json.loads(line)
+        assert report["fits"], report
+        assert report["clipped"] == [], report["clipped"]
+        assert report["preview_frames"] > 10
+        assert "CJK" in report["font"] or "Noto" in report["font"], report["font"]
+        img = np.asarray(Image.open(shot).convert("RGB"))
+        w, h = (int(v) for v in size.split("x"))
+        assert img.shape[:2] == (h, w)
+        assert img.std() > 20  # a real picture, not a blank screen
+    finally:
+        xvfb.terminate()
+        xvfb.wait(10)

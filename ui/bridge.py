@@ -1,0 +1,40 @@
+"""The one place engine events become Qt signals.
+
+Engine listeners run on engine threads; emitting a signal from there is safe:
+Qt queues the call to receivers living on the GUI thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from studio.events import Event, EventBus
+
+log = logging.getLogger(__name__)
+
+
+class EngineBridge(QObject):
+    stats = Signal(dict)
+    output_state = Signal(dict)
+    live_changed = Signal(bool)
+    event = Signal(str, dict)  # everything else: topic, data
+
+    def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._unsub = bus.subscribe("", self._on_event)
+
+    def _on_event(self, ev: Event) -> None:
+        data: dict[str, Any] = dict(ev.data)
+        if ev.topic == "stats":
+            self.stats.emit(data)
+        elif ev.topic == "output.state":
+            self.output_state.emit(data)
+        elif ev.topic in ("live.started", "live.ended"):
+            self.live_changed.emit(ev.topic == "live.started")
+        self.event.emit(ev.topic, data)
+
+    def close(self) -> None:
+        self._unsub()

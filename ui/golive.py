@@ -1,0 +1,218 @@
+"""Go live: the platforms to push to, the recording, one big button, health per output."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QTableWidget,
+    QTableWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.redact import MASK
+from ui.destinations import DestinationDialog
+from ui.settings import AppSettings, SavedDestination
+
+log = logging.getLogger(__name__)
+
+STATE_TEXT = {
+    "connecting": "连接中",
+    "live": "直播中",
+    "reconnecting": "重连中",
+    "failed": "失败",
+    "stopped": "已停止",
+    "idle": "待机",
+}
+AMBER, RED, GREEN = QColor("#f0ad4e"), QColor("#d9534f"), QColor("#2e9d5b")
+
+
+def health_colour(state: str, dropped_pct: float) -> QColor:
+    """Red over 5 % dropped or failed, amber over 1 % or reconnecting, else green."""
+    if state == "failed" or dropped_pct > 5:
+        return RED
+    if state in ("reconnecting", "connecting") or dropped_pct > 1:
+        return AMBER
+    return GREEN
+
+
+class GoLivePanel(QWidget):
+    go_live_requested = Signal(list, object)  # [SavedDestination], Path | None
+    end_requested = Signal()
+    reconnect_requested = Signal(str)
+
+    def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.settings = settings
+        self.live = False
+        self.dest_list = QListWidget()
+        self.dest_list.setObjectName("destinations")
+        add, edit, remove = (QPushButton(self.tr(t)) for t in ("添加平台", "编辑", "删除"))
+        add.setObjectName("addDestination")
+        add.clicked.connect(self.add_destination)
+        edit.clicked.connect(self.edit_destination)
+        remove.clicked.connect(self.remove_destination)
+        self.record = QCheckBox(self.tr("同时录制到本地"))
+        self.record.setObjectName("record")
+        self.record.setChecked(settings.value("record", "true") == "true")
+        self.record.toggled.connect(
+            lambda on: settings.set_value("record", "true" if on else "false")
+        )
+        self.record_dir = Path(settings.value("record_dir", str(Path.home() / "Videos")))
+        self.button = QPushButton(self.tr("开始直播"))
+        self.button.setObjectName("goLive")
+        self.button.setMinimumHeight(56)
+        self.button.clicked.connect(self._clicked)
+        self._style_button()
+        self.key_note = QLabel(settings.keys.warning or "")
+        self.key_note.setWordWrap(True)
+        self.key_note.setStyleSheet("color: #b07a1e")
+        self.key_note.setVisible(bool(settings.keys.warning))
+        self.health = QTableWidget(0, 5)
+        self.health.setObjectName("health")
+        self.health.setHorizontalHeaderLabels(
+            [self.tr(t) for t in ("输出", "状态", "码率", "丢帧", "重连")]
+        )
+        header = self.health.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        header.setMinimumSectionSize(36)
+        self.health.verticalHeader().setVisible(False)
+        self.health.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        self.reconnect = QPushButton(self.tr("立即重连"))
+        self.reconnect.clicked.connect(lambda: self.reconnect_requested.emit(""))
+
+        row = QHBoxLayout()
+        for b in (add, edit, remove):
+            row.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.addWidget(QLabel(self.tr("推流平台")))
+        lay.addWidget(self.dest_list, 1)
+        lay.addLayout(row)
+        lay.addWidget(self.key_note)
+        lay.addWidget(self.record)
+        lay.addWidget(self.button)
+        lay.addWidget(QLabel(self.tr("推流状态")))
+        lay.addWidget(self.health, 1)
+        lay.addWidget(self.reconnect)
+        self.reload()
+
+    # destinations ---------------------------------------------------------------
+    def reload(self) -> None:
+        self.dest_list.clear()
+        for d in self.settings.destinations():
+            item = QListWidgetItem(f"{d.name}  —  {d.server}/{MASK}")
+            item.setData(Qt.ItemDataRole.UserRole, d.id)
+            item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            item.setCheckState(Qt.CheckState.Checked if d.enabled else Qt.CheckState.Unchecked)
+            self.dest_list.addItem(item)
+
+    def _selected(self) -> SavedDestination | None:
+        item = self.dest_list.currentItem()
+        if item is None:
+            return None
+        wanted = item.data(Qt.ItemDataRole.UserRole)
+        return next((d for d in self.settings.destinations() if d.id == wanted), None)
+
+    def add_destination(self) -> DestinationDialog:
+        dlg = DestinationDialog(self)
+        dlg.accepted.connect(lambda: (self.settings.add_destination(*dlg.values()), self.reload()))
+        dlg.open()
+        return dlg
+
+    def edit_destination(self) -> None:
+        d = self._selected()
+        if d is None:
+            return
+        dlg = DestinationDialog(self, d.name, d.server, has_key=bool(self.settings.keys.get(d.id)))
+
+        def save() -> None:
+            name, server, key = dlg.values()
+            self.settings.update_destination(
+                SavedDestination(d.id, name, server, d.enabled), key or None
+            )
+            self.reload()
+
+        dlg.accepted.connect(save)
+        dlg.open()
+
+    def remove_destination(self) -> None:
+        d = self._selected()
+        if d is not None:
+            self.settings.remove_destination(d)
+            self.reload()
+
+    def checked(self) -> list[SavedDestination]:
+        ids = {
+            self.dest_list.item(i).data(Qt.ItemDataRole.UserRole)
+            for i in range(self.dest_list.count())
+            if self.dest_list.item(i).checkState() == Qt.CheckState.Checked
+        }
+        return [d for d in self.settings.destinations() if d.id in ids]
+
+    # live -----------------------------------------------------------------------
+    def _clicked(self) -> None:
+        if not self.live:
+            rec = self.record_dir / "guide-studio.mkv" if self.record.isChecked() else None
+            self.go_live_requested.emit(self.checked(), rec)
+            return
+        answer = QMessageBox.question(
+            self,
+            self.tr("结束直播"),
+            self.tr("确定要结束直播吗？观众将看不到画面。"),
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        if answer == QMessageBox.StandardButton.Yes:
+            self.end_requested.emit()
+
+    def set_live(self, live: bool) -> None:
+        self.live = live
+        self.button.setText(self.tr("结束直播") if live else self.tr("开始直播"))
+        self.dest_list.setEnabled(not live)
+        self.record.setEnabled(not live)
+        self._style_button()
+        if not live:
+            self.health.setRowCount(0)
+
+    def set_busy(self, busy: bool) -> None:
+        self.button.setEnabled(not busy)
+
+    def _style_button(self) -> None:
+        colour = "#d9534f" if self.live else "#2e9d5b"
+        self.button.setStyleSheet(
+            f"QPushButton {{ background: {colour}; color: white; font-size: 20px; "
+            "font-weight: bold; border-radius: 6px; } QPushButton:disabled { background: #888; }"
+        )
+
+    def show_stats(self, stats: dict) -> None:
+        outputs = stats.get("outputs", [])
+        self.health.setRowCount(len(outputs))
+        for r, o in enumerate(outputs):
+            colour = health_colour(o["state"], o.get("dropped_pct", 0.0))
+            cells = [
+                o["name"],
+                self.tr(STATE_TEXT.get(o["state"], o["state"])),
+                f"{o.get('bitrate_kbps', 0):.0f} kb/s",
+                f"{o.get('dropped_pct', 0):.1f}%",
+                str(o.get("reconnects", 0)),
+            ]
+            for c, text in enumerate(cells):
+                item = QTableWidgetItem(text)
+                if c in (1, 3):
+                    item.setForeground(QBrush(colour))
+                if c == 1 and o.get("reason"):
+                    item.setToolTip(o["reason"])
+                self.health.setItem(r, c, item)

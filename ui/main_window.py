@@ -1,0 +1,241 @@
+"""The guide's window: the program preview, the source and microphone, going live."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSplitter,
+    QToolBar,
+)
+
+from studio.app import StudioApp
+from studio.errors import UserError
+from studio.media.devices import list_cameras, list_microphones
+from studio.redact import redact
+from ui.bridge import EngineBridge
+from ui.golive import GoLivePanel
+from ui.preview import PreviewWidget
+from ui.settings import AppSettings, SavedDestination
+
+log = logging.getLogger(__name__)
+
+
+class _Job(QObject):
+    """Runs a blocking engine call on a worker thread and reports back on the GUI thread."""
+
+    done = Signal(object, object)  # result, error
+
+    def run(self, fn: Callable[[], Any]) -> None:
+        def work() -> None:
+            try:
+                self.done.emit(fn(), None)
+            except Exception as exc:  # reported in a dialog by the receiver
+                self.done.emit(None, exc)
+
+        threading.Thread(target=work, name="ui-job", daemon=True).start()
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, app: StudioApp, settings: AppSettings | None = None) -> None:
+        super().__init__()
+        self.app = app
+        self.settings = settings or AppSettings()
+        self.setWindowTitle(self.tr("导购直播台 Guide Studio"))
+        self.bridge = EngineBridge(app.bus, self)
+        self.preview = PreviewWidget(app.pipeline.preview)
+        self.panel = GoLivePanel(self.settings)
+        self.panel.setMinimumWidth(340)
+        self.panel.go_live_requested.connect(self.go_live)
+        self.panel.end_requested.connect(self.end_live)
+        self.panel.reconnect_requested.connect(lambda name: app.reconnect_now(name or None))
+        self.bridge.stats.connect(self._on_stats)
+
+        split = QSplitter()
+        split.addWidget(self.preview)
+        split.addWidget(self.panel)
+        split.setStretchFactor(0, 3)
+        split.setStretchFactor(1, 1)
+        self.setCentralWidget(split)
+        self._build_toolbar()
+
+        self.live_label = QLabel(self.tr("未开播"))
+        self.live_label.setObjectName("liveLabel")
+        self.fps_label = QLabel("")
+        self.statusBar().addWidget(self.live_label)
+        self.statusBar().addPermanentWidget(self.fps_label)
+        self._live_since: float | None = None
+        self._meter_timer = QTimer(self)
+        self._meter_timer.timeout.connect(self._tick)
+        self._meter_timer.start(100)
+        self._job = _Job(self)
+        self._job.done.connect(self._job_done)
+        self._pending: str = ""
+        self._restore()
+
+    # toolbar ------------------------------------------------------------------
+    def _build_toolbar(self) -> None:
+        bar = QToolBar(self.tr("画面"))
+        bar.setObjectName("sourcesBar")
+        bar.setMovable(False)
+        self.source_combo = QComboBox()
+        self.source_combo.setObjectName("sourcePicker")
+        self.source_combo.setMinimumWidth(220)
+        self.source_combo.addItem(self.tr("测试画面"), "test")
+        for cam in list_cameras():
+            self.source_combo.addItem(self.tr("摄像头：") + cam.name, f"camera:{cam.index}")
+        self.source_combo.addItem(self.tr("视频文件…"), "file:")
+        self.source_combo.addItem(self.tr("远程流（连麦）…"), "url:")
+        self.source_combo.activated.connect(self._source_chosen)
+        self.mic_combo = QComboBox()
+        self.mic_combo.setObjectName("micPicker")
+        self.mic_combo.addItem(self.tr("画面自带声音"), "auto")
+        mics = list_microphones()
+        for m in mics:
+            self.mic_combo.addItem(m.name, f"mic:{m.index}")
+        if not mics:
+            self.mic_combo.addItem(self.tr("未发现麦克风"), "")
+            self.mic_combo.model().item(self.mic_combo.count() - 1).setEnabled(False)
+        self.meter = QProgressBar()
+        self.meter.setObjectName("levelMeter")
+        self.meter.setRange(0, 100)
+        self.meter.setTextVisible(False)
+        self.meter.setFixedSize(120, 10)
+        self.meter.setToolTip(self.tr("音量"))
+        self.meter.setStyleSheet(
+            "QProgressBar { background: #2a2d35; border: 1px solid #444; border-radius: 3px; }"
+            "QProgressBar::chunk { background: #2e9d5b; border-radius: 3px; }"
+        )
+        bar.addWidget(QLabel(self.tr(" 画面来源 ")))
+        bar.addWidget(self.source_combo)
+        bar.addWidget(QLabel(self.tr("  声音 ")))
+        bar.addWidget(self.mic_combo)
+        bar.addWidget(self.meter)
+        self.addToolBar(bar)
+
+    def _source_chosen(self, index: int) -> None:
+        spec = self.source_combo.itemData(index)
+        if spec == "file:":
+            path, _ = QFileDialog.getOpenFileName(
+                self, self.tr("选择视频文件"), "", self.tr("视频 (*.mp4 *.mkv *.mov *.flv)")
+            )
+            if not path:
+                return
+            spec = f"file:{path}"
+        elif spec == "url:":
+            url, ok = QInputDialog.getText(
+                self, self.tr("远程流"), self.tr("RTMP / FLV / HLS 地址")
+            )
+            if not ok or not url.strip():
+                return
+            spec = f"url:{url.strip()}"
+        self.choose_source(spec)
+
+    def choose_source(self, spec: str) -> bool:
+        try:
+            self.app.set_source(spec)
+        except UserError as exc:
+            self.error(self.tr("无法打开画面来源"), str(exc))
+            return False
+        if not spec.startswith("url:"):  # remote URLs may carry keys: never saved
+            self.settings.set_value("source", spec)
+        return True
+
+    # live -------------------------------------------------------------------------
+    def go_live(self, dests: list[SavedDestination], record: Path | None) -> None:
+        destinations = [d.destination(self.settings.keys) for d in dests]
+        self.panel.set_busy(True)
+        self._pending = "go_live"
+        self._job.run(lambda: self.app.go_live(destinations, record))
+
+    def end_live(self) -> None:
+        self.panel.set_busy(True)
+        self._pending = "end"
+        self._job.run(self.app.end)
+
+    def _job_done(self, result: object, error: object) -> None:
+        self.panel.set_busy(False)
+        if error is not None:
+            if isinstance(error, UserError):
+                self.error(self.tr("无法开播"), str(error))
+            else:
+                log.error("%s failed: %s", self._pending, error)
+                self.error(self.tr("出错了"), redact(f"{type(error).__name__}: {error}"))
+            return
+        if self._pending == "go_live":
+            self._live_since = time.monotonic()
+            self.panel.set_live(True)
+        else:
+            self._live_since = None
+            self.panel.set_live(False)
+            if result:
+                self.statusBar().showMessage(self.tr("录像已保存：") + str(result), 15000)
+
+    def error(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Warning, title, redact(text), parent=self)
+        box.setObjectName("errorDialog")
+        box.open()
+
+    # status -------------------------------------------------------------------------
+    def _on_stats(self, stats: dict) -> None:
+        self.panel.show_stats(stats)
+        self.fps_label.setText(
+            f"{stats.get('render_fps', 0):.0f} fps · CPU {stats.get('cpu_percent', 0):.0f}% · "
+            f"{stats.get('encoder', '')}"
+        )
+
+    def _tick(self) -> None:
+        levels = [r.level for r in self.app.pipeline.mixer.rings]
+        self.meter.setValue(int(100 * max(levels, default=0.0)))
+        if self._live_since is not None:
+            s = int(time.monotonic() - self._live_since)
+            self.live_label.setText(
+                self.tr("● 直播中 ") + f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
+            )
+            self.live_label.setStyleSheet("color: #d9534f; font-weight: bold")
+        else:
+            self.live_label.setText(self.tr("未开播"))
+            self.live_label.setStyleSheet("")
+
+    # window state ----------------------------------------------------------------------
+    def _restore(self) -> None:
+        geo = self.settings.qs.value("window/geometry")
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        else:
+            self.resize(1280, 760)
+
+    def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
+        if self.app.is_live:
+            answer = QMessageBox.question(
+                self,
+                self.tr("正在直播"),
+                self.tr("正在直播，关闭窗口将结束直播。确定吗？"),
+                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+                QMessageBox.StandardButton.No,
+            )
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.settings.qs.setValue("window/geometry", self.saveGeometry())
+        self.settings.qs.sync()
+        self.preview.shutdown()
+        self.bridge.close()
+        self.app.close()
+        event.accept()
+
+    def live_state(self) -> dict[str, Any]:
+        return {"live": self.app.is_live, "outputs": [o.describe() for o in self.app.live_outputs]}

@@ -1,0 +1,76 @@
+"""Open the main window on the current display, let it run, report its layout as JSON.
+
+Used by the screenshot test under Xvfb and by developers:
+``DISPLAY=:99 python -m ui.screenshot --seconds 3``. It checks what a user
+would notice: the window fits the screen and no label or button is cut off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
+
+from studio.app import StudioApp
+from studio.config import Profile
+from ui.app import use_cjk_font
+from ui.main_window import MainWindow
+
+
+def clipped_widgets(root: QWidget) -> list[str]:
+    """Visible labels/buttons whose text needs more room than they were given."""
+    bad = []
+    for w in root.findChildren(QWidget):
+        if not w.isVisible() or not isinstance(w, QLabel | QAbstractButton):
+            continue
+        text = w.text() if hasattr(w, "text") else ""
+        if not text:
+            continue
+        hint = w.minimumSizeHint()
+        if w.width() + 1 < hint.width() or w.height() + 1 < hint.height():
+            bad.append(
+                f"{type(w).__name__} {text!r}: {w.width()}x{w.height()} < "
+                f"{hint.width()}x{hint.height()}"
+            )
+    return bad
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=3.0)
+    args = ap.parse_args()
+    app = QApplication(sys.argv)
+    use_cjk_font(app)
+    studio = StudioApp(Profile(width=1280, height=720, fps=30))
+    win = MainWindow(studio)
+    studio.open("test")
+    win.setGeometry(app.primaryScreen().availableGeometry())  # no window manager under Xvfb
+    win.showMaximized()
+    report: dict = {}
+
+    def done() -> None:
+        screen = app.primaryScreen().geometry()
+        frame = win.frameGeometry()
+        report.update(
+            screen=[screen.width(), screen.height()],
+            window=[frame.x(), frame.y(), frame.width(), frame.height()],
+            fits=screen.contains(frame)
+            or (frame.width() <= screen.width() and frame.height() <= screen.height()),
+            clipped=clipped_widgets(win),
+            preview_frames=win.preview.frames_painted,
+            font=app.font().family(),
+        )
+        print(json.dumps(report, ensure_ascii=False), flush=True)
+        # stay up a moment so an outside `import -window root` sees the window
+        QTimer.singleShot(1500, win.close)
+
+    QTimer.singleShot(int(args.seconds * 1000), done)
+    app.exec()
+    return 0 if report.get("fits") and not report.get("clipped") else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""What the window remembers: layout, last source, destinations (keys in the keyring).
+
+Settings are an INI file in the studio's config directory (platformdirs; the
+tests point STUDIO_CONFIG_DIR elsewhere). Stream keys never go there: only a
+destination's id, name and server address; the key is in :class:`SecretStore`.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+from studio.app import Destination
+from studio.config import config_dir
+from studio.secrets import SecretStore
+
+log = logging.getLogger(__name__)
+
+KEY_SERVICE = "guide-studio-stream-keys"
+
+
+@dataclass
+class SavedDestination:
+    id: str
+    name: str
+    server: str  # rtmp://host/app, without the key
+    enabled: bool = True
+
+    def destination(self, keys: SecretStore) -> Destination:
+        key = keys.get(self.id) or ""
+        return Destination(self.name, f"{self.server.rstrip('/')}/{key}" if key else self.server)
+
+
+class AppSettings:
+    def __init__(self, path: Path | None = None, keys: SecretStore | None = None) -> None:
+        self.path = path or config_dir() / "studio.ini"
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.qs = QSettings(str(self.path), QSettings.Format.IniFormat)
+        self.keys = keys or SecretStore(KEY_SERVICE)
+
+    # destinations ----------------------------------------------------------
+    def destinations(self) -> list[SavedDestination]:
+        out = []
+        n = self.qs.beginReadArray("destinations")
+        for i in range(n):
+            self.qs.setArrayIndex(i)
+            out.append(
+                SavedDestination(
+                    str(self.qs.value("id")),
+                    str(self.qs.value("name")),
+                    str(self.qs.value("server")),
+                    str(self.qs.value("enabled", "true")).lower() == "true",
+                )
+            )
+        self.qs.endArray()
+        return out
+
+    def save_destinations(self, items: list[SavedDestination]) -> None:
+        self.qs.beginWriteArray("destinations", len(items))
+        for i, d in enumerate(items):
+            self.qs.setArrayIndex(i)
+            self.qs.setValue("id", d.id)
+            self.qs.setValue("name", d.name)
+            self.qs.setValue("server", d.server)
+            self.qs.setValue("enabled", "true" if d.enabled else "false")
+        self.qs.endArray()
+        self.qs.sync()
+
+    def add_destination(self, name: str, server: str, key: str) -> SavedDestination:
+        d = SavedDestination(uuid.uuid4().hex[:12], name, server)
+        if key:
+            self.keys.set(d.id, key)
+        self.save_destinations([*self.destinations(), d])
+        return d
+
+    def update_destination(self, d: SavedDestination, key: str | None) -> None:
+        items = [d if x.id == d.id else x for x in self.destinations()]
+        if key:
+            self.keys.set(d.id, key)
+        self.save_destinations(items)
+
+    def remove_destination(self, d: SavedDestination) -> None:
+        self.keys.delete(d.id)
+        self.save_destinations([x for x in self.destinations() if x.id != d.id])
+
+    # simple values -----------------------------------------------------------
+    def value(self, key: str, default: str = "") -> str:
+        return str(self.qs.value(key, default))
+
+    def set_value(self, key: str, value: object) -> None:
+        self.qs.setValue(key, value)
+        self.qs.sync()
