@@ -58,7 +58,7 @@ def test_main_window_fits_and_renders_chinese_under_xvfb(size: str, tmp_path: Pa
         subprocess.run(
             ["import", "-display", f":{disp}", "-window", "root", str(shot)], check=True, timeout=30
         )
-        out, err = proc.communicate(timeout=30)
+        _out, err = proc.communicate(timeout=30)
         assert line, err
         report = json.loads(line)
         assert report["fits"], report
