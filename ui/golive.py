@@ -14,7 +14,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QListWidget,
     QListWidgetItem,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -24,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from studio.redact import MASK
 from ui.destinations import DestinationDialog
+from ui.dialogs import ask_yes_no
 from ui.settings import AppSettings, SavedDestination
 
 log = logging.getLogger(__name__)
@@ -168,14 +168,7 @@ class GoLivePanel(QWidget):
             rec = self.record_dir / "guide-studio.mkv" if self.record.isChecked() else None
             self.go_live_requested.emit(self.checked(), rec)
             return
-        answer = QMessageBox.question(
-            self,
-            self.tr("结束直播"),
-            self.tr("确定要结束直播吗？观众将看不到画面。"),
-            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-            QMessageBox.StandardButton.No,
-        )
-        if answer == QMessageBox.StandardButton.Yes:
+        if ask_yes_no(self, self.tr("结束直播"), self.tr("确定要结束直播吗？观众将看不到画面。")):
             self.end_requested.emit()
 
     def set_live(self, live: bool) -> None:

@@ -27,6 +27,7 @@ from studio.errors import UserError
 from studio.media.devices import list_cameras, list_microphones
 from studio.redact import redact
 from ui.bridge import EngineBridge
+from ui.dialogs import ask_yes_no
 from ui.golive import GoLivePanel
 from ui.preview import PreviewWidget
 from ui.settings import AppSettings, SavedDestination
@@ -219,17 +220,11 @@ class MainWindow(QMainWindow):
             self.resize(1280, 760)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        if self.app.is_live:
-            answer = QMessageBox.question(
-                self,
-                self.tr("正在直播"),
-                self.tr("正在直播，关闭窗口将结束直播。确定吗？"),
-                QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
-                QMessageBox.StandardButton.No,
-            )
-            if answer != QMessageBox.StandardButton.Yes:
-                event.ignore()
-                return
+        if self.app.is_live and not ask_yes_no(
+            self, self.tr("正在直播"), self.tr("正在直播，关闭窗口将结束直播。确定吗？")
+        ):
+            event.ignore()
+            return
         self.settings.qs.setValue("window/geometry", self.saveGeometry())
         self.settings.qs.sync()
         self.preview.shutdown()

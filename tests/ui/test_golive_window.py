@@ -139,3 +139,35 @@ def test_stream_key_never_in_settings_log_or_screenshot(
     for f in log_dir.glob("*.log*"):
         assert KEY not in f.read_text(encoding="utf-8", errors="replace")
     assert not list(tmp_path.rglob("*keyring*"))  # no plain-text keyring file written here
+
+
+def test_window_stays_responsive_while_streaming_720p30(
+    qtbot,
+    tmp_path: Path,
+    nginx_rtmp: NginxRtmp,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.ui.lag import LagProbe
+
+    studio = StudioApp(Profile(width=1280, height=720, fps=30, video_bitrate=2_500_000))
+    win = MainWindow(studio, AppSettings(tmp_path / "studio.ini"))
+    qtbot.addWidget(win)
+    studio.open("test")
+    win.resize(1366, 768)
+    win.show()
+    add_platform(qtbot, win, "视频号", f"rtmp://127.0.0.1:{nginx_rtmp.port}/live", "lagtest")
+    win.panel.record_dir = tmp_path
+    qtbot.mouseClick(win.panel.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.panel.live, timeout=10000)
+    probe = LagProbe()
+    qtbot.wait(5000)
+    probe.stop()
+    painted = win.preview.frames_painted
+    studio.end()
+    win.close()
+    assert len(probe.lags) > 200
+    assert probe.percentile(0.99) < 0.100, (
+        probe.percentile(0.5),
+        probe.percentile(0.99),
+        max(probe.lags),
+    )
+    assert painted > 60  # the preview kept moving

@@ -52,6 +52,7 @@ class Output(ABC):
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._templates: Templates | None = None
+        self._awaiting_key = True
         self.on_state = None  # callable(output) set by the engine
         # pipeline time of this output's first packet: an output added while the
         # studio already runs (preview first, then Go Live) still starts at 0
@@ -92,6 +93,26 @@ class Output(ABC):
         if len(self._queue) < 2:
             return 0.0
         return max(0.0, self._queue[-1].seconds - self._queue[0].seconds)
+
+    def _begin_connection(self) -> None:
+        """A new container: it must start on a video keyframe to be decodable."""
+        self._awaiting_key = True
+
+    def _next_to_mux(self) -> EncodedPacket | None:
+        """The next packet for the current container, skipping up to its first keyframe."""
+        pkt = self._next()
+        if pkt is not None and self._awaiting_key:
+            if not (pkt.kind == "video" and pkt.keyframe):
+                return None
+            self._awaiting_key = False
+        return pkt
+
+    def _draining(self, deadline: float) -> bool:
+        """Keep muxing until stop, then only what is queued, until ``deadline``."""
+        if not self._stop.is_set():
+            return True
+        with self._cond:
+            return bool(self._queue) and time.monotonic() < deadline
 
     def _next(self, timeout: float = 0.2) -> EncodedPacket | None:
         with self._cond:

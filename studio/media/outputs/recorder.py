@@ -123,16 +123,12 @@ class Recorder(Output):
             self._set_state("failed", f"cannot write {self.path}: {exc}")
             return
         self._set_state("live")
-        started = False
+        self._begin_connection()
         try:
-            while not self._stop.is_set() or self._queue:
-                pkt = self._next()
+            while self._draining(float("inf")):  # a recording keeps every queued packet
+                pkt = self._next_to_mux()
                 if pkt is None:
                     continue
-                if not started:
-                    if not (pkt.kind == "video" and pkt.keyframe):
-                        continue
-                    started = True
                 self._mux(container, streams, pkt)
                 self.last_seconds = pkt.seconds - (self.base_seconds or 0.0)
         except (av.error.FFmpegError, OSError) as exc:

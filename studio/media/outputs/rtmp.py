@@ -31,6 +31,7 @@ FIRST_RETRY = 1.0
 BACKOFF = 1.5
 MAX_RETRY = 10.0
 REJECTIONS_TO_FAIL = 2
+DRAIN_SECONDS = 2.0  # on stop, how long the last queued packets may take to send
 REFUSED_WITHIN = 3.0  # a connection dropped this soon after publish counts as a refusal
 
 
@@ -156,18 +157,17 @@ class RtmpOutput(Output):
     def _pump(self, container: av.container.OutputContainer, streams: dict) -> str:
         """Mux queued packets until stop, failure or a reconnect request; returns why it ended."""
         self._set_state("live")
-        started = False
+        self._begin_connection()
+        deadline = float("inf")
         try:
-            while not self._stop.is_set():
+            while self._draining(deadline):
+                if self._stop.is_set() and deadline == float("inf"):
+                    deadline = time.monotonic() + DRAIN_SECONDS  # send the encoder's last frames
                 if self._wake.is_set():
                     return "reconnect requested"
-                pkt = self._next()
+                pkt = self._next_to_mux()
                 if pkt is None:
                     continue
-                if not started:
-                    if not (pkt.kind == "video" and pkt.keyframe):
-                        continue
-                    started = True
                 self._mux(container, streams, pkt)
             return "stopped"
         except (av.error.FFmpegError, OSError) as exc:

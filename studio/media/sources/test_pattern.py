@@ -36,7 +36,7 @@ _CHUNK = 480  # 10 ms of audio per write, like a sound card period
 
 def code_geometry(width: int, height: int) -> tuple[int, int, int]:
     """(block size, x0, y0) of the frame-number code strip."""
-    block = max(8, width // 64) // 2 * 2
+    block = max(12, width // 48) // 2 * 2
     return block, (width - CODE_BITS * block) // 2 // 2 * 2, height - 2 * block
 
 
