@@ -372,7 +372,8 @@ class OverlayManager:
         x, y = slot.home
         opacity = 1.0
         if slot.anim:
-            p = min(1.0, max(0.0, (t - slot.anim_t0) / ANIM_SECONDS))
+            # starts a step in, so a change is visible on the very frame it was made
+            p = min(1.0, max(0.0, (t - slot.anim_t0) / ANIM_SECONDS + 0.15))
             ease = 1 - (1 - p) ** 3
             k = ease if slot.anim == "in" else 1 - ease
             x += round(slot.enter[0] * self.scale * (1 - k))
@@ -401,7 +402,7 @@ class OverlayManager:
             p = self.product(s["sku"])
             left = None
             if s.get("flash") is not None and slot.until is not None:
-                left = float(math.ceil(slot.until - t))
+                left = float(math.ceil(slot.until - t - 1e-6))
             return ("popup", p.sku, s["url"], s.get("flash"), left), lambda: widgets.purchase_popup(
                 p, s["url"], sc, s.get("flash"), left
             )
@@ -413,13 +414,13 @@ class OverlayManager:
                 )
             if kind == "groupbuy":
                 p = self.product(s["sku"])
-                left = float(math.ceil((slot.until or t) - t))
+                left = float(math.ceil((slot.until or t) - t - 1e-6))
                 key = ("groupbuy", p.sku, s["joined"], s["size"], s["price"], left)
                 return key, lambda: widgets.groupbuy(
                     p, s["joined"], s["size"], sc, s["price"], left
                 )
             s.setdefault("ends", (slot.until or t) - DRAW_WAIT_SECONDS)
-            left = float(math.ceil(s["ends"] - t)) if not s["winner"] else None
+            left = float(math.ceil(s["ends"] - t - 1e-6)) if not s["winner"] else None
             key = ("lottery", s["prize"], left, s["winner"])
             return key, lambda: widgets.lottery(s["prize"], sc, left, s["winner"])
         if name == "toast":

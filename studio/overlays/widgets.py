@@ -114,7 +114,7 @@ def purchase_popup(
     qr_box = 220
     qr = qr_rgba(url, round(qr_box * scale))
     qx = (c.w - qr.shape[1]) // 2
-    qy = round(56 * scale)
+    qy = round(56 * scale + (qr_box * scale - qr.shape[0]) / 2)
     c.text(w / 2, 290, c.fit(short_url(url), 13, w - 20), 13, GREY, anchor="mm")
     c.text(w / 2, 316, c.fit(product.name, 20, w - 24, bold=True), 20, INK, bold=True, anchor="mm")
     if flash_price is not None:
