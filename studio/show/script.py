@@ -325,7 +325,7 @@ def _check_cue(
         )
         if offset is not None:
             base = seg.start if seg else 0.0
-            if seg is not None and offset >= seg.length:
+            if seg is not None and seg.length > 0 and offset >= seg.length:
                 ck.err(
                     (*where, "at"),
                     f"{what}: at {fmt_time(offset)} is after its segment {seg.title!r} "

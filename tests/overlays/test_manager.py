@@ -19,8 +19,16 @@ W, H = 1280, 720
 def rig() -> tuple[OverlayManager, EventBus, Scene]:
     scene = Scene("t")
     bus = EventBus()
-    mgr = OverlayManager(scene, W, H, demo_catalog(), now=lambda: 1_700_000_000.0,
-                         guide="小美", store="上海南京西路店", commission_rate=0.1)
+    mgr = OverlayManager(
+        scene,
+        W,
+        H,
+        demo_catalog(),
+        now=lambda: 1_700_000_000.0,
+        guide="小美",
+        store="上海南京西路店",
+        commission_rate=0.1,
+    )
     mgr.listen(bus)
     return mgr, bus, scene
 
@@ -80,14 +88,16 @@ def test_sold_out_follows_live_stock(rig) -> None:  # type: ignore[no-untyped-de
 def test_order_toast_commission_and_leaderboard(rig) -> None:  # type: ignore[no-untyped-def]
     mgr, bus, _scene = rig
     n = run(mgr, 0, 1)
-    bus.publish("commerce.order", sku="GS-1001", amount=399.0, phone_tail="13800138821",
-                guide="小美")
+    bus.publish(
+        "commerce.order", sku="GS-1001", amount=399.0, phone_tail="13800138821", guide="小美"
+    )
     bus.publish("commerce.order", sku="GS-1008", amount=159.0, buyer="王小明", guide="阿杰")
     n = run(mgr, n, 1)
     toast = mgr.slots["toast"]
     assert toast.layer.visible
-    assert np.array_equal(toast.layer.rgba,
-                          widgets.order_toast("羊绒混纺高领毛衣", mgr.scale, "13800138821"))
+    assert np.array_equal(
+        toast.layer.rgba, widgets.order_toast("羊绒混纺高领毛衣", mgr.scale, "13800138821")
+    )
     assert mgr.info.orders == 2 and mgr.info.commission == pytest.approx(55.8)
     n = run(mgr, n, int(TOAST_SECONDS * FPS))  # the second order follows the first
     assert toast.state is not None and toast.state["buyer"] == "王小明"

@@ -42,8 +42,14 @@ CASES: dict[str, Callable[[], np.ndarray]] = {
     "lower_third": lambda: w.lower_third("小美 · 导购", "上海南京西路店", 1.0),
     "clock": lambda: w.clock(0, 1.0),
     "guide_panel": lambda: w.guide_panel(
-        w.GuideInfo(123.4, 7, "羊绒混纺高领毛衣", "7:00 pop_link GS-1001", "先上身展示",
-                    ("30% 羊绒，亲肤不扎", "四色可选")),
+        w.GuideInfo(
+            123.4,
+            7,
+            "羊绒混纺高领毛衣",
+            "7:00 pop_link GS-1001",
+            "先上身展示",
+            ("30% 羊绒，亲肤不扎", "四色可选"),
+        ),
         1.0,
     ),
 }
