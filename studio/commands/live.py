@@ -49,6 +49,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", help="x264 preset (default veryfast)")
     p.add_argument("--duration", type=float, help="stop after this many seconds")
     p.add_argument("--stats-file", type=Path, help="append one JSON line of stats per second")
+    p.add_argument("--show", type=Path, metavar="FILE.toml", help="run this show script's cues")
+    p.add_argument("--catalog", default="demo", help="products for --show: 'demo' or a JSON file")
 
 
 def build_profile(args: argparse.Namespace) -> Profile:
@@ -107,6 +109,13 @@ def _attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio
 
 
 def run(args: argparse.Namespace) -> int:
+    show = None
+    if args.show:  # every problem of the script before anything starts (exit 2)
+        from studio.show.catalog import load_catalog
+        from studio.show.script import load_show
+
+        catalog = load_catalog(args.catalog)
+        show = load_show(args.show, catalog)
     profile = build_profile(args)
     _check_outputs(args)
     record_path = None
@@ -125,6 +134,22 @@ def run(args: argparse.Namespace) -> int:
     if args.stats_file:
         writer = JsonLinesWriter(args.stats_file)
         pipeline.bus.subscribe("stats", writer)
+
+    engine = None
+    if show is not None:
+        from studio.overlays.manager import OverlayManager
+        from studio.show.cues import CueEngine
+
+        overlays = OverlayManager.attach(
+            pipeline,
+            catalog,
+            guide=show.guide,
+            store=show.store,
+            commission_rate=show.commission_rate,
+            clock=show.clock,
+        )
+        engine = CueEngine.attach(pipeline, show, overlays)
+        print(f"studio: show {show.title!r}: {len(show.cues)} cues", flush=True)
 
     stop = threading.Event()
     failed = threading.Event()
@@ -157,6 +182,8 @@ def run(args: argparse.Namespace) -> int:
                 break
     finally:
         pipeline.stop()
+        if engine is not None:
+            engine.close()
         for s, h in old.items():
             signal.signal(s, h)
         if writer:

@@ -1,0 +1,449 @@
+"""The overlays of a running show: state, layers, animations, commerce reactions.
+
+Threads: actions (from the cue engine, the UI) and commerce events (from the
+bus, on any thread) are queued; :meth:`OverlayManager.tick` applies them on
+the output-clock thread before each frame, so every change lands on a frame
+boundary in media time and tests can drive it frame by frame. A slot is
+re-rasterised only when its content key changes (a countdown: once a
+second); slides and fades change only the layer's position and opacity.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+import time
+from collections import defaultdict, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from studio.events import Event, EventBus
+from studio.media.compositor import ImageLayer, Scene, VideoLayer
+from studio.overlays import widgets
+from studio.overlays.links import LinkFor, placeholder_link_for
+from studio.show.catalog import Catalog, Product
+
+if TYPE_CHECKING:
+    from studio.media.engine import Pipeline
+
+log = logging.getLogger(__name__)
+
+ANIM_SECONDS = 0.3
+TOAST_SECONDS = 4.0
+WINNER_SECONDS = 10.0
+DRAW_WAIT_SECONDS = 30.0  # a lottery without a result from commerce gives up after this
+MARGIN = 24  # design units (720p pixels)
+
+
+@dataclass(eq=False)
+class _Slot:
+    name: str
+    layer: ImageLayer
+    place: Callable[[int, int], tuple[int, int]]  # image (w, h) -> resting (x, y)
+    enter: tuple[float, float]  # slide-in offset in design units
+    state: dict[str, Any] | None = None
+    until: float | None = None
+    key: tuple = ()
+    anim: str = ""  # "in", "out" or ""
+    anim_t0: float = 0.0
+    home: tuple[int, int] = (0, 0)
+
+
+@dataclass
+class _Board:
+    hour: int = -1
+    totals: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+
+
+class OverlayManager:
+    """Owns the overlay layers of one scene. Use :meth:`attach` for a running pipeline."""
+
+    def __init__(
+        self,
+        scene: Scene,
+        width: int,
+        height: int,
+        catalog: Catalog,
+        *,
+        link_for: LinkFor | None = None,
+        lock: threading.RLock | None = None,
+        now: Callable[[], float] = time.time,
+        guide: str = "",
+        store: str = "",
+        commission_rate: float = 0.0,
+        clock: bool = True,
+    ) -> None:
+        self.scene = scene
+        self.width, self.height = width, height
+        self.scale = height / 720
+        self.catalog = catalog
+        self.link_for = link_for or placeholder_link_for()
+        self.lock = lock or threading.RLock()
+        self.now = now
+        self.guide, self.store = guide, store
+        self.commission_rate = commission_rate
+        self.stock = {p.sku: p.stock for p in catalog}
+        self.links: dict[str, str] = {}
+        self.info = widgets.GuideInfo()
+        self.rasterised = 0  # how many times any overlay was drawn (tests check caching)
+        self._pending: deque[Callable[[float], None]] = deque()
+        self._plock = threading.Lock()
+        self._toasts: deque[dict[str, Any]] = deque(maxlen=5)
+        self._board = _Board()
+        self._unsub: list[Callable[[], None]] = []
+        self._t = 0.0
+        m = MARGIN * self.scale
+        cw, ch = width, height
+
+        def at(fx: Callable[[int], float], fy: Callable[[int], float]):  # type: ignore[no-untyped-def]
+            return lambda w, h: (round(fx(w)), round(fy(h)))
+
+        lower_h = 76 * self.scale
+        spec = [
+            ("lower", at(lambda w: m, lambda h: ch - m - h), (-40, 0)),
+            ("card", at(lambda w: m, lambda h: ch - m - lower_h - 12 * self.scale - h), (-60, 0)),
+            ("popup", at(lambda w: cw - m - w, lambda h: ch - m - h), (60, 0)),
+            ("promo", at(lambda w: cw - m - w, lambda h: m + 56 * self.scale), (60, 0)),
+            ("board", at(lambda w: m, lambda h: m), (-40, 0)),
+            ("toast", at(lambda w: (cw - w) / 2, lambda h: m), (0, -30)),
+            ("clock", at(lambda w: cw - m - w, lambda h: m), (0, 0)),
+        ]
+        self.slots: dict[str, _Slot] = {}
+        with self.lock:
+            for name, place, enter in spec:
+                layer = ImageLayer(name=f"overlay:{name}", visible=False)
+                self.slots[name] = _Slot(name, layer, place, enter)
+                scene.program.append(layer)
+            glayer = ImageLayer(name="overlay:guide", visible=True)
+            self.slots["guide"] = _Slot(
+                "guide", glayer, at(lambda w: (cw - w) / 2, lambda h: 110 * self.scale), (0, 0)
+            )
+            scene.guide.append(glayer)
+        self.slots["guide"].state = {}
+        if clock:
+            self.slots["clock"].state = {}
+
+    # -- wiring ----------------------------------------------------------------
+    @classmethod
+    def attach(cls, pipeline: Pipeline, catalog: Catalog, **kw: Any) -> OverlayManager:
+        """Overlays on the pipeline's scene, driven by its clock, fed by its bus."""
+        mgr = cls(
+            pipeline.scene,
+            pipeline.profile.width,
+            pipeline.profile.height,
+            catalog,
+            lock=pipeline.compositor.lock,
+            **kw,
+        )
+        mgr.listen(pipeline.bus)
+        pipeline.tick_hooks.append(mgr.tick)
+        mgr._unsub.append(lambda: pipeline.tick_hooks.remove(mgr.tick))
+        return mgr
+
+    def listen(self, bus: EventBus) -> None:
+        self._unsub.append(bus.subscribe("commerce.", self.on_commerce))
+
+    def detach(self) -> None:
+        for u in self._unsub:
+            u()
+        self._unsub.clear()
+
+    def _queue(self, fn: Callable[[float], None]) -> None:
+        with self._plock:
+            self._pending.append(fn)
+
+    # -- actions (any thread; applied on the next tick) --------------------------
+    def product(self, sku: str) -> Product:
+        return self.catalog[sku]
+
+    def prefetch_links(self, skus: list[str]) -> None:
+        """Resolve purchase links before the show, off the output clock."""
+        for sku in skus:
+            if sku not in self.links:
+                self.links[sku] = self.link_for(sku)
+
+    def link(self, sku: str) -> str:
+        if sku not in self.links:
+            self.links[sku] = self.link_for(sku)
+        return self.links[sku]
+
+    def _show(self, slot: str, state: dict[str, Any], duration: float | None) -> None:
+        def apply(t: float) -> None:
+            s = self.slots[slot]
+            if s.state is None or s.anim == "out":
+                s.anim, s.anim_t0 = "in", t
+            s.state = state
+            s.until = t + duration if duration else None
+
+        self._queue(apply)
+
+    def hide(self, slot: str) -> None:
+        def apply(t: float) -> None:
+            s = self.slots[slot]
+            if s.state is not None and s.anim != "out":
+                s.anim, s.anim_t0 = "out", t
+
+        self._queue(apply)
+
+    def show_card(self, sku: str, duration: float | None = None) -> None:
+        self._show("card", {"sku": sku}, duration)
+
+    def hide_card(self) -> None:
+        self.hide("card")
+
+    def pop_link(self, sku: str, duration: float = 20.0, flash_price: float | None = None) -> str:
+        """Show the purchase pop-up; returns the URL its QR code carries."""
+        url = self.link(sku)
+        self._show(
+            "popup", {"sku": sku, "url": url, "flash": flash_price, "len": duration}, duration
+        )
+        return url
+
+    def hide_link(self) -> None:
+        self.hide("popup")
+
+    def coupon(
+        self, amount: float, threshold: float | None = None, title: str = "", duration: float = 30.0
+    ) -> None:
+        self._show(
+            "promo",
+            {"kind": "coupon", "amount": amount, "threshold": threshold, "title": title},
+            duration,
+        )
+
+    def groupbuy(
+        self, sku: str, size: int, price: float | None = None, duration: float = 60.0
+    ) -> None:
+        self._show(
+            "promo",
+            {
+                "kind": "groupbuy",
+                "sku": sku,
+                "size": size,
+                "price": price,
+                "joined": 0,
+                "len": duration,
+            },
+            duration,
+        )
+
+    def lottery(self, prize: str, duration: float = 30.0) -> None:
+        self._show(
+            "promo",
+            {"kind": "lottery", "prize": prize, "len": duration, "winner": None},
+            duration + DRAW_WAIT_SECONDS,
+        )
+
+    def lower_third(self, text: str = "", duration: float | None = 8.0) -> None:
+        name = text or (f"{self.guide} · 导购" if self.guide else "导购直播")
+        self._show("lower", {"name": name, "detail": self.store}, duration)
+
+    def leaderboard(self, duration: float | None = 15.0) -> None:
+        self._show("board", {}, duration)
+
+    def set_scene(self, name: str) -> None:
+        """full: camera fills the frame; split: camera on the left 60 %; pip: camera small."""
+
+        def apply(_t: float) -> None:
+            videos = [ly for ly in self.scene.program if isinstance(ly, VideoLayer)]
+            if not videos:
+                return
+            cw, ch = self.width, self.height
+            main = videos[0]
+            if name == "split":
+                main.x, main.y, main.w, main.h = 0, 0, round(cw * 0.6), ch
+            elif name == "pip":
+                main.x, main.y = round(cw * 0.62), round(ch * 0.05)
+                main.w, main.h = round(cw * 0.33), round(ch * 0.33)
+            else:
+                main.x = main.y = main.w = main.h = 0
+
+        self._queue(apply)
+
+    def set_guide_info(self, **changes: Any) -> None:
+        """Update the guide-only panel (segment, next_cue, notes, talking_points)."""
+
+        def apply(_t: float) -> None:
+            for k, v in changes.items():
+                setattr(self.info, k, tuple(v) if k == "talking_points" else v)
+
+        self._queue(apply)
+
+    # -- commerce ----------------------------------------------------------------
+    def on_commerce(self, event: Event) -> None:
+        """``commerce.order``, ``.stock``, ``.groupbuy``, ``.lottery`` from the bus."""
+        d = dict(event.data)
+        kind = event.topic.split(".", 1)[-1]
+        handler = {
+            "order": self._order,
+            "stock": self._stock,
+            "groupbuy": self._groupbuy,
+            "lottery": self._lottery,
+        }.get(kind)
+        if handler is not None:
+            self._queue(lambda t: handler(d, t))
+
+    def _order(self, d: dict[str, Any], t: float) -> None:
+        sku = str(d.get("sku") or d.get("product_sku") or "")
+        product = self.catalog.get(sku)
+        amount = float(d.get("amount") or (product.price if product else 0.0))
+        self.info.orders += 1
+        self.info.commission += float(d.get("commission") or amount * self.commission_rate)
+        self._toasts.append(
+            {
+                "name": product.name if product else sku,
+                "tail": str(d.get("phone_tail") or d.get("buyer_phone_tail") or ""),
+                "buyer": str(d.get("buyer") or d.get("buyer_name") or ""),
+            }
+        )
+        hour = int(self.now() // 3600)
+        if hour != self._board.hour:
+            self._board = _Board(hour)
+        who = str(d.get("guide") or "") or widgets.mask_name(str(d.get("buyer") or "")) or "—"
+        self._board.totals[who] += amount
+        if "stock" in d and sku:
+            self.stock[sku] = int(d["stock"])
+
+    def _stock(self, d: dict[str, Any], _t: float) -> None:
+        self.stock[str(d["sku"])] = int(d["stock"])
+
+    def _groupbuy(self, d: dict[str, Any], _t: float) -> None:
+        s = self.slots["promo"].state
+        if s and s.get("kind") == "groupbuy" and d.get("sku", s["sku"]) == s["sku"]:
+            s["joined"] = int(d.get("joined", s["joined"]))
+            s["size"] = int(d.get("size", s["size"]))
+
+    def _lottery(self, d: dict[str, Any], t: float) -> None:
+        slot = self.slots["promo"]
+        s = slot.state
+        if s and s.get("kind") == "lottery" and d.get("winner"):
+            s["winner"] = str(d["winner"])
+            slot.until = max(t, s.get("ends", t)) + WINNER_SECONDS
+
+    # -- per frame -----------------------------------------------------------------
+    def tick(self, _frame: int, t: float) -> None:
+        """Apply queued changes, expire, animate, re-rasterise what changed."""
+        with self._plock:
+            pending = list(self._pending)
+            self._pending.clear()
+        with self.lock:
+            self._t = t
+            for fn in pending:
+                try:
+                    fn(t)
+                except Exception:
+                    log.exception("overlay change failed")
+            self._feed_toast(t)
+            for slot in self.slots.values():
+                expired = slot.state is not None and slot.until is not None and t >= slot.until
+                if expired and slot.anim != "out":
+                    slot.anim, slot.anim_t0 = "out", t
+                self._update(slot, t)
+
+    def _feed_toast(self, t: float) -> None:
+        slot = self.slots["toast"]
+        if self._toasts and (
+            slot.state is None
+            or slot.anim == "out"
+            or slot.until is None
+            or t >= slot.until - ANIM_SECONDS
+        ):
+            if slot.state is None or slot.anim == "out":
+                slot.anim, slot.anim_t0 = "in", t
+            slot.state = self._toasts.popleft()
+            slot.until = t + TOAST_SECONDS
+
+    def _update(self, slot: _Slot, t: float) -> None:
+        layer = slot.layer
+        if slot.state is None:
+            layer.visible = False
+            return
+        key, draw = self._content(slot, t)
+        if key != slot.key:
+            img = draw()
+            slot.key = key
+            layer.set_image(img)
+            self.rasterised += 1
+            slot.home = slot.place(img.shape[1], img.shape[0])
+        x, y = slot.home
+        opacity = 1.0
+        if slot.anim:
+            # starts a step in, so a change is visible on the very frame it was made
+            p = min(1.0, max(0.0, (t - slot.anim_t0) / ANIM_SECONDS + 0.15))
+            ease = 1 - (1 - p) ** 3
+            k = ease if slot.anim == "in" else 1 - ease
+            x += round(slot.enter[0] * self.scale * (1 - k))
+            y += round(slot.enter[1] * self.scale * (1 - k))
+            opacity = k
+            if p >= 1.0:
+                if slot.anim == "out":
+                    slot.state, slot.until, slot.key = None, None, ()
+                    layer.visible = False
+                    slot.anim = ""
+                    return
+                slot.anim = ""
+        layer.x, layer.y, layer.opacity = x, y, round(opacity, 2)
+        layer.visible = opacity > 0
+
+    def _content(  # noqa: PLR0911 - one branch per overlay type
+        self, slot: _Slot, t: float
+    ) -> tuple[tuple, Callable[[], np.ndarray]]:
+        s = slot.state or {}
+        sc = self.scale
+        name = slot.name
+        if name == "card":
+            p, stock = self.product(s["sku"]), self.stock.get(s["sku"], 0)
+            return ("card", p.sku, stock), lambda: widgets.product_card(p, stock, sc)
+        if name == "popup":
+            p = self.product(s["sku"])
+            left = None
+            if s.get("flash") is not None and slot.until is not None:
+                left = float(math.ceil(slot.until - t - 1e-6))
+            return ("popup", p.sku, s["url"], s.get("flash"), left), lambda: widgets.purchase_popup(
+                p, s["url"], sc, s.get("flash"), left
+            )
+        if name == "promo":
+            kind = s["kind"]
+            if kind == "coupon":
+                return ("coupon", s["amount"], s["threshold"], s["title"]), lambda: widgets.coupon(
+                    s["amount"], sc, s["threshold"], s["title"]
+                )
+            if kind == "groupbuy":
+                p = self.product(s["sku"])
+                left = float(math.ceil((slot.until or t) - t - 1e-6))
+                key = ("groupbuy", p.sku, s["joined"], s["size"], s["price"], left)
+                return key, lambda: widgets.groupbuy(
+                    p, s["joined"], s["size"], sc, s["price"], left
+                )
+            s.setdefault("ends", (slot.until or t) - DRAW_WAIT_SECONDS)
+            left = float(math.ceil(s["ends"] - t - 1e-6)) if not s["winner"] else None
+            key = ("lottery", s["prize"], left, s["winner"])
+            return key, lambda: widgets.lottery(s["prize"], sc, left, s["winner"])
+        if name == "toast":
+            key = ("toast", s["name"], s["tail"], s["buyer"])
+            return key, lambda: widgets.order_toast(s["name"], sc, s["tail"], s["buyer"])
+        if name == "board":
+            rows = sorted(self._board.totals.items(), key=lambda kv: -kv[1])[:5]
+            return ("board", tuple(rows)), lambda: widgets.leaderboard(rows, sc)
+        if name == "lower":
+            return ("lower", s["name"], s["detail"]), lambda: widgets.lower_third(
+                s["name"], s["detail"], sc
+            )
+        if name == "clock":
+            now = int(self.now())
+            return ("clock", now), lambda: widgets.clock(now, sc)
+        info = self.info
+        key = (
+            "guide",
+            round(info.commission, 2),
+            info.orders,
+            info.segment,
+            info.next_cue,
+            info.notes,
+            info.talking_points,
+        )
+        return key, lambda: widgets.guide_panel(info, sc)
