@@ -42,6 +42,7 @@ class Fired:
     planned: float | None
     trigger: str  # time | manual | event | next
     action_id: str
+    requested: int | None = None  # last frame composed when a manual/event cue was asked for
 
 
 class CueEngine:
@@ -66,7 +67,8 @@ class CueEngine:
         self._next_timed = 0
         self._done: set[str] = set()
         self._counts: Counter[str] = Counter()
-        self._queue: list[tuple[str, str]] = []  # (cue id, trigger)
+        self._queue: list[tuple[str, str, int]] = []  # (cue id, trigger, frame when asked)
+        self._frame = -1  # the frame the last tick ran for
         self._qlock = threading.Lock()
         self._orders = 0
         self._segment = -1
@@ -90,7 +92,7 @@ class CueEngine:
         """Fire a cue (typically a manual one) on the next frame."""
         self.show.cue(cue_id)  # KeyError for a cue the show does not have
         with self._qlock:
-            self._queue.append((cue_id, "manual"))
+            self._queue.append((cue_id, "manual", self._frame))
 
     def hotkey(self, key: str) -> bool:
         for c in self.show.cues:
@@ -104,12 +106,12 @@ class CueEngine:
         nxt = self.upcoming()
         if nxt is not None:
             with self._qlock:
-                self._queue.append((nxt.id, "next"))
+                self._queue.append((nxt.id, "next", self._frame))
         return nxt
 
     def upcoming(self) -> Cue | None:
         with self._qlock:
-            queued = {cid for cid, _ in self._queue}
+            queued = {cid for cid, _, _ in self._queue}
         for c in self._timed[self._next_timed :]:
             if c.id not in self._done and c.id not in queued:
                 return c
@@ -136,10 +138,12 @@ class CueEngine:
         ):
             due += [c.id for c in self.show.cues if c.on == "sold_out" and c.of == d.get("sku")]
         with self._qlock:
-            self._queue += [(cid, "event") for cid in due if cid not in self._done]
+            self._queue += [(cid, "event", self._frame) for cid in due if cid not in self._done]
 
     # -- the clock ----------------------------------------------------------------------
     def tick(self, frame: int, t: float) -> None:
+        with self._qlock:
+            self._frame = frame
         if not self._started:
             self._started = True
             s = self.show
@@ -166,11 +170,11 @@ class CueEngine:
                 self._fire(cue, frame, t, "time")
         with self._qlock:
             queued, self._queue = self._queue, []
-        for cid, how in queued:
+        for cid, how, asked in queued:
             cue = self.show.cue(cid)
             if how == "event" and cid in self._done:
                 continue
-            self._fire(cue, frame, t, how)
+            self._fire(cue, frame, t, how, asked)
         self._guide_next()
 
     def _segments(self, t: float) -> None:
@@ -219,7 +223,7 @@ class CueEngine:
         extra = cue.params.get("prize") or cue.params.get("name") or ""
         return f"{label}{prod}" + (f"{SEP}{extra}" if extra else "")
 
-    def _fire(self, cue: Cue, frame: int, t: float, how: str) -> None:
+    def _fire(self, cue: Cue, frame: int, t: float, how: str, asked: int | None = None) -> None:
         self._done.add(cue.id)
         self._counts[cue.id] += 1
         action_id = f"{self.run_id}:{cue.id}:{self._counts[cue.id]}"
@@ -252,7 +256,7 @@ class CueEngine:
         except Exception:
             log.exception("cue %s (%s) failed to change the overlays", cue.id, a)
         self.chapter(self.chapter_title(cue))
-        self.fired.append(Fired(cue.id, frame, t, cue.at, how, action_id))
+        self.fired.append(Fired(cue.id, frame, t, cue.at, how, action_id, asked))
         log.info("cue %s %s fired at %s (frame %d, %s)", cue.id, a, fmt_time(t), frame, how)
         payload = {
             "cue_id": cue.id,

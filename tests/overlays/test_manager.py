@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from studio.events import EventBus
 from studio.media.compositor import Compositor, Scene
 from studio.media.frame import rgb_to_yuv

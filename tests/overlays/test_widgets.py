@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 from fontTools.ttLib import TTFont
 from PIL import Image
+
 from studio.fonts import ASSETS, cjk_font_path
 from studio.overlays import widgets as w
 from studio.overlays.draw import qr_rgba

@@ -12,6 +12,7 @@ import av
 import cv2
 import numpy as np
 import pytest
+
 from studio.config import Profile
 from studio.media.engine import Pipeline
 from studio.media.sources.test_pattern import TestPatternSource
@@ -21,7 +22,6 @@ from studio.overlays.widgets import GUIDE_BG
 from studio.show.catalog import demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import load_show, parse_show
-
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp
 

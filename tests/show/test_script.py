@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+
 from studio.fonts import ASSETS
 from studio.show.catalog import Catalog, demo_catalog, load_catalog
 from studio.show.script import ShowError, load_show, parse_show
