@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -19,18 +20,24 @@ from PySide6.QtWidgets import (
     QMessageBox,
     QProgressBar,
     QSplitter,
+    QTabWidget,
     QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from studio.app import StudioApp
 from studio.errors import UserError
 from studio.media.devices import list_cameras, list_microphones
 from studio.redact import redact
+from studio.show.script import ShowError
 from ui.bridge import EngineBridge
 from ui.dialogs import ask_yes_no
 from ui.golive import GoLivePanel
 from ui.preview import PreviewWidget
 from ui.settings import AppSettings, SavedDestination
+from ui.shelf import ProductShelf
+from ui.show_runner import ShowRunner
 
 log = logging.getLogger(__name__)
 
@@ -65,12 +72,31 @@ class MainWindow(QMainWindow):
         self.panel.reconnect_requested.connect(lambda name: app.reconnect_now(name or None))
         self.bridge.stats.connect(self._on_stats)
 
+        self.shelf = ProductShelf(app.catalog)
+        self.shelf.product_clicked.connect(self.product_clicked)
+        self.runner = ShowRunner()
+        self.runner.load_requested.connect(self._load_show_dialog)
+        self.runner.start_requested.connect(self.start_show)
+        self.runner.next_requested.connect(self.next_cue)
+        self.bridge.event.connect(self._on_event)
+
+        left = QWidget()
+        left_lay = QVBoxLayout(left)
+        left_lay.setContentsMargins(0, 0, 0, 0)
+        left_lay.addWidget(self.preview, 1)
+        left_lay.addWidget(self.shelf)
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("sideTabs")
+        self.tabs.addTab(self.panel, self.tr("开播"))
+        self.tabs.addTab(self.runner, self.tr("脚本"))
+        self.tabs.setMinimumWidth(360)
         split = QSplitter()
-        split.addWidget(self.preview)
-        split.addWidget(self.panel)
+        split.addWidget(left)
+        split.addWidget(self.tabs)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
         self.setCentralWidget(split)
+        self._install_hotkeys()
         self._build_toolbar()
 
         self.live_label = QLabel(self.tr("未开播"))
@@ -155,6 +181,61 @@ class MainWindow(QMainWindow):
             self.settings.set_value("source", spec)
         return True
 
+    # selling ----------------------------------------------------------------------
+    def _install_hotkeys(self) -> None:
+        """Space = next cue, 1–9 = the first nine products on the shelf; set in the INI."""
+        nxt = self.settings.value("hotkeys/next_cue", "Space")
+        QShortcut(QKeySequence(nxt), self, activated=self.next_cue)
+        for i in range(9):
+            key = self.settings.value(f"hotkeys/product_{i + 1}", str(i + 1))
+            QShortcut(QKeySequence(key), self, activated=lambda i=i: self._product_hotkey(i))
+
+    def _product_hotkey(self, index: int) -> None:
+        skus = self.shelf.visible_skus()
+        if index < len(skus):
+            self.product_clicked(skus[index])
+
+    def product_clicked(self, sku: str) -> None:
+        what = self.app.product_clicked(sku)
+        name = self.app.catalog[sku].name
+        msg = self.tr("已弹出购买链接：") if what == "link" else self.tr("已展示商品卡：")
+        self.statusBar().showMessage(msg + name, 4000)
+
+    def _load_show_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self,
+            self.tr("载入直播脚本"),
+            str(Path(__file__).parent.parent / "assets" / "shows"),
+            self.tr("直播脚本 (*.toml)"),
+        )
+        if path:
+            self.load_show(Path(path))
+
+    def load_show(self, path: Path) -> bool:
+        try:
+            show = self.app.load_show(path)
+        except ShowError as exc:
+            self.error(self.tr("脚本有错误"), str(exc))
+            return False
+        except UserError as exc:
+            self.error(self.tr("无法载入脚本"), str(exc))
+            return False
+        self.runner.set_show(show)
+        self.tabs.setCurrentWidget(self.runner)
+        return True
+
+    def start_show(self) -> None:
+        self.app.start_show()
+        self.runner.set_running(True)
+
+    def next_cue(self) -> None:
+        if self.app.cues is not None:
+            self.app.cues.next_cue()
+
+    def _on_event(self, topic: str, data: dict) -> None:
+        if topic == "commerce.stock" and "sku" in data and "stock" in data:
+            self.shelf.set_stock(str(data["sku"]), int(data["stock"]))
+
     # live -------------------------------------------------------------------------
     def go_live(self, dests: list[SavedDestination], record: Path | None) -> None:
         destinations = [d.destination(self.settings.keys) for d in dests]
@@ -199,6 +280,13 @@ class MainWindow(QMainWindow):
         )
 
     def _tick(self) -> None:
+        if self.app.cues is not None:
+            upcoming = self.app.cues.upcoming()
+            self.runner.update_progress(
+                self.app.show_seconds,
+                {f.cue_id for f in self.app.cues.fired},
+                upcoming.id if upcoming else None,
+            )
         levels = [r.level for r in self.app.pipeline.mixer.rings]
         self.meter.setValue(int(100 * max(levels, default=0.0)))
         if self._live_since is not None:

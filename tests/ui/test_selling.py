@@ -1,0 +1,114 @@
+"""The guide's selling flow in the real window: the shelf, the QR on the stream, the script."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+from PySide6.QtCore import Qt
+
+from studio.app import StudioApp
+from studio.config import Profile
+from tests.media_probe import read_media
+from tests.nginx_rtmp import NginxRtmp
+from tests.ui.test_golive_window import add_platform
+from ui.main_window import MainWindow
+from ui.settings import AppSettings
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def make_window(qtbot, tmp_path: Path, size=(1280, 720)) -> MainWindow:  # type: ignore[no-untyped-def]
+    studio = StudioApp(Profile(width=size[0], height=size[1], fps=30, video_bitrate=2_500_000))
+    win = MainWindow(studio, AppSettings(tmp_path / "studio.ini"))
+    qtbot.addWidget(win)
+    studio.open("test")
+    win.resize(1366, 768)
+    win.show()
+    return win
+
+
+def shelf_item(win: MainWindow, sku: str):  # type: ignore[no-untyped-def]
+    for i in range(win.shelf.list.count()):
+        item = win.shelf.list.item(i)
+        if item.data(Qt.ItemDataRole.UserRole) == sku:
+            return item
+    raise AssertionError(sku)
+
+
+def click(qtbot, win: MainWindow, sku: str) -> None:  # type: ignore[no-untyped-def]
+    item = shelf_item(win, sku)
+    rect = win.shelf.list.visualItemRect(item)
+    qtbot.mouseClick(win.shelf.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+
+
+def decode_qr(frames: list[np.ndarray]) -> set[str]:
+    det = cv2.QRCodeDetector()
+    found = set()
+    for f in frames:
+        text, _, _ = det.detectAndDecode(f)
+        if text:
+            found.add(text)
+    return found
+
+
+def test_two_clicks_show_the_card_then_a_qr_with_the_products_link(
+    qtbot,
+    tmp_path: Path,
+    nginx_rtmp: NginxRtmp,  # type: ignore[no-untyped-def]
+) -> None:
+    win = make_window(qtbot, tmp_path)
+    studio = win.app
+    sku = next(iter(studio.catalog)).sku
+    add_platform(qtbot, win, "视频号", f"rtmp://127.0.0.1:{nginx_rtmp.port}/live", "shelf1")
+    win.panel.record_dir = tmp_path
+    qtbot.mouseClick(win.panel.button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.panel.live, timeout=10000)
+    url = f"rtmp://127.0.0.1:{nginx_rtmp.port}/live/shelf1"
+
+    click(qtbot, win, sku)
+    time.sleep(0.8)
+    with_card = read_media(url, seconds=2.5, keep_every=10)
+    assert with_card.frames_kept and not decode_qr(with_card.frames_kept)
+    # the card's warm white panel sits bottom-left, over the colour bars
+    f = with_card.frames_kept[-1]
+    h, w = f.shape[:2]
+    assert f[int(h * 0.7) : h - 40, 40 : int(w * 0.3)].mean() > 150
+
+    click(qtbot, win, sku)
+    time.sleep(1.0)
+    with_qr = read_media(url, seconds=3, keep_every=5)
+    expected = studio.overlays.link(sku)
+    assert expected in decode_qr(with_qr.frames_kept)
+    assert "/p/" in expected
+
+    studio.end()
+    win.panel.set_live(False)
+    assert list(tmp_path.glob("guide-studio*.mkv"))
+
+
+def test_show_script_loads_runs_and_highlights_the_next_cue(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    win = make_window(qtbot, tmp_path, size=(640, 360))
+    assert win.load_show(ROOT / "assets" / "shows" / "quick-demo.toml")
+    assert win.runner.cues.count() == len(win.app.show.cues) > 3
+    qtbot.mouseClick(win.runner.start, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: win.app.cues is not None and len(win.app.cues.fired) >= 1, timeout=8000)
+    qtbot.waitUntil(lambda: "/" in win.runner.segment.text(), timeout=3000)  # "段落 0:01 / 0:10"
+    assert win.runner.prompter.text()
+    before = len(win.app.cues.fired)
+    qtbot.keyClick(win, Qt.Key.Key_Space)  # space = next cue
+    qtbot.waitUntil(lambda: len(win.app.cues.fired) > before, timeout=3000)
+    assert win.app.cues.fired[-1].trigger in ("next", "time")
+
+
+def test_broken_script_shows_every_problem_in_a_dialog(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text('title = "x"\n[[segments]]\ntitle = 3\nlength = "soon"\n', encoding="utf-8")
+    win = make_window(qtbot, tmp_path, size=(640, 360))
+    assert not win.load_show(bad)
+    box = win.findChild(QMessageBox, "errorDialog")
+    assert box is not None and "bad.toml:" in box.text()

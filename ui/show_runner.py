@@ -1,0 +1,124 @@
+"""The show runner: load a script, see the cues with the next one marked, read the prompter."""
+
+from __future__ import annotations
+
+import logging
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QFont
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from studio.show.script import Show, fmt_time
+
+log = logging.getLogger(__name__)
+
+GREEN, AMBER, RED = "#2e9d5b", "#d08a1c", "#d9534f"
+
+
+def timer_colour(elapsed: float, planned: float) -> str:
+    """Green within plan, amber in the last 10 % (or 30 s), red past it."""
+    if elapsed > planned:
+        return RED
+    if elapsed > planned - max(30.0, 0.1 * planned):
+        return AMBER
+    return GREEN
+
+
+class ShowRunner(QWidget):
+    load_requested = Signal()
+    start_requested = Signal()
+    next_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.title = QLabel(self.tr("未载入脚本"))
+        self.title.setObjectName("showTitle")
+        self.title.setWordWrap(True)
+        load = QPushButton(self.tr("载入脚本…"))
+        load.setObjectName("loadShow")
+        load.clicked.connect(self.load_requested)
+        self.start = QPushButton(self.tr("开始脚本"))
+        self.start.setObjectName("startShow")
+        self.start.setEnabled(False)
+        self.start.clicked.connect(self.start_requested)
+        self.next = QPushButton(self.tr("下一条（空格）"))
+        self.next.setObjectName("nextCue")
+        self.next.setEnabled(False)
+        self.next.clicked.connect(self.next_requested)
+        self.segment = QLabel("")
+        self.segment.setObjectName("segmentTimer")
+        self.prompter = QLabel("")
+        self.prompter.setObjectName("teleprompter")
+        self.prompter.setWordWrap(True)
+        self.prompter.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignLeft)
+        f = QFont(self.font())
+        f.setPointSize(f.pointSize() + 8)
+        self.prompter.setFont(f)
+        self.prompter.setStyleSheet("background: #15171c; color: #f2f2f2; padding: 10px;")
+        self.prompter.setMinimumHeight(140)
+        self.cues = QListWidget()
+        self.cues.setObjectName("cueList")
+        row = QHBoxLayout()
+        for b in (load, self.start, self.next):
+            row.addWidget(b)
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addLayout(row)
+        lay.addWidget(self.segment)
+        lay.addWidget(self.prompter, 2)
+        lay.addWidget(QLabel(self.tr("提示列表")))
+        lay.addWidget(self.cues, 3)
+        self.show: Show | None = None
+
+    def set_show(self, show: Show) -> None:
+        self.show = show
+        self.title.setText(f"{show.title}  ·  {fmt_time(show.duration)}")
+        self.cues.clear()
+        for c in show.cues:
+            item = QListWidgetItem(c.describe())
+            item.setData(Qt.ItemDataRole.UserRole, c.id)
+            self.cues.addItem(item)
+        self.start.setEnabled(True)
+        self.update_progress(None, set(), None)
+
+    def set_running(self, running: bool) -> None:
+        self.next.setEnabled(running)
+        self.start.setText(self.tr("重新开始") if running else self.tr("开始脚本"))
+
+    def update_progress(self, seconds: float | None, fired: set[str], upcoming: str | None) -> None:
+        show = self.show
+        if show is None:
+            return
+        for i in range(self.cues.count()):
+            item = self.cues.item(i)
+            cid = item.data(Qt.ItemDataRole.UserRole)
+            if cid == upcoming:
+                item.setBackground(QBrush(QColor("#ffe8a3")))
+            elif cid in fired:
+                item.setBackground(QBrush(QColor("#e3e6ea")))
+            else:
+                item.setBackground(QBrush(QColor("#ffffff")))
+        if seconds is None:
+            seg = show.segments[0] if show.segments else None
+            self.segment.setText(self.tr("准备开始"))
+            self.segment.setStyleSheet("")
+        else:
+            seg = show.segment_at(seconds)
+            if seg is not None:
+                elapsed = seconds - seg.start
+                colour = timer_colour(elapsed, seg.length)
+                self.segment.setText(f"{seg.title}   {fmt_time(elapsed)} / {fmt_time(seg.length)}")
+                self.segment.setStyleSheet(
+                    f"color: white; background: {colour}; font-weight: bold; padding: 4px;"
+                )
+        if seg is not None:
+            points = "\n".join(f"• {p}" for p in seg.talking_points) or seg.title
+            self.prompter.setText(points)
