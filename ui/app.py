@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import traceback
+from pathlib import Path
 from types import TracebackType
 
 from PySide6.QtCore import QLocale, QTranslator
@@ -48,13 +50,27 @@ def use_cjk_font(app: QApplication) -> None:
             app.setFont(QFont(families[0], 10))
 
 
-def install_translator(app: QApplication) -> None:
-    """Chinese is the source language; English (or others) load from Qt translations."""
+I18N = Path(__file__).resolve().parent / "i18n"
+
+
+def ui_language(setting: str = "auto") -> str:
+    """``zh`` or ``en``: STUDIO_LANG, else the setting, else the system locale."""
+    choice = os.environ.get("STUDIO_LANG") or setting or "auto"
+    if choice == "auto":
+        return "zh" if QLocale.system().language() == QLocale.Language.Chinese else "en"
+    return "en" if choice.lower().startswith("en") else "zh"
+
+
+def install_translator(app: QApplication, language: str) -> QTranslator | None:
+    """Chinese is the source language; other languages load Qt translations (.qm)."""
+    if language == "zh":
+        return None
     tr = QTranslator(app)
-    if QLocale.system().language() != QLocale.Language.Chinese and tr.load(
-        QLocale.system(), "studio", "_", ":/i18n"
-    ):
-        app.installTranslator(tr)
+    if not tr.load(str(I18N / f"studio_{language}.qm")):
+        log.warning("no %s translation found in %s; the UI stays Chinese", language, I18N)
+        return None
+    app.installTranslator(tr)
+    return tr
 
 
 def run_gui(source: str | None = None) -> int:
@@ -68,10 +84,10 @@ def run_gui(source: str | None = None) -> int:
     qapp.setOrganizationName("GuideStudio")
     install_crash_handler()
     use_cjk_font(qapp)
-    install_translator(qapp)
+    settings = AppSettings()
+    install_translator(qapp, ui_language(settings.value("ui/language", "auto")))
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
-    settings = AppSettings()
     studio = StudioApp(load_profile())
     window = MainWindow(studio, settings)
     spec = source or settings.value("source", "test")

@@ -17,16 +17,16 @@ from PySide6.QtWidgets import (
 
 
 def check_server(server: str) -> str | None:
-    """An error sentence for a bad server address, or None."""
+    """What is wrong with a server address (``scheme``, ``port``, ``app``), or None."""
     parts = urlsplit(server.strip())
     if parts.scheme.lower() not in ("rtmp", "rtmps") or not parts.hostname:
-        return "服务器地址应以 rtmp:// 开头，例如 rtmp://push.example.com/live"
+        return "scheme"
     try:
         parts.port  # noqa: B018 - raises on a bad port
     except ValueError:
-        return "端口号不正确"
+        return "port"
     if not parts.path.strip("/"):
-        return "地址里缺少应用名，例如 …/live"
+        return "app"
     return None
 
 
@@ -77,7 +77,15 @@ class DestinationDialog(QDialog):
             return
         problem = check_server(self.server_edit.text())
         if problem:
-            self.error.setText(self.tr(problem))
+            self.error.setText(
+                {
+                    "scheme": self.tr(
+                        "服务器地址应以 rtmp:// 开头，例如 rtmp://push.example.com/live"
+                    ),
+                    "port": self.tr("端口号不正确"),
+                    "app": self.tr("地址里缺少应用名，例如 …/live"),
+                }[problem]
+            )
             return
         self.accept()
 

@@ -28,14 +28,6 @@ from ui.settings import AppSettings, SavedDestination
 
 log = logging.getLogger(__name__)
 
-STATE_TEXT = {
-    "connecting": "连接中",
-    "live": "直播中",
-    "reconnecting": "重连中",
-    "failed": "失败",
-    "stopped": "已停止",
-    "idle": "待机",
-}
 AMBER, RED, GREEN = QColor("#f0ad4e"), QColor("#d9534f"), QColor("#2e9d5b")
 
 
@@ -59,7 +51,9 @@ class GoLivePanel(QWidget):
         self.live = False
         self.dest_list = QListWidget()
         self.dest_list.setObjectName("destinations")
-        add, edit, remove = (QPushButton(self.tr(t)) for t in ("添加平台", "编辑", "删除"))
+        add = QPushButton(self.tr("添加平台"))
+        edit = QPushButton(self.tr("编辑"))
+        remove = QPushButton(self.tr("删除"))
         add.setObjectName("addDestination")
         add.clicked.connect(self.add_destination)
         edit.clicked.connect(self.edit_destination)
@@ -83,7 +77,7 @@ class GoLivePanel(QWidget):
         self.health = QTableWidget(0, 5)
         self.health.setObjectName("health")
         self.health.setHorizontalHeaderLabels(
-            [self.tr(t) for t in ("输出", "状态", "码率", "丢帧", "重连")]
+            [self.tr("输出"), self.tr("状态"), self.tr("码率"), self.tr("丢帧"), self.tr("重连")]
         )
         header = self.health.horizontalHeader()
         header.setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
@@ -190,6 +184,16 @@ class GoLivePanel(QWidget):
             "font-weight: bold; border-radius: 6px; } QPushButton:disabled { background: #888; }"
         )
 
+    def state_text(self, state: str) -> str:
+        return {
+            "connecting": self.tr("连接中"),
+            "live": self.tr("直播中"),
+            "reconnecting": self.tr("重连中"),
+            "failed": self.tr("失败"),
+            "stopped": self.tr("已停止"),
+            "idle": self.tr("待机"),
+        }.get(state, state)
+
     def show_stats(self, stats: dict) -> None:
         outputs = stats.get("outputs", [])
         self.health.setRowCount(len(outputs))
@@ -197,7 +201,7 @@ class GoLivePanel(QWidget):
             colour = health_colour(o["state"], o.get("dropped_pct", 0.0))
             cells = [
                 o["name"],
-                self.tr(STATE_TEXT.get(o["state"], o["state"])),
+                self.state_text(o["state"]),
                 f"{o.get('bitrate_kbps', 0):.0f} kb/s",
                 f"{o.get('dropped_pct', 0):.1f}%",
                 str(o.get("reconnects", 0)),

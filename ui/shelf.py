@@ -8,14 +8,9 @@ from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from studio.show.catalog import Catalog, Product
+from studio.show.catalog import Catalog
 
 log = logging.getLogger(__name__)
-
-
-def label(p: Product, stock: int) -> str:
-    state = "已售罄" if stock <= 0 else (f"仅剩 {stock} 件" if stock <= 10 else f"库存 {stock}")
-    return f"{p.name}\n¥{p.price:g}   {state}"
 
 
 class ProductShelf(QWidget):
@@ -54,7 +49,13 @@ class ProductShelf(QWidget):
     def _paint(self, item: QListWidgetItem) -> None:
         p = self.catalog[item.data(Qt.ItemDataRole.UserRole)]
         stock = self.stock.get(p.sku, p.stock)
-        item.setText(label(p, stock))
+        if stock <= 0:
+            state = self.tr("已售罄")
+        elif stock <= 10:
+            state = self.tr("仅剩 %n 件", "", stock)
+        else:
+            state = self.tr("库存 %n", "", stock)
+        item.setText(f"{p.name}\n¥{p.price:g}   {state}")
         sold_out = stock <= 0
         item.setForeground(QBrush(QColor("#999999" if sold_out else "#1d1f24")))
         item.setBackground(QBrush(QColor("#eeeeee" if sold_out else "#fff7ec")))

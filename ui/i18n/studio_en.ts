@@ -1,0 +1,403 @@
+<?xml version='1.0' encoding='utf-8'?>
+<TS version="2.1" language="en_US">
+<context>
+    <name>DestinationDialog</name>
+    <message>
+        <location filename="../destinations.py" line="38" />
+        <source>推流平台</source>
+        <translation>Platforms</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="40" />
+        <source>例如：视频号</source>
+        <translation>e.g. WeChat Channels</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="47" />
+        <source>已保存（留空则不变）</source>
+        <translation>Saved (leave empty to keep)</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="47" />
+        <location filename="../destinations.py" line="61" />
+        <source>推流密钥</source>
+        <translation>Stream key</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="49" />
+        <source>显示密钥</source>
+        <translation>Show key</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="59" />
+        <source>名称</source>
+        <translation>Name</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="60" />
+        <source>服务器</source>
+        <translation>Server</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="76" />
+        <source>请填写名称</source>
+        <translation>Please enter a name</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="83" />
+        <source>服务器地址应以 rtmp:// 开头，例如 rtmp://push.example.com/live</source>
+        <translation>The server address starts with rtmp://, e.g. rtmp://push.example.com/live</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="85" />
+        <source>端口号不正确</source>
+        <translation>The port number is wrong</translation>
+    </message>
+    <message>
+        <location filename="../destinations.py" line="86" />
+        <source>地址里缺少应用名，例如 …/live</source>
+        <translation>The address lacks the app name, e.g. …/live</translation>
+    </message>
+</context>
+<context>
+    <name>GoLivePanel</name>
+    <message>
+        <location filename="../golive.py" line="54" />
+        <source>添加平台</source>
+        <translation>Add platform</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="55" />
+        <source>编辑</source>
+        <translation>Edit</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="56" />
+        <source>删除</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="61" />
+        <source>同时录制到本地</source>
+        <translation>Also record locally</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="68" />
+        <location filename="../golive.py" line="170" />
+        <source>开始直播</source>
+        <translation>Go Live</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="80" />
+        <source>输出</source>
+        <translation>Output</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="80" />
+        <source>状态</source>
+        <translation>State</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="80" />
+        <source>码率</source>
+        <translation>Bitrate</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="80" />
+        <source>丢帧</source>
+        <translation>Dropped</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="80" />
+        <source>重连</source>
+        <translation>Reconnects</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="88" />
+        <source>立即重连</source>
+        <translation>Reconnect now</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="95" />
+        <source>推流平台</source>
+        <translation>Platforms</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="101" />
+        <source>推流状态</source>
+        <translation>Stream health</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="165" />
+        <location filename="../golive.py" line="170" />
+        <source>结束直播</source>
+        <translation>End Show</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="165" />
+        <source>确定要结束直播吗？观众将看不到画面。</source>
+        <translation>End the show? Viewers will stop seeing you.</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="189" />
+        <source>连接中</source>
+        <translation>Connecting</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="190" />
+        <source>直播中</source>
+        <translation>Live</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="191" />
+        <source>重连中</source>
+        <translation>Reconnecting</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="192" />
+        <source>失败</source>
+        <translation>Failed</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="193" />
+        <source>已停止</source>
+        <translation>Stopped</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="194" />
+        <source>待机</source>
+        <translation>Idle</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../main_window.py" line="65" />
+        <source>导购直播台 Guide Studio</source>
+        <translation>Guide Studio</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="90" />
+        <source>开播</source>
+        <translation>Go live</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="91" />
+        <source>脚本</source>
+        <translation>Script</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="102" />
+        <location filename="../main_window.py" line="299" />
+        <source>未开播</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="118" />
+        <source>画面</source>
+        <translation>Picture</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="124" />
+        <source>测试画面</source>
+        <translation>Test pattern</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="126" />
+        <source>摄像头：</source>
+        <translation>Camera: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="127" />
+        <source>视频文件…</source>
+        <translation>Video file…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="128" />
+        <source>远程流（连麦）…</source>
+        <translation>Remote stream (co-host)…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="132" />
+        <source>画面自带声音</source>
+        <translation>Source's own audio</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="137" />
+        <source>未发现麦克风</source>
+        <translation>No microphone found</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="144" />
+        <source>音量</source>
+        <translation>Level</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="149" />
+        <source> 画面来源 </source>
+        <translation> Source </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="151" />
+        <source>  声音 </source>
+        <translation>  Audio </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="160" />
+        <source>选择视频文件</source>
+        <translation>Choose a video file</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="160" />
+        <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
+        <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="167" />
+        <source>远程流</source>
+        <translation>Remote stream</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="167" />
+        <source>RTMP / FLV / HLS 地址</source>
+        <translation>RTMP / FLV / HLS address</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="178" />
+        <source>无法打开画面来源</source>
+        <translation>Cannot open the source</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="201" />
+        <source>已弹出购买链接：</source>
+        <translation>Purchase link shown: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="201" />
+        <source>已展示商品卡：</source>
+        <translation>Product card shown: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="207" />
+        <source>载入直播脚本</source>
+        <translation>Load a show script</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="209" />
+        <source>直播脚本 (*.toml)</source>
+        <translation>Show scripts (*.toml)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="218" />
+        <source>脚本有错误</source>
+        <translation>The script has errors</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="221" />
+        <source>无法载入脚本</source>
+        <translation>Cannot load the script</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="255" />
+        <source>无法开播</source>
+        <translation>Cannot go live</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="258" />
+        <source>出错了</source>
+        <translation>Something went wrong</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="267" />
+        <source>录像已保存：</source>
+        <translation>Recording saved: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="295" />
+        <source>● 直播中 </source>
+        <translation>● LIVE </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="312" />
+        <source>正在直播</source>
+        <translation>Live now</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="312" />
+        <source>正在直播，关闭窗口将结束直播。确定吗？</source>
+        <translation>You are live. Closing the window ends the show. Close anyway?</translation>
+    </message>
+</context>
+<context>
+    <name>PreviewWidget</name>
+    <message>
+        <location filename="../preview.py" line="106" />
+        <source>正在准备画面…</source>
+        <translation>Preparing the picture…</translation>
+    </message>
+</context>
+<context>
+    <name>ProductShelf</name>
+    <message>
+        <location filename="../shelf.py" line="25" />
+        <source>搜索商品名称或货号</source>
+        <translation>Search name or SKU</translation>
+    </message>
+    <message>
+        <location filename="../shelf.py" line="53" />
+        <source>已售罄</source>
+        <translation>Sold out</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../shelf.py" line="55" />
+        <source>仅剩 %n 件</source>
+        <translation>
+            <numerusform>Only %n left</numerusform><numerusform>Only %n left</numerusform></translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../shelf.py" line="57" />
+        <source>库存 %n</source>
+        <translation>
+            <numerusform>%n in stock</numerusform><numerusform>%n in stock</numerusform></translation>
+    </message>
+</context>
+<context>
+    <name>ShowRunner</name>
+    <message>
+        <location filename="../show_runner.py" line="42" />
+        <source>未载入脚本</source>
+        <translation>No script loaded</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="45" />
+        <source>载入脚本…</source>
+        <translation>Load script…</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="48" />
+        <location filename="../show_runner.py" line="94" />
+        <source>开始脚本</source>
+        <translation>Start script</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="52" />
+        <source>下一条（空格）</source>
+        <translation>Next (Space)</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="77" />
+        <source>提示列表</source>
+        <translation>Cues</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="94" />
+        <source>重新开始</source>
+        <translation>Restart</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="111" />
+        <source>准备开始</source>
+        <translation>Ready to start</translation>
+    </message>
+</context>
+</TS>
