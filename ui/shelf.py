@@ -42,6 +42,7 @@ class ProductShelf(QWidget):
         for i, p in enumerate(catalog):
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, p.sku)
+            item.setSizeHint(QSize(182, 56))
             item.setToolTip(f"{p.sku}  {i + 1 if i < 9 else ''}")
             self.list.addItem(item)
             self._paint(item)
