@@ -6,11 +6,13 @@ import asyncio
 import logging
 import sys
 import traceback
+from collections.abc import Callable
 from types import TracebackType
+from typing import Any
 
 from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from studio.app import StudioApp
 from studio.config import load_profile
@@ -85,4 +87,35 @@ def run_gui(source: str | None = None) -> int:
     qapp.aboutToQuit.connect(closed.set)
     with loop:
         loop.run_until_complete(closed.wait())
+    return 0
+
+
+def run_window(build: Callable[[], QWidget], start: Callable[[QWidget], Any] | None = None) -> int:
+    """Any other top-level window (the regional wall) on the same one qasync loop.
+
+    ``start(window)`` may return a coroutine; it runs as a task on the loop.
+    """
+    import qasync
+
+    qapp = QApplication.instance() or QApplication(sys.argv)
+    qapp.setApplicationName("Guide Studio")
+    qapp.setOrganizationName("GuideStudio")
+    install_crash_handler()
+    use_cjk_font(qapp)
+    install_translator(qapp)
+    loop = qasync.QEventLoop(qapp)
+    asyncio.set_event_loop(loop)
+    window = build()
+    window.show()
+    closed = asyncio.Event()
+    qapp.aboutToQuit.connect(closed.set)
+    with loop:
+        task = None
+        if start is not None:
+            result = start(window)
+            if asyncio.iscoroutine(result):
+                task = loop.create_task(result)
+        loop.run_until_complete(closed.wait())
+        if task is not None:
+            task.cancel()
     return 0

@@ -50,6 +50,9 @@ class TileWidget(QWidget):
         r = self._video_rect()
         return QSize(r.width(), r.height())
 
+    def video_rect(self) -> QRect:
+        return self._video_rect()
+
     def _video_rect(self) -> QRect:
         w, h = self.width(), self.height()
         vw, vh = (int(h * 16 / 9), h) if w / max(1, h) > 16 / 9 else (w, int(w * 9 / 16))

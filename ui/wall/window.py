@@ -95,6 +95,9 @@ class WallWindow(QMainWindow):
         self.focused: str | None = None
         self._order: list[str] = []
         self._tasks: set[asyncio.Future[None]] = set()
+        self._replan_timer = QTimer(self)
+        self._replan_timer.setSingleShot(True)
+        self._replan_timer.timeout.connect(self._replan)
         self._build()
         self._relayout()
         self._frames = QTimer(self)
@@ -103,9 +106,6 @@ class WallWindow(QMainWindow):
         self._health = QTimer(self)
         self._health.timeout.connect(self._check_health)
         self._health.start(500)
-        self._replan_timer = QTimer(self)
-        self._replan_timer.setSingleShot(True)
-        self._replan_timer.timeout.connect(self._replan)
 
     # ---- building --------------------------------------------------------------------
     def _build(self) -> None:
