@@ -81,6 +81,11 @@ class TileWidget(QWidget):
         if changed:
             self.update()
 
+    def _placeholder(self) -> str:
+        if not self.info.url:
+            return "无画面"
+        return {"offline": "暂无信号", "reconnecting": "重连中…"}.get(self.badge, "连接中…")
+
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self.focus_requested.emit(self.info.key)
         event.accept()
@@ -94,11 +99,10 @@ class TileWidget(QWidget):
             p.drawImage(vr, self._image)
         else:
             p.setPen(QColor("#6c7280"))
-            p.drawText(
-                vr, Qt.AlignmentFlag.AlignCenter, "无画面" if not self.info.url else "连接中…"
-            )
+            p.drawText(vr, Qt.AlignmentFlag.AlignCenter, self._placeholder())
         self._paint_text(p)
         if self.alerting or self.badge in ("reconnecting", "offline"):
+            p.setBrush(Qt.BrushStyle.NoBrush)
             p.setPen(QColor(BADGE_COLOURS["reconnecting"] if self.alerting else "#8a8f9c"))
             p.drawRect(self.rect().adjusted(0, 0, -1, -1))
         p.end()
@@ -134,7 +138,11 @@ class TileWidget(QWidget):
         money = f"{yuan(info.gmv_cents)} · {info.orders}单"
         if info.viewers is not None:
             money += f" · {info.viewers}人在看"
-        rows = [money] if small else [" · ".join(parts), money] if parts else [money]
+        if info.store_id is None and not info.orders:  # a --streams store: no sales known
+            money = ""
+        rows = [r for r in ([money] if small else [" · ".join(parts), money]) if r]
+        if not rows:
+            return
         band = QRect(0, h - line * len(rows) - 4, w, line * len(rows) + 4)
         p.fillRect(band, QColor(0, 0, 0, 150))
         for i, text in enumerate(rows):
