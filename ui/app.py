@@ -7,12 +7,14 @@ import logging
 import os
 import sys
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
 from studio.app import StudioApp
 from studio.config import load_profile
@@ -74,31 +76,56 @@ def install_translator(app: QApplication, language: str) -> QTranslator | None:
 
 
 def run_gui(source: str | None = None) -> int:
-    import qasync
-
+    """The guide's window (``studio`` / ``studio gui``)."""
     from ui.main_window import MainWindow
     from ui.settings import AppSettings
+
+    settings = AppSettings()
+    studio = StudioApp(load_profile())
+
+    def build() -> QWidget:
+        window = MainWindow(studio, settings)
+        spec = source or settings.value("source", "test")
+        try:
+            studio.open(spec)
+        except Exception as exc:
+            log.warning("last source %s unusable (%s); using the test pattern", redact(spec), exc)
+            studio.open("test")
+        return window
+
+    return run_window(build, language=settings.value("ui/language", "auto"))
+
+
+def run_window(
+    build: Callable[[], QWidget],
+    start: Callable[[QWidget], Any] | None = None,
+    language: str = "auto",
+) -> int:
+    """Show a top-level window on the one qasync loop of the process, created here only.
+
+    ``start(window)`` may return a coroutine; it runs as a task on the loop.
+    """
+    import qasync
 
     qapp = QApplication.instance() or QApplication(sys.argv)
     qapp.setApplicationName("Guide Studio")
     qapp.setOrganizationName("GuideStudio")
     install_crash_handler()
     use_cjk_font(qapp)
-    settings = AppSettings()
-    install_translator(qapp, ui_language(settings.value("ui/language", "auto")))
+    install_translator(qapp, ui_language(language))
     loop = qasync.QEventLoop(qapp)
     asyncio.set_event_loop(loop)
-    studio = StudioApp(load_profile())
-    window = MainWindow(studio, settings)
-    spec = source or settings.value("source", "test")
-    try:
-        studio.open(spec)
-    except Exception as exc:
-        log.warning("last source %s unusable (%s); using the test pattern", redact(spec), exc)
-        studio.open("test")
+    window = build()
     window.show()
     closed = asyncio.Event()
     qapp.aboutToQuit.connect(closed.set)
     with loop:
+        task = None
+        if start is not None:
+            result = start(window)
+            if asyncio.iscoroutine(result):
+                task = loop.create_task(result)
         loop.run_until_complete(closed.wait())
+        if task is not None:
+            task.cancel()
     return 0

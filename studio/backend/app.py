@@ -1060,6 +1060,10 @@ def create_app(
     def health() -> dict[str, Any]:
         return {"ok": True, "schema_version": SCHEMA_VERSION}
 
+    from studio.backend import wall as wall_api  # the regional wall (docs/wall.md)
+
+    wall_api.install(app, commerce, auth, sse_poll_seconds)
+
     for route in app.routes:  # operation ids are the handler names: a stable contract
         if isinstance(route, APIRoute):
             route.operation_id = route.name

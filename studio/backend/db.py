@@ -19,7 +19,7 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -206,7 +206,23 @@ CREATE TABLE bookings(
 );
 """
 
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1}
+# v2 (the regional wall): each store's play URL on the chain's media server, and the
+# viewer count a studio reports for its live session ("where known").
+_SCHEMA_V2 = """
+CREATE TABLE store_streams(
+  store_id INTEGER PRIMARY KEY REFERENCES stores(id),
+  play_url TEXT NOT NULL,
+  updated_at REAL NOT NULL
+);
+CREATE TABLE session_viewers(
+  session_id INTEGER PRIMARY KEY REFERENCES live_sessions(id),
+  viewers INTEGER NOT NULL CHECK(viewers >= 0),
+  reported_at REAL NOT NULL
+);
+CREATE INDEX orders_store_time ON orders(store_id, created_at);
+"""
+
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
 
 
 class Clock(Protocol):

@@ -51,6 +51,10 @@ def test_every_string_is_translated_and_the_qm_is_current(tmp_path: Path) -> Non
     copy = tmp_path / "en.ts"
     shutil.copy(I18N / "studio_en.ts", copy)
     ui_files = sorted(str(p) for p in I18N.parent.glob("*.py"))
-    r = subprocess.run([shutil.which("pyside6-lupdate") or "pyside6-lupdate", *ui_files, "-ts",
-                        str(copy)], check=True, capture_output=True, text=True)
+    r = subprocess.run(
+        [shutil.which("pyside6-lupdate") or "pyside6-lupdate", *ui_files, "-ts", str(copy)],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     assert "(0 new" in r.stdout, r.stdout

@@ -1,0 +1,83 @@
+"""``studio wall``: the regional manager's wall of store lives (opens a Qt window).
+
+Stores come from the commerce backend (``--backend``: play URLs, sessions and
+sales, followed live) and/or a ``--streams`` file of name + URL pairs for chains
+whose media server the backend does not know. Like ``studio gui``, this module
+reaches ``ui`` only lazily inside ``run`` so ``studio`` stays Qt-free.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import importlib
+import os
+from pathlib import Path
+
+from studio.errors import UserError
+from studio.wall.alerts import AlertRules
+from studio.wall.model import StoreInfo
+from studio.wall.streams import load_streams
+
+HELP = "open the regional manager's wall: many stores live, with health and sales"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--backend", metavar="URL", help="commerce backend, e.g. http://host:8700")
+    p.add_argument("--user", default="manager", help="backend login (default: manager)")
+    p.add_argument("--region", type=int, help="region id (default: the user's own region)")
+    p.add_argument(
+        "--streams", type=Path, metavar="FILE", help="name + URL per line (see docs/wall.md)"
+    )
+    p.add_argument("--no-audio", action="store_true", help="never play the focused store's sound")
+    p.add_argument("--alert-sound", action="store_true", help="beep when an alert is raised")
+    p.add_argument(
+        "--drop-seconds", type=float, default=30.0, help="alert when a live store is lost this long"
+    )
+    p.add_argument(
+        "--max-drop-rate", type=float, default=5.0, help="alert above this dropped-frame %%"
+    )
+    p.add_argument(
+        "--no-orders-minutes",
+        type=float,
+        default=10.0,
+        help="alert when a live session has no order for this long",
+    )
+    p.add_argument("--stale-seconds", type=float, default=5.0, help="picture older = amber")
+
+
+def rules(args: argparse.Namespace) -> AlertRules:
+    for name in ("drop_seconds", "max_drop_rate", "no_orders_minutes", "stale_seconds"):
+        if getattr(args, name) <= 0:
+            raise UserError(f"--{name.replace('_', '-')} must be positive", "give a number > 0")
+    return AlertRules(
+        drop_after=args.drop_seconds,
+        max_drop_rate=args.max_drop_rate / 100,
+        no_orders_after=args.no_orders_minutes * 60,
+    )
+
+
+def stream_stores(args: argparse.Namespace) -> list[StoreInfo]:
+    if args.streams is None:
+        return []
+    return [
+        StoreInfo(key=f"stream:{e.name}", name=e.name, url=e.url)
+        for e in load_streams(args.streams)
+    ]
+
+
+def password() -> str:
+    pw = os.environ.get("STUDIO_WALL_PASSWORD")
+    return pw if pw is not None else getpass.getpass("backend password: ")
+
+
+def run(args: argparse.Namespace) -> int:
+    if not args.backend and not args.streams:
+        raise UserError(
+            "the wall needs stores", "give --backend URL and/or --streams FILE (name + URL lines)"
+        )
+    rules(args)
+    stream_stores(args)  # bad files fail here, before any window opens
+    secret = password() if args.backend else ""
+    wall_app = importlib.import_module("ui.wall.app")
+    return int(wall_app.run_wall(args, secret))

@@ -1,0 +1,7 @@
+"""Wall widget tests run Qt offscreen."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
