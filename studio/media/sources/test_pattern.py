@@ -1,7 +1,7 @@
 """The test source: moving colour bars, a burned-in counter and clock, a beep with a flash.
 
-Once a second the picture flashes white for 100 ms while a 1 kHz tone beeps for
-the same 100 ms, both derived from one start time, so the A/V offset of any
+Once a second (half-way through it) the picture flashes white for 100 ms while a
+1 kHz tone beeps for the same 100 ms, both derived from one start time, so the A/V offset of any
 recording or pulled stream can be measured. A row of black/white blocks at the
 bottom carries the frame number in binary (``read_frame_code``) for drop counts
 and glass-to-glass latency.
@@ -29,6 +29,9 @@ BARS = [
     (40, 40, 40),
 ]
 FLASH_SECONDS = 0.1
+# the flash and beep start half-way through each second: keyframes (every 2 s, on
+# whole seconds) then show the bars, so keyframe-only viewers (the wall) are not white
+FLASH_PHASE = 0.5
 TONE_HZ = 1000.0
 CODE_BITS = 24
 _CHUNK = 480  # 10 ms of audio per write, like a sound card period
@@ -91,7 +94,7 @@ class TestPatternSource(Source):
         out = np.empty((h * 3 // 2, w), np.uint8)
         yp, up, vp = planes(out, w, h)
         t = k / self.fps
-        if (t % 1.0) < FLASH_SECONDS - 1e-9:
+        if 0 <= ((t - FLASH_PHASE) % 1.0) < FLASH_SECONDS - 1e-9:
             yp[:] = 235
             up[:] = 128
             vp[:] = 128
@@ -165,7 +168,9 @@ class TestPatternSource(Source):
         """Samples [start, start+n) of the beep track, (n, 2) float32."""
         idx = np.arange(start_sample, start_sample + n)
         t = idx / SAMPLE_RATE
-        on = (idx % SAMPLE_RATE) < int(FLASH_SECONDS * SAMPLE_RATE)
+        on = ((idx - int(FLASH_PHASE * SAMPLE_RATE)) % SAMPLE_RATE) < int(
+            FLASH_SECONDS * SAMPLE_RATE
+        )
         wave = (0.5 * np.sin(2 * np.pi * TONE_HZ * t) * on).astype(np.float32)
         return np.repeat(wave[:, None], 2, axis=1)
 
