@@ -493,6 +493,7 @@ class Commerce:
     async def _feed_loop(self, session_id: int) -> None:
         backoff = self._backoff()
         path = f"/api/sessions/{session_id}/events"
+        connected = False
         while True:
             retry_after: float | None = None
             try:
@@ -511,6 +512,7 @@ class Commerce:
                             continue
                         classify(source.response)
                     self.feed_connects += 1
+                    connected = True
                     self._set_online(True)
                     log.info("order feed for session %d from event %d", session_id, last)
                     async for sse in source.aiter_sse():
@@ -520,7 +522,12 @@ class Commerce:
                 log.info("order feed for session %d closed by the backend", session_id)
             except (httpx.HTTPError, SSEError, RetryableError) as exc:
                 retry_after = getattr(exc, "retry_after", None)
-                self._set_online(False, f"order feed: {type(exc).__name__}: {exc}")
+                if connected:  # a stream that worked and broke: reconnect before judging
+                    log.info("order feed for session %d broke: %s", session_id, exc)
+                    connected = False
+                    backoff.reset()
+                else:
+                    self._set_online(False, f"order feed: {type(exc).__name__}: {exc}")
             except PermanentError as exc:
                 log.error("order feed for session %d refused: %s", session_id, exc)
                 retry_after = backoff.cap

@@ -89,6 +89,7 @@ class CommerceSide:
 
     def __init__(self, commerce: Commerce) -> None:
         self.commerce = commerce
+        self.owns_store = False  # start() opened the store, so stop() closes it
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._main, name="commerce-sync", daemon=True)
         self._thread.start()
@@ -130,6 +131,7 @@ class CommerceSide:
             print(f"studio: {credentials.warning}", flush=True)
         commerce.attach()
         side = cls(commerce)
+        side.owns_store = True
         try:
             links = side.call(commerce.prepare_session(session_id, products, wait=prepare_wait))
         except PermanentError as exc:
@@ -174,4 +176,5 @@ class CommerceSide:
         pending = self.commerce.status().pending
         if pending:
             print(f"studio: {pending} commerce actions wait for the backend (kept)", flush=True)
-        self.commerce.store.close()
+        if self.owns_store:
+            self.commerce.store.close()

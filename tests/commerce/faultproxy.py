@@ -26,7 +26,8 @@ class Faults:
     slow_seconds: tuple[float, float] = (0.5, 2.5)
     retry_after: tuple[str | None, ...] = (None, "0", "1")
     sse_cut_seconds: tuple[float, float] | None = None
-    first_503: int = 0  # answer the first N requests with 503 (Retry-After below)
+    first_503: int = 0  # answer the first N requests to first_503_path with 503
+    first_503_path: str = "/actions"
     first_retry_after: str = "1"
 
 
@@ -94,11 +95,10 @@ class FaultProxy:
         sse = "/events" in request_line.split(" ")[1]
         self.request_times.append((asyncio.get_running_loop().time(), request_line))
         f, rng = self.faults, self._rng
-        if self.counts["requests"] < f.first_503:
-            self.counts["requests"] += 1
-            self.counts["503"] += 1
-            return await self._answer_503(writer, f.first_retry_after)
         self.counts["requests"] += 1
+        if f.first_503_path in request_line and self.counts["first_503"] < f.first_503:
+            self.counts["first_503"] += 1
+            return await self._answer_503(writer, f.first_retry_after)
         if not sse and rng.random() < f.p503:
             self.counts["503"] += 1
             return await self._answer_503(writer, rng.choice(f.retry_after))
