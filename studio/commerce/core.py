@@ -452,6 +452,10 @@ class Commerce:
                 backoff.reset()
                 self._refused(item, exc)
                 continue
+            except Exception:  # keep the outbox alive; the row stays pending
+                log.exception("outbox %s failed unexpectedly", item["key"])
+                await asyncio.sleep(backoff.next_delay())
+                continue
             backoff.reset()
             self._delivered(item, result)
             self._set_online(True)
@@ -531,6 +535,9 @@ class Commerce:
             except PermanentError as exc:
                 log.error("order feed for session %d refused: %s", session_id, exc)
                 retry_after = backoff.cap
+            except Exception:  # a bug or a disk error must not end the feed for the show
+                log.exception("order feed for session %d failed", session_id)
+                connected = False
             await asyncio.sleep(backoff.next_delay(retry_after))
 
     def _apply_event(self, session_id: int, raw_id: str, etype: str, raw: str) -> None:
