@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from studio.commerce.side import CommerceSide, add_backend_arguments
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
 from studio.errors import UserError
 from studio.media.engine import Pipeline
@@ -49,6 +50,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--preset", help="x264 preset (default veryfast)")
     p.add_argument("--duration", type=float, help="stop after this many seconds")
     p.add_argument("--stats-file", type=Path, help="append one JSON line of stats per second")
+    add_backend_arguments(p)  # --backend URL --session ID: the commerce side (docs/commerce.md)
 
 
 def build_profile(args: argparse.Namespace) -> Profile:
@@ -141,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
                 stop.set()
 
     pipeline.bus.subscribe("output.state", on_output)
+    commerce = CommerceSide.from_args(args, pipeline.bus)
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     try:
@@ -157,6 +160,8 @@ def run(args: argparse.Namespace) -> int:
                 break
     finally:
         pipeline.stop()
+        if commerce:
+            commerce.stop()
         for s, h in old.items():
             signal.signal(s, h)
         if writer:
