@@ -94,7 +94,7 @@ class Credentials:
         if not self.secure:
             if self.warning and not self._warned:
                 self._warned = True
-                log.warning("%s", self.warning)
+                log.info("%s", self.warning)
             return
         try:
             self._keyring.set_password(SERVICE, self._account, token)
