@@ -109,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
 
 def _check_port_free(host: str, port: int) -> None:
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as s:
+        if os.name != "nt":  # as uvicorn does: a restart right after a crash must not
+            # trip over the dead server's TIME_WAIT sockets (Windows' flag means "share")
+            s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
         except OSError as exc:

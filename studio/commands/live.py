@@ -10,6 +10,7 @@ import threading
 import time
 from pathlib import Path
 
+from studio.commerce.side import CommerceSide, add_backend_arguments
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
 from studio.errors import UserError
 from studio.media.engine import Pipeline
@@ -51,6 +52,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stats-file", type=Path, help="append one JSON line of stats per second")
     p.add_argument("--show", type=Path, metavar="FILE.toml", help="run this show script's cues")
     p.add_argument("--catalog", default="demo", help="products for --show: 'demo' or a JSON file")
+    add_backend_arguments(p)  # --backend URL --session ID: the commerce side (docs/commerce.md)
 
 
 def build_profile(args: argparse.Namespace) -> Profile:
@@ -108,8 +110,58 @@ def _attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio
     raise UserError(f"--audio {mode!r} is not known", "use auto, tone, none or mic:NAME")
 
 
+def _attach_show(pipeline: Pipeline, show, catalog, commerce, args):  # type: ignore[no-untyped-def]
+    """Overlays and the cue engine; purchase links from the commerce side when it runs."""
+    from studio.overlays.manager import OverlayManager
+    from studio.show.cues import CueEngine
+
+    link_for = None
+    if commerce is not None:
+        link_for = _commerce_links(commerce, show, args.session)
+    overlays = OverlayManager.attach(
+        pipeline,
+        catalog,
+        guide=show.guide,
+        store=show.store,
+        commission_rate=show.commission_rate,
+        clock=show.clock,
+        link_for=link_for,
+    )
+    engine = CueEngine.attach(
+        pipeline, show, overlays, session_id=str(args.session) if commerce else None
+    )
+    print(f"studio: show {show.title!r}: {len(show.cues)} cues", flush=True)
+    return engine
+
+
+def _commerce_links(commerce, show, session_id: int):  # type: ignore[no-untyped-def]
+    """Make the show's purchase links ahead of time; a SKU without one gets the placeholder."""
+    from studio.overlays.links import placeholder_link_for
+
+    skus = sorted({c.product for c in show.cues if c.product})
+    core = commerce.commerce
+    try:
+        commerce.call(core.refresh_catalog(images=False), timeout=15)
+    except Exception as exc:  # offline: the cached catalog may still map the SKUs
+        log.warning("catalog refresh failed (%s); using the cached one", exc)
+    ids = [pid for pid in (core.product_id(s) for s in skus) if pid is not None]
+    if ids:
+        commerce.call(core.prepare_session(session_id, ids, wait=5.0), timeout=30)
+    fallback = placeholder_link_for()
+
+    def link_for(sku: str) -> str:
+        url = core.link_for_sku(sku, session_id)
+        if url:
+            return url
+        log.error("no purchase link for %s in session %s: its QR will not sell", sku, session_id)
+        return fallback(sku)
+
+    return link_for
+
+
 def run(args: argparse.Namespace) -> int:
     show = None
+    catalog = None
     if args.show:  # every problem of the script before anything starts (exit 2)
         from studio.show.catalog import load_catalog
         from studio.show.script import load_show
@@ -135,22 +187,6 @@ def run(args: argparse.Namespace) -> int:
         writer = JsonLinesWriter(args.stats_file)
         pipeline.bus.subscribe("stats", writer)
 
-    engine = None
-    if show is not None:
-        from studio.overlays.manager import OverlayManager
-        from studio.show.cues import CueEngine
-
-        overlays = OverlayManager.attach(
-            pipeline,
-            catalog,
-            guide=show.guide,
-            store=show.store,
-            commission_rate=show.commission_rate,
-            clock=show.clock,
-        )
-        engine = CueEngine.attach(pipeline, show, overlays)
-        print(f"studio: show {show.title!r}: {len(show.cues)} cues", flush=True)
-
     stop = threading.Event()
     failed = threading.Event()
 
@@ -166,6 +202,8 @@ def run(args: argparse.Namespace) -> int:
                 stop.set()
 
     pipeline.bus.subscribe("output.state", on_output)
+    commerce = CommerceSide.from_args(args, pipeline.bus)
+    engine = _attach_show(pipeline, show, catalog, commerce, args) if show is not None else None
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     try:
@@ -184,6 +222,8 @@ def run(args: argparse.Namespace) -> int:
         pipeline.stop()
         if engine is not None:
             engine.close()
+        if commerce:
+            commerce.stop()
         for s, h in old.items():
             signal.signal(s, h)
         if writer:

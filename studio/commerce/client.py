@@ -1,0 +1,150 @@
+"""Thin async HTTP client for the backend contract (docs/backend.md), on httpx.
+
+It only knows how to authenticate and how to sort a failure: *retry later*
+(network errors, timeouts, 408/429/5xx, with the server's ``Retry-After``),
+*log in again* (401) or *never* (any other 4xx: the request itself is wrong and
+resending it cannot help). Retrying is the caller's business (outbox, feed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+
+import httpx
+
+from studio.commerce.backoff import parse_retry_after
+from studio.commerce.credentials import Credentials
+from studio.redact import redact
+
+log = logging.getLogger(__name__)
+logging.getLogger("httpx").setLevel(logging.WARNING)  # a line per request would bury the log
+
+
+class RetryableError(Exception):
+    """The request may succeed later (backend down, slow, overloaded)."""
+
+    def __init__(self, message: str, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class AuthError(RetryableError):
+    """No valid token and no password to get one: the guide must log in again."""
+
+
+class PermanentError(Exception):
+    """The backend refused the request itself (4xx other than 401/408/429)."""
+
+    def __init__(self, status: int, detail: str) -> None:
+        super().__init__(f"{status}: {detail}")
+        self.status, self.detail = status, detail
+
+
+def classify(response: httpx.Response) -> None:
+    """Raise the matching error for a non-2xx response."""
+    status = response.status_code
+    if status < 400:
+        return
+    try:
+        detail = str(response.json().get("detail", ""))
+    except Exception:
+        detail = response.text[:200]
+    if status in (408, 425, 429) or status >= 500:
+        raise RetryableError(
+            f"backend answered {status} {detail}".strip(),
+            parse_retry_after(response.headers.get("Retry-After")),
+        )
+    if status == 401:
+        raise AuthError(f"backend refused the token: {detail}")
+    raise PermanentError(status, detail)
+
+
+class BackendClient:
+    """One ``httpx.AsyncClient`` per backend; created and closed on the running loop."""
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        *,
+        timeout: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.credentials = credentials
+        self.base_url = credentials.backend_url
+        self.timeout = timeout
+        self._transport = transport
+        self._http: httpx.AsyncClient | None = None
+        self._login_lock: asyncio.Lock | None = None
+
+    @property
+    def http(self) -> httpx.AsyncClient:
+        if self._http is None:
+            self._http = httpx.AsyncClient(
+                base_url=self.base_url,
+                timeout=self.timeout,
+                transport=self._transport,
+                headers={"User-Agent": "guide-studio"},
+            )
+        return self._http
+
+    async def aclose(self) -> None:
+        if self._http is not None:
+            await self._http.aclose()
+            self._http = None
+        self._login_lock = None
+
+    async def login(self) -> str:
+        c = self.credentials
+        if not c.can_login:
+            raise AuthError("no backend token and no password: log in with `studio sync login`")
+        try:
+            r = await self.http.post(
+                "/api/auth/login", json={"username": c.username, "password": c.password}
+            )
+        except httpx.HTTPError as exc:
+            raise RetryableError(f"cannot reach {self.base_url}: {redact(str(exc))}") from exc
+        if r.status_code == 401:
+            raise PermanentError(401, "wrong username or password")
+        classify(r)
+        token = str(r.json()["token"])
+        c.set_token(token)
+        log.info("logged in to %s as %s", self.base_url, c.username)
+        return token
+
+    async def auth_headers(self) -> dict[str, str]:
+        token = self.credentials.token()
+        if token is None:
+            if self._login_lock is None:
+                self._login_lock = asyncio.Lock()
+            async with self._login_lock:  # the outbox and the feeds share one login
+                token = self.credentials.token() or await self.login()
+        return {"Authorization": f"Bearer {token}"}
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        idempotency_key: str | None = None,
+        params: dict[str, Any] | None = None,
+    ) -> Any:
+        """Send one request (logging in again once on 401) and return its JSON."""
+        for attempt in range(2):
+            headers = await self.auth_headers()
+            if idempotency_key:
+                headers["Idempotency-Key"] = idempotency_key
+            try:
+                r = await self.http.request(method, path, json=json, headers=headers, params=params)
+            except httpx.HTTPError as exc:
+                raise RetryableError(
+                    f"{type(exc).__name__} talking to {self.base_url}: {redact(str(exc))}"
+                ) from exc
+            if r.status_code == 401 and attempt == 0 and self.credentials.can_login:
+                self.credentials.forget()
+                continue
+            classify(r)
+            return r.json() if r.content else None
+        raise AuthError("backend refused a fresh token")  # pragma: no cover - loop returns

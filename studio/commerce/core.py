@@ -1,0 +1,623 @@
+"""The studio side of commerce: record actions offline, deliver them once, follow the feed.
+
+:class:`Commerce` is loop-agnostic: its plain methods (``record_action``,
+``start_session``, ``link_for``, the ``show.action`` listener) are synchronous
+and thread-safe, and each is durable when it returns (state + outbox in one
+SQLite transaction). :meth:`Commerce.run` is a coroutine that delivers the
+outbox and follows the order feed on whatever asyncio loop awaits it: the CLI's
+background thread (:mod:`studio.commerce.side`) or the GUI's qasync loop.
+
+Exactly once, end to end: every outbox row carries its own ``Idempotency-Key``
+and the exact body it was written with, so a retry after a lost reply, a crash
+or a restart is replayed by the backend instead of written twice. Feed events
+are applied in the same transaction that advances the stored cursor, and the
+stream is resumed with ``Last-Event-ID``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import sqlite_utils
+from httpx_sse import SSEError, aconnect_sse
+
+from studio.commerce.backoff import Backoff
+from studio.commerce.client import (
+    AuthError,
+    BackendClient,
+    PermanentError,
+    RetryableError,
+    classify,
+)
+from studio.commerce.status import SyncStatus, read_status
+from studio.commerce.store import Store
+from studio.events import Event, EventBus
+from studio.redact import redact
+
+log = logging.getLogger(__name__)
+
+# backend action kinds (docs/backend.md, record_action)
+ACTION_KINDS = frozenset(
+    {
+        "session_prepared",
+        "session_started",
+        "session_ended",
+        "link_created",
+        "link_shown",
+        "cue_fired",
+        "coupon_issued",
+        "groupbuy_started",
+        "lottery_started",
+        "note",
+    }
+)
+# show.action types that also create a promotion when their payload says enough
+_PROMOTIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
+    # type: (outbox kind, path, required payload fields, optional fields)
+    "coupon_issued": (
+        "coupon",
+        "/api/coupons",
+        ("title", "discount_cents", "total"),
+        ("product_id", "min_spend_cents", "ttl_seconds"),
+    ),
+    "groupbuy_started": (
+        "groupbuy",
+        "/api/groupbuys",
+        ("product_id", "group_price_cents", "size", "minutes"),
+        (),
+    ),
+    "lottery_started": ("lottery", "/api/lotteries", ("prize", "winners"), ()),
+}
+# feed event type -> bus topic
+FEED_TOPICS = {
+    "order.placed": "commerce.order",
+    "order.refunded": "commerce.refund",
+    "stock.changed": "commerce.stock",
+    "groupbuy.progress": "commerce.groupbuy",
+    "lottery.result": "commerce.lottery",
+    "commission.settled": "commerce.commission",
+    "session.state": "commerce.session",
+}
+FEED_READ_TIMEOUT = 45.0  # the backend pings every 15 s; three missed pings = dead stream
+
+
+class Commerce:
+    """Offline-first commerce for one studio: local store, outbox, feed, links."""
+
+    def __init__(
+        self,
+        store: Store,
+        client: BackendClient,
+        bus: EventBus | None = None,
+        *,
+        session_id: int | None = None,
+        backoff: Callable[[], Backoff] = Backoff,
+        feed_read_timeout: float = FEED_READ_TIMEOUT,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.bus = bus or EventBus()
+        self.session_id = session_id
+        self._backoff = backoff
+        self._feed_read_timeout = feed_read_timeout
+        self._follow: set[int] = set()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wakeup: asyncio.Event | None = None
+        self._stop: asyncio.Event | None = None
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._online: bool | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self.feed_repeats_dropped = 0  # events the server sent again; must stay 0
+        self.feed_connects = 0
+        store.set_meta(backend_url=client.base_url)
+        if session_id is not None:
+            self._follow.add(session_id)
+
+    # ---- wiring ------------------------------------------------------------------------
+    def attach(self, bus: EventBus | None = None) -> None:
+        """Listen to the show engine's ``show.action`` events on ``bus``."""
+        if bus is not None:
+            self.bus = bus
+        if self._unsubscribe is None:
+            self._unsubscribe = self.bus.subscribe("show.action", self.on_show_action)
+
+    def detach(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+
+    def status(self) -> SyncStatus:
+        return read_status(self.store)
+
+    def _publish_status(self) -> None:
+        self.bus.publish("commerce.status", **self.status().as_dict())
+
+    def _wake(self) -> None:
+        loop, ev = self._loop, self._wakeup
+        if loop is not None and ev is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # loop closing under us
+                loop.call_soon_threadsafe(ev.set)
+
+    # ---- the studio's API (sync, thread-safe, durable on return) -----------------------
+    def _sid(self, session_id: int | None) -> int:
+        sid = session_id if session_id is not None else self.session_id
+        if sid is None:
+            raise ValueError("no session: pass session_id or bind the Commerce to one")
+        return int(sid)
+
+    def record_action(
+        self,
+        kind: str,
+        payload: dict[str, Any] | None = None,
+        *,
+        session_id: int | None = None,
+        action_id: str | None = None,
+        client_time: float | None = None,
+    ) -> str:
+        """Record a studio action for the backend; returns its id (a replayed id is a no-op)."""
+        sid = self._sid(session_id)
+        action_id = action_id or uuid.uuid4().hex
+        payload = dict(payload or {})
+        if kind not in ACTION_KINDS:
+            payload = {"type": kind, **payload}
+            kind = "note"
+        payload["action_id"] = action_id
+        now = time.time()
+        body = {"kind": kind, "payload": payload, "client_time": client_time or now}
+        with self.store.tx() as db:
+            if db.execute("SELECT 1 FROM outbox WHERE key=?", [f"act:{action_id}"]).fetchone():
+                log.debug("action %s already recorded", action_id)
+                return action_id
+            self._apply_locally(db, sid, kind, payload, now)
+            promo = _PROMOTIONS.get(kind)
+            if promo and all(payload.get(f) is not None for f in promo[2]):
+                out_kind, path, required, optional = promo
+                pbody = {
+                    f: payload[f] for f in (*required, *optional) if payload.get(f) is not None
+                }
+                pbody["session_id"] = sid
+                self.store.enqueue(db, f"{out_kind}:{action_id}", out_kind, path, pbody, sid)
+            self.store.enqueue(
+                db, f"act:{action_id}", "action", f"/api/sessions/{sid}/actions", body, sid
+            )
+        log.info("recorded %s for session %d (%s)", kind, sid, action_id)
+        self.follow(sid)
+        self._wake()
+        self._publish_status()
+        return action_id
+
+    def _apply_locally(
+        self, db: sqlite_utils.Database, sid: int, kind: str, payload: dict[str, Any], now: float
+    ) -> None:
+        """The local half of an action, in the same transaction as its outbox row."""
+        db.execute("INSERT OR IGNORE INTO sessions(id, state) VALUES(?, 'scheduled')", [sid])
+        if kind == "session_prepared":
+            db.execute("UPDATE sessions SET prepared_at=? WHERE id=?", [now, sid])
+        elif kind == "session_started":
+            db.execute(
+                "UPDATE sessions SET state='live', started_at=? WHERE id=? AND state!='ended'",
+                [now, sid],
+            )
+        elif kind == "session_ended":
+            db.execute("UPDATE sessions SET state='ended', ended_at=? WHERE id=?", [now, sid])
+        elif kind == "link_shown" and payload.get("product_id") is not None:
+            db.execute(
+                "UPDATE links SET shown=shown+1 WHERE session_id=? AND product_id=?",
+                [sid, payload["product_id"]],
+            )
+
+    def start_session(self, session_id: int | None = None, **payload: Any) -> str:
+        return self.record_action("session_started", payload, session_id=session_id)
+
+    def end_session(self, session_id: int | None = None, **payload: Any) -> str:
+        return self.record_action("session_ended", payload, session_id=session_id)
+
+    def link_for(self, product_id: int, session_id: int | None = None) -> str | None:
+        """The purchase URL for the product's QR code, from the local store (works offline)."""
+        row = self.store.link(self._sid(session_id), int(product_id))
+        return str(row["url"]) if row else None
+
+    def product_id(self, sku: str) -> int | None:
+        """The backend product id of a SKU, from the cached catalog (show scripts use SKUs)."""
+        row = self.store.one("SELECT id FROM products WHERE sku=?", [sku])
+        return int(row["id"]) if row else None
+
+    def link_for_sku(self, sku: str, session_id: int | None = None) -> str | None:
+        pid = self.product_id(sku)
+        return self.link_for(pid, session_id) if pid is not None else None
+
+    def on_show_action(self, event: Event) -> None:
+        """``show.action`` listener: runs on the cue engine's thread, writes before returning."""
+        data = event.data
+        payload = dict(data.get("payload") or {})
+        sid = data.get("session_id")
+        if not isinstance(sid, int) or isinstance(sid, bool):
+            if sid is not None:
+                payload.setdefault("show_session_id", sid)
+            sid = None
+        try:
+            self.record_action(
+                str(data.get("type") or "note"),
+                payload,
+                session_id=sid,
+                action_id=str(data["action_id"]) if data.get("action_id") else None,
+            )
+        except ValueError:
+            log.warning("show action %s has no backend session; not recorded", data.get("type"))
+
+    # ---- preparing a show (links ahead of time) ----------------------------------------
+    async def prepare_session(
+        self, session_id: int, product_ids: list[int] | None = None, *, wait: float = 15.0
+    ) -> dict[int, str | None]:
+        """Make the session's purchase links now, so QR codes work if the backend is gone later.
+
+        Links already on the backend are reused; missing ones go through the outbox
+        (idempotent per session and product). Waits up to ``wait`` seconds for delivery
+        when :meth:`run` is active; returns product id -> URL (None: not made yet).
+        """
+        sid = int(session_id)
+        wanted = list(dict.fromkeys(int(p) for p in product_ids or []))
+        try:
+            sess = await self.client.request("GET", f"/api/sessions/{sid}")
+            links = await self.client.request("GET", f"/api/sessions/{sid}/links")
+            with self.store.tx() as db:
+                db["sessions"].upsert(
+                    {
+                        k: sess[k]
+                        for k in ("id", "title", "state", "store_id", "guide_id", "rehearsal")
+                    },
+                    pk="id",
+                )
+                for link in links:
+                    if not link.get("expires_at") or link["expires_at"] > time.time():
+                        self._store_link(db, link)
+            if product_ids is None:
+                wanted = [int(lk["product_id"]) for lk in links]
+            self._set_online(True)
+        except RetryableError as exc:
+            self._set_online(False, str(exc))
+            log.warning("preparing session %d offline: %s", sid, exc)
+        with self.store.tx() as db:
+            for pid in wanted:
+                if self.store.link(sid, pid) is None:
+                    self.store.enqueue(
+                        db,
+                        f"link:{sid}:{pid}",
+                        "link",
+                        "/api/links",
+                        {"session_id": sid, "product_id": pid},
+                        sid,
+                    )
+            self.record_action("session_prepared", {"product_ids": wanted}, session_id=sid)
+        if self._loop is not None and wait > 0:
+            await self.flush(wait)
+        return {pid: self.link_for(pid, sid) for pid in wanted}
+
+    def _store_link(self, db: sqlite_utils.Database, link: dict[str, Any]) -> None:
+        db.execute(
+            "INSERT OR IGNORE INTO links(id, session_id, product_id, token, url, created_at, "
+            "expires_at) VALUES(?,?,?,?,?,?,?)",
+            [
+                link["id"],
+                link["session_id"],
+                link["product_id"],
+                link["token"],
+                link["url"],
+                link["created_at"],
+                link.get("expires_at"),
+            ],
+        )
+
+    async def refresh_catalog(self, images: bool = True) -> int:
+        """Cache the catalog (and product pictures on disk) for offline shelves."""
+        products = await self.client.request("GET", "/api/products")
+        now = time.time()
+        with self.store.tx() as db:
+            for p in products:
+                db["products"].upsert(
+                    {
+                        **{
+                            k: p[k]
+                            for k in (
+                                "id",
+                                "sku",
+                                "name",
+                                "category",
+                                "price_cents",
+                                "list_price_cents",
+                                "stock",
+                                "image_url",
+                            )
+                        },
+                        "updated_at": now,
+                    },
+                    pk="id",
+                )
+        if images:
+            self.store.images_dir.mkdir(parents=True, exist_ok=True)
+            for p in products:
+                dest = self.store.images_dir / f"{p['id']}.png"
+                if not dest.exists():
+                    await self._download(p["image_url"], dest)
+                with self.store.tx() as db:
+                    db.execute("UPDATE products SET image_path=? WHERE id=?", [str(dest), p["id"]])
+        return len(products)
+
+    async def _download(self, url: str, dest: Path) -> None:
+        try:
+            r = await self.client.http.get(url)
+        except httpx.HTTPError as exc:
+            raise RetryableError(f"cannot fetch {url}: {exc}") from exc
+        classify(r)
+        tmp = dest.with_suffix(".part")
+        tmp.write_bytes(r.content)
+        tmp.replace(dest)
+
+    # ---- running -----------------------------------------------------------------------
+    def follow(self, session_id: int) -> None:
+        """Follow this session's order feed (now, or from :meth:`run` on)."""
+        if session_id in self._follow and f"feed-{session_id}" in self._tasks:
+            return
+        self._follow.add(session_id)
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(self._spawn_feed, session_id)
+
+    def _spawn_feed(self, session_id: int) -> None:
+        name = f"feed-{session_id}"
+        if name not in self._tasks and self._stop is not None and not self._stop.is_set():
+            self._tasks[name] = asyncio.create_task(self._feed_loop(session_id), name=name)
+
+    async def run(self) -> None:
+        """Deliver the outbox and follow the feeds until :meth:`stop` or cancellation."""
+        self._loop = asyncio.get_running_loop()
+        self._wakeup = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._tasks["outbox"] = asyncio.create_task(self._send_loop(), name="commerce-outbox")
+        for sid in sorted(self._follow):
+            self._spawn_feed(sid)
+        try:
+            await self._stop.wait()
+        finally:
+            tasks = list(self._tasks.values())
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            self._tasks.clear()
+            self._loop = self._wakeup = None
+            await self.client.aclose()
+
+    def stop(self) -> None:
+        """Ask :meth:`run` to finish (thread-safe)."""
+        loop, stop = self._loop, self._stop
+        if loop is not None and stop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):
+                loop.call_soon_threadsafe(stop.set)
+
+    async def flush(self, timeout: float) -> bool:
+        """Wait until nothing is waiting in the outbox; False on timeout."""
+        deadline = time.monotonic() + timeout
+        while self.store.counts()["pending"]:
+            if time.monotonic() >= deadline:
+                return False
+            await asyncio.sleep(0.05)
+        return True
+
+    def _set_online(self, online: bool, error: str | None = None) -> None:
+        changed = online != self._online
+        self._online = online
+        values: dict[str, object] = {"online": "1" if online else "0"}
+        if online:
+            values["last_sync_at"] = time.time()
+            values["last_error"] = ""
+        else:
+            values["last_error"] = redact(error or "")
+        if changed or not online:
+            self.store.set_meta(**values)
+        else:
+            self.store.set_meta(last_sync_at=values["last_sync_at"])
+        if changed:
+            if online:
+                log.info("commerce backend %s reachable", self.client.base_url)
+            else:
+                log.warning("commerce backend unreachable: %s", redact(error or "?"))
+            self._publish_status()
+
+    # ---- outbox ------------------------------------------------------------------------
+    async def _send_loop(self) -> None:
+        assert self._wakeup is not None
+        backoff = self._backoff()
+        while True:
+            self._wakeup.clear()
+            item = self.store.next_pending()
+            if item is None:
+                await self._wakeup.wait()
+                continue
+            try:
+                result = await self.client.request(
+                    item["method"],
+                    item["path"],
+                    json=json.loads(item["body"]),
+                    idempotency_key=item["key"],
+                )
+            except RetryableError as exc:
+                delay = backoff.next_delay(exc.retry_after)
+                self._attempt_failed(item, str(exc))
+                self._set_online(isinstance(exc, AuthError), str(exc))
+                log.info("outbox %s: %s; retry in %.2f s", item["key"], exc, delay)
+                await asyncio.sleep(delay)
+                continue
+            except PermanentError as exc:
+                backoff.reset()
+                self._refused(item, exc)
+                continue
+            except Exception:  # keep the outbox alive; the row stays pending
+                log.exception("outbox %s failed unexpectedly", item["key"])
+                await asyncio.sleep(backoff.next_delay())
+                continue
+            backoff.reset()
+            self._delivered(item, result)
+            self._set_online(True)
+            self._publish_status()
+
+    def _attempt_failed(self, item: dict[str, Any], error: str) -> None:
+        with self.store.tx() as db:
+            db.execute(
+                "UPDATE outbox SET attempts=attempts+1, last_error=? WHERE seq=?",
+                [redact(error)[:500], item["seq"]],
+            )
+
+    def _refused(self, item: dict[str, Any], exc: PermanentError) -> None:
+        log.error("backend refused %s for good (%s); kept as failed", item["key"], exc)
+        with self.store.tx() as db:
+            db.execute(
+                "UPDATE outbox SET state='failed', attempts=attempts+1, last_error=? WHERE seq=?",
+                [redact(str(exc))[:500], item["seq"]],
+            )
+        self._publish_status()
+
+    def _delivered(self, item: dict[str, Any], result: Any) -> None:
+        with self.store.tx() as db:
+            if item["kind"] == "link" and isinstance(result, dict):
+                self._store_link(db, result)
+            elif item["kind"] == "action" and isinstance(result, dict):
+                state = result.get("session_state")
+                if state:
+                    db.execute(
+                        "UPDATE sessions SET state=? WHERE id=?", [state, result["session_id"]]
+                    )
+            db.execute(
+                "UPDATE outbox SET state='done', attempts=attempts+1, sent_at=?, response=?, "
+                "last_error=NULL WHERE seq=?",
+                [time.time(), json.dumps(result, ensure_ascii=False), item["seq"]],
+            )
+
+    # ---- order feed --------------------------------------------------------------------
+    async def _feed_loop(self, session_id: int) -> None:
+        backoff = self._backoff()
+        path = f"/api/sessions/{session_id}/events"
+        connected = False
+        while True:
+            retry_after: float | None = None
+            try:
+                headers = await self.client.auth_headers()
+                last = self.store.cursor(session_id)
+                if last:
+                    headers["Last-Event-ID"] = str(last)
+                timeout = httpx.Timeout(self.client.timeout, read=self._feed_read_timeout)
+                async with aconnect_sse(
+                    self.client.http, "GET", path, headers=headers, timeout=timeout
+                ) as source:
+                    if source.response.status_code >= 400:
+                        await source.response.aread()
+                        if source.response.status_code == 401 and self.client.credentials.can_login:
+                            self.client.credentials.forget()
+                            continue
+                        classify(source.response)
+                    self.feed_connects += 1
+                    connected = True
+                    self._set_online(True)
+                    log.info("order feed for session %d from event %d", session_id, last)
+                    async for sse in source.aiter_sse():
+                        if sse.id:
+                            self._apply_event(session_id, sse.id, sse.event, sse.data)
+                            backoff.reset()
+                log.info("order feed for session %d closed by the backend", session_id)
+            except (httpx.HTTPError, SSEError, RetryableError) as exc:
+                retry_after = getattr(exc, "retry_after", None)
+                if connected:  # a stream that worked and broke: reconnect before judging
+                    log.info("order feed for session %d broke: %s", session_id, exc)
+                    connected = False
+                    backoff.reset()
+                else:
+                    self._set_online(False, f"order feed: {type(exc).__name__}: {exc}")
+            except PermanentError as exc:
+                log.error("order feed for session %d refused: %s", session_id, exc)
+                retry_after = backoff.cap
+            except Exception:  # a bug or a disk error must not end the feed for the show
+                log.exception("order feed for session %d failed", session_id)
+                connected = False
+            await asyncio.sleep(backoff.next_delay(retry_after))
+
+    def _apply_event(self, session_id: int, raw_id: str, etype: str, raw: str) -> None:
+        """Apply one feed event and advance the cursor in one transaction; then publish."""
+        event_id = int(raw_id)
+        data = json.loads(raw) if raw else {}
+        with self.store.tx() as db:
+            if event_id <= self.store.cursor(session_id):
+                self.feed_repeats_dropped += 1
+                log.warning("feed event %d for session %d seen before", event_id, session_id)
+                return
+            if etype in ("order.placed", "order.refunded"):
+                self._store_order(db, data, event_id)
+            elif etype == "commission.settled":
+                self._store_commission(db, data)
+            elif etype == "stock.changed":
+                db.execute(
+                    "UPDATE products SET stock=? WHERE id=?", [data["stock"], data["product_id"]]
+                )
+            elif etype == "session.state":
+                db.execute("UPDATE sessions SET state=? WHERE id=?", [data["state"], session_id])
+            db["feed_cursor"].upsert(
+                {"session_id": session_id, "last_event_id": event_id, "updated_at": time.time()},
+                pk="session_id",
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES('last_sync_at', ?)",
+                [str(time.time())],
+            )
+        self.bus.publish(
+            FEED_TOPICS.get(etype, "commerce.event"),
+            event_id=event_id,
+            session_id=session_id,
+            type=etype,
+            data=data,
+        )
+
+    def _store_order(self, db: sqlite_utils.Database, order: dict[str, Any], eid: int) -> None:
+        db["orders"].upsert(
+            {
+                **{
+                    k: order[k]
+                    for k in (
+                        "id",
+                        "session_id",
+                        "product_id",
+                        "product_name",
+                        "quantity",
+                        "amount_cents",
+                        "status",
+                        "created_at",
+                        "refunded_at",
+                    )
+                },
+                "event_id": eid,
+                "data": json.dumps(order, ensure_ascii=False),
+            },
+            pk="id",
+        )
+        if order.get("commission"):
+            self._store_commission(db, order["commission"])
+
+    def _store_commission(self, db: sqlite_utils.Database, c: dict[str, Any]) -> None:
+        db["commissions"].upsert(
+            {
+                "id": c["id"],
+                "order_id": c["order_id"],
+                "guide_id": c["guide_id"],
+                "amount_cents": c["amount_cents"],
+                "state": c["state"],
+                "data": json.dumps(c, ensure_ascii=False),
+            },
+            pk="id",
+        )

@@ -1,0 +1,69 @@
+"""Sync status the UI and ``studio sync status`` show: online, waiting items, last sync.
+
+It is read from the store, so another process (the CLI next to a running
+studio) sees the same numbers the running sync wrote.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from studio.commerce.store import Store
+
+
+@dataclass(frozen=True)
+class SyncStatus:
+    online: bool | None  # None: this store has never talked to a backend
+    pending: int  # outbox items waiting for the backend
+    failed: int  # items the backend refused for good (kept for inspection)
+    delivered: int
+    last_sync_at: float | None  # last successful exchange with the backend
+    last_error: str | None
+    backend_url: str | None
+    feed_cursor: dict[int, int]  # session id -> last feed event id applied
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self, now: float | None = None) -> str:
+        """Human lines for the CLI (Chinese product, English operator messages)."""
+        now = time.time() if now is None else now
+        state = {True: "online", False: "OFFLINE", None: "never connected"}[self.online]
+        ago = (
+            "never"
+            if self.last_sync_at is None
+            else f"{max(0.0, now - self.last_sync_at):.0f} s ago"
+        )
+        lines = [
+            f"backend:      {self.backend_url or '-'} ({state})",
+            f"outbox:       {self.pending} waiting, {self.failed} refused, "
+            f"{self.delivered} delivered",
+            f"last sync:    {ago}",
+        ]
+        for sid, eid in sorted(self.feed_cursor.items()):
+            lines.append(f"order feed:   session {sid} up to event {eid}")
+        if self.last_error:
+            lines.append(f"last error:   {self.last_error}")
+        return "\n".join(lines)
+
+
+def read_status(store: Store) -> SyncStatus:
+    counts = store.counts()
+    online = store.meta("online")
+    last = store.meta("last_sync_at")
+    cursors = {
+        int(r["session_id"]): int(r["last_event_id"])
+        for r in store.query("SELECT session_id, last_event_id FROM feed_cursor")
+    }
+    return SyncStatus(
+        online=None if not online else online == "1",
+        pending=counts["pending"],
+        failed=counts["failed"],
+        delivered=counts["done"],
+        last_sync_at=float(last) if last else None,
+        last_error=store.meta("last_error") or None,
+        backend_url=store.meta("backend_url") or None,
+        feed_cursor=cursors,
+    )

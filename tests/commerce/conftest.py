@@ -1,0 +1,44 @@
+"""Fixtures: a real backend per module, and a Commerce wired to it (or to a proxy)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from studio.commerce.backoff import Backoff
+from studio.commerce.client import BackendClient
+from studio.commerce.core import Commerce
+from studio.commerce.credentials import Credentials
+from studio.commerce.store import Store
+from studio.events import EventBus
+
+from tests.commerce.backend import PASSWORD, Backend, free_port
+
+
+@pytest.fixture(scope="module")
+def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Backend]:
+    tmp = tmp_path_factory.mktemp("backend")
+    b = Backend(tmp / "backend.sqlite3", free_port(), tmp / "backend.log").start()
+    yield b
+    b.stop()
+
+
+def make_commerce(
+    store_path: Path,
+    url: str,
+    session_id: int | None = None,
+    *,
+    bus: EventBus | None = None,
+    timeout: float = 5.0,
+    cap: float = 2.0,
+) -> Commerce:
+    """A Commerce logging in as guide1; a short backoff cap keeps tests bounded."""
+    creds = Credentials(url, "guide1", password=PASSWORD)
+    return Commerce(
+        Store(store_path),
+        BackendClient(creds, timeout=timeout),
+        bus or EventBus(),
+        session_id=session_id,
+        backoff=lambda: Backoff(cap=cap),
+    )
