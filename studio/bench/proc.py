@@ -36,9 +36,7 @@ class ChildResult:
 def child_env() -> dict[str, str]:
     """The environment for ``python -m studio...``: this checkout first on the path."""
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p
-    )
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
     return env
 
 
@@ -69,8 +67,8 @@ def run_measured(
     timer.start()
     try:
         assert proc.stdout is not None
-        for line in proc.stdout:
-            line = line.strip()
+        for raw in proc.stdout:
+            line = raw.strip()
             if not line.startswith("{"):
                 continue
             try:
@@ -104,6 +102,7 @@ def run_child_job(
     cmd = [sys.executable, "-m", "studio.bench.child", json.dumps(spec)]
     res = run_measured(cmd, on_ready, timeout)
     if res.returncode != 0:
-        raise RuntimeError(f"bench child {spec['job']} failed ({res.returncode}): "
-                           f"{res.stderr.strip()[-800:]}")
+        raise RuntimeError(
+            f"bench child {spec['job']} failed ({res.returncode}): {res.stderr.strip()[-800:]}"
+        )
     return res

@@ -26,7 +26,11 @@ def ffmpeg_available() -> bool:
 
 
 def ffmpeg_command(
-    clip: Path, overlays: list[Overlay], width: int, height: int, target: str | None,
+    clip: Path,
+    overlays: list[Overlay],
+    width: int,
+    height: int,
+    target: str | None,
     frames: int | None = None,
 ) -> list[str]:
     """The ffmpeg CLI doing what the studio does: decode, overlay the PNGs, x264, push."""
@@ -120,8 +124,9 @@ def run_throughput(
                 continue
             step(f"throughput {height}p: ffmpeg run {r + 1}/{rounds}")
             ff = run_measured(
-                ffmpeg_command(clip, overlays, width, height, url_for(f"tp-ff-{height}-{r}"),
-                               frames)
+                ffmpeg_command(
+                    clip, overlays, width, height, url_for(f"tp-ff-{height}-{r}"), frames
+                )
             )
             if ff.returncode != 0:
                 raise RuntimeError(f"ffmpeg failed: {ff.stderr.strip()[-500:]}")

@@ -107,8 +107,9 @@ def make_clip(path: Path, seconds: float, width: int = 1920, height: int = 1080)
             vf = av.VideoFrame.from_ndarray(renderer.render(k), format="yuv420p")
             vf.pts, vf.time_base = k, Fraction(1, FPS)
             out.mux(vs.encode(vf))
-            pending = np.concatenate([pending, TestPatternSource.tone(k * samples_per_frame,
-                                                                      samples_per_frame)])
+            pending = np.concatenate(
+                [pending, TestPatternSource.tone(k * samples_per_frame, samples_per_frame)]
+            )
             while len(pending) >= 1024:
                 block, pending = pending[:1024], pending[1024:]
                 af = av.AudioFrame.from_ndarray(
@@ -172,12 +173,19 @@ def _card(s: float) -> Image.Image:
     pic[..., 2] = 40
     img.paste(Image.fromarray(pic, "RGB"), (int(20 * s), int(20 * s)))
     tx = int(40 * s) + side
-    d.text((tx, int(26 * s)), "云南小粒咖啡豆 500g", font=font(int(34 * s), bold=True),
-           fill=(30, 30, 30, 255))
-    d.text((tx, int(82 * s)), "直播间专享 · 限时", font=font(int(26 * s)), fill=(120, 120, 120, 255))
+    d.text(
+        (tx, int(26 * s)),
+        "云南小粒咖啡豆 500g",
+        font=font(int(34 * s), bold=True),
+        fill=(30, 30, 30, 255),
+    )
+    d.text(
+        (tx, int(82 * s)), "直播间专享 · 限时", font=font(int(26 * s)), fill=(120, 120, 120, 255)
+    )
     d.text((tx, int(140 * s)), "¥59.9", font=font(int(60 * s), bold=True), fill=(230, 40, 40, 255))
-    d.text((tx, int(222 * s)), "原价 ¥89  库存 128", font=font(int(24 * s)),
-           fill=(140, 140, 140, 255))
+    d.text(
+        (tx, int(222 * s)), "原价 ¥89  库存 128", font=font(int(24 * s)), fill=(140, 140, 140, 255)
+    )
     return img
 
 
@@ -189,11 +197,17 @@ def _qr(s: float) -> Image.Image:
     qr = segno.make("https://shop.example.com/p/bench-demo-token", error="m")
     matrix = np.array([[0 if dark else 255 for dark in row] for row in qr.matrix], np.uint8)
     pad = int(16 * s)
-    code = Image.fromarray(matrix, "L").resize((side - 2 * pad, side - 2 * pad),
-                                               Image.Resampling.NEAREST)
+    code = Image.fromarray(matrix, "L").resize(
+        (side - 2 * pad, side - 2 * pad), Image.Resampling.NEAREST
+    )
     img.paste(code.convert("RGBA"), (pad, pad))
-    ImageDraw.Draw(img).text((side // 2, side + int(14 * s)), "扫码购买", font=font(int(28 * s)),
-                             fill=(30, 30, 30, 255), anchor="mt")
+    ImageDraw.Draw(img).text(
+        (side // 2, side + int(14 * s)),
+        "扫码购买",
+        font=font(int(28 * s)),
+        fill=(30, 30, 30, 255),
+        anchor="mt",
+    )
     return img
 
 
@@ -204,8 +218,12 @@ def _toast(s: float, text: str) -> Image.Image:
     w = (right - left + int(56 * s)) // 2 * 2
     h = int(84 * s) // 2 * 2
     img = _rounded((w, h), (20, 20, 20, 200), h // 2)
-    ImageDraw.Draw(img).text((int(28 * s) - left, (h - (bottom - top)) // 2 - top), text,
-                             font=f, fill=(255, 220, 120, 255))
+    ImageDraw.Draw(img).text(
+        (int(28 * s) - left, (h - (bottom - top)) // 2 - top),
+        text,
+        font=f,
+        fill=(255, 220, 120, 255),
+    )
     return img
 
 
