@@ -109,10 +109,11 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
                 out.send(p)
 
     limit = spec.get("frames") or 10**9
+    stage = spec.get("stage", "full")  # decode | compose | full: for the cost breakdown
     container = av.open(spec["clip"])
     vs = container.streams.video[0]
     vs.thread_type = "AUTO"
-    streams = [vs, *container.streams.audio[:1]]
+    streams = [vs, *container.streams.audio[:1]] if stage == "full" else [vs]
     resampler = av.AudioResampler(format="flt", layout="stereo", rate=48000)
     emit("ready")
     cpu0, t0 = cpu_seconds(), time.monotonic()
@@ -123,12 +124,15 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
         for frame in packet.decode():
             if isinstance(frame, av.VideoFrame):
                 data, fw, fh = av_frame_to_i420(frame)
+                n += 1
+                if stage == "decode":
+                    continue
                 src.feed(data, fw, fh)
                 for layer, ov in moving:
-                    layer.x = ov.x_at(n / FPS, w)
+                    layer.x = ov.x_at((n - 1) / FPS, w)
                 canvas, _ = comp.render(scene)
-                fan_out(enc.encode_video(canvas, n))
-                n += 1
+                if stage == "full":
+                    fan_out(enc.encode_video(canvas, n - 1))
             else:
                 for rf in resampler.resample(frame):
                     fan_out(enc.encode_audio(rf.to_ndarray().reshape(-1, 2)))
@@ -177,7 +181,9 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
     samples: list[dict[str, Any]] = []
     pipe.bus.subscribe("stats", lambda ev: samples.append(ev.data))
     proc = psutil.Process()
+    trace = _LatencyTrace(pipe, source, rtmp)
     pipe.start()
+    trace.attach()
     emit("ready", t0=source.t0, fps=profile.fps)
     cpu0, t0 = cpu_seconds(), time.monotonic()
     rss_peak = 0.0
@@ -204,7 +210,115 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
         "rtmp_state": rtmp.state if rtmp else "",
         "encoder": pipe.encoder.video_codec if pipe.encoder else "",
         "cpu_percent_samples": [s.get("cpu_percent") for s in samples],
+        "stages_ms_p50": trace.summary(),
     }
+
+
+class _LatencyTrace:
+    """Times each frame through the engine without changing it (wraps, never edits).
+
+    capture (source frame k at t0 + k/fps) -> picked by output tick n (tick hook)
+    -> encoded (``Encoder.encode_video`` returns) -> handed to the RTMP muxer.
+    """
+
+    def __init__(self, pipe: Any, source: Any, rtmp: Any) -> None:
+        self.pipe, self.source, self.rtmp = pipe, source, rtmp
+        self.picked: dict[int, tuple[float, float]] = {}  # n -> (captured, tick time)
+        self.encoded: dict[int, float] = {}
+        self.muxed: dict[int, float] = {}
+        pipe.tick_hooks.append(self._on_tick)
+
+    def _on_tick(self, n: int, _t: float) -> None:
+        frame = self.source.slot._frame  # read without marking it seen
+        if frame is not None:
+            self.picked[n] = (frame.captured, time.monotonic())
+
+    def attach(self) -> None:
+        enc = self.pipe.encoder
+        original = enc.encode_video
+
+        def encode_video(i420: Any, index: int) -> Any:
+            packets = original(i420, index)
+            if i420 is not None:
+                self.encoded[index] = time.monotonic()
+            return packets
+
+        enc.encode_video = encode_video
+        if self.rtmp is not None:
+            mux = self.rtmp._mux
+
+            def timed_mux(container: Any, streams: Any, pkt: Any) -> None:
+                mux(container, streams, pkt)
+                if pkt.kind == "video":
+                    self.muxed[pkt.pts] = time.monotonic()
+
+            self.rtmp._mux = timed_mux
+
+    def summary(self) -> dict[str, float | None]:
+        import statistics
+
+        def p50(xs: list[float]) -> float | None:
+            return round(1000 * statistics.median(xs), 1) if xs else None
+
+        ns = [n for n in self.picked if n in self.encoded]
+        return {
+            "capture_to_tick": p50([self.picked[n][1] - self.picked[n][0] for n in ns]),
+            "tick_to_encoded": p50([self.encoded[n] - self.picked[n][1] for n in ns]),
+            "encoded_to_muxed": p50(
+                [self.muxed[n] - self.encoded[n] for n in ns if n in self.muxed]
+            ),
+            "capture_to_muxed": p50(
+                [self.muxed[n] - self.picked[n][0] for n in ns if n in self.muxed]
+            ),
+        }
+
+
+def ideal(spec: dict[str, Any]) -> dict[str, Any]:
+    """The reference for glass-to-glass: render, encode and mux on one thread, nothing else.
+
+    No slots, no compositor, no encode queue, no output thread: the floor any
+    PyAV pusher of x264 zerolatency + AAC through nginx-rtmp reaches here.
+    """
+    from studio.media.audio import SAMPLE_RATE
+    from studio.media.encoder import Encoder
+    from studio.media.sources.test_pattern import TestPatternSource
+
+    w, h = spec["width"], spec["height"]
+    profile = bench_profile(w, h, spec.get("fps", FPS))
+    fps = profile.fps
+    pattern = TestPatternSource(w, h, fps, caption="ideal")
+    enc = Encoder(profile)
+    out = av.open(spec["url"], "w", format="flv", options={"flvflags": "no_duration_filesize"})
+    streams = {
+        "video": out.add_stream_from_template(enc.video),
+        "audio": out.add_stream_from_template(enc.audio),
+    }
+    out.start_encoding()
+
+    def mux(packets: list[Any]) -> None:
+        for pkt in packets:
+            p = av.Packet(pkt.data)
+            p.pts, p.dts, p.time_base = pkt.pts, pkt.dts, pkt.time_base
+            p.is_keyframe = pkt.keyframe
+            p.stream = streams[pkt.kind]
+            out.mux(p)
+
+    t0 = time.monotonic() + 0.2
+    emit("ready", t0=t0, fps=fps)
+    cpu0 = cpu_seconds()
+    n = round(spec["seconds"] * fps)
+    per = SAMPLE_RATE // fps
+    for k in range(n):
+        delay = t0 + k / fps - time.monotonic()
+        if delay > 0:
+            time.sleep(delay)
+        mux(enc.encode_video(pattern.render(k), k))
+        mux(enc.encode_audio(TestPatternSource.tone(k * per, per)))
+    mux(enc.encode_video(None, 0))
+    cpu1 = cpu_seconds()
+    out.close()
+    enc.close()
+    return {"frames": n, "cpu_percent": 100 * (cpu1 - cpu0) / max(1e-9, spec["seconds"])}
 
 
 # -- wall: many pulled streams decoded ----------------------------------------------------
@@ -270,7 +384,7 @@ def wall(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-JOBS = {"throughput": studio_throughput, "realtime": realtime, "wall": wall}
+JOBS = {"throughput": studio_throughput, "realtime": realtime, "ideal": ideal, "wall": wall}
 
 
 def main(argv: list[str]) -> int:

@@ -96,6 +96,30 @@ def missing_codes(codes: list[tuple[int, float]]) -> int:
     return (ks[-1] - ks[0] + 1) - len(ks)
 
 
+def pulled_latency(
+    spec: dict[str, Any], url: str, timeout: float
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Run a pushing child job while pulling ``url``; (child result, viewer figures)."""
+    puller = CodePuller(url)
+    ready: dict[str, Any] = {}
+
+    def on_ready(ev: dict[str, Any]) -> None:
+        ready.update(ev)
+        puller.start()
+
+    res = run_child_job({**spec, "url": url}, on_ready=on_ready, timeout=timeout).result
+    puller.stop()
+    lat = latencies(puller.codes, ready.get("t0", 0.0), ready.get("fps", FPS))
+    return res, {
+        "g2g_ms_p50": _ms(percentile(lat, 50)),
+        "g2g_ms_p95": _ms(percentile(lat, 95)),
+        "g2g_samples": len(lat),
+        "viewer_frames": puller.frames,
+        "viewer_missing_frames": missing_codes(puller.codes),
+        "puller_error": puller.error,
+    }
+
+
 def run_realtime(
     seconds: float,
     sizes: list[tuple[int, int]],
@@ -103,38 +127,37 @@ def run_realtime(
     url_for: Any,
     workdir: Path,
     step: Any = lambda _m: None,
+    ideal_seconds: float = 0.0,
 ) -> dict[str, Any]:
-    out: dict[str, Any] = {"seconds": seconds, "sizes": {}}
+    out: dict[str, Any] = {"seconds": seconds, "sizes": {}, "ideal": {}}
+    for width, height in sizes:
+        url = url_for(f"ideal-{height}")
+        if ideal_seconds and url:
+            step(f"realtime {height}p30: ideal pusher reference, {ideal_seconds:.0f} s")
+            res, viewer = pulled_latency(
+                {"job": "ideal", "width": width, "height": height, "seconds": ideal_seconds},
+                url,
+                ideal_seconds + 60,
+            )
+            out["ideal"][f"{height}p"] = {"cpu_percent": res["cpu_percent"], **viewer}
     for width, height in sizes:
         step(f"realtime {height}p30: {seconds:.0f} s with recording")
         url = url_for(f"rt-{height}")
         overlays: list[Overlay] = overlays_for(width, height)
-        puller = CodePuller(url) if url else None
-        ready: dict[str, Any] = {}
-
-        def on_ready(
-            ev: dict[str, Any],
-            puller: CodePuller | None = puller,
-            ready: dict[str, Any] = ready,
-        ) -> None:
-            ready.update(ev)
-            if puller is not None:
-                puller.start()
-
-        res = run_child_job(
-            {
-                "job": "realtime",
-                "width": width,
-                "height": height,
-                "fps": FPS,
-                "seconds": seconds,
-                "url": url,
-                "record": str(workdir / f"realtime-{height}p.mkv"),
-                "overlays": [{**asdict(o), "path": str(o.path)} for o in overlays],
-            },
-            on_ready=on_ready,
-            timeout=seconds + 120,
-        ).result
+        spec = {
+            "job": "realtime",
+            "width": width,
+            "height": height,
+            "fps": FPS,
+            "seconds": seconds,
+            "record": str(workdir / f"realtime-{height}p.mkv"),
+            "overlays": [{**asdict(o), "path": str(o.path)} for o in overlays],
+        }
+        viewer: dict[str, Any] = {}
+        if url:
+            res, viewer = pulled_latency(spec, url, seconds + 120)
+        else:
+            res = run_child_job(spec, timeout=seconds + 120).result
         entry: dict[str, Any] = {
             "cpu_percent": res["cpu_percent"],
             "rss_mb_peak": res["rss_mb_peak"],
@@ -142,20 +165,9 @@ def run_realtime(
             "encoded": res["encoded"],
             "dropped": res["dropped"],
             "encoder": res["encoder"],
+            "stages_ms_p50": res.get("stages_ms_p50", {}),
+            **viewer,
         }
-        if puller is not None:
-            puller.stop()
-            lat = latencies(puller.codes, ready.get("t0", 0.0), ready.get("fps", FPS))
-            entry.update(
-                {
-                    "g2g_ms_p50": _ms(percentile(lat, 50)),
-                    "g2g_ms_p95": _ms(percentile(lat, 95)),
-                    "g2g_samples": len(lat),
-                    "viewer_frames": puller.frames,
-                    "viewer_missing_frames": missing_codes(puller.codes),
-                    "puller_error": puller.error,
-                }
-            )
         out["sizes"][f"{height}p"] = entry
     return out
 

@@ -34,6 +34,8 @@ class Plan:
     )
     wall_counts: list[int] = field(default_factory=lambda: [4, 16, 36])
     wall_seconds: float = 8.0
+    breakdown: bool = True
+    ideal_seconds: float = 20.0
 
     @classmethod
     def quick(cls) -> Plan:
@@ -44,6 +46,7 @@ class Plan:
             commerce=[(10, 12), (100, 10), (1000, 10)],
             wall_counts=[4, 16],
             wall_seconds=4.0,
+            ideal_seconds=8.0,
         )
 
     @classmethod
@@ -56,6 +59,8 @@ class Plan:
             commerce=[(600, 3)],
             wall_counts=[2],
             wall_seconds=1.5,
+            breakdown=False,
+            ideal_seconds=0.0,
         )
 
 
@@ -76,7 +81,7 @@ def run_bench(
     """Run ``sections`` in order; nginx is started once when installed (else null sinks)."""
     from studio.bench.commerce import run_commerce
     from studio.bench.realtime import run_realtime
-    from studio.bench.throughput import run_throughput
+    from studio.bench.throughput import run_breakdown, run_throughput
     from studio.bench.wall import LoopPublisher, make_tile_clip, run_wall
 
     report: dict[str, Any] = {"machine_before": machine(), "started": time.time()}
@@ -100,10 +105,14 @@ def run_bench(
             report["throughput"] = run_throughput(
                 clip, frames, overlays_for, url_for, [1080, 720], plan.rounds, step
             )
+            if plan.breakdown:
+                report["throughput"]["breakdown"] = run_breakdown(
+                    clip, frames, overlays_for, url_for, [1080, 720], step
+                )
         if "realtime" in sections:
             report["realtime"] = run_realtime(
                 plan.realtime_seconds, [(1920, 1080), (1280, 720)], overlays_for, url_for, work,
-                step,
+                step, plan.ideal_seconds,
             )  # fmt: skip
         if "commerce" in sections:
             report["commerce"] = run_commerce(plan.commerce, work / "commerce", step)
@@ -157,6 +166,15 @@ def render(report: dict[str, Any], console: Console) -> None:
                 _spread(s["studio_fps"]), _spread(s["ffmpeg_fps"]),
             )  # fmt: skip
         console.print(t)
+        if bd := tp.get("breakdown"):
+            t = Table(title="What costs what: ms CPU per frame by stage (one run each)")
+            for col in ("size", "side", "decode", "overlays (+scale)", "encode+push", "total"):
+                t.add_column(col, justify="right")
+            for size, sides in bd.items():
+                for side, parts in sides.items():
+                    t.add_row(size, side, _f(parts["decode"]), _f(parts["overlay"]),
+                              _f(parts["encode_push"]), _f(parts["total"]))  # fmt: skip
+            console.print(t)
     if rt := report.get("realtime"):
         t = Table(title=f"Real time, {rt['seconds']:g} s at 30 fps, RTMP + recording")
         cols = ("size", "CPU %", "RSS MB", "dropped (render/encode/net/rec)",
@@ -172,6 +190,15 @@ def render(report: dict[str, Any], console: Console) -> None:
                 str(s.get("viewer_missing_frames", "–")),
             )  # fmt: skip
         console.print(t)
+        for size, s in rt["sizes"].items():
+            st = s.get("stages_ms_p50") or {}
+            ideal = rt.get("ideal", {}).get(size, {})
+            console.print(
+                f"[dim]{size}: capture→tick {_f(st.get('capture_to_tick'))} ms, tick→encoded "
+                f"{_f(st.get('tick_to_encoded'))} ms, encoded→muxer "
+                f"{_f(st.get('encoded_to_muxed'))} ms (p50); ideal pusher g2g p50/p95 "
+                f"{_f(ideal.get('g2g_ms_p50'))}/{_f(ideal.get('g2g_ms_p95'))} ms[/]"
+            )
     if cm := report.get("commerce"):
         t = Table(title="Commerce: order → toast in the composed frame")
         for col in ("orders/min", "orders", "shown", "p50 ms", "p95 ms", "max ms",

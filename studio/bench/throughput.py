@@ -32,10 +32,18 @@ def ffmpeg_command(
     height: int,
     target: str | None,
     frames: int | None = None,
+    stage: str = "full",
 ) -> list[str]:
-    """The ffmpeg CLI doing what the studio does: decode, overlay the PNGs, x264, push."""
+    """The ffmpeg CLI doing what the studio does: decode, overlay the PNGs, x264, push.
+
+    ``stage`` ``decode`` stops after decoding, ``compose`` after the overlays
+    (both into the null muxer, no encode): the cost breakdown.
+    """
     p = bench_profile(width, height)
     cmd = ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(clip)]
+    if stage == "decode":
+        cmd += ["-map", "0:v"] + (["-frames:v", str(frames)] if frames else [])
+        return [*cmd, "-f", "null", "-"]
     for ov in overlays:
         cmd += ["-i", str(ov.path)]
     chain = []
@@ -47,9 +55,12 @@ def ffmpeg_command(
         chain.append(f"[{last}][{i}:v]overlay=x='{ov.ffmpeg_x()}':y={ov.y}:eval=frame[o{i}]")
         last = f"o{i}"
     rate = f"{p.video_bitrate // 1000}k"
-    cmd += ["-filter_complex", ";".join(chain), "-map", f"[{last}]", "-map", "0:a?"]
+    cmd += ["-filter_complex", ";".join(chain), "-map", f"[{last}]"]
     if frames:
         cmd += ["-frames:v", str(frames)]
+    if stage == "compose":
+        return [*cmd, "-f", "null", "-"]
+    cmd += ["-map", "0:a?"]
     cmd += [
         "-c:v", "libx264", "-preset", p.preset, "-tune", p.tune,
         "-b:v", rate, "-maxrate", rate, "-bufsize", f"{p.video_bitrate * 2 // 1000}k",
@@ -72,6 +83,56 @@ def spread(values: list[float]) -> dict[str, float]:
         "median": statistics.median(values),
         "max": max(values),
     }
+
+
+def run_breakdown(
+    clip: Path,
+    frames: int,
+    overlays_for: Callable[[int, int], list[Overlay]],
+    url_for: Callable[[str], str | None],
+    heights: list[int],
+    step: Callable[[str], None] = lambda _msg: None,
+) -> dict[str, Any]:
+    """What costs what: ms CPU/frame after decode, after overlays, and in full, both sides.
+
+    One run per stage and side (studio then ffmpeg); the differences between
+    stages give decode, overlay and encode+push costs.
+    """
+    out: dict[str, Any] = {}
+    have_ffmpeg = ffmpeg_available()
+    for height in heights:
+        width, _ = SIZES[height]
+        overlays = overlays_for(width, height)
+        ov_json = [{**asdict(o), "path": str(o.path)} for o in overlays]
+        cum: dict[str, dict[str, float]] = {"studio": {}, "ffmpeg": {}}
+        for stage in ("decode", "compose", "full"):
+            step(f"breakdown {height}p: {stage}")
+            url = url_for(f"bd-studio-{height}-{stage}") if stage == "full" else None
+            res = run_child_job({
+                "job": "throughput", "clip": str(clip), "width": width, "height": height,
+                "overlays": ov_json, "url": url, "frames": frames, "stage": stage,
+            }).result  # fmt: skip
+            cum["studio"][stage] = 1000 * res["cpu_s"] / max(1, res["frames"])
+            if have_ffmpeg:
+                target = url_for(f"bd-ff-{height}-{stage}")
+                base = run_measured(
+                    ffmpeg_command(clip, overlays, width, height, target, 1, stage)
+                ).cpu_s
+                full = run_measured(
+                    ffmpeg_command(clip, overlays, width, height, target, frames, stage)
+                ).cpu_s
+                cum["ffmpeg"][stage] = 1000 * (full - base) / max(1, frames - 1)
+        parts: dict[str, dict[str, float]] = {}
+        for side, c in cum.items():
+            if len(c) == 3:
+                parts[side] = {
+                    "decode": c["decode"],
+                    "overlay": c["compose"] - c["decode"],
+                    "encode_push": c["full"] - c["compose"],
+                    "total": c["full"],
+                }
+        out[f"{height}p"] = parts
+    return out
 
 
 def run_throughput(

@@ -92,9 +92,9 @@ def _count_steps(sections: list[str], plan: object) -> int:
     assert isinstance(plan, Plan)
     n = 0
     if "throughput" in sections:
-        n += 1 + 2 * (1 + 2 * plan.rounds)
+        n += 1 + 2 * (1 + 2 * plan.rounds) + (6 if plan.breakdown else 0)
     if "realtime" in sections:
-        n += 2
+        n += 2 + (2 if plan.ideal_seconds else 0)
     if "commerce" in sections:
         n += 1 + len(plan.commerce)
     if "wall" in sections:

@@ -131,6 +131,8 @@ def test_cli_autoconfig_refuses_a_non_rtmp_server(tmp_path: Path) -> None:
     assert r.returncode == 2 and "secretkey123" not in r.stderr
 
 
+@pytest.mark.slow
+@pytest.mark.rtmp
 @needs_ffmpeg
 @needs_nginx
 def test_tiny_bench_end_to_end_writes_json(tmp_path: Path) -> None:
@@ -153,3 +155,12 @@ def test_tiny_bench_end_to_end_writes_json(tmp_path: Path) -> None:
     assert [r["keyframes_only"] for r in wall] == [False, True]
     assert wall[0]["connected"] == 2 and wall[0]["fps_mean"] > 0
     assert steps
+
+
+def test_ffmpeg_breakdown_stages_stop_before_the_encoder(tmp_path: Path) -> None:
+    ovs = overlay_set(1280, 720, tmp_path)
+    decode = ffmpeg_command(tmp_path / "c.mp4", ovs, 1280, 720, None, 10, "decode")
+    compose = ffmpeg_command(tmp_path / "c.mp4", ovs, 1280, 720, None, 10, "compose")
+    assert "libx264" not in decode and "libx264" not in compose
+    assert "-filter_complex" not in decode and "-filter_complex" in compose
+    assert decode[-3:] == compose[-3:] == ["-f", "null", "-"]
