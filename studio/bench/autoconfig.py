@@ -1,6 +1,7 @@
 """Auto-configuration, like OBS's wizard: measure this PC and the uplink, pick settings.
 
-1. CPU: a short studio-only throughput run at 1080p and 720p (ms CPU per frame).
+1. CPU: a short studio-only run at 1080p and 720p: ms CPU per frame to compose
+   the overlays and encode (a clip at that size, its decode cost subtracted).
 2. Encoder: a hardware H.264 encoder if one opens, else x264.
 3. Upload: real H.264 packets (noise, so x264 spends the whole bitrate) pushed
    through the studio's own ``RtmpOutput`` at rising bitrates for a few seconds
@@ -74,6 +75,7 @@ def _noise_packets(kbps: int, seconds: float, fps: int = 30) -> tuple[Encoder, l
         packets += enc.encode_video(frame, k)
         packets += enc.encode_audio(np.zeros((48000 // fps, 2), np.float32))
     packets += enc.encode_video(None, 0)
+    packets += enc.encode_audio(None)
     packets.sort(key=lambda p: p.seconds)
     return enc, packets
 

@@ -124,18 +124,23 @@ def _autoconfig(args: argparse.Namespace) -> int:
 
     with tempfile.TemporaryDirectory(prefix="autoconfig-") as tmp:
         work = Path(tmp)
-        with console.status("autoconfig: making a short clip") as status:
-            clip = make_clip(work / "clip.mp4", 2.0)
+        with console.status("autoconfig: measuring the CPU cost per frame") as status:
             ms: dict[int, float] = {}
             for w, h in ((1920, 1080), (1280, 720)):
-                status.update(f"autoconfig: CPU cost at {h}p")
+                # a clip at the output size: a camera at that size needs no rescale, and
+                # its capture cost is what the other half of the machine is kept for
+                status.update(f"autoconfig: CPU cost of compose + encode at {h}p")
+                clip = make_clip(work / f"clip{h}.mp4", 2.0, w, h)
                 ovs = overlay_set(w, h, work)
-                res = run_child_job({
-                    "job": "throughput", "clip": str(clip), "width": w, "height": h,
-                    "overlays": [{**o.__dict__, "path": str(o.path)} for o in ovs],
-                    "url": None, "frames": 60,
-                }).result  # fmt: skip
-                ms[h] = 1000 * res["cpu_s"] / max(1, res["frames"])
+                cost = {}
+                for stage in ("decode", "full"):
+                    res = run_child_job({
+                        "job": "throughput", "clip": str(clip), "width": w, "height": h,
+                        "overlays": [{**o.__dict__, "path": str(o.path)} for o in ovs],
+                        "url": None, "frames": 60, "stage": stage,
+                    }).result  # fmt: skip
+                    cost[stage] = 1000 * res["cpu_s"] / max(1, res["frames"])
+                ms[h] = max(0.1, cost["full"] - cost["decode"])
             status.update("autoconfig: probing encoders")
             encoder = detect_encoder()
             target = server
