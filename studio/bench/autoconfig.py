@@ -15,8 +15,11 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -176,3 +179,79 @@ def recommend(
         tune="zerolatency", keyframe_seconds=2.0, bframes=0,
     )  # fmt: skip
     return profile, why
+
+
+@dataclass
+class AutoconfigResult:
+    profile: Profile
+    why: list[str]
+    ms_per_frame: dict[int, float]
+    encoder: str
+    upload_kbps: float
+    steps: list[UploadStep] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "profile": self.profile.to_dict(),
+            "why": self.why,
+            "ms_cpu_per_frame": self.ms_per_frame,
+            "encoder": self.encoder,
+            "upload_kbps": self.upload_kbps,
+            "steps": [asdict(s) for s in self.steps],
+        }
+
+
+def measure_cpu(work: Path, progress: Callable[[str], None]) -> dict[int, float]:
+    """ms CPU per frame to compose the overlays and encode, at 1080p and 720p."""
+    from studio.bench.proc import run_child_job
+    from studio.bench.workload import make_clip, overlay_set
+
+    ms: dict[int, float] = {}
+    for w, h in ((1920, 1080), (1280, 720)):
+        # a clip at the output size: a camera at that size needs no rescale, and
+        # its capture cost is what the other half of the machine is kept for
+        progress(f"autoconfig: CPU cost of compose + encode at {h}p")
+        clip = make_clip(work / f"clip{h}.mp4", 2.0, w, h)
+        ovs = overlay_set(w, h, work)
+        cost = {}
+        for stage in ("decode", "full"):
+            res = run_child_job({
+                "job": "throughput", "clip": str(clip), "width": w, "height": h,
+                "overlays": [{**asdict(o), "path": str(o.path)} for o in ovs],
+                "url": None, "frames": 60, "stage": stage,
+            }).result  # fmt: skip
+            cost[stage] = 1000 * res["cpu_s"] / max(1, res["frames"])
+        ms[h] = max(0.1, cost["full"] - cost["decode"])
+    return ms
+
+
+def autoconfigure(
+    server: str | None, progress: Callable[[str], None] = lambda _m: None
+) -> AutoconfigResult:
+    """The whole wizard, Qt-free (the GUI runs it on a worker thread): measure, recommend.
+
+    Without ``server`` the upload is measured against a local nginx-rtmp when
+    installed (a loopback figure: it says nothing about the real uplink).
+    Saving is the caller's choice (:func:`studio.config.save_profile`).
+    """
+    from studio.bench import nginx
+
+    with tempfile.TemporaryDirectory(prefix="autoconfig-") as tmp:
+        work = Path(tmp)
+        ms = measure_cpu(work, progress)
+        progress("autoconfig: probing encoders")
+        encoder = detect_encoder()
+        target = server
+        local = None
+        if not target and nginx.available():
+            local = nginx.NginxRtmp(work / "nginx")
+            local.start()
+            target = local.url("autoconfig")
+        try:
+            steps = measure_upload(target, progress=progress) if target else []
+        finally:
+            if local is not None:
+                local.stop()
+    up = upload_kbps(steps)
+    profile, why = recommend(ms, up, encoder)
+    return AutoconfigResult(profile, why, ms, encoder, up, steps)

@@ -334,22 +334,26 @@ def wall(spec: dict[str, Any]) -> dict[str, Any]:
 
     def pull(i: int) -> None:
         opts = {"rw_timeout": "5000000", "analyzeduration": "1500000", "probesize": "1000000"}
-        try:
-            with av.open(spec["url"], timeout=(10.0, None), options=opts) as c:
-                vs = c.streams.video[0]
-                vs.thread_type = "AUTO"
-                if spec.get("keyframes_only"):
-                    vs.codec_context.skip_frame = "NONKEY"
-                connected[i] = True
-                for packet in c.demux(vs):
-                    if stop.is_set():
-                        return
-                    for frame in packet.decode():
-                        frame.to_ndarray()  # what a tile does: an I420 array to scale/show
-                        if counted.is_set():
-                            frames[i] += 1
-        except av.error.FFmpegError as exc:
-            errors.append(str(exc))
+        while not stop.is_set():  # like UrlSource: a probe that missed the video retries
+            try:
+                with av.open(spec["url"], timeout=(10.0, None), options=opts) as c:
+                    if not c.streams.video:
+                        raise ValueError("no video stream found by the probe")
+                    vs = c.streams.video[0]
+                    vs.thread_type = "AUTO"
+                    if spec.get("keyframes_only"):
+                        vs.codec_context.skip_frame = "NONKEY"
+                    connected[i] = True
+                    for packet in c.demux(vs):
+                        if stop.is_set():
+                            return
+                        for frame in packet.decode():
+                            frame.to_ndarray()  # what a tile does: an I420 array to scale/show
+                            if counted.is_set():
+                                frames[i] += 1
+            except (av.error.FFmpegError, ValueError) as exc:
+                errors.append(str(exc))
+                stop.wait(0.5)
 
     threads = [
         threading.Thread(target=pull, args=(i,), name=f"wall-{i}", daemon=True)

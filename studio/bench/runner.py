@@ -217,11 +217,13 @@ def render(report: dict[str, Any], console: Console) -> None:
             console.print(f"wall: skipped ({wall['skipped']})")
         else:
             t = Table(title=f"Wall: pulled {wall['tile']} tiles decoded")
-            for col in ("tiles", "mode", "CPU % (100 = one core)", "fps per tile (mean/min)"):
+            for col in ("tiles", "connected", "mode", "CPU % (100 = one core)",
+                        "fps per tile (mean/min)"):  # fmt: skip
                 t.add_column(col, justify="right")
             for r in wall["rows"]:
                 t.add_row(
-                    str(r["streams"]), "keyframes only" if r["keyframes_only"] else "full rate",
+                    str(r["streams"]), str(r["connected"]),
+                    "keyframes only" if r["keyframes_only"] else "full rate",
                     _f(r["cpu_percent"], "{:.0f}"), f"{r['fps_mean']:.1f}/{r['fps_min']:.1f}",
                 )  # fmt: skip
             console.print(t)

@@ -105,8 +105,7 @@ def _count_steps(sections: list[str], plan: object) -> int:
 def _autoconfig(args: argparse.Namespace) -> int:
     from rich.console import Console
 
-    from studio.bench import nginx
-    from studio.bench.autoconfig import detect_encoder, measure_upload, recommend, upload_kbps
+    from studio.bench.autoconfig import autoconfigure
     from studio.config import save_profile
     from studio.media.sources import parse_remote_url
 
@@ -117,53 +116,18 @@ def _autoconfig(args: argparse.Namespace) -> int:
             raise UserError("--server is not an RTMP URL",  # not echoed: it may hold a key
                             "write it as rtmp://host/app/streamkey")  # fmt: skip
         parse_remote_url(server)
-    import tempfile
-
-    from studio.bench.proc import run_child_job
-    from studio.bench.workload import make_clip, overlay_set
-
-    with tempfile.TemporaryDirectory(prefix="autoconfig-") as tmp:
-        work = Path(tmp)
-        with console.status("autoconfig: measuring the CPU cost per frame") as status:
-            ms: dict[int, float] = {}
-            for w, h in ((1920, 1080), (1280, 720)):
-                # a clip at the output size: a camera at that size needs no rescale, and
-                # its capture cost is what the other half of the machine is kept for
-                status.update(f"autoconfig: CPU cost of compose + encode at {h}p")
-                clip = make_clip(work / f"clip{h}.mp4", 2.0, w, h)
-                ovs = overlay_set(w, h, work)
-                cost = {}
-                for stage in ("decode", "full"):
-                    res = run_child_job({
-                        "job": "throughput", "clip": str(clip), "width": w, "height": h,
-                        "overlays": [{**o.__dict__, "path": str(o.path)} for o in ovs],
-                        "url": None, "frames": 60, "stage": stage,
-                    }).result  # fmt: skip
-                    cost[stage] = 1000 * res["cpu_s"] / max(1, res["frames"])
-                ms[h] = max(0.1, cost["full"] - cost["decode"])
-            status.update("autoconfig: probing encoders")
-            encoder = detect_encoder()
-            target = server
-            local = None
-            if not target and nginx.available():
-                local = nginx.NginxRtmp(work / "nginx")
-                local.start()
-                target = local.url("autoconfig")
-            try:
-                steps = measure_upload(target, progress=status.update) if target else []
-            finally:
-                if local is not None:
-                    local.stop()
-    up = upload_kbps(steps)
-    profile, why = recommend(ms, up, encoder)
-    where = mask_url(server) if server else ("local nginx (loopback)" if steps else "not measured")
+    with console.status("autoconfig") as status:
+        result = autoconfigure(server, status.update)
+    profile = result.profile
+    where = mask_url(server) if server else ("local nginx (loopback)" if result.steps else
+                                             "not measured")  # fmt: skip
     console.print(f"[bold]upload to {where}[/]")
-    for s in steps:
+    for s in result.steps:
         console.print(
             f"  {s.target_kbps:>5} kb/s: sent {s.sent_kbps:.0f} kb/s, dropped {s.dropped}, "
             f"queue ≤ {s.max_queue_s:.2f} s, {s.state} {'ok' if s.ok else 'FAILED'}"
         )
-    for line in why:
+    for line in result.why:
         console.print(f"  {line}")
     console.print(
         f"[bold]recommended:[/] {profile.width}x{profile.height}@{profile.fps}, "
@@ -177,8 +141,7 @@ def _autoconfig(args: argparse.Namespace) -> int:
     if args.json:
         import json
 
-        args.json.expanduser().write_text(json.dumps({
-            "ms_cpu_per_frame": ms, "encoder": encoder, "upload_kbps": up,
-            "steps": [s.__dict__ for s in steps], "profile": profile.to_dict(), "why": why,
-        }, indent=2, ensure_ascii=False))  # fmt: skip
+        args.json.expanduser().write_text(
+            json.dumps(result.to_dict(), indent=2, ensure_ascii=False), encoding="utf-8"
+        )
     return 0

@@ -164,3 +164,31 @@ def test_ffmpeg_breakdown_stages_stop_before_the_encoder(tmp_path: Path) -> None
     assert "libx264" not in decode and "libx264" not in compose
     assert "-filter_complex" not in decode and "-filter_complex" in compose
     assert decode[-3:] == compose[-3:] == ["-f", "null", "-"]
+
+
+def test_autoconfigure_combines_cpu_encoder_and_upload(monkeypatch: pytest.MonkeyPatch) -> None:
+    from studio.bench import autoconfig
+
+    monkeypatch.setattr(autoconfig, "measure_cpu", lambda _w, _p: {1080: 40.0, 720: 15.0})
+    monkeypatch.setattr(autoconfig, "detect_encoder", lambda: "x264")
+    monkeypatch.setattr(
+        autoconfig, "measure_upload",
+        lambda _url, progress=None: [UploadStep(4500, 4600, 0, 0.1, "live")],
+    )  # fmt: skip
+    res = autoconfig.autoconfigure("rtmp://127.0.0.1:1/live/k")
+    assert (res.profile.width, res.profile.height, res.profile.video_bitrate) == (
+        1280, 720, 2_500_000,
+    )  # fmt: skip
+    assert json.loads(json.dumps(res.to_dict()))["upload_kbps"] == 4600
+
+
+@pytest.mark.rtmp
+@needs_nginx
+def test_upload_steps_push_real_packets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from studio.bench import autoconfig
+
+    monkeypatch.setattr(autoconfig, "UPLOAD_STEPS_KBPS", (800, 1500))
+    with nginx.NginxRtmp(tmp_path / "nginx") as server:
+        steps = autoconfig.measure_upload(server.url("up"), step_seconds=1.0)
+    assert [s.target_kbps for s in steps] == [800, 1500]
+    assert all(s.state == "live" and s.sent_kbps > 0 and s.dropped == 0 for s in steps)
