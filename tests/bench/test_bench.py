@@ -192,3 +192,18 @@ def test_upload_steps_push_real_packets(tmp_path: Path, monkeypatch: pytest.Monk
         steps = autoconfig.measure_upload(server.url("up"), step_seconds=1.0)
     assert [s.target_kbps for s in steps] == [800, 1500]
     assert all(s.state == "live" and s.sent_kbps > 0 and s.dropped == 0 for s in steps)
+
+
+@pytest.mark.slow
+@needs_ffmpeg
+def test_without_nginx_both_sides_use_a_null_sink(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studio.bench import runner
+
+    monkeypatch.setattr(runner.nginx, "available", lambda: False)
+    report = runner.run_bench(["throughput", "wall"], runner.Plan.tiny(), lambda _m: None,
+                              tmp_path)  # fmt: skip
+    assert report["sink"] == "null"
+    assert report["throughput"]["sizes"]["720p"]["ratio"]["median"] > 0
+    assert "skipped" in report["wall"]
