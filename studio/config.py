@@ -133,3 +133,48 @@ def load_profile(path: Path | None = None) -> Profile:
             f"{path}: cannot read the profile ({exc})", "fix or delete the file"
         ) from exc
     return Profile.from_dict(data.get("output", {}))
+
+
+def _toml_value(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
+    return f'"{text}"'
+
+
+def save_profile(profile: Profile, path: Path | None = None) -> Path:
+    """Write the profile's ``[output]`` table to ``profile.toml`` atomically.
+
+    Only :class:`Profile` fields are written (no stream keys: those live in the
+    keyring). Other tables of an existing file are kept as they are. The file is
+    written next to the target and renamed over it, so a crash never leaves a
+    half-written profile behind.
+    """
+    path = path or config_dir() / "profile.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    kept: list[str] = []
+    if path.exists():
+        skipping = False
+        for line in path.read_text(encoding="utf-8").splitlines():
+            header = line.strip()
+            if header.startswith("[") and not header.startswith("[["):
+                skipping = header == "[output]"
+            if not skipping:
+                kept.append(line)
+    body = ["[output]", *(f"{k} = {_toml_value(v)}" for k, v in profile.to_dict().items())]
+    text = "\n".join(body) + "\n"
+    rest = "\n".join(kept).strip()
+    if rest:
+        text += "\n" + rest + "\n"
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with tmp.open("w", encoding="utf-8") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path

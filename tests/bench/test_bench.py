@@ -1,0 +1,209 @@
+"""The bench's own correctness, with tiny durations. No timed assertions: figures are
+only checked for shape and sanity (positive, present), never against targets."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from studio.bench import nginx
+from studio.bench.autoconfig import UploadStep, recommend, upload_kbps
+from studio.bench.realtime import latencies, missing_codes
+from studio.bench.throughput import ffmpeg_command, spread
+from studio.bench.workload import ClipRenderer, make_clip, overlay_set
+from studio.config import Profile, load_profile, save_profile
+from studio.media.frame import planes
+from studio.media.sources.test_pattern import read_frame_code
+
+REPO = Path(__file__).resolve().parents[2]
+needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg CLI absent")
+needs_nginx = pytest.mark.skipif(not nginx.available(), reason="nginx-rtmp absent")
+
+
+def test_clip_carries_frame_code_motion_and_tone(tmp_path: Path) -> None:
+    clip = make_clip(tmp_path / "c.mp4", 0.5, 640, 360)
+    with av.open(str(clip)) as c:
+        assert c.streams.audio, "the clip has a tone track"
+        frames = [f.to_ndarray() for f in c.decode(video=0)]
+    assert len(frames) == 15
+    codes = [read_frame_code(planes(f, 640, 360)[0]) for f in frames]
+    assert codes == list(range(15))
+    assert np.abs(frames[5].astype(int) - frames[6].astype(int)).mean() > 5  # it moves
+
+
+def test_overlays_are_pngs_inside_the_canvas_clear_of_the_code(tmp_path: Path) -> None:
+    for w, h in ((1920, 1080), (1280, 720)):
+        ovs = overlay_set(w, h, tmp_path)
+        assert {o.name for o in ovs} == {"card", "qr", "toast"}
+        frame = ClipRenderer(w, h).render(40)
+        y = planes(frame, w, h)[0].copy()
+        for o in ovs:
+            rgba = o.rgba()
+            assert rgba.shape == (o.height, o.width, 4) and o.path.suffix == ".png"
+            assert o.x >= 0 and o.x + o.width <= w and o.y + o.height <= h
+            y[o.y : o.y + o.height, o.x : o.x + o.width] = 128  # cover fully
+        assert read_frame_code(y) == 40
+
+
+def test_toast_slide_matches_the_ffmpeg_expression(tmp_path: Path) -> None:
+    toast = next(o for o in overlay_set(1280, 720, tmp_path) if o.slides)
+    assert toast.x_at(0.0, 1280) == 1280  # starts off screen
+    assert toast.x_at(0.25, 1280) == toast.x + (1280 - toast.x) // 2
+    assert toast.x_at(1.0, 1280) == toast.x
+    expr = toast.ffmpeg_x()
+    assert "mod(t\\,4.0)" in expr and str(toast.x) in expr
+
+
+def test_ffmpeg_command_does_the_same_encode(tmp_path: Path) -> None:
+    ovs = overlay_set(1280, 720, tmp_path)
+    cmd = ffmpeg_command(tmp_path / "c.mp4", ovs, 1280, 720, "rtmp://127.0.0.1:1/live/x")
+    line = " ".join(cmd)
+    for part in ("-preset veryfast", "-tune zerolatency", "-b:v 2500k", "-g 60", "-bf 0",
+                 "scale=1280:720", "-f flv"):  # fmt: skip
+        assert part in line
+    assert line.count("overlay=") == 3
+    assert ffmpeg_command(tmp_path / "c.mp4", ovs, 1920, 1080, None)[-3:] == ["-f", "null", "-"]
+
+
+def test_spread_and_latency_helpers() -> None:
+    assert spread([3.0, 1.0, 2.0]) == {"min": 1.0, "median": 2.0, "max": 3.0}
+    assert spread([]) == {}
+    codes = [(k, 10.0 + k / 30 + 0.1) for k in range(200) if k != 150]
+    lat = latencies(codes, t0=10.0, fps=30)
+    assert lat and all(abs(x - 0.1) < 1e-9 for x in lat)
+    assert len(lat) < len(codes)  # the joining period is left out
+    assert missing_codes(codes) == 1
+
+
+def test_recommend_picks_what_fits_cpu_and_upload() -> None:
+    p, why = recommend({1080: 20.0, 720: 10.0}, upload=20_000, encoder="x264", cores=2)
+    assert (p.width, p.height, p.video_bitrate) == (1920, 1080, 4_500_000) and why
+    p, _ = recommend({1080: 40.0, 720: 20.0}, upload=20_000, encoder="x264", cores=2)
+    assert p.height == 720  # 1080p would need 1.2 s CPU per second of 1.0 allowed
+    p, _ = recommend({1080: 20.0, 720: 10.0}, upload=2_500, encoder="x264", cores=2)
+    assert p.height <= 540 and p.video_bitrate <= 0.75 * 2_500_000
+    p, _ = recommend({1080: 90.0, 720: 60.0}, upload=20_000, encoder="nvenc", cores=2)
+    assert p.height == 1080 and p.encoder == "nvenc"  # hardware: CPU is not the limit
+    p, _ = recommend({1080: 400.0, 720: 200.0}, upload=500, encoder="x264", cores=2)
+    assert p.preset == "superfast" and p.video_bitrate <= 375_000
+
+
+def test_upload_estimate_uses_passing_steps_only() -> None:
+    steps = [UploadStep(1000, 1100, 0, 0.0, "live"), UploadStep(2500, 1500, 3, 0.9, "live")]
+    assert upload_kbps(steps) == 1100
+    assert upload_kbps([]) == 0.0
+
+
+def test_save_profile_is_atomic_and_keeps_other_tables(tmp_path: Path) -> None:
+    path = tmp_path / "profile.toml"
+    path.write_text('[ui]\ntheme = "dark"\n\n[output]\nwidth = 640\nheight = 360\n')
+    wanted = Profile(width=1920, height=1080, video_bitrate=4_500_000, encoder="x264")
+    save_profile(wanted, path)
+    assert load_profile(path) == wanted
+    assert 'theme = "dark"' in path.read_text()
+    assert [p.name for p in tmp_path.iterdir()] == ["profile.toml"]  # no temp file left
+
+
+def _studio(*args: str, tmp: Path) -> subprocess.CompletedProcess[str]:
+    env = {"PYTHONPATH": str(REPO), "STUDIO_CONFIG_DIR": str(tmp / "cfg"),
+           "STUDIO_LOG_DIR": str(tmp / "logs"), "PATH": "/usr/bin:/bin:/usr/sbin"}  # fmt: skip
+    import os
+
+    env = {**os.environ, **env}
+    return subprocess.run([sys.executable, "-m", "studio", "bench", *args], capture_output=True,
+                          text=True, env=env, timeout=600, check=False)  # fmt: skip
+
+
+def test_cli_rejects_unknown_sections(tmp_path: Path) -> None:
+    r = _studio("--only", "throughput,bogus", tmp=tmp_path)
+    assert r.returncode == 2 and "bogus" in r.stderr
+
+
+def test_cli_autoconfig_refuses_a_non_rtmp_server(tmp_path: Path) -> None:
+    r = _studio("--autoconfig", "--server", "http://x/app/secretkey123", tmp=tmp_path)
+    assert r.returncode == 2 and "secretkey123" not in r.stderr
+
+
+@pytest.mark.slow
+@pytest.mark.rtmp
+@needs_ffmpeg
+@needs_nginx
+def test_tiny_bench_end_to_end_writes_json(tmp_path: Path) -> None:
+    """Every section once with tiny durations: the plumbing works and the JSON is whole."""
+    from studio.bench.runner import Plan, run_bench
+
+    steps: list[str] = []
+    report = run_bench(["throughput", "realtime", "commerce", "wall"], Plan.tiny(), steps.append,
+                       tmp_path)  # fmt: skip
+    json.dumps(report)
+    assert report["sink"].startswith("nginx")
+    tp = report["throughput"]["sizes"]["1080p"]
+    assert tp["studio"][0]["frames"] == 30 and tp["studio_ms"]["median"] > 0
+    assert tp["ffmpeg_ms"]["median"] > 0 and tp["ratio"]["median"] > 0
+    rt = report["realtime"]["sizes"]["720p"]
+    assert rt["rendered"] > 0 and rt["viewer_frames"] > 0 and "render_lag" in rt["dropped"]
+    cm = report["commerce"]["rates"][0]
+    assert cm["orders"] > 0 and cm["shown"] == cm["orders"]
+    wall = report["wall"]["rows"]
+    assert [r["keyframes_only"] for r in wall] == [False, True]
+    assert wall[0]["connected"] == 2 and wall[0]["fps_mean"] > 0
+    assert steps
+
+
+def test_ffmpeg_breakdown_stages_stop_before_the_encoder(tmp_path: Path) -> None:
+    ovs = overlay_set(1280, 720, tmp_path)
+    decode = ffmpeg_command(tmp_path / "c.mp4", ovs, 1280, 720, None, 10, "decode")
+    compose = ffmpeg_command(tmp_path / "c.mp4", ovs, 1280, 720, None, 10, "compose")
+    assert "libx264" not in decode and "libx264" not in compose
+    assert "-filter_complex" not in decode and "-filter_complex" in compose
+    assert decode[-3:] == compose[-3:] == ["-f", "null", "-"]
+
+
+def test_autoconfigure_combines_cpu_encoder_and_upload(monkeypatch: pytest.MonkeyPatch) -> None:
+    from studio.bench import autoconfig
+
+    monkeypatch.setattr(autoconfig, "measure_cpu", lambda _w, _p: {1080: 40.0, 720: 15.0})
+    monkeypatch.setattr(autoconfig, "detect_encoder", lambda: "x264")
+    monkeypatch.setattr(
+        autoconfig, "measure_upload",
+        lambda _url, progress=None: [UploadStep(4500, 4600, 0, 0.1, "live")],
+    )  # fmt: skip
+    res = autoconfig.autoconfigure("rtmp://127.0.0.1:1/live/k")
+    assert (res.profile.width, res.profile.height, res.profile.video_bitrate) == (
+        1280, 720, 2_500_000,
+    )  # fmt: skip
+    assert json.loads(json.dumps(res.to_dict()))["upload_kbps"] == 4600
+
+
+@pytest.mark.rtmp
+@needs_nginx
+def test_upload_steps_push_real_packets(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from studio.bench import autoconfig
+
+    monkeypatch.setattr(autoconfig, "UPLOAD_STEPS_KBPS", (800, 1500))
+    with nginx.NginxRtmp(tmp_path / "nginx") as server:
+        steps = autoconfig.measure_upload(server.url("up"), step_seconds=1.0)
+    assert [s.target_kbps for s in steps] == [800, 1500]
+    assert all(s.state == "live" and s.sent_kbps > 0 and s.dropped == 0 for s in steps)
+
+
+@pytest.mark.slow
+@needs_ffmpeg
+def test_without_nginx_both_sides_use_a_null_sink(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from studio.bench import runner
+
+    monkeypatch.setattr(runner.nginx, "available", lambda: False)
+    report = runner.run_bench(["throughput", "wall"], runner.Plan.tiny(), lambda _m: None,
+                              tmp_path)  # fmt: skip
+    assert report["sink"] == "null"
+    assert report["throughput"]["sizes"]["720p"]["ratio"]["median"] > 0
+    assert "skipped" in report["wall"]
