@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -198,7 +198,10 @@ class Compositor:
     ) -> tuple[np.ndarray, np.ndarray | None]:
         """(program frame, preview frame or None). Never blocks on a source."""
         with self.lock:
-            canvas = self._black.copy()
+            first = next((ly for ly in scene.program if ly.visible and ly.opacity > 0), None)
+            # a picture that fills the frame is copied over it anyway: skip the black fill
+            covered = isinstance(first, VideoLayer) and self._video_covers(first)
+            canvas = np.empty_like(self._black) if covered else self._black.copy()
             for layer in scene.program:
                 if layer.visible and layer.opacity > 0:
                     self._draw(canvas, layer)
@@ -234,6 +237,15 @@ class Compositor:
                 if prep:
                     self._blend(canvas, prep)
 
+    def _video_covers(self, layer: VideoLayer) -> bool:
+        """True when the layer's newest frame will fill the whole canvas, opaque."""
+        frame = layer.source.slot.peek() if layer.source is not None else None
+        if frame is None or layer.opacity < 1.0:
+            return False
+        if layer.rect(self.width, self.height) != (0, 0, self.width, self.height):
+            return False
+        return not layer.fit or frame.width * self.height == frame.height * self.width
+
     def _draw_image(self, canvas: np.ndarray, layer: ImageLayer) -> None:
         if layer.rgba is None:
             return
@@ -241,12 +253,23 @@ class Compositor:
         w = _even(layer.w or iw)
         h = _even(layer.h or ih)
         x, y = _even(layer.x), _even(layer.y)
-        key = (layer.version, id(layer.rgba), x, y, w, h, round(layer.opacity, 3))
-        if key != layer._key:
+        content = (layer.version, id(layer.rgba), w, h, round(layer.opacity, 3))
+        inside = x >= 0 and y >= 0 and x + w <= self.width and y + h <= self.height
+        prep = layer._prepared[0] if layer._prepared else None
+        if (
+            layer._key[:1] == (content,)
+            and inside
+            and prep is not None
+            and (prep.w, prep.h) == (w, h)
+        ):
+            # only moved (a slide-in): the premultiplied planes are reused as they are
+            if (prep.x, prep.y) != (x, y):
+                layer._prepared = (replace(prep, x=x, y=y),)
+        elif layer._key != (content, x, y):
             layer._prepared = (
                 prepare_rgba(layer.rgba, x, y, w, h, layer.opacity, self.width, self.height),
             )
-            layer._key = key
+        layer._key = (content, x, y)
         prep = layer._prepared[0] if layer._prepared else None
         if prep is not None:
             self._blend(canvas, prep)

@@ -80,10 +80,15 @@ def i420_to_bgr(i420: np.ndarray) -> np.ndarray:
 
 
 def resize_i420(src: np.ndarray, sw: int, sh: int, dw: int, dh: int) -> np.ndarray:
-    """Scale an I420 frame plane by plane (area filter down, linear up)."""
+    """Scale an I420 frame plane by plane.
+
+    Bilinear, except for reductions of 2x or more, where area averaging keeps
+    detail from aliasing; area for the common 1080p -> 720p step costs about
+    5x more (measured by ``studio bench``) for no visible gain.
+    """
     if (sw, sh) == (dw, dh):
         return src
-    interp = cv2.INTER_AREA if dw < sw else cv2.INTER_LINEAR
+    interp = cv2.INTER_AREA if dw * 2 <= sw else cv2.INTER_LINEAR
     out = np.empty((dh * 3 // 2, dw), np.uint8)
     sy, su, sv = planes(src, sw, sh)
     oy, ou, ov = planes(out, dw, dh)

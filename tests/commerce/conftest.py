@@ -6,13 +6,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from studio.commerce.backoff import Backoff
 from studio.commerce.client import BackendClient
 from studio.commerce.core import Commerce
 from studio.commerce.credentials import Credentials
 from studio.commerce.store import Store
 from studio.events import EventBus
-
 from tests.commerce.backend import PASSWORD, Backend, free_port
 
 

@@ -9,7 +9,6 @@ import sys
 from pathlib import Path
 
 from studio.commerce.side import TOKEN_ENV
-
 from tests.commerce.backend import REPO, Backend, free_port
 from tests.commerce.conftest import make_commerce
 

@@ -14,7 +14,6 @@ from collections import Counter
 from pathlib import Path
 
 from studio.commerce.store import Store
-
 from tests.commerce.backend import REPO, Backend
 
 ROUNDS = int(os.environ.get("CRASH_ROUNDS", "22"))

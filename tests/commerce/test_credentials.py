@@ -12,9 +12,9 @@ import keyring.backends.null
 import pytest
 from keyring.backend import KeyringBackend
 from keyrings.alt.file import PlaintextKeyring
+
 from studio.commerce.credentials import Credentials, keyring_is_secure
 from studio.redact import redact
-
 from tests.commerce.backend import PASSWORD, Backend
 from tests.commerce.conftest import make_commerce
 

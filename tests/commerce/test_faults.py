@@ -11,9 +11,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from studio.commerce.side import CommerceSide
 from studio.events import EventBus, EventQueue
-
 from tests.commerce.backend import Backend
 from tests.commerce.conftest import make_commerce
 from tests.commerce.faultproxy import FaultProxy, Faults

@@ -17,9 +17,9 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+
 from studio.commerce.side import CommerceSide
 from studio.events import EventBus, EventQueue
-
 from tests.commerce.backend import Backend, free_port
 from tests.commerce.conftest import make_commerce
 

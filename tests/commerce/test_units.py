@@ -9,6 +9,7 @@ from email.utils import formatdate
 from pathlib import Path
 
 import pytest
+
 from studio.commerce.backoff import Backoff, parse_retry_after
 from studio.commerce.store import SCHEMA_VERSION, Store
 from studio.errors import UserError

@@ -118,3 +118,30 @@ def test_video_layer_letterboxes_a_portrait_source() -> None:
     sides = bgr[:, 5]
     assert middle[:, 0].mean() > 200  # blue in the middle
     assert sides.max() < 30  # black bars on the sides
+
+
+def test_sliding_layer_reuses_its_prepared_pixels_and_lands_where_asked() -> None:
+    c = Compositor(W, H)
+    layer = ImageLayer("toast", x=0, y=20, rgba=rgba(60, 40, (255, 255, 255), 255))
+    scene = Scene("s", program=[layer])
+    c.render(scene)
+    planes_before = layer._prepared[0].y_pre
+    layer.x = 100
+    out, _ = c.render(scene)
+    assert layer._prepared[0].y_pre is planes_before  # moved, not re-converted
+    y = y_of(out)
+    assert y[20:60, 100:160].min() > 200 and y[20:60, :100].max() == 16
+    layer.x = W - 30  # now partly off the canvas: clipped, so prepared anew
+    out, _ = c.render(scene)
+    assert layer._prepared[0].y_pre is not planes_before
+    assert y_of(out)[20:60, W - 30 :].min() > 200
+
+
+def test_full_frame_picture_skips_the_black_fill_but_letterbox_keeps_it() -> None:
+    c = Compositor(W, H)
+    full = _Still(W, H, (255, 0, 0))
+    out, _ = c.render(Scene("s", program=[VideoLayer("cam", source=full)]))
+    assert abs(int(y_of(out).mean()) - rgb_to_yuv((255, 0, 0))[0]) <= 1
+    portrait = _Still(90, 160, (255, 0, 0))
+    out, _ = c.render(Scene("s", program=[VideoLayer("cam", source=portrait)]))
+    assert y_of(out)[:, :10].max() == 16  # the bars are black, not stale memory
