@@ -9,8 +9,10 @@ outputs. Every call is quick; ``go_live`` and ``end`` may block for a moment
 from __future__ import annotations
 
 import logging
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from studio.config import Profile
 from studio.errors import UserError
@@ -60,8 +62,12 @@ class StudioApp:
         self.cues: CueEngine | None = None
         self.show_started_at: float | None = None  # pipeline seconds when the script began
         self._cue_tick: object = None
+        self.commerce: Any = None  # CommerceSide once connected to a backend
+        self.session_id: int | None = None
+        self.embedded: Any = None  # EmbeddedBackend in demo mode
         self._clicked: tuple[str, int] = ("", 0)
         self._click_n = 0
+        self._run_id = uuid.uuid4().hex[:12]  # action ids stay unique across runs
 
     # -- preview ------------------------------------------------------------
     def open(self, source_spec: str = "test") -> None:
@@ -77,6 +83,69 @@ class StudioApp:
         self.source_spec = spec
         self.bus.publish("source.changed", spec=spec, name=src.name)
 
+    # -- commerce -----------------------------------------------------------
+    def connect_commerce(self, backend_url: str, user: str, password: str, session_id: int) -> int:
+        """Join a backend session: links made ahead, orders followed; returns ready links."""
+        from studio.commerce.credentials import Credentials
+        from studio.commerce.side import CommerceSide
+
+        self._stop_commerce_side()
+        creds = Credentials(backend_url, user, password=password)
+        side = CommerceSide.start(
+            bus=self.bus, credentials=creds, session_id=session_id, products=None, prepare_wait=5.0
+        )
+        core = side.commerce
+        try:
+            side.call(core.refresh_catalog(images=False), timeout=15)
+        except Exception as exc:  # offline: keep the cached or demo catalog
+            log.warning("catalog refresh failed: %s", exc)
+        rows = core.store.query("SELECT * FROM products ORDER BY id")
+        if rows:
+            self.catalog = Catalog.from_dicts(
+                {**r, "price": r["price_cents"] / 100, "list_price": r["list_price_cents"] / 100}
+                for r in rows
+            )
+            self.overlays.catalog = self.catalog
+            self.overlays.stock = {p.sku: p.stock for p in self.catalog}
+        ids = [pid for pid in (core.product_id(p.sku) for p in self.catalog) if pid is not None]
+        links = side.call(core.prepare_session(session_id, ids, wait=5.0), timeout=30)
+        self.overlays.link_for = lambda sku: core.link_for_sku(sku, session_id) or ""
+        self.overlays.links.clear()
+        core.follow(session_id)
+        self.commerce, self.session_id = side, session_id
+        self.bus.publish(
+            "commerce.connected",
+            url=backend_url,
+            session_id=session_id,
+            links=sum(1 for u in links.values() if u),
+        )
+        return sum(1 for u in links.values() if u)
+
+    def start_demo(self, shoppers: int = 20) -> int:
+        """Demo mode: an embedded backend with demo data, signed in as a demo guide."""
+        from studio.backend.embedded import (
+            DEMO_PASSWORD,
+            DEMO_SESSION,
+            DEMO_USER,
+            EmbeddedBackend,
+        )
+
+        self.disconnect_commerce()
+        self.embedded = EmbeddedBackend.start(shoppers=shoppers)
+        return self.connect_commerce(self.embedded.url, DEMO_USER, DEMO_PASSWORD, DEMO_SESSION)
+
+    def _stop_commerce_side(self) -> None:
+        if self.commerce is not None:
+            self.commerce.stop(flush_timeout=3.0)
+            self.commerce = None
+
+    def disconnect_commerce(self) -> None:
+        """Leave the backend; in demo mode the embedded backend stops too."""
+        self._stop_commerce_side()
+        if self.embedded is not None:
+            self.embedded.stop()
+            self.embedded = None
+
     # -- selling ------------------------------------------------------------
     def product_clicked(self, sku: str) -> str:
         """First click shows the product card, the second pops its purchase link.
@@ -86,7 +155,7 @@ class StudioApp:
         product = self.catalog[sku]
         last, n = self._clicked
         self._click_n += 1
-        action_id = f"ui:{id(self):x}:click:{self._click_n}"
+        action_id = f"ui:{self._run_id}:click:{self._click_n}"
         if last == sku and n == 1:
             url = self.overlays.pop_link(sku)
             self._clicked = (sku, 2)
@@ -125,7 +194,13 @@ class StudioApp:
         show = self.show
         ov = self.overlays
         ov.guide, ov.store, ov.commission_rate = show.guide, show.store, show.commission_rate
-        engine = CueEngine(show, self.overlays, self.bus, chapter=self.pipeline.add_chapter)
+        engine = CueEngine(
+            show,
+            self.overlays,
+            self.bus,
+            chapter=self.pipeline.add_chapter,
+            session_id=str(self.session_id) if self.session_id else None,
+        )
         start = self.pipeline.media_seconds
 
         def tick(frame: int, t: float) -> None:
@@ -209,3 +284,4 @@ class StudioApp:
             self.end()
         self.overlays.detach()
         self.pipeline.stop()
+        self.disconnect_commerce()

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtCore import QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
 
@@ -91,6 +91,8 @@ def run_gui(source: str | None = None) -> int:
         except Exception as exc:
             log.warning("last source %s unusable (%s); using the test pattern", redact(spec), exc)
             studio.open("test")
+        if settings.value("first_run_done", "false") != "true":
+            QTimer.singleShot(300, window.first_run)
         return window
 
     return run_window(build, language=settings.value("ui/language", "auto"))

@@ -33,8 +33,10 @@ from studio.redact import redact
 from studio.show.script import ShowError
 from ui.bridge import EngineBridge
 from ui.dialogs import ask_yes_no
+from ui.first_run import FirstRunDialog
 from ui.golive import GoLivePanel
 from ui.preview import PreviewWidget
+from ui.sales import SalesPanel
 from ui.settings import AppSettings, SavedDestination
 from ui.shelf import ProductShelf
 from ui.show_runner import ShowRunner
@@ -89,6 +91,8 @@ class MainWindow(QMainWindow):
         self.tabs.setObjectName("sideTabs")
         self.tabs.addTab(self.panel, self.tr("开播"))
         self.tabs.addTab(self.runner, self.tr("脚本"))
+        self.sales = SalesPanel()
+        self.tabs.addTab(self.sales, self.tr("销售"))
         self.tabs.setMinimumWidth(360)
         split = QSplitter()
         split.addWidget(left)
@@ -151,6 +155,9 @@ class MainWindow(QMainWindow):
         bar.addWidget(QLabel(self.tr("  声音 ")))
         bar.addWidget(self.mic_combo)
         bar.addWidget(self.meter)
+        bar.addSeparator()
+        connect = bar.addAction(self.tr("连接后台…"))
+        connect.triggered.connect(self.first_run)
         self.addToolBar(bar)
 
     def _source_chosen(self, index: int) -> None:
@@ -233,8 +240,34 @@ class MainWindow(QMainWindow):
             self.app.cues.next_cue()
 
     def _on_event(self, topic: str, data: dict) -> None:
-        if topic == "commerce.stock" and "sku" in data and "stock" in data:
+        if topic.startswith("commerce."):
+            self.sales.on_event(topic, data)
+        if topic == "commerce.stock" and data.get("sku") and data.get("stock") is not None:
             self.shelf.set_stock(str(data["sku"]), int(data["stock"]))
+
+    # commerce -------------------------------------------------------------------------
+    def first_run(self) -> FirstRunDialog:
+        """Sign in or demo mode; shown once on the first start, later from the toolbar."""
+        dlg = FirstRunDialog(self)
+        dlg.accepted.connect(lambda: self._connect(dlg))
+        dlg.open()
+        return dlg
+
+    def _connect(self, dlg: FirstRunDialog) -> None:
+        self.settings.set_value("first_run_done", "true")
+        self.sales.state.setText(self.tr("正在连接后台…"))
+        self.tabs.setCurrentWidget(self.sales)
+        self._pending = "connect"
+        if dlg.choice == "demo":
+            self._job.run(self.app.start_demo)
+        else:
+            url, user, pw, sid = (
+                dlg.url.text().strip(),
+                dlg.user.text().strip(),
+                dlg.password.text(),
+                dlg.session.value(),
+            )
+            self._job.run(lambda: self.app.connect_commerce(url, user, pw, sid))
 
     # live -------------------------------------------------------------------------
     def go_live(self, dests: list[SavedDestination], record: Path | None) -> None:
@@ -251,11 +284,20 @@ class MainWindow(QMainWindow):
     def _job_done(self, result: object, error: object) -> None:
         self.panel.set_busy(False)
         if error is not None:
-            if isinstance(error, UserError):
+            if self._pending == "connect":
+                self.sales.state.setText(self.tr("未连接后台"))
+                self.error(self.tr("无法连接后台"), str(error))
+            elif isinstance(error, UserError):
                 self.error(self.tr("无法开播"), str(error))
             else:
                 log.error("%s failed: %s", self._pending, error)
                 self.error(self.tr("出错了"), redact(f"{type(error).__name__}: {error}"))
+            return
+        if self._pending == "connect":
+            self.shelf.rebuild(self.app.catalog)
+            self.statusBar().showMessage(
+                self.tr("已连接后台，购买链接已备好：") + str(result), 8000
+            )
             return
         if self._pending == "go_live":
             self._live_since = time.monotonic()

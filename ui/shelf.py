@@ -18,8 +18,6 @@ class ProductShelf(QWidget):
 
     def __init__(self, catalog: Catalog, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.catalog = catalog
-        self.stock = {p.sku: p.stock for p in catalog}
         self.search = QLineEdit()
         self.search.setObjectName("shelfSearch")
         self.search.setPlaceholderText(self.tr("搜索商品名称或货号"))
@@ -39,6 +37,13 @@ class ProductShelf(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.addWidget(self.search)
         lay.addWidget(self.list)
+        self.rebuild(catalog)
+
+    def rebuild(self, catalog: Catalog) -> None:
+        """Show another catalog (the backend's, once connected)."""
+        self.catalog = catalog
+        self.stock = {p.sku: p.stock for p in catalog}
+        self.list.clear()
         for i, p in enumerate(catalog):
             item = QListWidgetItem()
             item.setData(Qt.ItemDataRole.UserRole, p.sku)

@@ -171,6 +171,9 @@ class OrderOut(BaseModel):
     session_id: int
     product_id: int
     product_name: str
+    product_sku: str
+    buyer_phone_tail: str = Field(description="last 4 digits of the buyer's phone, for toasts")
+    buyer_masked: str = Field(description="buyer's name with all but the first character masked")
     guide_id: int
     store_id: int
     quantity: int

@@ -22,6 +22,7 @@ from studio.backend.access import StoreRef, User
 from studio.backend.db import Clock, Database, SystemClock
 from studio.backend.errors import ApiError
 from studio.backend.security import LinkSigner
+from studio.privacy import mask_name
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +123,8 @@ class Commerce:
     def order_out(self, order_id: int, conn: sqlite3.Connection | None = None) -> dict[str, Any]:
         c = conn or self.db.conn
         row = c.execute(
-            "SELECT o.*, p.name AS product_name FROM orders o JOIN products p ON p.id=o.product_id "
+            "SELECT o.*, p.name AS product_name, p.sku AS product_sku FROM orders o "
+            "JOIN products p ON p.id=o.product_id "
             "WHERE o.id=?",
             (order_id,),
         ).fetchone()
@@ -137,6 +139,12 @@ class Commerce:
             "session_id": row["session_id"],
             "product_id": row["product_id"],
             "product_name": row["product_name"],
+            "product_sku": row["product_sku"],
+            # what a live toast may show: the last four digits and a masked name, never more
+            "buyer_phone_tail": (row["buyer_phone"] or "")[-4:],
+            "buyer_masked": mask_name(row["buyer_name"])
+            if (row["buyer_name"] or "").strip()
+            else "",
             "guide_id": row["guide_id"],
             "store_id": row["store_id"],
             "quantity": row["quantity"],

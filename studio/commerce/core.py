@@ -582,7 +582,32 @@ class Commerce:
             session_id=session_id,
             type=etype,
             data=data,
+            **self._display_fields(etype, data),
         )
+
+    def _display_fields(self, etype: str, data: dict[str, Any]) -> dict[str, Any]:
+        """Flat fields the overlays and the UI show (sku, yuan amounts, masked buyer)."""
+        out: dict[str, Any] = {}
+        pid = data.get("product_id")
+        sku = data.get("product_sku")
+        if sku is None and pid is not None:
+            row = self.store.one("SELECT sku FROM products WHERE id=?", [pid])
+            sku = row["sku"] if row else None
+        if sku is not None:
+            out["sku"] = str(sku)
+        if etype in ("order.placed", "order.refunded"):
+            com = data.get("commission") or {}
+            out.update(
+                name=data.get("product_name", ""),
+                amount=(data.get("amount_cents") or 0) / 100,
+                commission=(com.get("amount_cents") or 0) / 100,
+                phone_tail=data.get("buyer_phone_tail", ""),
+                buyer=data.get("buyer_masked", ""),
+                order_no=data.get("order_no", ""),
+            )
+        elif etype == "stock.changed":
+            out["stock"] = data.get("stock")
+        return out
 
     def _store_order(self, db: sqlite_utils.Database, order: dict[str, Any], eid: int) -> None:
         db["orders"].upsert(

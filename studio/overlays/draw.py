@@ -47,16 +47,6 @@ def mmss(seconds: float) -> str:
     return f"{s // 60:02d}:{s % 60:02d}"
 
 
-def mask_name(name: str) -> str:
-    """张小美 -> 张**, Lily -> L***: the first character only, as platforms show buyers."""
-    name = name.strip()
-    if not name:
-        return "匿名用户"
-    if "*" in name:
-        return name  # already masked upstream
-    return name[0] + "*" * min(3, max(1, len(name) - 1))
-
-
 class Canvas:
     """An RGBA drawing of ``w x h`` final pixels, drawn at ``SS`` times that size."""
 

@@ -309,7 +309,8 @@ class OverlayManager:
             self.stock[sku] = int(d["stock"])
 
     def _stock(self, d: dict[str, Any], _t: float) -> None:
-        self.stock[str(d["sku"])] = int(d["stock"])
+        if d.get("sku") is not None and d.get("stock") is not None:
+            self.stock[str(d["sku"])] = int(d["stock"])
 
     def _groupbuy(self, d: dict[str, Any], _t: float) -> None:
         s = self.slots["promo"].state

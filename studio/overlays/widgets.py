@@ -25,11 +25,11 @@ from studio.overlays.draw import (
     Canvas,
     even,
     hex_rgb,
-    mask_name,
     mmss,
     money,
     qr_rgba,
 )
+from studio.privacy import mask_name
 from studio.show.catalog import Product
 
 LOW_STOCK = 10  # at or below this the card says 仅剩 N 件

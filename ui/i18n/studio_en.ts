@@ -60,6 +60,64 @@
     </message>
 </context>
 <context>
+    <name>FirstRunDialog</name>
+    <message>
+        <location filename="../first_run.py" line="23" />
+        <source>欢迎使用导购直播台</source>
+        <translation>Welcome to Guide Studio</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="26" />
+        <source>登录门店后台开始直播；或先用演示模式熟悉一下（自带演示商品和模拟顾客）。</source>
+        <translation>Sign in to your store's backend to go live, or try demo mode first (demo products and simulated shoppers).</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="36" />
+        <source>后台地址</source>
+        <translation>Backend address</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="37" />
+        <source>账号</source>
+        <translation>User</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="38" />
+        <source>密码</source>
+        <translation>Password</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="39" />
+        <source>直播场次</source>
+        <translation>Live session</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="40" />
+        <source>登录</source>
+        <translation>Sign in</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="43" />
+        <source>演示模式</source>
+        <translation>Demo mode</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="46" />
+        <source>以后再说</source>
+        <translation>Later</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="64" />
+        <source>后台地址应以 http:// 或 https:// 开头</source>
+        <translation>The backend address starts with http:// or https://</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="67" />
+        <source>请填写账号和密码</source>
+        <translation>Please enter user and password</translation>
+    </message>
+</context>
+<context>
     <name>GoLivePanel</name>
     <message>
         <location filename="../golive.py" line="54" />
@@ -172,158 +230,188 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="65" />
+        <location filename="../main_window.py" line="67" />
         <source>导购直播台 Guide Studio</source>
         <translation>Guide Studio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="90" />
+        <location filename="../main_window.py" line="92" />
         <source>开播</source>
         <translation>Go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="91" />
+        <location filename="../main_window.py" line="93" />
         <source>脚本</source>
         <translation>Script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="102" />
-        <location filename="../main_window.py" line="299" />
+        <location filename="../main_window.py" line="95" />
+        <source>销售</source>
+        <translation>Sales</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="106" />
+        <location filename="../main_window.py" line="341" />
         <source>未开播</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="118" />
+        <location filename="../main_window.py" line="122" />
         <source>画面</source>
         <translation>Picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="124" />
+        <location filename="../main_window.py" line="128" />
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="126" />
+        <location filename="../main_window.py" line="130" />
         <source>摄像头：</source>
         <translation>Camera: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="127" />
+        <location filename="../main_window.py" line="131" />
         <source>视频文件…</source>
         <translation>Video file…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="128" />
+        <location filename="../main_window.py" line="132" />
         <source>远程流（连麦）…</source>
         <translation>Remote stream (co-host)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="132" />
+        <location filename="../main_window.py" line="136" />
         <source>画面自带声音</source>
         <translation>Source's own audio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="137" />
+        <location filename="../main_window.py" line="141" />
         <source>未发现麦克风</source>
         <translation>No microphone found</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="144" />
+        <location filename="../main_window.py" line="148" />
         <source>音量</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="153" />
         <source> 画面来源 </source>
         <translation> Source </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="151" />
+        <location filename="../main_window.py" line="155" />
         <source>  声音 </source>
         <translation>  Audio </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="160" />
+        <location filename="../main_window.py" line="159" />
+        <source>连接后台…</source>
+        <translation>Connect backend…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="167" />
         <source>选择视频文件</source>
         <translation>Choose a video file</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="160" />
+        <location filename="../main_window.py" line="167" />
         <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
         <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167" />
+        <location filename="../main_window.py" line="174" />
         <source>远程流</source>
         <translation>Remote stream</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167" />
+        <location filename="../main_window.py" line="174" />
         <source>RTMP / FLV / HLS 地址</source>
         <translation>RTMP / FLV / HLS address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="178" />
+        <location filename="../main_window.py" line="185" />
         <source>无法打开画面来源</source>
         <translation>Cannot open the source</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="208" />
         <source>已弹出购买链接：</source>
         <translation>Purchase link shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="208" />
         <source>已展示商品卡：</source>
         <translation>Product card shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="207" />
+        <location filename="../main_window.py" line="214" />
         <source>载入直播脚本</source>
         <translation>Load a show script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209" />
+        <location filename="../main_window.py" line="216" />
         <source>直播脚本 (*.toml)</source>
         <translation>Show scripts (*.toml)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218" />
+        <location filename="../main_window.py" line="225" />
         <source>脚本有错误</source>
         <translation>The script has errors</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221" />
+        <location filename="../main_window.py" line="228" />
         <source>无法载入脚本</source>
         <translation>Cannot load the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="258" />
+        <source>正在连接后台…</source>
+        <translation>Connecting to the backend…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="288" />
+        <source>未连接后台</source>
+        <translation>Not connected</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="289" />
+        <source>无法连接后台</source>
+        <translation>Cannot connect to the backend</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="291" />
         <source>无法开播</source>
         <translation>Cannot go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="258" />
+        <location filename="../main_window.py" line="294" />
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267" />
+        <location filename="../main_window.py" line="299" />
+        <source>已连接后台，购买链接已备好：</source>
+        <translation>Connected; purchase links ready: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="309" />
         <source>录像已保存：</source>
         <translation>Recording saved: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="295" />
+        <location filename="../main_window.py" line="337" />
         <source>● 直播中 </source>
         <translation>● LIVE </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="312" />
+        <location filename="../main_window.py" line="354" />
         <source>正在直播</source>
         <translation>Live now</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="312" />
+        <location filename="../main_window.py" line="354" />
         <source>正在直播，关闭窗口将结束直播。确定吗？</source>
         <translation>You are live. Closing the window ends the show. Close anyway?</translation>
     </message>
@@ -339,26 +427,93 @@
 <context>
     <name>ProductShelf</name>
     <message>
-        <location filename="../shelf.py" line="25" />
+        <location filename="../shelf.py" line="23" />
         <source>搜索商品名称或货号</source>
         <translation>Search name or SKU</translation>
     </message>
     <message>
-        <location filename="../shelf.py" line="53" />
+        <location filename="../shelf.py" line="59" />
         <source>已售罄</source>
         <translation>Sold out</translation>
     </message>
     <message numerus="yes">
-        <location filename="../shelf.py" line="55" />
+        <location filename="../shelf.py" line="61" />
         <source>仅剩 %n 件</source>
         <translation>
-            <numerusform>Only %n left</numerusform><numerusform>Only %n left</numerusform></translation>
+            <numerusform>Only %n left</numerusform>
+            <numerusform>Only %n left</numerusform>
+        </translation>
     </message>
     <message numerus="yes">
-        <location filename="../shelf.py" line="57" />
+        <location filename="../shelf.py" line="63" />
         <source>库存 %n</source>
         <translation>
-            <numerusform>%n in stock</numerusform><numerusform>%n in stock</numerusform></translation>
+            <numerusform>%n in stock</numerusform>
+            <numerusform>%n in stock</numerusform>
+        </translation>
+    </message>
+</context>
+<context>
+    <name>SalesPanel</name>
+    <message>
+        <location filename="../sales.py" line="20" />
+        <source>未连接后台</source>
+        <translation>Not connected</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="30" />
+        <source>本场成交额</source>
+        <translation>Session GMV</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="31" />
+        <source>订单</source>
+        <translation>Orders</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="32" />
+        <source>我的佣金</source>
+        <translation>My commission</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="41" />
+        <source>实时订单</source>
+        <translation>Live orders</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="54" />
+        <source>尾号 </source>
+        <translation>phone …</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="68" />
+        <source>已连接：</source>
+        <translation>Connected: </translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="76" />
+        <source>在线</source>
+        <translation>Online</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="78" />
+        <source>离线</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="78" />
+        <source>连接中</source>
+        <translation>Connecting</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="80" />
+        <source>待同步 </source>
+        <translation>waiting </translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="84" />
+        <source>上次同步 </source>
+        <translation>last sync </translation>
     </message>
 </context>
 <context>
