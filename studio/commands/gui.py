@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import sys
+
+from studio.errors import UserError
 
 HELP = "open the studio window (what `studio` with no command does)"
 
@@ -17,5 +21,15 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    headless = sys.platform.startswith("linux") and not (
+        os.environ.get("DISPLAY")
+        or os.environ.get("WAYLAND_DISPLAY")
+        or os.environ.get("QT_QPA_PLATFORM")
+    )
+    if headless:
+        raise UserError(
+            "there is no screen to open the studio window on",
+            "run `studio demo` or `studio live …` headless, or set DISPLAY",
+        )
     ui_app = importlib.import_module("ui.app")
     return int(ui_app.run_gui(args.source))
