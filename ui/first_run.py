@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
     QDialog,
     QFormLayout,
     QHBoxLayout,
@@ -18,7 +20,7 @@ from PySide6.QtWidgets import (
 class FirstRunDialog(QDialog):
     """Returns with ``choice`` = ``"demo"`` or ``"login"`` (and the fields filled)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, cameras: list[tuple[str, str]] = ()) -> None:  # type: ignore[assignment]
         super().__init__(parent)
         self.setWindowTitle(self.tr("欢迎使用导购直播台"))
         self.choice = ""
@@ -37,6 +39,18 @@ class FirstRunDialog(QDialog):
         form.addRow(self.tr("账号"), self.user)
         form.addRow(self.tr("密码"), self.password)
         form.addRow(self.tr("直播场次"), self.session)
+        self.camera = QComboBox()
+        self.camera.setObjectName("firstRunCamera")
+        self.camera.addItem(self.tr("测试画面"), "test")
+        for label, spec in cameras:
+            self.camera.addItem(label, spec)
+        form.addRow(self.tr("摄像头"), self.camera)
+        self.test_recording = QCheckBox(self.tr("先试录 5 秒，确认画面和声音"))
+        self.test_recording.setObjectName("testRecording")
+        self.autoconfig = QCheckBox(self.tr("测量这台电脑，推荐画质（约 1 分钟）"))
+        self.autoconfig.setObjectName("autoconfig")
+        form.addRow("", self.test_recording)
+        form.addRow("", self.autoconfig)
         self.login_button = QPushButton(self.tr("登录"))
         self.login_button.setObjectName("login")
         self.login_button.clicked.connect(self._login)

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self._job = _Job(self)
         self._job.done.connect(self._job_done)
         self._pending: str = ""
+        self._after_connect: list[Callable[[], None]] = []
         self._restore()
 
     # toolbar ------------------------------------------------------------------
@@ -156,9 +157,49 @@ class MainWindow(QMainWindow):
         bar.addWidget(self.mic_combo)
         bar.addWidget(self.meter)
         bar.addSeparator()
+        self._build_scene_controls(bar)
+        bar.addSeparator()
         connect = bar.addAction(self.tr("连接后台…"))
         connect.triggered.connect(self.first_run)
         self.addToolBar(bar)
+
+    def _build_scene_controls(self, bar: QToolBar) -> None:
+        """Scene layout and the overlays a guide turns on and off by hand."""
+        ov = self.app.overlays
+        self.scene_combo = QComboBox()
+        self.scene_combo.setObjectName("scenePicker")
+        for label, name in (
+            (self.tr("全屏"), "full"),
+            (self.tr("分屏"), "split"),
+            (self.tr("画中画"), "pip"),
+        ):
+            self.scene_combo.addItem(label, name)
+        self.scene_combo.activated.connect(lambda i: ov.set_scene(self.scene_combo.itemData(i)))
+        bar.addWidget(QLabel(self.tr(" 场景 ")))
+        bar.addWidget(self.scene_combo)
+        self.toggles: dict[str, QAction] = {}
+        for key, label, on, off in (
+            (
+                "lower",
+                self.tr("字幕条"),
+                lambda: ov.lower_third(duration=None),
+                lambda: ov.hide("lower"),
+            ),
+            ("clock", self.tr("时钟"), lambda: ov.show_clock(True), lambda: ov.show_clock(False)),
+            (
+                "board",
+                self.tr("排行榜"),
+                lambda: ov.leaderboard(duration=None),
+                lambda: ov.hide("board"),
+            ),
+        ):
+            act = bar.addAction(label)
+            act.setCheckable(True)
+            act.setChecked(key == "clock")
+            act.toggled.connect(lambda checked, on=on, off=off: on() if checked else off())
+            self.toggles[key] = act
+        clear = bar.addAction(self.tr("收起商品"))
+        clear.triggered.connect(lambda: (ov.hide_card(), ov.hide_link()))
 
     def _source_chosen(self, index: int) -> None:
         spec = self.source_combo.itemData(index)
@@ -248,13 +289,25 @@ class MainWindow(QMainWindow):
     # commerce -------------------------------------------------------------------------
     def first_run(self) -> FirstRunDialog:
         """Sign in or demo mode; shown once on the first start, later from the toolbar."""
-        dlg = FirstRunDialog(self)
+        cams = [(self.tr("摄像头：") + c.name, f"camera:{c.index}") for c in list_cameras()]
+        dlg = FirstRunDialog(self, cams)
         dlg.accepted.connect(lambda: self._connect(dlg))
         dlg.open()
         return dlg
 
     def _connect(self, dlg: FirstRunDialog) -> None:
         self.settings.set_value("first_run_done", "true")
+        spec = dlg.camera.currentData()
+        if spec and spec != self.app.source_spec:
+            self.choose_source(spec)
+        self._after_connect = [
+            job
+            for job, wanted in (
+                (self.test_recording, dlg.test_recording.isChecked()),
+                (self.autoconfigure, dlg.autoconfig.isChecked()),
+            )
+            if wanted
+        ]
         self.sales.state.setText(self.tr("正在连接后台…"))
         self.tabs.setCurrentWidget(self.sales)
         self._pending = "connect"
@@ -298,6 +351,16 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(
                 self.tr("已连接后台，购买链接已备好：") + str(result), 8000
             )
+            self._next_first_run_step()
+            return
+        if self._pending == "test_recording":
+            self.info(
+                self.tr("试录完成"), self.tr("试录已保存，请打开看看画面和声音：") + f"\n{result}"
+            )
+            self._next_first_run_step()
+            return
+        if self._pending == "autoconfig":
+            self._offer_profile(result)
             return
         if self._pending == "go_live":
             self._live_since = time.monotonic()
@@ -307,6 +370,53 @@ class MainWindow(QMainWindow):
             self.panel.set_live(False)
             if result:
                 self.statusBar().showMessage(self.tr("录像已保存：") + str(result), 15000)
+
+    def _next_first_run_step(self) -> None:
+        if self._after_connect:
+            self._after_connect.pop(0)()
+
+    def test_recording(self, seconds: float = 5.0) -> None:
+        """Record a few seconds locally so the guide can check picture and sound."""
+        folder = self.panel.record_dir
+
+        def work() -> object:
+            self.app.go_live([], folder / "guide-studio-test.mkv")
+            time.sleep(seconds)
+            return self.app.end()
+
+        self.panel.set_busy(True)
+        self._pending = "test_recording"
+        self._job.run(work)
+
+    def autoconfigure(self) -> None:
+        """OBS-style: measure this PC (and the uplink to a platform), recommend settings."""
+        from studio.bench.autoconfig import autoconfigure
+
+        dests = [d.destination(self.settings.keys) for d in self.panel.checked()]
+        server = dests[0].url if dests else None
+        self.statusBar().showMessage(self.tr("正在测量这台电脑…（约 1 分钟）"))
+        self._pending = "autoconfig"
+        self._job.run(lambda: autoconfigure(server))
+
+    def _offer_profile(self, result: Any) -> None:
+        from studio.config import config_dir, save_profile
+
+        p = result.profile
+        text = (
+            self.tr("推荐：") + f"{p.width}x{p.height} {p.fps} fps, "
+            f"{p.video_bitrate // 1000} kb/s, {p.preset}, {result.encoder}\n\n"
+            + "\n".join(result.why)
+            + "\n\n"
+            + self.tr("保存为默认画质？（下次启动生效）")
+        )
+        if ask_yes_no(self, self.tr("画质推荐"), text):
+            save_profile(p, config_dir() / "profile.toml")
+            self.statusBar().showMessage(self.tr("画质已保存"), 8000)
+
+    def info(self, title: str, text: str) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)
+        box.setObjectName("infoDialog")
+        box.open()
 
     def error(self, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, redact(text), parent=self)

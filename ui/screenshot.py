@@ -41,12 +41,20 @@ def clipped_widgets(root: QWidget) -> list[str]:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3.0)
+    ap.add_argument("--demo", action="store_true", help="demo mode: embedded backend, a show")
     args = ap.parse_args()
     app = QApplication(sys.argv)
     use_cjk_font(app)
     studio = StudioApp(Profile(width=1280, height=720, fps=30))
     win = MainWindow(studio)
     studio.open("test")
+    if args.demo:
+        from studio.fonts import ASSETS
+
+        studio.start_demo(shoppers=120)
+        win.shelf.rebuild(studio.catalog)
+        win.load_show(ASSETS / "shows" / "quick-demo.toml")
+        win.start_show()
     win.setGeometry(app.primaryScreen().availableGeometry())  # no window manager under Xvfb
     win.showMaximized()
     report: dict = {}
@@ -62,6 +70,7 @@ def main() -> int:
             clipped=clipped_widgets(win),
             preview_frames=win.preview.frames_painted,
             font=app.font().family(),
+            orders=win.sales.orders,
         )
         print(json.dumps(report, ensure_ascii=False), flush=True)
         # stay up a moment so an outside `import -window root` sees the window

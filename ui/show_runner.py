@@ -24,10 +24,10 @@ GREEN, AMBER, RED = "#2e9d5b", "#d08a1c", "#d9534f"
 
 
 def timer_colour(elapsed: float, planned: float) -> str:
-    """Green within plan, amber in the last 10 % (or 30 s), red past it."""
+    """Green within plan, amber in its last 20 % (at most the last minute), red past it."""
     if elapsed > planned:
         return RED
-    if elapsed > planned - max(30.0, 0.1 * planned):
+    if elapsed > planned - min(60.0, 0.2 * planned):
         return AMBER
     return GREEN
 

@@ -189,6 +189,12 @@ class OverlayManager:
 
         self._queue(apply)
 
+    def show_clock(self, on: bool = True) -> None:
+        if on:
+            self._show("clock", {}, None)
+        else:
+            self.hide("clock")
+
     def show_card(self, sku: str, duration: float | None = None) -> None:
         self._show("card", {"sku": sku}, duration)
 

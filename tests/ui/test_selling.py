@@ -112,3 +112,52 @@ def test_broken_script_shows_every_problem_in_a_dialog(qtbot, tmp_path: Path) ->
     assert not win.load_show(bad)
     box = win.findChild(QMessageBox, "errorDialog")
     assert box is not None and "bad.toml:" in box.text()
+
+
+def test_overlay_toggles_and_scene_change_what_viewers_see(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from studio.media.frame import planes
+
+    win = make_window(qtbot, tmp_path, size=(640, 360))
+    studio = win.app
+
+    def program_y():  # type: ignore[no-untyped-def]
+        frame, _ = studio.pipeline.compositor.render(studio.pipeline.scene)
+        return planes(frame, 640, 360)[0].astype(int)
+
+    qtbot.wait(600)
+    before = program_y()
+    win.toggles["board"].trigger()  # the hourly leaderboard, top left
+    qtbot.wait(800)
+    after = program_y()
+    assert abs(after[10:150, 10:200] - before[10:150, 10:200]).mean() > 10
+    win.toggles["board"].trigger()
+    qtbot.wait(800)
+    assert (
+        studio.overlays.slots["board"].layer.opacity == 0
+        or not studio.overlays.slots["board"].layer.visible
+    )
+    win.scene_combo.setCurrentIndex(2)  # 画中画: the camera becomes small
+    win.scene_combo.activated.emit(2)
+    qtbot.wait(400)
+    video = studio.pipeline.scene.program[0]
+    assert 0 < video.w < 640 // 2
+
+
+def test_first_run_test_recording_saves_a_playable_file(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QMessageBox
+
+    win = make_window(qtbot, tmp_path, size=(640, 360))
+    win.panel.record_dir = tmp_path
+    win.test_recording(seconds=1.5)
+    qtbot.waitUntil(lambda: win.findChild(QMessageBox, "infoDialog") is not None, timeout=15000)
+    files = list(tmp_path.glob("guide-studio-test*.mkv"))
+    assert len(files) == 1 and str(files[0]) in win.findChild(QMessageBox, "infoDialog").text()
+    played = read_media(str(files[0]))
+    assert not played.error and len(played.video_times) >= 30
+
+
+def test_segment_timer_colours() -> None:
+    from ui.show_runner import AMBER, GREEN, RED, timer_colour
+
+    assert timer_colour(2, 8) == GREEN and timer_colour(7, 8) == AMBER and timer_colour(9, 8) == RED
+    assert timer_colour(500, 600) == GREEN and timer_colour(550, 600) == AMBER

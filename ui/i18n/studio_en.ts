@@ -62,57 +62,77 @@
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../first_run.py" line="23" />
+        <location filename="../first_run.py" line="25" />
         <source>欢迎使用导购直播台</source>
         <translation>Welcome to Guide Studio</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="26" />
+        <location filename="../first_run.py" line="28" />
         <source>登录门店后台开始直播；或先用演示模式熟悉一下（自带演示商品和模拟顾客）。</source>
         <translation>Sign in to your store's backend to go live, or try demo mode first (demo products and simulated shoppers).</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="36" />
+        <location filename="../first_run.py" line="38" />
         <source>后台地址</source>
         <translation>Backend address</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="37" />
+        <location filename="../first_run.py" line="39" />
         <source>账号</source>
         <translation>User</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="38" />
+        <location filename="../first_run.py" line="40" />
         <source>密码</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="39" />
+        <location filename="../first_run.py" line="41" />
         <source>直播场次</source>
         <translation>Live session</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="40" />
+        <location filename="../first_run.py" line="44" />
+        <source>测试画面</source>
+        <translation type="unfinished">Test pattern</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="47" />
+        <source>摄像头</source>
+        <translation>Camera</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="48" />
+        <source>先试录 5 秒，确认画面和声音</source>
+        <translation>Record a 5 s test first, to check picture and sound</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="50" />
+        <source>测量这台电脑，推荐画质（约 1 分钟）</source>
+        <translation>Measure this PC and recommend quality (about 1 minute)</translation>
+    </message>
+    <message>
+        <location filename="../first_run.py" line="54" />
         <source>登录</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="43" />
+        <location filename="../first_run.py" line="57" />
         <source>演示模式</source>
         <translation>Demo mode</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="46" />
+        <location filename="../first_run.py" line="60" />
         <source>以后再说</source>
         <translation>Later</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="64" />
+        <location filename="../first_run.py" line="78" />
         <source>后台地址应以 http:// 或 https:// 开头</source>
         <translation>The backend address starts with http:// or https://</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="67" />
+        <location filename="../first_run.py" line="81" />
         <source>请填写账号和密码</source>
         <translation>Please enter user and password</translation>
     </message>
@@ -251,167 +271,243 @@
     </message>
     <message>
         <location filename="../main_window.py" line="106" />
-        <location filename="../main_window.py" line="341" />
+        <location filename="../main_window.py" line="451" />
         <source>未开播</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="122" />
+        <location filename="../main_window.py" line="123" />
         <source>画面</source>
         <translation>Picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="128" />
+        <location filename="../main_window.py" line="129" />
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="130" />
+        <location filename="../main_window.py" line="131" />
+        <location filename="../main_window.py" line="292" />
         <source>摄像头：</source>
         <translation>Camera: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="131" />
+        <location filename="../main_window.py" line="132" />
         <source>视频文件…</source>
         <translation>Video file…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="132" />
+        <location filename="../main_window.py" line="133" />
         <source>远程流（连麦）…</source>
         <translation>Remote stream (co-host)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="136" />
+        <location filename="../main_window.py" line="137" />
         <source>画面自带声音</source>
         <translation>Source's own audio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141" />
+        <location filename="../main_window.py" line="142" />
         <source>未发现麦克风</source>
         <translation>No microphone found</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148" />
+        <location filename="../main_window.py" line="149" />
         <source>音量</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="153" />
+        <location filename="../main_window.py" line="154" />
         <source> 画面来源 </source>
         <translation> Source </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="155" />
+        <location filename="../main_window.py" line="156" />
         <source>  声音 </source>
         <translation>  Audio </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="159" />
+        <location filename="../main_window.py" line="162" />
         <source>连接后台…</source>
         <translation>Connect backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167" />
+        <location filename="../main_window.py" line="172" />
+        <source>全屏</source>
+        <translation>Full</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="173" />
+        <source>分屏</source>
+        <translation>Split</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="174" />
+        <source>画中画</source>
+        <translation>Picture in picture</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="178" />
+        <source> 场景 </source>
+        <translation> Scene </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="184" />
+        <source>字幕条</source>
+        <translation>Lower third</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="188" />
+        <source>时钟</source>
+        <translation>Clock</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="191" />
+        <source>排行榜</source>
+        <translation>Leaderboard</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="201" />
+        <source>收起商品</source>
+        <translation>Hide product</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="208" />
         <source>选择视频文件</source>
         <translation>Choose a video file</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167" />
+        <location filename="../main_window.py" line="208" />
         <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
         <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="215" />
         <source>远程流</source>
         <translation>Remote stream</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="215" />
         <source>RTMP / FLV / HLS 地址</source>
         <translation>RTMP / FLV / HLS address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="185" />
+        <location filename="../main_window.py" line="226" />
         <source>无法打开画面来源</source>
         <translation>Cannot open the source</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="249" />
         <source>已弹出购买链接：</source>
         <translation>Purchase link shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="249" />
         <source>已展示商品卡：</source>
         <translation>Product card shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214" />
+        <location filename="../main_window.py" line="255" />
         <source>载入直播脚本</source>
         <translation>Load a show script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216" />
+        <location filename="../main_window.py" line="257" />
         <source>直播脚本 (*.toml)</source>
         <translation>Show scripts (*.toml)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="225" />
+        <location filename="../main_window.py" line="266" />
         <source>脚本有错误</source>
         <translation>The script has errors</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="228" />
+        <location filename="../main_window.py" line="269" />
         <source>无法载入脚本</source>
         <translation>Cannot load the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="258" />
+        <location filename="../main_window.py" line="311" />
         <source>正在连接后台…</source>
         <translation>Connecting to the backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="288" />
+        <location filename="../main_window.py" line="341" />
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="289" />
+        <location filename="../main_window.py" line="342" />
         <source>无法连接后台</source>
         <translation>Cannot connect to the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="291" />
+        <location filename="../main_window.py" line="344" />
         <source>无法开播</source>
         <translation>Cannot go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="294" />
+        <location filename="../main_window.py" line="347" />
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="299" />
+        <location filename="../main_window.py" line="352" />
         <source>已连接后台，购买链接已备好：</source>
         <translation>Connected; purchase links ready: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="309" />
+        <location filename="../main_window.py" line="358" />
+        <source>试录完成</source>
+        <translation>Test recording done</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="358" />
+        <source>试录已保存，请打开看看画面和声音：</source>
+        <translation>The test recording is saved; open it to check picture and sound:</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="372" />
         <source>录像已保存：</source>
         <translation>Recording saved: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="337" />
+        <location filename="../main_window.py" line="397" />
+        <source>正在测量这台电脑…（约 1 分钟）</source>
+        <translation>Measuring this PC… (about 1 minute)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="406" />
+        <source>推荐：</source>
+        <translation>Recommended: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="410" />
+        <source>保存为默认画质？（下次启动生效）</source>
+        <translation>Save as the default quality? (applies at the next start)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="412" />
+        <source>画质推荐</source>
+        <translation>Recommended quality</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="414" />
+        <source>画质已保存</source>
+        <translation>Quality saved</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="447" />
         <source>● 直播中 </source>
         <translation>● LIVE </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="464" />
         <source>正在直播</source>
         <translation>Live now</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="354" />
+        <location filename="../main_window.py" line="464" />
         <source>正在直播，关闭窗口将结束直播。确定吗？</source>
         <translation>You are live. Closing the window ends the show. Close anyway?</translation>
     </message>
