@@ -94,7 +94,7 @@
     <message>
         <location filename="../first_run.py" line="44" />
         <source>测试画面</source>
-        <translation type="unfinished">Test pattern</translation>
+        <translation>Test pattern</translation>
     </message>
     <message>
         <location filename="../first_run.py" line="47" />
