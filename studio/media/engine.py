@@ -33,6 +33,8 @@ log = logging.getLogger(__name__)
 
 ENCODE_QUEUE_SECONDS = 0.5  # beyond this the encoder is behind and frames are skipped
 CATCH_UP_SECONDS = 0.5  # a stall shorter than this is rendered through, not skipped
+GENLOCK_MARGIN = 0.15  # periods: tick this long after the main source's frames land
+GENLOCK_GAIN = 0.05  # fraction of the phase error corrected per new frame
 
 
 class Pipeline:
@@ -60,6 +62,7 @@ class Pipeline:
         self._threads: list[threading.Thread] = []
         self._stats = StatsCollector(self)
         self._samples_pulled = 0
+        self._genlock_seq = -1
         # called on the output-clock thread before each frame is composed, with
         # (frame index, media seconds): the cue engine and animations hang here
         self.tick_hooks: list[Callable[[int, float], None]] = []
@@ -225,6 +228,7 @@ class Pipeline:
                     log.exception("tick hook %r failed", hook)
             frame, preview = self.compositor.render(self.scene, with_guide=self.preview_enabled)
             self.counters.rendered += 1
+            self._genlock(fps)
             if preview is not None:
                 self.preview.put(
                     Frame(preview, self.profile.width, self.profile.height, time.monotonic(), n)
@@ -244,6 +248,26 @@ class Pipeline:
                 self._fan_out(self.encoder.encode_audio(block))
             n += 1
         self._fan_out(self.encoder.encode_audio(None))
+
+    def _genlock(self, fps: int) -> None:
+        """Slide the tick phase to just after the main source's frames arrive.
+
+        A source and the output clock at the same rate but free-running meet at
+        a random phase: a frame may wait almost a whole period in the slot, and
+        with jitter some ticks miss a frame while the next shows two (a repeat
+        for the viewer). Nudging ``t0`` keeps ticks a little after each frame.
+        pts still come from the tick index, so the timeline is unchanged.
+        """
+        src = next(iter(self.sources.values()), None)
+        if src is None or src.kind == "url" or src.state != "live" or src.fps != fps:
+            return
+        f = src.slot.peek()
+        if f is None or f.seq == self._genlock_seq:
+            return
+        self._genlock_seq = f.seq
+        phase = ((f.captured - self._t0) * fps) % 1.0  # where frames land within a period
+        error = (phase + GENLOCK_MARGIN + 0.5) % 1.0 - 0.5  # ticks should be this much later
+        self._t0 += GENLOCK_GAIN * error / fps
 
     def _encode_loop(self) -> None:
         assert self.encoder is not None
