@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
 from studio.errors import UserError
@@ -17,6 +18,11 @@ from studio.media.outputs.recorder import check_writable, unique_path
 from studio.media.sources import SPEC_HELP, open_source, parse_remote_url
 from studio.media.stats import JsonLinesWriter
 from studio.redact import mask_url
+
+if TYPE_CHECKING:
+    from studio.show.catalog import Catalog
+    from studio.show.cues import CueEngine
+    from studio.show.script import Show
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +92,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
         raise UserError(f"--duration {args.duration} must be positive", "give seconds, e.g. 60")
 
 
-def _attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio: bool) -> None:
+def attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio: bool) -> None:
     mode = args.audio
     if mode == "auto" or (mode == "tone" and source_has_audio):
         return
@@ -108,6 +114,23 @@ def _attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio
     raise UserError(f"--audio {mode!r} is not known", "use auto, tone, none or mic:NAME")
 
 
+def attach_show(pipeline: Pipeline, show: Show, catalog: Catalog, **overlay_kw: Any) -> CueEngine:
+    """Overlays and cue engine exactly as on air; shared with ``studio rehearse``."""
+    from studio.overlays.manager import OverlayManager
+    from studio.show.cues import CueEngine
+
+    overlays = OverlayManager.attach(
+        pipeline,
+        catalog,
+        guide=show.guide,
+        store=show.store,
+        commission_rate=show.commission_rate,
+        clock=show.clock,
+        **overlay_kw,
+    )
+    return CueEngine.attach(pipeline, show, overlays)
+
+
 def run(args: argparse.Namespace) -> int:
     show = None
     if args.show:  # every problem of the script before anything starts (exit 2)
@@ -126,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
 
     pipeline = Pipeline(profile)
     pipeline.add_source(source)
-    _attach_audio(pipeline, args, source.audio is not None)
+    attach_audio(pipeline, args, source.audio is not None)
     outputs = [pipeline.add_rtmp(url) for url in args.output]
     if record_path:
         pipeline.add_recorder(record_path)
@@ -137,18 +160,7 @@ def run(args: argparse.Namespace) -> int:
 
     engine = None
     if show is not None:
-        from studio.overlays.manager import OverlayManager
-        from studio.show.cues import CueEngine
-
-        overlays = OverlayManager.attach(
-            pipeline,
-            catalog,
-            guide=show.guide,
-            store=show.store,
-            commission_rate=show.commission_rate,
-            clock=show.clock,
-        )
-        engine = CueEngine.attach(pipeline, show, overlays)
+        engine = attach_show(pipeline, show, catalog)
         print(f"studio: show {show.title!r}: {len(show.cues)} cues", flush=True)
 
     stop = threading.Event()
