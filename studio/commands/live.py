@@ -9,6 +9,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from studio.commerce.side import CommerceSide, add_backend_arguments
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
@@ -18,6 +19,11 @@ from studio.media.outputs.recorder import check_writable, unique_path
 from studio.media.sources import SPEC_HELP, open_source, parse_remote_url
 from studio.media.stats import JsonLinesWriter
 from studio.redact import mask_url
+
+if TYPE_CHECKING:
+    from studio.show.catalog import Catalog
+    from studio.show.cues import CueEngine
+    from studio.show.script import Show
 
 log = logging.getLogger(__name__)
 
@@ -88,7 +94,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
         raise UserError(f"--duration {args.duration} must be positive", "give seconds, e.g. 60")
 
 
-def _attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio: bool) -> None:
+def attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio: bool) -> None:
     mode = args.audio
     if mode == "auto" or (mode == "tone" and source_has_audio):
         return
@@ -110,14 +116,18 @@ def _attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio
     raise UserError(f"--audio {mode!r} is not known", "use auto, tone, none or mic:NAME")
 
 
-def _attach_show(pipeline: Pipeline, show, catalog, commerce, args):  # type: ignore[no-untyped-def]
-    """Overlays and the cue engine; purchase links from the commerce side when it runs."""
+def attach_show(
+    pipeline: Pipeline,
+    show: Show,
+    catalog: Catalog,
+    *,
+    session_id: int | None = None,
+    **overlay_kw: Any,
+) -> CueEngine:
+    """Overlays and cue engine exactly as on air; shared with ``studio rehearse``."""
     from studio.overlays.manager import OverlayManager
     from studio.show.cues import CueEngine
 
-    link_for = None
-    if commerce is not None:
-        link_for = _commerce_links(commerce, show, args.session)
     overlays = OverlayManager.attach(
         pipeline,
         catalog,
@@ -125,13 +135,11 @@ def _attach_show(pipeline: Pipeline, show, catalog, commerce, args):  # type: ig
         store=show.store,
         commission_rate=show.commission_rate,
         clock=show.clock,
-        link_for=link_for,
+        **overlay_kw,
     )
-    engine = CueEngine.attach(
-        pipeline, show, overlays, session_id=str(args.session) if commerce else None
+    return CueEngine.attach(
+        pipeline, show, overlays, session_id=str(session_id) if session_id else None
     )
-    print(f"studio: show {show.title!r}: {len(show.cues)} cues", flush=True)
-    return engine
 
 
 def _commerce_links(commerce, show, session_id: int):  # type: ignore[no-untyped-def]
@@ -178,7 +186,7 @@ def run(args: argparse.Namespace) -> int:
 
     pipeline = Pipeline(profile)
     pipeline.add_source(source)
-    _attach_audio(pipeline, args, source.audio is not None)
+    attach_audio(pipeline, args, source.audio is not None)
     outputs = [pipeline.add_rtmp(url) for url in args.output]
     if record_path:
         pipeline.add_recorder(record_path)
@@ -203,7 +211,19 @@ def run(args: argparse.Namespace) -> int:
 
     pipeline.bus.subscribe("output.state", on_output)
     commerce = CommerceSide.from_args(args, pipeline.bus)
-    engine = _attach_show(pipeline, show, catalog, commerce, args) if show is not None else None
+    engine = None
+    if show is not None:
+        if commerce is not None:
+            engine = attach_show(
+                pipeline,
+                show,
+                catalog,
+                session_id=args.session,
+                link_for=_commerce_links(commerce, show, args.session),
+            )
+        else:
+            engine = attach_show(pipeline, show, catalog)
+        print(f"studio: show {show.title!r}: {len(show.cues)} cues", flush=True)
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     try:

@@ -106,7 +106,7 @@ def cut_clips(recording: Path, out_dir: Path | None = None) -> tuple[Path, list[
     for i, (title, sku, name, start, end) in enumerate(spans, 1):
         kf = max((k for k in keyframes if k <= start + 1e-3), default=keyframes[0])
         path = out_dir / f"{i:02d}-{_safe(sku)}-{_safe(name)}{recording.suffix}"
-        duration = _remux(recording, path, kf, end)
+        duration = remux(recording, path, kf, end)
         clips.append(Clip(path.name, sku, name, title, start, end, kf, round(duration, 3)))
         log.info("clip %s: %.2f s from %.2f s", path.name, duration, kf)
     index = out_dir / "clips.json"
@@ -121,7 +121,7 @@ def cut_clips(recording: Path, out_dir: Path | None = None) -> tuple[Path, list[
     return index, clips
 
 
-def _remux(src: Path, dst: Path, start: float, end: float) -> float:
+def remux(src: Path, dst: Path, start: float, end: float) -> float:
     """Copy packets from the keyframe at ``start`` to ``end``; returns the clip's video length."""
     with av.open(str(src)) as inp, av.open(str(dst), "w", format="matroska") as out:
         streams = [s for s in (*inp.streams.video[:1], *inp.streams.audio[:1])]

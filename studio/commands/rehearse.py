@@ -1,0 +1,117 @@
+"""``studio rehearse``: a rehearsal take of a show script, its report, and takes compared."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from studio.errors import UserError
+
+HELP = "rehearse a show: run it as on air, record it, write a timing report; --compare takes"
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("show", nargs="?", type=Path, help="the show script (TOML)")
+    p.add_argument("--catalog", default="demo", help="products: 'demo' or a JSON file")
+    p.add_argument("--source", default="test", help="what to show (as studio live); default test")
+    p.add_argument("--audio", default="auto", help="auto, tone, none or mic:NAME (as studio live)")
+    p.add_argument(
+        "--preview-url",
+        action="append",
+        default=[],
+        metavar="RTMP_URL",
+        help="also push to this private preview (never a public platform)",
+    )
+    p.add_argument("--out", type=Path, default=Path("rehearsals"), help="folder for the takes")
+    p.add_argument("--take", type=int, help="take number (default: the next free one)")
+    p.add_argument(
+        "--delay-cue",
+        action="append",
+        default=[],
+        metavar="ID:SECONDS",
+        help="fire this timed cue SECONDS late (negative: early), as a guide would (drills, tests)",
+    )
+    p.add_argument("--tolerance", type=float, default=0.5, help="seconds a cue may be off plan")
+    p.add_argument("--no-clips", action="store_true", help="skip cutting segment/product clips")
+    p.add_argument("--size", help="output size, e.g. 1280x720 (default from the profile)")
+    p.add_argument("--fps", help="frames per second (default from the profile)")
+    p.add_argument("--bitrate", help="video bitrate, e.g. 2500k")
+    p.add_argument("--encoder", help="video encoder (as studio live)")
+    p.add_argument("--preset", help="x264 preset")
+    p.add_argument(
+        "--compare",
+        nargs=2,
+        type=Path,
+        metavar=("TAKE_A.json", "TAKE_B.json"),
+        help="compare two takes' report.json (B is the newer) instead of recording",
+    )
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from studio.rehearsal.compare import compare, load_pair
+    from studio.rehearsal.html import compare_html
+    from studio.rehearsal.report import save_json
+
+    a_path, b_path = args.compare
+    a, b = load_pair(a_path, b_path)
+    cmp = compare(a, b)
+    charts = tuple(
+        (p.parent / r["chart"]).read_bytes()
+        if r.get("chart") and (p.parent / r["chart"]).is_file()
+        else None
+        for p, r in ((a_path, a), (b_path, b))
+    )
+    args.out.mkdir(parents=True, exist_ok=True)
+    stem = f"compare-take-{a['take']:02d}-vs-{b['take']:02d}"
+    save_json(cmp, args.out / f"{stem}.json")
+    html = args.out / f"{stem}.html"
+    html.write_text(compare_html(cmp, (charts[0], charts[1])), "utf-8")
+    print(f"studio: improved: {', '.join(cmp['improved']) or '-'}", flush=True)
+    print(f"studio: worse: {', '.join(cmp['worse']) or '-'}", flush=True)
+    print(f"studio: comparison written to {html}", flush=True)
+    return 0
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.compare:
+        return _compare(args)
+    if args.show is None:
+        raise UserError("no show script", "studio rehearse show.toml (or --compare a.json b.json)")
+    from studio.commands.live import build_profile
+    from studio.media.sources import parse_remote_url
+    from studio.rehearsal.report import load_report
+    from studio.rehearsal.take import parse_delays, run_take
+    from studio.show.catalog import load_catalog
+    from studio.show.script import load_show
+
+    catalog = load_catalog(args.catalog)
+    show = load_show(args.show, catalog)
+    delays = parse_delays(args.delay_cue, show)
+    for url in args.preview_url:
+        if not url.lower().startswith(("rtmp://", "rtmps://")):
+            raise UserError("--preview-url must be an RTMP URL", "rtmp://host/app/key")
+        parse_remote_url(url)
+    profile = build_profile(args)
+    print(f"studio: rehearsing {show.title!r} ({show.duration:.0f} s)", flush=True)
+    path = run_take(
+        show,
+        catalog,
+        profile,
+        out_dir=args.out,
+        take=args.take,
+        source=args.source,
+        audio=args.audio,
+        preview_urls=tuple(args.preview_url),
+        delays=delays,
+        tolerance=args.tolerance,
+        clips=not args.no_clips,
+    )
+    s = load_report(path)["summary"]
+    print(
+        f"studio: take report {path.with_suffix('.html')}: cues on time {s['on_time']}/"
+        f"{s['timed_cues']}, early {s['early']}, late {s['late']}, missed {s['missed']}, "
+        f"out of order {s['out_of_order']}, dead air {s['dead_air_count']}, "
+        f"speaking {s['speaking_share'] * 100:.0f}%",
+        flush=True,
+    )
+    return 0
