@@ -142,7 +142,7 @@ def attach_show(
     )
 
 
-def _commerce_links(commerce, show, session_id: int):  # type: ignore[no-untyped-def]
+def commerce_links(commerce, show, session_id: int):  # type: ignore[no-untyped-def]
     """Make the show's purchase links ahead of time; a SKU without one gets the placeholder."""
     from studio.overlays.links import placeholder_link_for
 
@@ -219,7 +219,7 @@ def run(args: argparse.Namespace) -> int:
                 show,
                 catalog,
                 session_id=args.session,
-                link_for=_commerce_links(commerce, show, args.session),
+                link_for=commerce_links(commerce, show, args.session),
             )
         else:
             engine = attach_show(pipeline, show, catalog)

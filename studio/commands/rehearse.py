@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from studio.commerce.side import CommerceSide, add_backend_arguments
 from studio.errors import UserError
+from studio.events import EventBus
 
 HELP = "rehearse a show: run it as on air, record it, write a timing report; --compare takes"
 
@@ -45,6 +47,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         metavar=("TAKE_A.json", "TAKE_B.json"),
         help="compare two takes' report.json (B is the newer) instead of recording",
     )
+    # a rehearsal session at the backend: links work, orders count nowhere real
+    add_backend_arguments(p)
 
 
 def _compare(args: argparse.Namespace) -> int:
@@ -80,7 +84,7 @@ def run(args: argparse.Namespace) -> int:
     from studio.commands.live import build_profile
     from studio.media.sources import parse_remote_url
     from studio.rehearsal.report import load_report
-    from studio.rehearsal.take import parse_delays, run_take
+    from studio.rehearsal.take import parse_delays
     from studio.show.catalog import load_catalog
     from studio.show.script import load_show
 
@@ -92,8 +96,49 @@ def run(args: argparse.Namespace) -> int:
             raise UserError("--preview-url must be an RTMP URL", "rtmp://host/app/key")
         parse_remote_url(url)
     profile = build_profile(args)
+    bus = EventBus()
+    commerce = _rehearsal_commerce(args, bus)
+    overlay_kw = {}
+    if commerce is not None:
+        from studio.commands.live import commerce_links
+
+        overlay_kw["link_for"] = commerce_links(commerce, show, args.session)
     print(f"studio: rehearsing {show.title!r} ({show.duration:.0f} s)", flush=True)
-    path = run_take(
+    try:
+        path = _take(args, show, catalog, profile, delays, bus, commerce, overlay_kw)
+    finally:
+        if commerce is not None:
+            commerce.stop()
+    s = load_report(path)["summary"]
+    print(
+        f"studio: take report {path.with_suffix('.html')}: cues on time {s['on_time']}/"
+        f"{s['timed_cues']}, early {s['early']}, late {s['late']}, missed {s['missed']}, "
+        f"out of order {s['out_of_order']}, dead air {s['dead_air_count']}, "
+        f"speaking {s['speaking_share'] * 100:.0f}%",
+        flush=True,
+    )
+    return 0
+
+
+def _rehearsal_commerce(args: argparse.Namespace, bus: EventBus):  # type: ignore[no-untyped-def]
+    """The commerce side on a rehearsal session; a real session is refused before anything."""
+    commerce = CommerceSide.from_args(args, bus)
+    if commerce is None:
+        return None
+    row = commerce.commerce.store.one("SELECT rehearsal FROM sessions WHERE id=?", [args.session])
+    if not row or not row.get("rehearsal"):
+        commerce.stop(flush_timeout=0)
+        raise UserError(
+            f"backend session {args.session} is not a rehearsal session",
+            "create one flagged as rehearsal (彩排) so no real order or commission is made",
+        )
+    return commerce
+
+
+def _take(args, show, catalog, profile, delays, bus, commerce, overlay_kw):  # type: ignore[no-untyped-def]
+    from studio.rehearsal.take import run_take
+
+    return run_take(
         show,
         catalog,
         profile,
@@ -105,13 +150,7 @@ def run(args: argparse.Namespace) -> int:
         delays=delays,
         tolerance=args.tolerance,
         clips=not args.no_clips,
+        bus=bus,
+        session_id=args.session if commerce is not None else None,
+        overlay_kw=overlay_kw,
     )
-    s = load_report(path)["summary"]
-    print(
-        f"studio: take report {path.with_suffix('.html')}: cues on time {s['on_time']}/"
-        f"{s['timed_cues']}, early {s['early']}, late {s['late']}, missed {s['missed']}, "
-        f"out of order {s['out_of_order']}, dead air {s['dead_air_count']}, "
-        f"speaking {s['speaking_share'] * 100:.0f}%",
-        flush=True,
-    )
-    return 0

@@ -25,6 +25,7 @@ import av
 from studio.commands.live import attach_audio, attach_show
 from studio.config import Profile
 from studio.errors import UserError
+from studio.events import EventBus
 from studio.media.engine import Pipeline
 from studio.media.sources import open_source
 from studio.rehearsal import audio as sound
@@ -104,6 +105,8 @@ def run_take(
     overlay_kw: dict[str, Any] | None = None,
     control: Callable[[Pipeline, CueEngine], None] | None = None,
     clips: bool = True,
+    bus: EventBus | None = None,
+    session_id: int | None = None,
 ) -> Path:
     """Run one take to the show's planned end (or Ctrl+C); returns the report JSON's path.
 
@@ -120,13 +123,13 @@ def run_take(
     run_show = _with_manual(show, set(delays))
 
     src = open_source(source, profile.width, profile.height, profile.fps)
-    pipeline = Pipeline(profile)
+    pipeline = Pipeline(profile, bus)
     pipeline.add_source(src)
     attach_audio(pipeline, types.SimpleNamespace(audio=audio), src.audio is not None)
     for url in preview_urls:
         pipeline.add_rtmp(url)
     pipeline.add_recorder(recording)
-    engine = attach_show(pipeline, run_show, catalog, **(overlay_kw or {}))
+    engine = attach_show(pipeline, run_show, catalog, session_id=session_id, **(overlay_kw or {}))
     due = {cid: max(0.0, (show.cue(cid).at or 0.0) + d) for cid, d in delays.items()}
 
     def delayed(_frame: int, t: float) -> None:
