@@ -80,7 +80,7 @@ def test_a_real_session_is_refused_for_a_rehearsal(tmp_path: Path) -> None:
     backend = Backend(tmp_path / "b.sqlite3", free_port(), tmp_path / "backend.log").start()
     try:
         proc = rehearse(backend, 1, tmp_path / "takes")  # session 1 is a real live show
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
         assert proc.returncode == 2
         assert "not a rehearsal session" in err
         assert not list((tmp_path / "takes").rglob("*.mkv"))
