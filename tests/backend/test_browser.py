@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from io import BytesIO
 from pathlib import Path
 
@@ -13,16 +12,7 @@ from playwright.sync_api import sync_playwright
 
 from tests.backend.conftest import Live, read_sse
 from tests.backend.helpers import new_link, new_live_session
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
+from tests.browser import ARGS, CHROMIUM
 
 
 @pytest.fixture(scope="module")

@@ -14,20 +14,12 @@ from playwright.sync_api import sync_playwright
 
 from studio.show.catalog import demo_catalog
 from studio.show.script import load_show
+from tests.browser import ARGS, CHROMIUM
 
 HERE = Path(__file__).parent
 ROOT = HERE.parents[1]
 FPS = 15
 DELAY = 2.0
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-]
 
 
 @pytest.fixture(scope="module")
