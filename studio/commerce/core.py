@@ -113,6 +113,7 @@ class Commerce:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
+        self._stop_requested = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._online: bool | None = None
         self._unsubscribe: Callable[[], None] | None = None
@@ -383,6 +384,8 @@ class Commerce:
         self._loop = asyncio.get_running_loop()
         self._wakeup = asyncio.Event()
         self._stop = asyncio.Event()
+        if self._stop_requested:  # stop() came before this task first ran
+            self._stop.set()
         self._tasks["outbox"] = asyncio.create_task(self._send_loop(), name="commerce-outbox")
         for sid in sorted(self._follow):
             self._spawn_feed(sid)
@@ -398,7 +401,8 @@ class Commerce:
             await self.client.aclose()
 
     def stop(self) -> None:
-        """Ask :meth:`run` to finish (thread-safe)."""
+        """Ask :meth:`run` to finish (thread-safe), even if it has not started yet."""
+        self._stop_requested = True
         loop, stop = self._loop, self._stop
         if loop is not None and stop is not None and not loop.is_closed():
             with contextlib.suppress(RuntimeError):

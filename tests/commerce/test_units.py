@@ -121,3 +121,25 @@ def test_a_failed_migration_leaves_the_old_version(tmp_path: Path, monkeypatch) 
     with sqlite3.connect(path) as conn:
         assert "image_path" not in {r[1] for r in conn.execute("PRAGMA table_info(products)")}
     assert (tmp_path / "c.sqlite3.v1.bak").exists()
+
+
+def test_stop_before_run_starts_still_ends_run(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """A stop that lands before the run task first executes must not leave run() waiting."""
+    import asyncio
+
+    from studio.commerce.client import BackendClient
+    from studio.commerce.core import Commerce
+    from studio.commerce.credentials import Credentials
+    from studio.commerce.store import Store
+
+    async def scenario() -> None:
+        c = Commerce(
+            Store(tmp_path / "s.sqlite3"),
+            BackendClient(Credentials("http://127.0.0.1:9", "u", token="t")),
+            session_id=1,
+        )
+        task = asyncio.create_task(c.run())
+        c.stop()  # no await in between: run() has not started
+        await asyncio.wait_for(task, 5)
+
+    asyncio.run(scenario())
