@@ -29,6 +29,7 @@ import av.error
 import numpy as np
 
 from studio.media.audio import SAMPLE_RATE, AudioRing
+from studio.media.sources.decoded import open_live
 from studio.redact import redact
 from studio.wall.model import VideoHealth
 
@@ -162,12 +163,9 @@ class TileDecoder:
         delay = 1.0
         while not self._stop.is_set():
             try:
-                opts = {
-                    "rw_timeout": str(int(self.read_timeout * 1e6)),
-                    "analyzeduration": "1000000",
-                    "probesize": "500000",
-                }
-                with av.open(self.url, timeout=(self.open_timeout, None), options=opts) as c:
+                with open_live(
+                    self.url, self.open_timeout, self.read_timeout, 500_000, 1_000_000
+                ) as c:
                     delay = 1.0
                     self.detail = ""
                     self._decode(c)

@@ -24,6 +24,23 @@ from studio.redact import redact
 log = logging.getLogger(__name__)
 
 
+def open_live(
+    url: str,
+    open_timeout: float,
+    read_timeout: float,
+    probesize: int = 1_000_000,
+    analyze_us: int = 1_500_000,
+) -> av.container.InputContainer:
+    """Open a live pull: a bounded open, and ``rw_timeout`` (not PyAV's read timeout,
+    which cuts long demux loops) to notice a dead peer."""
+    opts = {
+        "rw_timeout": str(int(read_timeout * 1e6)),
+        "analyzeduration": str(analyze_us),
+        "probesize": str(probesize),
+    }
+    return av.open(url, timeout=(open_timeout, None), options=opts)
+
+
 class _DecodeLoop(Source):
     """Shared demux/decode logic; subclasses choose pacing and what to do at the end."""
 
@@ -118,12 +135,7 @@ class UrlSource(_DecodeLoop):
         delay = 1.0
         while not self._stop.is_set():
             try:
-                opts = {
-                    "rw_timeout": str(int(self.read_timeout * 1e6)),
-                    "analyzeduration": "1500000",
-                    "probesize": "1000000",
-                }
-                with av.open(self.url, timeout=(self.open_timeout, None), options=opts) as c:
+                with open_live(self.url, self.open_timeout, self.read_timeout) as c:
                     delay = 1.0
                     self.detail = ""
                     self._decode(c)
