@@ -24,12 +24,13 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import httpx
 import sqlite_utils
 from httpx_sse import SSEError, aconnect_sse
 
+from studio.backend.models import ActionKind
 from studio.commerce.backoff import Backoff
 from studio.commerce.client import (
     AuthError,
@@ -45,21 +46,8 @@ from studio.redact import redact
 
 log = logging.getLogger(__name__)
 
-# backend action kinds (docs/backend.md, record_action)
-ACTION_KINDS = frozenset(
-    {
-        "session_prepared",
-        "session_started",
-        "session_ended",
-        "link_created",
-        "link_shown",
-        "cue_fired",
-        "coupon_issued",
-        "groupbuy_started",
-        "lottery_started",
-        "note",
-    }
-)
+# the backend's action kinds: one list, the contract's own (docs/backend.md, record_action)
+ACTION_KINDS = frozenset(get_args(ActionKind))
 # show.action types that also create a promotion when their payload says enough
 _PROMOTIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
     # type: (outbox kind, path, required payload fields, optional fields)
