@@ -81,14 +81,42 @@ def read_media(
 
 
 def flash_onsets(p: Pulled, threshold: float = 180.0) -> list[float]:
+    """Times of dark-to-white transitions whose preceding frame arrived.
+
+    When the frame before an onset is missing (skipped by a starved encoder),
+    the true onset could be that missing frame, so the onset is not measurable
+    to one frame and is left out rather than reported a frame late.
+    """
     onsets = []
     prev = False
+    prev_t: float | None = None
+    step = 1.5 * frame_step(p)
     for t, m in zip(p.video_times, p.luma, strict=True):
         on = m > threshold
-        if on and not prev:
+        if on and not prev and prev_t is not None and t - prev_t <= step:
             onsets.append(t)
         prev = on
+        prev_t = t
     return onsets
+
+
+def frame_step(p: Pulled) -> float:
+    """The stream's frame interval: the most common gap between frame times."""
+    if len(p.video_times) < 2:
+        return 0.0
+    gaps = np.round(np.diff(p.video_times), 3)
+    values, counts = np.unique(gaps, return_counts=True)
+    return float(values[np.argmax(counts)])
+
+
+def missing_frames(p: Pulled) -> int:
+    """Frames absent from the timeline between the first and last frame pulled."""
+    step = frame_step(p)
+    if not step:
+        return 0
+    span = p.video_times[-1] - p.video_times[0]
+    return round(span / step) + 1 - len(p.video_times)
+
 
 
 def beep_onsets(p: Pulled, threshold: float = 0.1) -> list[float]:
