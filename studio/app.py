@@ -65,6 +65,8 @@ class StudioApp:
         self.commerce: Any = None  # CommerceSide once connected to a backend
         self.session_id: int | None = None
         self.embedded: Any = None  # EmbeddedBackend in demo mode
+        self._credentials: Any = None  # kept in memory to switch sessions (rehearsals)
+        self.take: Any = None  # DeskTake while a rehearsal take runs
         self._clicked: tuple[str, int] = ("", 0)
         self._click_n = 0
         self._run_id = uuid.uuid4().hex[:12]  # action ids stay unique across runs
@@ -87,10 +89,14 @@ class StudioApp:
     def connect_commerce(self, backend_url: str, user: str, password: str, session_id: int) -> int:
         """Join a backend session: links made ahead, orders followed; returns ready links."""
         from studio.commerce.credentials import Credentials
+
+        return self._join(Credentials(backend_url, user, password=password), session_id)
+
+    def _join(self, creds: Any, session_id: int) -> int:
         from studio.commerce.side import CommerceSide
 
         self._stop_commerce_side()
-        creds = Credentials(backend_url, user, password=password)
+        backend_url = creds.backend_url
         side = CommerceSide.start(
             bus=self.bus, credentials=creds, session_id=session_id, products=None, prepare_wait=5.0
         )
@@ -112,7 +118,7 @@ class StudioApp:
         self.overlays.link_for = lambda sku: core.link_for_sku(sku, session_id) or ""
         self.overlays.links.clear()
         core.follow(session_id)
-        self.commerce, self.session_id = side, session_id
+        self.commerce, self.session_id, self._credentials = side, session_id, creds
         self.bus.publish(
             "commerce.connected",
             url=backend_url,
@@ -180,16 +186,24 @@ class StudioApp:
 
     def load_show(self, path: Path) -> Show:
         """Validate a show script against the catalog (raises ShowError with every problem)."""
+        if self.take is not None:
+            raise UserError("a rehearsal take is running", "end the rehearsal, then load a script")
         show = load_show(path, self.catalog)
         self.stop_show()
         self.show = show
         self.bus.publish("show.loaded", title=show.title, cues=len(show.cues))
         return show
 
-    def start_show(self) -> None:
-        """Start the loaded script's clock now (its cue times count from here)."""
+    def start_show(self, at: float | None = None) -> None:
+        """Start the loaded script's clock now, or at pipeline time ``at``.
+
+        Called from a tick hook with ``at`` = that frame's time, the show's first
+        tick runs on that very frame (a rehearsal take starts its recording there).
+        """
         if self.show is None:
             raise UserError("no show script loaded", "load a .toml show script first")
+        if self.take is not None and at is None:
+            raise UserError("a rehearsal take is running", "end the rehearsal first")
         self.stop_show()
         show = self.show
         ov = self.overlays
@@ -201,7 +215,7 @@ class StudioApp:
             chapter=self.pipeline.add_chapter,
             session_id=str(self.session_id) if self.session_id else None,
         )
-        start = self.pipeline.media_seconds
+        start = self.pipeline.media_seconds if at is None else at
 
         def tick(frame: int, t: float) -> None:
             engine.tick(frame, t - start)
@@ -209,6 +223,8 @@ class StudioApp:
         self._cue_tick = tick
         self.pipeline.tick_hooks.insert(0, tick)
         self.cues, self.show_started_at = engine, start
+        if at is not None:
+            tick(round(at * self.profile.fps), at)
 
     def stop_show(self) -> None:
         if self.cues is not None:
@@ -231,6 +247,8 @@ class StudioApp:
     def go_live(self, destinations: list[Destination], record: Path | None) -> list[Output]:
         if self.is_live:
             raise UserError("already live", "end the show before going live again")
+        if self.take is not None:
+            raise UserError("a rehearsal take is running", "end the rehearsal, then go live")
         if not destinations and record is None:
             raise UserError(
                 "no destination and no recording",
@@ -273,12 +291,92 @@ class StudioApp:
         self.bus.publish("live.ended", record=str(path) if path else None)
         return path
 
+    # -- rehearsal ------------------------------------------------------------
+    @property
+    def rehearsing(self) -> bool:
+        return self.take is not None
+
+    def start_rehearsal(self, root: Path, preview_urls: tuple[str, ...] = ()) -> Path:
+        """Run the loaded script as a rehearsal take recorded under ``root``; returns its folder.
+
+        Nothing goes to the go-live destinations; ``preview_urls`` are private
+        previews. Connected to a real session, the take runs on a rehearsal
+        session made for it, so no order or commission of the take is real.
+        """
+        from studio.rehearsal import desk
+
+        if self.show is None:
+            raise UserError("no show script loaded", "load a .toml show script first")
+        if self.is_live:
+            raise UserError("the studio is live", "end the live show before rehearsing")
+        if self.take is not None:
+            raise UserError("a rehearsal take is already running", "end it first")
+        show = self.show
+        number, folder = desk.take_folder(root, show.path, show.title)
+        folder.mkdir(parents=True, exist_ok=True)
+        check_writable(folder / "take.mkv")
+        take = desk.DeskTake(number, folder, folder / "take.mkv")
+        sid = desk.rehearsal_session(self, show.title)
+        if sid is not None and sid != self.session_id:
+            take.live_session = self.session_id
+            self._join(self._credentials, sid)
+        for url in preview_urls:
+            parse_remote_url(url)
+            take.previews.append(self.pipeline.add_output(RtmpOutput(url)))
+        self.take = take
+        try:
+            desk.start_on_next_frame(self, take)
+        except BaseException:
+            self._drop_take()
+            raise
+        self.bus.publish("rehearsal.started", take=number, folder=str(folder), session_id=sid)
+        return folder
+
+    def finish_rehearsal(self) -> Path:
+        """End the take: recording closed, report, chart and clips written; returns report.json."""
+        from studio.rehearsal.report import fired_dicts
+        from studio.rehearsal.take import write_report
+
+        take, show, engine = self.take, self.show, self.cues
+        if take is None or show is None or engine is None:
+            raise UserError("no rehearsal take is running", "press Rehearse first")
+        fired = fired_dicts(engine.fired)
+        run_id, sid = engine.run_id, self.session_id
+        self._drop_take()
+        path = write_report(
+            show,
+            take.recording,
+            fired,
+            fps=self.profile.fps,
+            take=take.number,
+            meta={"source": self.source_spec, "from": "desktop", "run_id": run_id, "session": sid},
+        )
+        self.bus.publish("rehearsal.finished", take=take.number, report=str(path))
+        return path
+
+    def _drop_take(self) -> None:
+        """Stop the take's show, recorder and previews; back to the real session if any."""
+        take, self.take = self.take, None
+        if take is None:
+            return
+        self.stop_show()
+        for out in [take.recorder, *take.previews]:
+            if out is not None:
+                self.pipeline.remove_output(out)
+        if take.live_session is not None and self._credentials is not None:
+            try:
+                self._join(self._credentials, take.live_session)
+            except Exception as exc:  # the take is safe; the guide reconnects by hand
+                log.warning("could not rejoin session %s: %s", take.live_session, exc)
+
     def reconnect_now(self, name: str | None = None) -> None:
         for out in self.live_outputs:
             if isinstance(out, RtmpOutput) and name in (None, out.name):
                 out.reconnect_now()
 
     def close(self) -> None:
+        if self.take is not None:
+            self._drop_take()  # the recording is closed and kept; no report on exit
         self.stop_show()
         if self.is_live:
             self.end()

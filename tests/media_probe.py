@@ -118,7 +118,6 @@ def missing_frames(p: Pulled) -> int:
     return round(span / step) + 1 - len(p.video_times)
 
 
-
 def beep_onsets(p: Pulled, threshold: float = 0.1) -> list[float]:
     s = np.abs(p.samples)
     if not len(s) or p.audio_start is None:

@@ -30,12 +30,13 @@ from studio.app import StudioApp
 from studio.errors import UserError
 from studio.media.devices import list_cameras, list_microphones
 from studio.redact import redact
-from studio.show.script import ShowError
+from studio.show.script import ShowError, fmt_time
 from ui.bridge import EngineBridge
 from ui.dialogs import ask_yes_no
 from ui.first_run import FirstRunDialog
 from ui.golive import GoLivePanel
 from ui.preview import PreviewWidget
+from ui.review import ReviewWindow
 from ui.sales import SalesPanel
 from ui.settings import AppSettings, SavedDestination
 from ui.shelf import ProductShelf
@@ -80,6 +81,9 @@ class MainWindow(QMainWindow):
         self.runner.load_requested.connect(self._load_show_dialog)
         self.runner.start_requested.connect(self.start_show)
         self.runner.next_requested.connect(self.next_cue)
+        self.runner.rehearse_requested.connect(self.rehearse_clicked)
+        self.runner.review_requested.connect(self._open_review_dialog)
+        self.reviews: list[ReviewWindow] = []
         self.bridge.event.connect(self._on_event)
 
         left = QWidget()
@@ -273,8 +277,86 @@ class MainWindow(QMainWindow):
         return True
 
     def start_show(self) -> None:
-        self.app.start_show()
+        try:
+            self.app.start_show()
+        except UserError as exc:
+            self.error(self.tr("无法开始脚本"), str(exc))
+            return
         self.runner.set_running(True)
+
+    # rehearsal ------------------------------------------------------------------------
+    @property
+    def rehearsal_root(self) -> Path:
+        default = self.panel.record_dir / "rehearsals"
+        return Path(self.settings.value("rehearsal_dir", str(default)))
+
+    def rehearse_clicked(self) -> None:
+        """Rehearse starts a take of the loaded script; pressed again, it ends the take."""
+        if self.app.rehearsing:
+            self.end_rehearsal()
+        else:
+            self.start_rehearsal()
+
+    def start_rehearsal(self) -> None:
+        if self.app.is_live:
+            self.error(self.tr("正在直播"), self.tr("直播中不能彩排。请先结束直播。"))
+            return
+        root = self.rehearsal_root
+        self.runner.rehearse.setEnabled(False)
+        self.statusBar().showMessage(self.tr("正在开始彩排…"))
+        self._pending = "rehearse"
+        self._job.run(lambda: self.app.start_rehearsal(root))
+
+    def end_rehearsal(self) -> None:
+        if self._pending == "rehearsal_done" and not self.runner.rehearse.isEnabled():
+            return  # already ending
+        self.runner.rehearse.setEnabled(False)
+        self.statusBar().showMessage(self.tr("彩排结束，正在生成报告和片段…"))
+        self._pending = "rehearsal_done"
+        self._job.run(self.app.finish_rehearsal)
+
+    def _rehearsal_job_done(self, result: object, error: object) -> None:
+        self.runner.rehearse.setEnabled(True)
+        if self._pending == "rehearse":
+            if error is not None:
+                self.runner.set_rehearsing(None)
+                self.error(self.tr("无法开始彩排"), str(error))
+                return
+            take = self.app.take
+            self.runner.set_rehearsing(take.number if take else 0)
+            self.panel.setEnabled(False)  # nothing goes on air during a take
+            self.statusBar().showMessage(self.tr("彩排中：不推流，不产生真实订单"), 8000)
+            return
+        self.runner.set_rehearsing(None)
+        self.runner.set_running(False)
+        self.panel.setEnabled(True)
+        if error is not None:
+            self.error(self.tr("彩排报告没有生成"), str(error))
+            return
+        from studio.rehearsal.desk import describe
+        from studio.rehearsal.report import load_report
+
+        path = Path(str(result))
+        self.statusBar().showMessage(self.tr("彩排报告：") + describe(load_report(path)), 15000)
+        self.open_review(path)
+
+    def _open_review_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("选择一次彩排的报告"), str(self.rehearsal_root),
+            self.tr("彩排报告 (report.json)"),
+        )  # fmt: skip
+        if path:
+            self.open_review(Path(path))
+
+    def open_review(self, report: Path) -> ReviewWindow | None:
+        try:
+            win = ReviewWindow(report, self)
+        except (OSError, ValueError, KeyError, UserError) as exc:
+            self.error(self.tr("无法打开彩排报告"), f"{report}: {exc}")
+            return None
+        self.reviews = [w for w in self.reviews if w.isVisible()] + [win]
+        win.show()
+        return win
 
     def next_cue(self) -> None:
         if self.app.cues is not None:
@@ -336,6 +418,9 @@ class MainWindow(QMainWindow):
 
     def _job_done(self, result: object, error: object) -> None:
         self.panel.set_busy(False)
+        if self._pending in ("rehearse", "rehearsal_done"):
+            self._rehearsal_job_done(result, error)
+            return
         if error is not None:
             if self._pending == "connect":
                 self.sales.state.setText(self.tr("未连接后台"))
@@ -432,6 +517,9 @@ class MainWindow(QMainWindow):
         )
 
     def _tick(self) -> None:
+        show, seconds = self.app.show, self.app.show_seconds
+        if self.app.rehearsing and show and seconds is not None and seconds >= show.duration:
+            self.end_rehearsal()  # the planned end: the take is complete
         if self.app.cues is not None:
             upcoming = self.app.cues.upcoming()
             self.runner.update_progress(
@@ -441,7 +529,15 @@ class MainWindow(QMainWindow):
             )
         levels = [r.level for r in self.app.pipeline.mixer.rings]
         self.meter.setValue(int(100 * max(levels, default=0.0)))
-        if self._live_since is not None:
+        if self.app.rehearsing and seconds is not None:
+            s = int(seconds)
+            self.live_label.setText(
+                self.tr("● 彩排中 ") + f"{s // 60:02d}:{s % 60:02d} / " + fmt_time(show.duration)
+                if show
+                else self.tr("● 彩排中")
+            )
+            self.live_label.setStyleSheet("color: #7b4fd1; font-weight: bold")
+        elif self._live_since is not None:
             s = int(time.monotonic() - self._live_since)
             self.live_label.setText(
                 self.tr("● 直播中 ") + f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}"
@@ -465,6 +561,15 @@ class MainWindow(QMainWindow):
         ):
             event.ignore()
             return
+        if self.app.rehearsing and not ask_yes_no(
+            self,
+            self.tr("正在彩排"),
+            self.tr("正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？"),
+        ):
+            event.ignore()
+            return
+        for win in self.reviews:
+            win.close()
         self.settings.qs.setValue("window/geometry", self.saveGeometry())
         self.settings.qs.sync()
         self.preview.shutdown()

@@ -42,9 +42,12 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--demo", action="store_true", help="demo mode: embedded backend, a show")
+    ap.add_argument("--review", metavar="REPORT_JSON", help="the review window of a take instead")
     args = ap.parse_args()
     app = QApplication(sys.argv)
     use_cjk_font(app)
+    if args.review:
+        return _review(app, args)
     studio = StudioApp(Profile(width=1280, height=720, fps=30))
     win = MainWindow(studio)
     studio.open("test")
@@ -76,6 +79,47 @@ def main() -> int:
         # stay up a moment so an outside `import -window root` sees the window
         QTimer.singleShot(1500, win.close)
 
+    QTimer.singleShot(int(args.seconds * 1000), done)
+    app.exec()
+    return 0 if report.get("fits") and not report.get("clipped") else 1
+
+
+def _review(app: QApplication, args: argparse.Namespace) -> int:
+    """The take review window, a note added and the playhead at 3 s, as a trainer sees it."""
+    from pathlib import Path
+
+    from ui.review import ReviewWindow
+
+    win = ReviewWindow(Path(args.review))
+    win.setGeometry(app.primaryScreen().availableGeometry())
+    win.show()
+    report: dict = {}
+
+    def seek() -> None:
+        win.seek(3.0)
+        win.note_text.setText("讲咖啡前停顿太久，可以先举起商品")
+        win.add_note()
+        win.scores["timing"].setValue(3)
+        win.reviewer.setText("王老师")
+
+    def done() -> None:
+        screen = app.primaryScreen().geometry()
+        frame = win.frameGeometry()
+        shown = win.video.videoSink().videoFrame()
+        report.update(
+            screen=[screen.width(), screen.height()],
+            window=[frame.x(), frame.y(), frame.width(), frame.height()],
+            fits=frame.width() <= screen.width() and frame.height() <= screen.height(),
+            clipped=clipped_widgets(win),
+            frame_seconds=shown.startTime() / 1e6 if shown.isValid() else None,
+            chapters=win.chapter_list.count(),
+            font=app.font().family(),
+        )
+        print(json.dumps(report, ensure_ascii=False), flush=True)
+        win.dirty = False  # a screenshot run keeps nothing
+        QTimer.singleShot(1500, win.close)
+
+    QTimer.singleShot(1000, seek)
     QTimer.singleShot(int(args.seconds * 1000), done)
     app.exec()
     return 0 if report.get("fits") and not report.get("clipped") else 1

@@ -36,6 +36,8 @@ class ShowRunner(QWidget):
     load_requested = Signal()
     start_requested = Signal()
     next_requested = Signal()
+    rehearse_requested = Signal()
+    review_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +55,16 @@ class ShowRunner(QWidget):
         self.next.setObjectName("nextCue")
         self.next.setEnabled(False)
         self.next.clicked.connect(self.next_requested)
+        self.rehearse = QPushButton(self.tr("彩排"))
+        self.rehearse.setObjectName("rehearse")
+        self.rehearse.setToolTip(
+            self.tr("按脚本完整走一遍并录下来，不推流、不产生真实订单；结束后出彩排报告")
+        )
+        self.rehearse.setEnabled(False)
+        self.rehearse.clicked.connect(self.rehearse_requested)
+        review = QPushButton(self.tr("回看彩排…"))
+        review.setObjectName("openReview")
+        review.clicked.connect(self.review_requested)
         self.segment = QLabel("")
         self.segment.setObjectName("segmentTimer")
         self.prompter = QLabel("")
@@ -69,9 +81,13 @@ class ShowRunner(QWidget):
         row = QHBoxLayout()
         for b in (load, self.start, self.next):
             row.addWidget(b)
+        row2 = QHBoxLayout()
+        row2.addWidget(self.rehearse)
+        row2.addWidget(review)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addLayout(row)
+        lay.addLayout(row2)
         lay.addWidget(self.segment)
         lay.addWidget(self.prompter, 2)
         lay.addWidget(QLabel(self.tr("提示列表")))
@@ -87,11 +103,22 @@ class ShowRunner(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, c.id)
             self.cues.addItem(item)
         self.start.setEnabled(True)
+        self.rehearse.setEnabled(True)
         self.update_progress(None, set(), None)
 
     def set_running(self, running: bool) -> None:
         self.next.setEnabled(running)
         self.start.setText(self.tr("重新开始") if running else self.tr("开始脚本"))
+
+    def set_rehearsing(self, take: int | None) -> None:
+        """During a take: the Rehearse button ends it; restarting the script is off."""
+        rehearsing = take is not None
+        self.rehearse.setText(self.tr("结束彩排") if rehearsing else self.tr("彩排"))
+        self.rehearse.setStyleSheet(
+            "background: #7b4fd1; color: white; font-weight: bold;" if rehearsing else ""
+        )
+        self.start.setEnabled(not rehearsing and self.show is not None)
+        self.next.setEnabled(rehearsing)
 
     def update_progress(self, seconds: float | None, fired: set[str], upcoming: str | None) -> None:
         show = self.show

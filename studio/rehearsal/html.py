@@ -153,6 +153,12 @@ def take_html(report: dict[str, Any], chart_png: bytes | None) -> str:
     review = report.get("review")
     if review:
         parts.append("<h2>点评 Review</h2>")
+        who = review.get("reviewer") or ""
+        total = review.get("total")
+        parts.append(
+            f'<p id="reviewer">点评人 Reviewer：{escape(who) or "—"} · 总分 Total：'
+            f"{'—' if total is None else total}/{review.get('max_total', '')}</p>"
+        )
         rub = review.get("rubric") or []
         if rub:
             parts.append('<table id="rubric"><tr><th>项目</th><th>分数</th></tr>')
@@ -166,7 +172,7 @@ def take_html(report: dict[str, Any], chart_png: bytes | None) -> str:
             for n in notes:
                 parts.append(
                     f'<tr><td class="num">{_t(n["at"])}</td><td>{escape(n["text"])}</td>'
-                    f"<td>{escape(n.get('author') or '')}</td></tr>"
+                    f"<td>{escape(n.get('author') or who)}</td></tr>"
                 )
             parts.append("</table>")
     return _page(f"彩排报告 {show['title']} 第{report['take']}条", "".join(parts))

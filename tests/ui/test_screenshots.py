@@ -78,3 +78,57 @@ def test_main_window_in_demo_mode_fits_and_renders_chinese_under_xvfb(
     finally:
         xvfb.terminate()
         xvfb.wait(10)
+
+
+def test_take_review_window_shows_the_take_at_its_chapter_under_xvfb(tmp_path: Path) -> None:
+    """A trainer's review of a real take: fits 1366x768, nothing cut off, the picture seeks."""
+    from studio.config import Profile
+    from studio.rehearsal.take import run_take
+    from studio.show.catalog import demo_catalog
+    from studio.show.script import load_show
+
+    catalog = demo_catalog()
+    show = load_show(Path(__file__).with_name("short_show.toml"), catalog)
+    report_json = run_take(
+        show, catalog, Profile(width=640, height=360, fps=30), out_dir=tmp_path, clips=False
+    )
+    disp = free_display()
+    xvfb = subprocess.Popen(
+        ["Xvfb", f":{disp}", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while not Path(f"/tmp/.X11-unix/X{disp}").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        env = dict(os.environ, DISPLAY=f":{disp}", QT_QPA_PLATFORM="xcb")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "ui.screenshot", "--review", str(report_json), "--seconds", "4"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        line = ""
+        for raw in iter(proc.stdout.readline, ""):  # type: ignore[union-attr]
+            if raw.startswith("{"):
+                line = raw
+                break
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / "take-review-1366x768.png"
+        subprocess.run(
+            ["import", "-display", f":{disp}", "-window", "root", str(shot)], check=True, timeout=30
+        )
+        _out, err = proc.communicate(timeout=30)
+        assert line, err
+        report = json.loads(line)
+        assert report["fits"] and report["clipped"] == [], report
+        assert report["chapters"] >= 4
+        assert report["frame_seconds"] is not None and abs(report["frame_seconds"] - 3.0) < 0.25
+        img = np.asarray(Image.open(shot).convert("RGB"))
+        assert img.shape[:2] == (768, 1366) and img.std() > 20
+    finally:
+        xvfb.terminate()
+        xvfb.wait(10)

@@ -1,60 +1,61 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
     <name>DestinationDialog</name>
     <message>
-        <location filename="../destinations.py" line="38" />
+        <location filename="../destinations.py" line="38"/>
         <source>推流平台</source>
         <translation>Platforms</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="40" />
+        <location filename="../destinations.py" line="40"/>
         <source>例如：视频号</source>
         <translation>e.g. WeChat Channels</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="47" />
+        <location filename="../destinations.py" line="47"/>
         <source>已保存（留空则不变）</source>
         <translation>Saved (leave empty to keep)</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="47" />
-        <location filename="../destinations.py" line="61" />
+        <location filename="../destinations.py" line="47"/>
+        <location filename="../destinations.py" line="61"/>
         <source>推流密钥</source>
         <translation>Stream key</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="49" />
+        <location filename="../destinations.py" line="49"/>
         <source>显示密钥</source>
         <translation>Show key</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="59" />
+        <location filename="../destinations.py" line="59"/>
         <source>名称</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="60" />
+        <location filename="../destinations.py" line="60"/>
         <source>服务器</source>
         <translation>Server</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="76" />
+        <location filename="../destinations.py" line="76"/>
         <source>请填写名称</source>
         <translation>Please enter a name</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="83" />
+        <location filename="../destinations.py" line="83"/>
         <source>服务器地址应以 rtmp:// 开头，例如 rtmp://push.example.com/live</source>
         <translation>The server address starts with rtmp://, e.g. rtmp://push.example.com/live</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="85" />
+        <location filename="../destinations.py" line="85"/>
         <source>端口号不正确</source>
         <translation>The port number is wrong</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="86" />
+        <location filename="../destinations.py" line="86"/>
         <source>地址里缺少应用名，例如 …/live</source>
         <translation>The address lacks the app name, e.g. …/live</translation>
     </message>
@@ -62,77 +63,77 @@
 <context>
     <name>FirstRunDialog</name>
     <message>
-        <location filename="../first_run.py" line="25" />
+        <location filename="../first_run.py" line="25"/>
         <source>欢迎使用导购直播台</source>
         <translation>Welcome to Guide Studio</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="28" />
+        <location filename="../first_run.py" line="28"/>
         <source>登录门店后台开始直播；或先用演示模式熟悉一下（自带演示商品和模拟顾客）。</source>
-        <translation>Sign in to your store's backend to go live, or try demo mode first (demo products and simulated shoppers).</translation>
+        <translation>Sign in to your store&apos;s backend to go live, or try demo mode first (demo products and simulated shoppers).</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="38" />
+        <location filename="../first_run.py" line="38"/>
         <source>后台地址</source>
         <translation>Backend address</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="39" />
+        <location filename="../first_run.py" line="39"/>
         <source>账号</source>
         <translation>User</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="40" />
+        <location filename="../first_run.py" line="40"/>
         <source>密码</source>
         <translation>Password</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="41" />
+        <location filename="../first_run.py" line="41"/>
         <source>直播场次</source>
         <translation>Live session</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="44" />
+        <location filename="../first_run.py" line="44"/>
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="47" />
+        <location filename="../first_run.py" line="47"/>
         <source>摄像头</source>
         <translation>Camera</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="48" />
+        <location filename="../first_run.py" line="48"/>
         <source>先试录 5 秒，确认画面和声音</source>
         <translation>Record a 5 s test first, to check picture and sound</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="50" />
+        <location filename="../first_run.py" line="50"/>
         <source>测量这台电脑，推荐画质（约 1 分钟）</source>
         <translation>Measure this PC and recommend quality (about 1 minute)</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="54" />
+        <location filename="../first_run.py" line="54"/>
         <source>登录</source>
         <translation>Sign in</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="57" />
+        <location filename="../first_run.py" line="57"/>
         <source>演示模式</source>
         <translation>Demo mode</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="60" />
+        <location filename="../first_run.py" line="60"/>
         <source>以后再说</source>
         <translation>Later</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="78" />
+        <location filename="../first_run.py" line="78"/>
         <source>后台地址应以 http:// 或 https:// 开头</source>
         <translation>The backend address starts with http:// or https://</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="81" />
+        <location filename="../first_run.py" line="81"/>
         <source>请填写账号和密码</source>
         <translation>Please enter user and password</translation>
     </message>
@@ -140,109 +141,109 @@
 <context>
     <name>GoLivePanel</name>
     <message>
-        <location filename="../golive.py" line="54" />
+        <location filename="../golive.py" line="54"/>
         <source>添加平台</source>
         <translation>Add platform</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="55" />
+        <location filename="../golive.py" line="55"/>
         <source>编辑</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="56" />
+        <location filename="../golive.py" line="56"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="61" />
+        <location filename="../golive.py" line="61"/>
         <source>同时录制到本地</source>
         <translation>Also record locally</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="68" />
-        <location filename="../golive.py" line="170" />
+        <location filename="../golive.py" line="68"/>
+        <location filename="../golive.py" line="170"/>
         <source>开始直播</source>
         <translation>Go Live</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80" />
+        <location filename="../golive.py" line="80"/>
         <source>输出</source>
         <translation>Output</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80" />
+        <location filename="../golive.py" line="80"/>
         <source>状态</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80" />
+        <location filename="../golive.py" line="80"/>
         <source>码率</source>
         <translation>Bitrate</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80" />
+        <location filename="../golive.py" line="80"/>
         <source>丢帧</source>
         <translation>Dropped</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80" />
+        <location filename="../golive.py" line="80"/>
         <source>重连</source>
         <translation>Reconnects</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="88" />
+        <location filename="../golive.py" line="88"/>
         <source>立即重连</source>
         <translation>Reconnect now</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="95" />
+        <location filename="../golive.py" line="95"/>
         <source>推流平台</source>
         <translation>Platforms</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="101" />
+        <location filename="../golive.py" line="101"/>
         <source>推流状态</source>
         <translation>Stream health</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="165" />
-        <location filename="../golive.py" line="170" />
+        <location filename="../golive.py" line="165"/>
+        <location filename="../golive.py" line="170"/>
         <source>结束直播</source>
         <translation>End Show</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="165" />
+        <location filename="../golive.py" line="165"/>
         <source>确定要结束直播吗？观众将看不到画面。</source>
         <translation>End the show? Viewers will stop seeing you.</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="189" />
+        <location filename="../golive.py" line="189"/>
         <source>连接中</source>
         <translation>Connecting</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="190" />
+        <location filename="../golive.py" line="190"/>
         <source>直播中</source>
         <translation>Live</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="191" />
+        <location filename="../golive.py" line="191"/>
         <source>重连中</source>
         <translation>Reconnecting</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="192" />
+        <location filename="../golive.py" line="192"/>
         <source>失败</source>
         <translation>Failed</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="193" />
+        <location filename="../golive.py" line="193"/>
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="194" />
+        <location filename="../golive.py" line="194"/>
         <source>待机</source>
         <translation>Idle</translation>
     </message>
@@ -250,264 +251,340 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="67" />
+        <location filename="../main_window.py" line="68"/>
         <source>导购直播台 Guide Studio</source>
         <translation>Guide Studio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="92" />
+        <location filename="../main_window.py" line="96"/>
         <source>开播</source>
         <translation>Go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="93" />
+        <location filename="../main_window.py" line="97"/>
         <source>脚本</source>
         <translation>Script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="95" />
+        <location filename="../main_window.py" line="99"/>
         <source>销售</source>
         <translation>Sales</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="106" />
-        <location filename="../main_window.py" line="451" />
+        <location filename="../main_window.py" line="110"/>
+        <location filename="../main_window.py" line="547"/>
         <source>未开播</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="123" />
+        <location filename="../main_window.py" line="127"/>
         <source>画面</source>
         <translation>Picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="129" />
+        <location filename="../main_window.py" line="133"/>
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="131" />
-        <location filename="../main_window.py" line="292" />
+        <location filename="../main_window.py" line="135"/>
+        <location filename="../main_window.py" line="374"/>
         <source>摄像头：</source>
         <translation>Camera: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="132" />
+        <location filename="../main_window.py" line="136"/>
         <source>视频文件…</source>
         <translation>Video file…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="133" />
+        <location filename="../main_window.py" line="137"/>
         <source>远程流（连麦）…</source>
         <translation>Remote stream (co-host)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="137" />
+        <location filename="../main_window.py" line="141"/>
         <source>画面自带声音</source>
-        <translation>Source's own audio</translation>
+        <translation>Source&apos;s own audio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="142" />
+        <location filename="../main_window.py" line="146"/>
         <source>未发现麦克风</source>
         <translation>No microphone found</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149" />
+        <location filename="../main_window.py" line="153"/>
         <source>音量</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="154" />
+        <location filename="../main_window.py" line="158"/>
         <source> 画面来源 </source>
         <translation> Source </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="156" />
+        <location filename="../main_window.py" line="160"/>
         <source>  声音 </source>
         <translation>  Audio </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="162" />
+        <location filename="../main_window.py" line="166"/>
         <source>连接后台…</source>
         <translation>Connect backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172" />
+        <location filename="../main_window.py" line="176"/>
         <source>全屏</source>
         <translation>Full</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="173" />
+        <location filename="../main_window.py" line="177"/>
         <source>分屏</source>
         <translation>Split</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174" />
+        <location filename="../main_window.py" line="178"/>
         <source>画中画</source>
         <translation>Picture in picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="178" />
+        <location filename="../main_window.py" line="182"/>
         <source> 场景 </source>
         <translation> Scene </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184" />
+        <location filename="../main_window.py" line="188"/>
         <source>字幕条</source>
         <translation>Lower third</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188" />
+        <location filename="../main_window.py" line="192"/>
         <source>时钟</source>
         <translation>Clock</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="191" />
+        <location filename="../main_window.py" line="195"/>
         <source>排行榜</source>
         <translation>Leaderboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="201" />
+        <location filename="../main_window.py" line="205"/>
         <source>收起商品</source>
         <translation>Hide product</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="212"/>
         <source>选择视频文件</source>
         <translation>Choose a video file</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208" />
+        <location filename="../main_window.py" line="212"/>
         <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
         <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215" />
+        <location filename="../main_window.py" line="219"/>
         <source>远程流</source>
         <translation>Remote stream</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="215" />
+        <location filename="../main_window.py" line="219"/>
         <source>RTMP / FLV / HLS 地址</source>
         <translation>RTMP / FLV / HLS address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="226" />
+        <location filename="../main_window.py" line="230"/>
         <source>无法打开画面来源</source>
         <translation>Cannot open the source</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="253"/>
         <source>已弹出购买链接：</source>
         <translation>Purchase link shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="249" />
+        <location filename="../main_window.py" line="253"/>
         <source>已展示商品卡：</source>
         <translation>Product card shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255" />
+        <location filename="../main_window.py" line="259"/>
         <source>载入直播脚本</source>
         <translation>Load a show script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="257" />
+        <location filename="../main_window.py" line="261"/>
         <source>直播脚本 (*.toml)</source>
         <translation>Show scripts (*.toml)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="266" />
+        <location filename="../main_window.py" line="270"/>
         <source>脚本有错误</source>
         <translation>The script has errors</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="269" />
+        <location filename="../main_window.py" line="273"/>
         <source>无法载入脚本</source>
         <translation>Cannot load the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="311" />
+        <location filename="../main_window.py" line="283"/>
+        <source>无法开始脚本</source>
+        <translation>Cannot start the script</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="302"/>
+        <source>直播中不能彩排。请先结束直播。</source>
+        <translation>You cannot rehearse while live. End the live show first.</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="306"/>
+        <source>正在开始彩排…</source>
+        <translation>Starting the rehearsal…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="314"/>
+        <source>彩排结束，正在生成报告和片段…</source>
+        <translation>Rehearsal over: writing the report and clips…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="323"/>
+        <source>无法开始彩排</source>
+        <translation>Cannot start the rehearsal</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="328"/>
+        <source>彩排中：不推流，不产生真实订单</source>
+        <translation>Rehearsing: nothing is streamed, no real orders</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="334"/>
+        <source>彩排报告没有生成</source>
+        <translation>The rehearsal report was not written</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="340"/>
+        <source>彩排报告：</source>
+        <translation>Rehearsal report: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="345"/>
+        <source>选择一次彩排的报告</source>
+        <translation>Choose a rehearsal take report</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="346"/>
+        <source>彩排报告 (report.json)</source>
+        <translation>Rehearsal reports (report.json)</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="355"/>
+        <source>无法打开彩排报告</source>
+        <translation>Cannot open the rehearsal report</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="393"/>
         <source>正在连接后台…</source>
         <translation>Connecting to the backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="341" />
+        <location filename="../main_window.py" line="426"/>
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="342" />
+        <location filename="../main_window.py" line="427"/>
         <source>无法连接后台</source>
         <translation>Cannot connect to the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="344" />
+        <location filename="../main_window.py" line="429"/>
         <source>无法开播</source>
         <translation>Cannot go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="347" />
+        <location filename="../main_window.py" line="432"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="352" />
+        <location filename="../main_window.py" line="437"/>
         <source>已连接后台，购买链接已备好：</source>
         <translation>Connected; purchase links ready: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="443"/>
         <source>试录完成</source>
         <translation>Test recording done</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358" />
+        <location filename="../main_window.py" line="443"/>
         <source>试录已保存，请打开看看画面和声音：</source>
         <translation>The test recording is saved; open it to check picture and sound:</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="372" />
+        <location filename="../main_window.py" line="457"/>
         <source>录像已保存：</source>
         <translation>Recording saved: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="397" />
+        <location filename="../main_window.py" line="482"/>
         <source>正在测量这台电脑…（约 1 分钟）</source>
         <translation>Measuring this PC… (about 1 minute)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="406" />
+        <location filename="../main_window.py" line="491"/>
         <source>推荐：</source>
         <translation>Recommended: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="410" />
+        <location filename="../main_window.py" line="495"/>
         <source>保存为默认画质？（下次启动生效）</source>
         <translation>Save as the default quality? (applies at the next start)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="412" />
+        <location filename="../main_window.py" line="497"/>
         <source>画质推荐</source>
         <translation>Recommended quality</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="414" />
+        <location filename="../main_window.py" line="499"/>
         <source>画质已保存</source>
         <translation>Quality saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="447" />
+        <location filename="../main_window.py" line="535"/>
+        <source>● 彩排中 </source>
+        <translation>● Rehearsing </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="537"/>
+        <source>● 彩排中</source>
+        <translation>● Rehearsing</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="543"/>
         <source>● 直播中 </source>
         <translation>● LIVE </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="464" />
+        <location filename="../main_window.py" line="566"/>
+        <source>正在彩排</source>
+        <translation>Rehearsing</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="567"/>
+        <source>正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？</source>
+        <translation>A rehearsal is running. Closing the window ends this take (the recording is kept, no report is written). Close anyway?</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="302"/>
+        <location filename="../main_window.py" line="560"/>
         <source>正在直播</source>
         <translation>Live now</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="464" />
+        <location filename="../main_window.py" line="560"/>
         <source>正在直播，关闭窗口将结束直播。确定吗？</source>
         <translation>You are live. Closing the window ends the show. Close anyway?</translation>
     </message>
@@ -515,7 +592,7 @@
 <context>
     <name>PreviewWidget</name>
     <message>
-        <location filename="../preview.py" line="106" />
+        <location filename="../preview.py" line="106"/>
         <source>正在准备画面…</source>
         <translation>Preparing the picture…</translation>
     </message>
@@ -523,17 +600,17 @@
 <context>
     <name>ProductShelf</name>
     <message>
-        <location filename="../shelf.py" line="23" />
+        <location filename="../shelf.py" line="23"/>
         <source>搜索商品名称或货号</source>
         <translation>Search name or SKU</translation>
     </message>
     <message>
-        <location filename="../shelf.py" line="59" />
+        <location filename="../shelf.py" line="59"/>
         <source>已售罄</source>
         <translation>Sold out</translation>
     </message>
     <message numerus="yes">
-        <location filename="../shelf.py" line="61" />
+        <location filename="../shelf.py" line="61"/>
         <source>仅剩 %n 件</source>
         <translation>
             <numerusform>Only %n left</numerusform>
@@ -541,7 +618,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../shelf.py" line="63" />
+        <location filename="../shelf.py" line="63"/>
         <source>库存 %n</source>
         <translation>
             <numerusform>%n in stock</numerusform>
@@ -550,64 +627,261 @@
     </message>
 </context>
 <context>
+    <name>ReviewWindow</name>
+    <message>
+        <location filename="../review.py" line="146"/>
+        <source>彩排回看</source>
+        <translation>Take review</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../review.py" line="148"/>
+        <source>第 %n 次</source>
+        <translation>
+            <numerusform>take %n</numerusform>
+            <numerusform>take %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="174"/>
+        <location filename="../review.py" line="362"/>
+        <source>播放</source>
+        <translation>Play</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="177"/>
+        <source>◀ 上一提示</source>
+        <translation>◀ Previous cue</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="180"/>
+        <source>下一提示 ▶</source>
+        <translation>Next cue ▶</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="193"/>
+        <source>提示准时 %1/%2 · 提前 %3 · 延迟 %4 · 漏掉 %5 · 冷场 %6 次 · 说话占比 %7%</source>
+        <translation>Cues on time %1/%2 · early %3 · late %4 · missed %5 · dead air %6× · speaking %7%</translation>
+    </message>
+    <message numerus="yes">
+        <location filename="../review.py" line="207"/>
+        <source>第 %n 次彩排</source>
+        <translation>
+            <numerusform>take %n</numerusform>
+            <numerusform>take %n</numerusform>
+        </translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="236"/>
+        <source>找不到录像：</source>
+        <translation>Recording not found: </translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="257"/>
+        <source>在当前时间写一条点评，回车添加</source>
+        <translation>A note at the current time; Enter adds it</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="259"/>
+        <source>加点评</source>
+        <translation>Add note</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>删除</source>
+        <translation>Delete</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="269"/>
+        <source>点评（按时间）</source>
+        <translation>Notes (by time)</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="274"/>
+        <source>评分（1–%1 分）</source>
+        <translation>Scores (1–%1)</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="278"/>
+        <source>培训师姓名</source>
+        <translation>Trainer name</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="280"/>
+        <source>点评人</source>
+        <translation>Reviewer</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="286"/>
+        <source>未评</source>
+        <translation>not scored</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="293"/>
+        <source>总分</source>
+        <translation>Total</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="296"/>
+        <source>保存</source>
+        <translation>Save</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="299"/>
+        <source>导出报告…</source>
+        <translation>Export report…</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="302"/>
+        <source>打开报告</source>
+        <translation>Open report</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="305"/>
+        <location filename="../review.py" line="490"/>
+        <source>与上一次对比</source>
+        <translation>Compare with previous take</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="315"/>
+        <source>提示与段落（点击跳转）</source>
+        <translation>Cues and segments (click to jump)</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="362"/>
+        <source>暂停</source>
+        <translation>Pause</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="366"/>
+        <source>无法播放录像：</source>
+        <translation>Cannot play the recording: </translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="416"/>
+        <source>无法保存点评</source>
+        <translation>Cannot save the review</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="421"/>
+        <source>点评已保存到报告</source>
+        <translation>Review saved in the report</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="432"/>
+        <source>导出彩排报告</source>
+        <translation>Export the rehearsal report</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="432"/>
+        <source>网页 (*.html)</source>
+        <translation>Web page (*.html)</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="442"/>
+        <source>无法导出报告</source>
+        <translation>Cannot export the report</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="444"/>
+        <source>报告已导出：</source>
+        <translation>Report exported: </translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="473"/>
+        <source>无法对比</source>
+        <translation>Cannot compare</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="486"/>
+        <location filename="../review.py" line="487"/>
+        <source>无</source>
+        <translation>none</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="491"/>
+        <source>进步：</source>
+        <translation>Improved: </translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="491"/>
+        <source>退步：</source>
+        <translation>Worse: </translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="495"/>
+        <source>打开对比报告</source>
+        <translation>Open the comparison</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="510"/>
+        <source>保存点评？</source>
+        <translation>Save the review?</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="511"/>
+        <source>点评和评分还没有保存。保存到报告吗？</source>
+        <translation>Notes and scores are not saved yet. Save them in the report?</translation>
+    </message>
+</context>
+<context>
     <name>SalesPanel</name>
     <message>
-        <location filename="../sales.py" line="20" />
+        <location filename="../sales.py" line="20"/>
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="30" />
+        <location filename="../sales.py" line="30"/>
         <source>本场成交额</source>
         <translation>Session GMV</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="31" />
+        <location filename="../sales.py" line="31"/>
         <source>订单</source>
         <translation>Orders</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="32" />
+        <location filename="../sales.py" line="32"/>
         <source>我的佣金</source>
         <translation>My commission</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="41" />
+        <location filename="../sales.py" line="41"/>
         <source>实时订单</source>
         <translation>Live orders</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="54" />
+        <location filename="../sales.py" line="54"/>
         <source>尾号 </source>
         <translation>phone …</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="68" />
+        <location filename="../sales.py" line="68"/>
         <source>已连接：</source>
         <translation>Connected: </translation>
     </message>
     <message>
-        <location filename="../sales.py" line="76" />
+        <location filename="../sales.py" line="76"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="78" />
+        <location filename="../sales.py" line="78"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="78" />
+        <location filename="../sales.py" line="78"/>
         <source>连接中</source>
         <translation>Connecting</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="80" />
+        <location filename="../sales.py" line="80"/>
         <source>待同步 </source>
         <translation>waiting </translation>
     </message>
     <message>
-        <location filename="../sales.py" line="84" />
+        <location filename="../sales.py" line="84"/>
         <source>上次同步 </source>
         <translation>last sync </translation>
     </message>
@@ -615,38 +889,59 @@
 <context>
     <name>ShowRunner</name>
     <message>
-        <location filename="../show_runner.py" line="42" />
+        <location filename="../show_runner.py" line="44"/>
         <source>未载入脚本</source>
         <translation>No script loaded</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="45" />
+        <location filename="../show_runner.py" line="47"/>
         <source>载入脚本…</source>
         <translation>Load script…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="48" />
-        <location filename="../show_runner.py" line="94" />
+        <location filename="../show_runner.py" line="50"/>
+        <location filename="../show_runner.py" line="111"/>
         <source>开始脚本</source>
         <translation>Start script</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="52" />
+        <location filename="../show_runner.py" line="54"/>
         <source>下一条（空格）</source>
         <translation>Next (Space)</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="77" />
+        <location filename="../show_runner.py" line="58"/>
+        <location filename="../show_runner.py" line="116"/>
+        <source>彩排</source>
+        <translation>Rehearse</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="61"/>
+        <source>按脚本完整走一遍并录下来，不推流、不产生真实订单；结束后出彩排报告</source>
+        <translation>Run the whole script and record it: nothing is streamed, no real orders; a take report follows</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="65"/>
+        <source>回看彩排…</source>
+        <translation>Review a take…</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="93"/>
         <source>提示列表</source>
         <translation>Cues</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="94" />
+        <location filename="../show_runner.py" line="111"/>
         <source>重新开始</source>
         <translation>Restart</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="111" />
+        <location filename="../show_runner.py" line="116"/>
+        <source>结束彩排</source>
+        <translation>End rehearsal</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="138"/>
         <source>准备开始</source>
         <translation>Ready to start</translation>
     </message>

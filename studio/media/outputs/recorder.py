@@ -80,8 +80,10 @@ class Recorder(Output):
         """Mark a chapter at pipeline time ``at_seconds`` (default: the newest packet)."""
         if at_seconds is None:
             t = self.last_seconds
+        elif self.base_seconds is None:
+            t = 0.0  # before the first keyframe arrived: the recording's start
         else:
-            t = max(0.0, at_seconds - (self.base_seconds or 0.0))
+            t = max(0.0, at_seconds - self.base_seconds)
         with self._chapter_lock:
             self._chapters.append({"title": title, "start": round(t, 3)})
             data = list(self._chapters)
