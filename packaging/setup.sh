@@ -14,6 +14,7 @@ APT_PACKAGES=(
   libegl1 libgl1 libxkbcommon0 libxkbcommon-x11-0 libdbus-1-3 libfontconfig1
   libxcb-cursor0 libxcb-icccm4 libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0
   libxcb-render-util0 libxcb-image0
+  libpulse0 libxrandr2 libxext6     # Qt Multimedia (the take review player) links these
 )
 
 if command -v apt-get >/dev/null 2>&1; then
