@@ -526,6 +526,7 @@ class MainWindow(QMainWindow):
                 self.app.show_seconds,
                 {f.cue_id for f in self.app.cues.fired},
                 upcoming.id if upcoming else None,
+                self.app.cues.segment,
             )
         levels = [r.level for r in self.app.pipeline.mixer.rings]
         self.meter.setValue(int(100 * max(levels, default=0.0)))

@@ -120,7 +120,18 @@ class ShowRunner(QWidget):
         self.start.setEnabled(not rehearsing and self.show is not None)
         self.next.setEnabled(rehearsing)
 
-    def update_progress(self, seconds: float | None, fired: set[str], upcoming: str | None) -> None:
+    def update_progress(
+        self,
+        seconds: float | None,
+        fired: set[str],
+        upcoming: str | None,
+        segment: tuple[int, float] | None = None,
+    ) -> None:
+        """Highlight the next cue; timer and prompter follow the segment the guide is in.
+
+        ``segment`` is the cue engine's (index, start): a guide who pressed "next"
+        into a later segment is there, whatever the plan's clock says.
+        """
         show = self.show
         if show is None:
             return
@@ -138,9 +149,13 @@ class ShowRunner(QWidget):
             self.segment.setText(self.tr("准备开始"))
             self.segment.setStyleSheet("")
         else:
-            seg = show.segment_at(seconds)
+            if segment is not None and 0 <= segment[0] < len(show.segments):
+                seg, began = show.segments[segment[0]], segment[1]
+            else:
+                seg = show.segment_at(seconds)
+                began = seg.start if seg is not None else 0.0
             if seg is not None:
-                elapsed = seconds - seg.start
+                elapsed = seconds - began
                 colour = timer_colour(elapsed, seg.length)
                 self.segment.setText(f"{seg.title}   {fmt_time(elapsed)} / {fmt_time(seg.length)}")
                 self.segment.setStyleSheet(

@@ -72,6 +72,7 @@ class CueEngine:
         self._qlock = threading.Lock()
         self._orders = 0
         self._segment = -1
+        self._segment_entered = 0.0
         self._started = False
         self._unsub = bus.subscribe("commerce.", self._on_commerce)
         overlays.prefetch_links(
@@ -174,17 +175,29 @@ class CueEngine:
             cue = self.show.cue(cid)
             if how == "event" and cid in self._done:
                 continue
+            if how == "next" and cue.segment is not None and cue.segment > self._segment:
+                self._enter(cue.segment, t)  # "next" into a later segment: the guide moved on
             self._fire(cue, frame, t, how, asked)
         self._guide_next()
+
+    @property
+    def segment(self) -> tuple[int, float] | None:
+        """(index, show seconds it began) of the segment the guide is in; None before the first."""
+        if self._segment < 0:
+            return None
+        return self._segment, self._segment_entered
 
     def _segments(self, t: float) -> None:
         idx = -1
         for i, s in enumerate(self.show.segments):
             if s.start <= t + 1e-6:
                 idx = i
-        if idx == self._segment or idx < 0:
-            return
-        self._segment = idx
+        if idx > self._segment:  # forward only: a guide ahead of plan is not sent back
+            self._enter(idx, t)
+
+    def _enter(self, idx: int, t: float) -> None:
+        """The guide is in segment ``idx`` now: chapter mark, prompter and notes follow."""
+        self._segment, self._segment_entered = idx, t
         seg = self.show.segments[idx]
         self.chapter(f"{SEGMENT}{SEP}{seg.title}")
         self.overlays.set_guide_info(

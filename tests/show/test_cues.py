@@ -142,3 +142,35 @@ def test_next_cue_fires_the_next_planned_one_early_and_only_once() -> None:
     assert [f.cue_id for f in engine.fired].count("first") == 1
     with pytest.raises(KeyError):
         engine.trigger("nope")
+
+
+def test_next_into_a_later_segment_moves_prompter_and_chapters_there() -> None:
+    """A guide ahead of plan presses "next" into the next segment: the prompter follows."""
+    cat = demo_catalog()
+    show = parse_show(SHOW, cat)
+    from studio.events import EventBus
+    from studio.media.compositor import Scene
+
+    overlays = OverlayManager(Scene("s"), 640, 360, cat)
+    chapters: list[tuple[str, float]] = []
+    clock = {"t": 0.0}
+    engine = CueEngine(
+        show, overlays, EventBus(), run_id="r", chapter=lambda t: chapters.append((t, clock["t"]))
+    )
+    engine.tick(0, 0.0)
+    overlays.tick(0, 0.0)  # the overlays apply changes on the pipeline's tick
+    assert engine.segment == (0, 0.0) and overlays.info.segment == "开场"
+    engine.next_cue()  # "first" (segment 1)
+    engine.tick(1, 0.04)
+    engine.next_cue()  # "card": segment 2's opening cue, 1.06 s ahead of plan
+    clock["t"] = 0.08
+    engine.tick(2, 0.08)
+    overlays.tick(2, 0.08)
+    assert engine.segment == (1, 0.08)
+    assert overlays.info.segment == "毛衣"
+    assert ("段落｜毛衣", 0.08) in chapters
+    for n in range(3, 40):  # the plan's clock passes segment 2's start: no second mark, no return
+        clock["t"] = n / FPS
+        engine.tick(n, n / FPS)
+    assert [c for c, _ in chapters].count("段落｜毛衣") == 1
+    assert engine.segment == (1, 0.08)

@@ -161,3 +161,20 @@ def test_segment_timer_colours() -> None:
 
     assert timer_colour(2, 8) == GREEN and timer_colour(7, 8) == AMBER and timer_colour(9, 8) == RED
     assert timer_colour(500, 600) == GREEN and timer_colour(550, 600) == AMBER
+
+
+def test_prompter_follows_the_segment_the_guide_moved_into(qtbot) -> None:  # type: ignore[no-untyped-def]
+    from studio.show.catalog import demo_catalog
+    from studio.show.script import load_show
+    from ui.show_runner import ShowRunner
+
+    show = load_show(Path(__file__).with_name("short_show.toml"), demo_catalog())
+    runner = ShowRunner()
+    qtbot.addWidget(runner)
+    runner.set_show(show)
+    runner.update_progress(1.0, set(), None, (0, 0.0))
+    assert "欢迎来到直播间" in runner.prompter.text()
+    # "next" pressed into segment 2 at 1.5 s, 1.5 s ahead of plan: prompter and timer go along
+    runner.update_progress(2.0, {"hello", "card-coffee"}, "link-coffee", (1, 1.5))
+    assert "云南小粒咖啡" in runner.prompter.text()
+    assert runner.segment.text().startswith("咖啡豆") and "0:00 / 0:05" in runner.segment.text()
