@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from studio.app import StudioApp
 from studio.errors import UserError
-from studio.media.devices import list_cameras, list_microphones
+from studio.media.devices import advertised_sizes, list_cameras, list_microphones
 from studio.redact import redact
 from studio.show.script import ShowError, fmt_time
 from ui.bridge import EngineBridge
@@ -61,6 +61,8 @@ class _Job(QObject):
 
 
 class MainWindow(QMainWindow):
+    camera_sizes_found = Signal(int, str, list)  # camera index, name, [(w, h)], from a worker
+
     def __init__(self, app: StudioApp, settings: AppSettings | None = None) -> None:
         super().__init__()
         self.app = app
@@ -131,8 +133,14 @@ class MainWindow(QMainWindow):
         self.source_combo.setObjectName("sourcePicker")
         self.source_combo.setMinimumWidth(220)
         self.source_combo.addItem(self.tr("测试画面"), "test")
-        for cam in list_cameras():
+        cams = list_cameras()
+        for cam in cams:
             self.source_combo.addItem(self.tr("摄像头：") + cam.name, f"camera:{cam.index}")
+        if cams:  # each camera's sizes, asked of its driver off the GUI thread
+            self.camera_sizes_found.connect(self._add_camera_sizes)
+            threading.Thread(
+                target=self._list_camera_sizes, args=(cams,), name="camera-sizes", daemon=True
+            ).start()
         self.source_combo.addItem(self.tr("视频文件…"), "file:")
         self.source_combo.addItem(self.tr("远程流（连麦）…"), "url:")
         self.source_combo.activated.connect(self._source_chosen)
@@ -204,6 +212,28 @@ class MainWindow(QMainWindow):
             self.toggles[key] = act
         clear = bar.addAction(self.tr("收起商品"))
         clear.triggered.connect(lambda: (ov.hide_card(), ov.hide_link()))
+
+    def _list_camera_sizes(self, cams: list[Any]) -> None:
+        for cam in cams:
+            try:
+                sizes = advertised_sizes(cam)
+            except Exception as exc:  # a driver that will not list: the camera keeps its default
+                log.warning("sizes of camera %s unknown: %s", cam.name, exc)
+                continue
+            try:
+                self.camera_sizes_found.emit(cam.index, cam.name, sizes)
+            except RuntimeError:  # the window closed meanwhile
+                return
+
+    def _add_camera_sizes(self, index: int, name: str, sizes: list[tuple[int, int]]) -> None:
+        """One picker entry per size under the camera's own (which uses the output size)."""
+        base = self.source_combo.findData(f"camera:{index}")
+        if base < 0:
+            return
+        for k, (w, h) in enumerate(sizes):
+            self.source_combo.insertItem(
+                base + 1 + k, self.tr("摄像头：") + f"{name} · {w}×{h}", f"camera:{index}@{w}x{h}"
+            )
 
     def _source_chosen(self, index: int) -> None:
         spec = self.source_combo.itemData(index)

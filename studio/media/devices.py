@@ -8,6 +8,7 @@ PortAudio through sounddevice, which names them the same way on every OS.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -79,8 +80,54 @@ def list_cameras(probe_sizes: bool = False) -> list[Camera]:
         cams = []
     if probe_sizes:
         for cam in cams:
-            cam.sizes = probe_camera_sizes(cam.index)
+            cam.sizes = advertised_sizes(cam) or probe_camera_sizes(cam.index)
     return cams
+
+
+_SIZE = re.compile(r"(?<![\d{,-])(\d{3,4})x(\d{3,4})(?![\d}])")
+
+
+def parse_sizes(lines: list[str], smallest: tuple[int, int] = (640, 360)) -> list[tuple[int, int]]:
+    """Frame sizes in FFmpeg's device listings (v4l2 ``list_formats``, dshow
+    ``list_options``, avfoundation's "Supported modes"), largest first.
+
+    Stepwise ranges (``{64-1920, 2}x{…}``) are skipped: they name no size a
+    guide would pick. Sizes below ``smallest`` are dropped for the same reason.
+    """
+    found: set[tuple[int, int]] = set()
+    for line in lines:
+        if "{" in line:
+            continue
+        for w, h in _SIZE.findall(line):
+            size = (int(w), int(h))
+            if size[0] >= smallest[0] and size[1] >= smallest[1]:
+                found.add(size)
+    return sorted(found, key=lambda s: (s[0] * s[1], s[0]), reverse=True)
+
+
+def advertised_sizes(cam: Camera) -> list[tuple[int, int]]:
+    """The sizes the camera's driver lists, asked through FFmpeg without capturing.
+
+    Listing modes does not start the stream, so it works while the camera is
+    in use by the studio, unlike opening it at each size (:func:`probe_camera_sizes`).
+    """
+    import av
+    import av.logging
+
+    if sys.platform.startswith("linux"):
+        url, fmt, opts = f"/dev/video{cam.index}", "video4linux2", {"list_formats": "all"}
+    elif sys.platform.startswith("win"):
+        url, fmt, opts = f"video={cam.name}", "dshow", {"list_options": "true"}
+    elif sys.platform == "darwin":  # an impossible size makes it print the supported modes
+        url, fmt, opts = str(cam.index), "avfoundation", {"video_size": "1x1"}
+    else:
+        return []
+    with av.logging.Capture() as logs:
+        try:
+            av.open(url, format=fmt, options=opts, timeout=5).close()
+        except Exception:  # the listing ends with an "error" by design
+            log.debug("mode listing for %s ended", cam.name)
+    return parse_sizes([str(message) for _level, _name, message in logs])
 
 
 def probe_camera_sizes(index: int) -> list[tuple[int, int]]:

@@ -178,3 +178,24 @@ def test_prompter_follows_the_segment_the_guide_moved_into(qtbot) -> None:  # ty
     runner.update_progress(2.0, {"hello", "card-coffee"}, "link-coffee", (1, 1.5))
     assert "云南小粒咖啡" in runner.prompter.text()
     assert runner.segment.text().startswith("咖啡豆") and "0:00 / 0:05" in runner.segment.text()
+
+
+def test_source_picker_lists_each_camera_size_its_driver_offers(
+    qtbot, tmp_path: Path, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """No physical camera here: the camera and its driver's listing are the only fakes."""
+    from studio.media.devices import Camera, parse_sizes
+
+    listing = ["C : mjpeg : Motion-JPEG : 640x480 1280x720 1920x1080"]
+    monkeypatch.setattr("ui.main_window.list_cameras", lambda: [Camera(0, "USB 摄像头")])
+    monkeypatch.setattr("ui.main_window.advertised_sizes", lambda cam: parse_sizes(listing))
+    win = make_window(qtbot, tmp_path, size=(640, 360))
+    combo = win.source_combo
+    qtbot.waitUntil(lambda: combo.findData("camera:0@1920x1080") >= 0, timeout=5000)
+    items = [(combo.itemText(i), combo.itemData(i)) for i in range(combo.count())]
+    cam = items.index(("摄像头：USB 摄像头", "camera:0"))
+    assert items[cam + 1 : cam + 4] == [
+        ("摄像头：USB 摄像头 · 1920×1080", "camera:0@1920x1080"),
+        ("摄像头：USB 摄像头 · 1280×720", "camera:0@1280x720"),
+        ("摄像头：USB 摄像头 · 640×480", "camera:0@640x480"),
+    ]
