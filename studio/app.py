@@ -12,7 +12,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.config import Profile
 from studio.errors import UserError
@@ -26,6 +26,10 @@ from studio.redact import mask_url
 from studio.show.catalog import Catalog, demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import Show, load_show
+
+if TYPE_CHECKING:
+    from studio.commerce.credentials import Credentials
+    from studio.rehearsal.desk import DeskTake
 
 log = logging.getLogger(__name__)
 
@@ -65,8 +69,9 @@ class StudioApp:
         self.commerce: Any = None  # CommerceSide once connected to a backend
         self.session_id: int | None = None
         self.embedded: Any = None  # EmbeddedBackend in demo mode
-        self._credentials: Any = None  # kept in memory to switch sessions (rehearsals)
-        self.take: Any = None  # DeskTake while a rehearsal take runs
+        self._credentials: Credentials | None = None  # in memory, to switch sessions
+        self.take: DeskTake | None = None  # while a rehearsal take starts, runs, ends
+        self.rejoin_error: str | None = None  # the real session could not be rejoined
         self._clicked: tuple[str, int] = ("", 0)
         self._click_n = 0
         self._run_id = uuid.uuid4().hex[:12]  # action ids stay unique across runs
@@ -90,11 +95,20 @@ class StudioApp:
         """Join a backend session: links made ahead, orders followed; returns ready links."""
         from studio.commerce.credentials import Credentials
 
+        self._refuse_during_take()
         return self._join(Credentials(backend_url, user, password=password), session_id)
 
-    def _join(self, creds: Any, session_id: int) -> int:
+    def _refuse_during_take(self) -> None:
+        if self.take is not None:
+            raise UserError(
+                "a rehearsal take is running", "end the rehearsal, then connect to the backend"
+            )
+
+    def _join(self, creds: Credentials | None, session_id: int) -> int:
         from studio.commerce.side import CommerceSide
 
+        if creds is None:
+            raise UserError("not signed in to a backend", "connect to the backend first")
         self._stop_commerce_side()
         backend_url = creds.backend_url
         side = CommerceSide.start(
@@ -136,6 +150,7 @@ class StudioApp:
             EmbeddedBackend,
         )
 
+        self._refuse_during_take()
         self.disconnect_commerce()
         self.embedded = EmbeddedBackend.start(shoppers=shoppers)
         return self.connect_commerce(self.embedded.url, DEMO_USER, DEMO_PASSWORD, DEMO_SESSION)
@@ -146,8 +161,19 @@ class StudioApp:
             self.commerce = None
 
     def disconnect_commerce(self) -> None:
-        """Leave the backend; in demo mode the embedded backend stops too."""
+        """Leave the backend; in demo mode the embedded backend stops too.
+
+        Purchase links fall back to placeholders: a QR of a session the studio
+        has left must not stay on screen.
+        """
+        from studio.overlays.links import placeholder_link_for
+
+        had_links = self.commerce is not None
         self._stop_commerce_side()
+        self.session_id = None
+        if had_links:
+            self.overlays.link_for = placeholder_link_for()
+            self.overlays.links.clear()
         if self.embedded is not None:
             self.embedded.stop()
             self.embedded = None
@@ -194,50 +220,58 @@ class StudioApp:
         self.bus.publish("show.loaded", title=show.title, cues=len(show.cues))
         return show
 
-    def start_show(self, at: float | None = None) -> None:
-        """Start the loaded script's clock now, or at pipeline time ``at``.
-
-        Called from a tick hook with ``at`` = that frame's time, the show's first
-        tick runs on that very frame (a rehearsal take starts its recording there).
-        """
-        if self.show is None:
-            raise UserError("no show script loaded", "load a .toml show script first")
-        if self.take is not None and at is None:
+    def start_show(self) -> None:
+        """Start the loaded script's clock now (its cue times count from here)."""
+        if self.take is not None:
             raise UserError("a rehearsal take is running", "end the rehearsal first")
         self.stop_show()
+        self.arm_show(self.make_engine(), self.pipeline.media_seconds)
+
+    def make_engine(self) -> CueEngine:
+        """A cue engine for the loaded script (link look-ups done here, not on the clock)."""
+        if self.show is None:
+            raise UserError("no show script loaded", "load a .toml show script first")
         show = self.show
         ov = self.overlays
         ov.guide, ov.store, ov.commission_rate = show.guide, show.store, show.commission_rate
-        engine = CueEngine(
+        return CueEngine(
             show,
             self.overlays,
             self.bus,
             chapter=self.pipeline.add_chapter,
             session_id=str(self.session_id) if self.session_id else None,
         )
-        start = self.pipeline.media_seconds if at is None else at
 
-        def tick(frame: int, t: float) -> None:
-            engine.tick(frame, t - start)
+    def arm_show(self, engine: CueEngine, start: float, frame: int | None = None) -> None:
+        """Run ``engine`` on the media clock from pipeline time ``start``.
+
+        From a tick hook, ``frame`` is that tick: the show's first tick runs on
+        that very frame (a rehearsal take starts its recording there).
+        """
+
+        def tick(n: int, t: float) -> None:
+            engine.tick(n, t - start)
 
         self._cue_tick = tick
         self.pipeline.tick_hooks.insert(0, tick)
         self.cues, self.show_started_at = engine, start
-        if at is not None:
-            tick(round(at * self.profile.fps), at)
+        if frame is not None:
+            tick(frame, start)
 
     def stop_show(self) -> None:
-        if self.cues is not None:
-            if self._cue_tick in self.pipeline.tick_hooks:
-                self.pipeline.tick_hooks.remove(self._cue_tick)
-            self.cues.close()
+        cues, tick = self.cues, self._cue_tick
         self.cues, self.show_started_at = None, None
+        if cues is not None:
+            if tick in self.pipeline.tick_hooks:
+                self.pipeline.tick_hooks.remove(tick)
+            cues.close()
 
     @property
     def show_seconds(self) -> float | None:
-        if self.show_started_at is None:
+        started = self.show_started_at
+        if started is None:
             return None
-        return self.pipeline.media_seconds - self.show_started_at
+        return self.pipeline.media_seconds - started
 
     # -- live ---------------------------------------------------------------
     @property
@@ -294,7 +328,9 @@ class StudioApp:
     # -- rehearsal ------------------------------------------------------------
     @property
     def rehearsing(self) -> bool:
-        return self.take is not None
+        """A take is recording (from its first frame until it is finished)."""
+        take = self.take
+        return take is not None and take.started
 
     def start_rehearsal(self, root: Path, preview_urls: tuple[str, ...] = ()) -> Path:
         """Run the loaded script as a rehearsal take recorded under ``root``; returns its folder.
@@ -302,6 +338,7 @@ class StudioApp:
         Nothing goes to the go-live destinations; ``preview_urls`` are private
         previews. Connected to a real session, the take runs on a rehearsal
         session made for it, so no order or commission of the take is real.
+        A start that fails half way is rolled back (folder, previews, session).
         """
         from studio.rehearsal import desk
 
@@ -311,37 +348,52 @@ class StudioApp:
             raise UserError("the studio is live", "end the live show before rehearsing")
         if self.take is not None:
             raise UserError("a rehearsal take is already running", "end it first")
-        show = self.show
-        number, folder = desk.take_folder(root, show.path, show.title)
-        folder.mkdir(parents=True, exist_ok=True)
-        check_writable(folder / "take.mkv")
-        take = desk.DeskTake(number, folder, folder / "take.mkv")
-        sid = desk.rehearsal_session(self, show.title)
-        if sid is not None and sid != self.session_id:
-            take.live_session = self.session_id
-            self._join(self._credentials, sid)
         for url in preview_urls:
             parse_remote_url(url)
-            take.previews.append(self.pipeline.add_output(RtmpOutput(url)))
-        self.take = take
+        show = self.show
+        number, folder = desk.take_folder(root, show.path, show.title)
+        take = desk.DeskTake(number, folder, folder / "take.mkv")
+        self.take = take  # from here go_live and connecting are refused
         try:
-            desk.start_on_next_frame(self, take)
+            self.stop_show()
+            sid = desk.rehearsal_session(self, show.title)
+            if sid is not None and sid != self.session_id:
+                take.live_session = self.session_id
+                self._join(self._credentials, sid)
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise UserError(
+                    f"cannot make the take folder {folder} ({exc.strerror or exc})",
+                    "pick a rehearsal folder you can write to (rehearsal_dir in the settings)",
+                ) from exc
+            check_writable(take.recording)
+            engine = self.make_engine()
+            for url in preview_urls:
+                take.previews.append(self.pipeline.add_output(RtmpOutput(url)))
+            desk.start_on_next_frame(self, take, engine)
         except BaseException:
             self._drop_take()
+            desk.remove_if_empty(folder)
             raise
         self.bus.publish("rehearsal.started", take=number, folder=str(folder), session_id=sid)
         return folder
 
     def finish_rehearsal(self) -> Path:
         """End the take: recording closed, report, chart and clips written; returns report.json."""
+        from studio.rehearsal import desk
         from studio.rehearsal.report import fired_dicts
         from studio.rehearsal.take import write_report
 
         take, show, engine = self.take, self.show, self.cues
-        if take is None or show is None or engine is None:
+        if take is None or not take.started or show is None or engine is None:
             raise UserError("no rehearsal take is running", "press Rehearse first")
+        end = self.pipeline.media_seconds
         fired = fired_dicts(engine.fired)
         run_id, sid = engine.run_id, self.session_id
+        self.stop_show()
+        if take.recorder is not None:  # every frame up to the end is in the file
+            desk.wait_recorded(take.recorder, end, 1.0 / self.profile.fps)
         self._drop_take()
         path = write_report(
             show,
@@ -355,19 +407,27 @@ class StudioApp:
         return path
 
     def _drop_take(self) -> None:
-        """Stop the take's show, recorder and previews; back to the real session if any."""
-        take, self.take = self.take, None
+        """Stop the take's show, recorder and previews; back to the real session if any.
+
+        If the real session cannot be rejoined, the studio disconnects rather than
+        keep rehearsal links on screen; :attr:`rejoin_error` says why.
+        """
+        take = self.take
         if take is None:
             return
+        take.cancel()
         self.stop_show()
         for out in [take.recorder, *take.previews]:
             if out is not None:
                 self.pipeline.remove_output(out)
+        self.take = None
         if take.live_session is not None and self._credentials is not None:
             try:
                 self._join(self._credentials, take.live_session)
-            except Exception as exc:  # the take is safe; the guide reconnects by hand
-                log.warning("could not rejoin session %s: %s", take.live_session, exc)
+            except Exception as exc:
+                log.error("could not rejoin session %s: %s", take.live_session, exc)
+                self.rejoin_error = str(exc)
+                self.disconnect_commerce()
 
     def reconnect_now(self, name: str | None = None) -> None:
         for out in self.live_outputs:

@@ -50,7 +50,17 @@ class _Job(QObject):
 
     done = Signal(object, object)  # result, error
 
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.busy = False  # one job at a time: the receiver knows which one by ``_pending``
+        self.done.connect(self._finished)
+
+    def _finished(self, _result: object, _error: object) -> None:
+        self.busy = False
+
     def run(self, fn: Callable[[], Any]) -> None:
+        self.busy = True
+
         def work() -> None:
             try:
                 self.done.emit(fn(), None)
@@ -331,15 +341,19 @@ class MainWindow(QMainWindow):
         if self.app.is_live:
             self.error(self.tr("正在直播"), self.tr("直播中不能彩排。请先结束直播。"))
             return
+        if self._job.busy:
+            self.statusBar().showMessage(self.tr("请稍候，上一步还没有完成"), 4000)
+            return
         root = self.rehearsal_root
         self.runner.rehearse.setEnabled(False)
+        self.panel.setEnabled(False)  # nothing goes on air from now on
         self.statusBar().showMessage(self.tr("正在开始彩排…"))
         self._pending = "rehearse"
         self._job.run(lambda: self.app.start_rehearsal(root))
 
     def end_rehearsal(self) -> None:
-        if self._pending == "rehearsal_done" and not self.runner.rehearse.isEnabled():
-            return  # already ending
+        if self._job.busy or not self.app.rehearsing:
+            return  # starting, or already ending (the planned end and a click may meet)
         self.runner.rehearse.setEnabled(False)
         self.statusBar().showMessage(self.tr("彩排结束，正在生成报告和片段…"))
         self._pending = "rehearsal_done"
@@ -347,10 +361,14 @@ class MainWindow(QMainWindow):
 
     def _rehearsal_job_done(self, result: object, error: object) -> None:
         self.runner.rehearse.setEnabled(True)
+        if error is not None and not isinstance(error, UserError):
+            log.error("%s failed: %r", self._pending, error, exc_info=error)  # type: ignore[arg-type]
         if self._pending == "rehearse":
             if error is not None:
                 self.runner.set_rehearsing(None)
+                self.panel.setEnabled(True)
                 self.error(self.tr("无法开始彩排"), str(error))
+                self._after_take()
                 return
             take = self.app.take
             self.runner.set_rehearsing(take.number if take else 0)
@@ -360,6 +378,7 @@ class MainWindow(QMainWindow):
         self.runner.set_rehearsing(None)
         self.runner.set_running(False)
         self.panel.setEnabled(True)
+        self._after_take()
         if error is not None:
             self.error(self.tr("彩排报告没有生成"), str(error))
             return
@@ -369,6 +388,16 @@ class MainWindow(QMainWindow):
         path = Path(str(result))
         self.statusBar().showMessage(self.tr("彩排报告：") + describe(load_report(path)), 15000)
         self.open_review(path)
+
+    def _after_take(self) -> None:
+        """Back from a take's rehearsal session; if that failed, say so (links are placeholders)."""
+        if self.app.rejoin_error:
+            self.error(
+                self.tr("已断开后台"),
+                self.tr("彩排后没能回到正式场次，已断开后台，请重新连接：") + self.app.rejoin_error,
+            )
+            self.app.rejoin_error = None
+            self.sales.state.setText(self.tr("未连接后台"))
 
     def _open_review_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
@@ -547,20 +576,22 @@ class MainWindow(QMainWindow):
         )
 
     def _tick(self) -> None:
-        show, seconds = self.app.show, self.app.show_seconds
-        if self.app.rehearsing and show and seconds is not None and seconds >= show.duration:
+        # the engine's state changes on other threads: read each thing once
+        show, seconds, cues = self.app.show, self.app.show_seconds, self.app.cues
+        rehearsing = self.app.rehearsing
+        if rehearsing and show and seconds is not None and seconds >= show.duration:
             self.end_rehearsal()  # the planned end: the take is complete
-        if self.app.cues is not None:
-            upcoming = self.app.cues.upcoming()
+        if cues is not None:
+            upcoming = cues.upcoming()
             self.runner.update_progress(
-                self.app.show_seconds,
-                {f.cue_id for f in self.app.cues.fired},
+                seconds,
+                {f.cue_id for f in list(cues.fired)},
                 upcoming.id if upcoming else None,
-                self.app.cues.segment,
+                cues.segment,
             )
         levels = [r.level for r in self.app.pipeline.mixer.rings]
         self.meter.setValue(int(100 * max(levels, default=0.0)))
-        if self.app.rehearsing and seconds is not None:
+        if rehearsing and seconds is not None:
             s = int(seconds)
             self.live_label.setText(
                 self.tr("● 彩排中 ") + f"{s // 60:02d}:{s % 60:02d} / " + fmt_time(show.duration)
@@ -600,7 +631,9 @@ class MainWindow(QMainWindow):
             event.ignore()
             return
         for win in self.reviews:
-            win.close()
+            if win.isVisible() and not win.close():  # Cancel on "save the notes?"
+                event.ignore()
+                return
         self.settings.qs.setValue("window/geometry", self.saveGeometry())
         self.settings.qs.sync()
         self.preview.shutdown()

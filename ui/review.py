@@ -469,8 +469,8 @@ class ReviewWindow(QMainWindow):
         try:
             a = load_report(prev)
             cmp = compare(a, self.report)
-        except UserError as exc:
-            self._warn(self.tr("无法对比"), str(exc))
+        except (UserError, OSError, ValueError, KeyError) as exc:
+            self._warn(self.tr("无法对比"), f"{prev}: {exc}")
             return None
         charts = tuple(
             (p.parent / str(r.get("chart"))).read_bytes()
@@ -480,9 +480,13 @@ class ReviewWindow(QMainWindow):
         )
         stem = f"compare-take-{a['take']:02d}-vs-{self.report['take']:02d}"
         folder = self.report_path.parent.parent
-        save_json(cmp, folder / f"{stem}.json")
         html = folder / f"{stem}.html"
-        html.write_text(compare_html(cmp, (charts[0], charts[1])), "utf-8")
+        try:
+            save_json(cmp, folder / f"{stem}.json")
+            html.write_text(compare_html(cmp, (charts[0], charts[1])), "utf-8")
+        except OSError as exc:
+            self._warn(self.tr("无法对比"), f"{folder}: {exc.strerror or exc}")
+            return None
         better = "、".join(cmp["improved"]) or self.tr("无")
         worse = "、".join(cmp["worse"]) or self.tr("无")
         box = QMessageBox(

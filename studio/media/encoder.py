@@ -79,6 +79,7 @@ class Encoder:
         self._pending = np.zeros((0, 2), np.float32)
         self.video_time_base = Fraction(1, profile.fps)
         self._force_key = False
+        self._force_from = 0
 
     def _candidates(self) -> list[str]:
         choice = self.profile.encoder
@@ -162,14 +163,19 @@ class Encoder:
                 frame = frame.reformat(format=self.pix_fmt)
             frame.pts = index
             frame.time_base = self.video_time_base
-            if self._force_key:
+            if self._force_key and index >= self._force_from:
                 self._force_key = False
                 frame.pict_type = av.video.frame.PictureType.I
             packets = self.video.encode(frame)
         return [self._wrap("video", p) for p in packets]
 
-    def request_keyframe(self) -> None:
-        """Make the next frame an IDR: a new output should not wait a whole GOP."""
+    def request_keyframe(self, at_index: int = 0) -> None:
+        """Make the next frame (from ``at_index`` on) an IDR: a new output should not wait a GOP.
+
+        ``at_index`` matters when older frames still wait in the encode queue: an
+        output that starts at a given frame (a rehearsal take) gets its keyframe there.
+        """
+        self._force_from = at_index
         self._force_key = True
 
     def encode_audio(self, samples: np.ndarray | None) -> list[EncodedPacket]:

@@ -100,14 +100,17 @@ class Pipeline:
             src.stop(timeout=2.0)
         return source
 
-    def add_output(self, output: Output) -> Output:
+    def add_output(self, output: Output, at_frame: int | None = None) -> Output:
+        """Start an output now, or (``at_frame``) with that frame as its first picture."""
         output.on_state = lambda o: self.bus.publish(
             "output.state", name=o.name, kind=o.kind, state=o.state, reason=o.reason
         )
+        if at_frame is not None:
+            output.not_before = at_frame / self.profile.fps
         self.outputs.append(output)
         if self.running and self.encoder is not None:
             output.start(self._templates())
-            self.encoder.request_keyframe()
+            self.encoder.request_keyframe(at_frame or 0)
         return output
 
     def remove_output(self, output: Output) -> None:
@@ -123,9 +126,9 @@ class Pipeline:
         self.add_output(out)
         return out
 
-    def add_recorder(self, path: Path) -> Recorder:
+    def add_recorder(self, path: Path, at_frame: int | None = None) -> Recorder:
         self.recorder = Recorder(path)
-        self.add_output(self.recorder)
+        self.add_output(self.recorder, at_frame)
         return self.recorder
 
     @property

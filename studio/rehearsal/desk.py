@@ -13,8 +13,10 @@ at the backend for the take and the app switches to it until the take ends.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +28,7 @@ from studio.show.clips import _safe
 
 if TYPE_CHECKING:
     from studio.app import StudioApp
+    from studio.show.cues import CueEngine
 
 log = logging.getLogger(__name__)
 
@@ -39,12 +42,19 @@ class DeskTake:
     recording: Path
     recorder: Recorder | None = None
     previews: list[Output] = field(default_factory=list)
-    started_at: float = 0.0  # pipeline seconds of the take's first frame
+    started: bool = False  # the first frame is recorded and the show's clock runs
     live_session: int | None = None  # the real session to go back to afterwards
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _cancelled: bool = False
 
     @property
     def report(self) -> Path:
         return self.folder / "report.json"
+
+    def cancel(self) -> None:
+        """No start after this: a hook still waiting for its frame does nothing."""
+        with self._lock:
+            self._cancelled = True
 
 
 def take_folder(root: Path, show_path: str, title: str) -> tuple[int, Path]:
@@ -81,30 +91,66 @@ def rehearsal_session(app: StudioApp, title: str) -> int | None:
     return int(made["id"])
 
 
-def start_on_next_frame(app: StudioApp, take: DeskTake) -> None:
-    """Start recorder and show clock on one frame; returns once that frame is rendered."""
+def start_on_next_frame(app: StudioApp, take: DeskTake, engine: CueEngine) -> None:
+    """Start recorder and show clock on one frame; returns once that frame has begun.
+
+    The hook runs on the pipeline's clock thread and only arms what was built
+    beforehand. The recorder's first picture is that very frame (a keyframe is
+    forced there, older frames still in the encode queue are left out), so the
+    recording, its chapters and the cue times share one zero.
+    """
     pipeline = app.pipeline
     ready = threading.Event()
     failed: list[BaseException] = []
 
     def begin(frame: int, t: float) -> None:
-        pipeline.tick_hooks.remove(begin)
-        try:
-            take.recorder = pipeline.add_recorder(take.recording)  # first: cue chapters go in
-            app.start_show(at=t)
-            take.started_at = t
-        except BaseException as exc:  # reported to the caller's thread
-            failed.append(exc)
-        finally:
-            ready.set()
+        if begin in pipeline.tick_hooks:
+            pipeline.tick_hooks.remove(begin)
+        with take._lock:
+            if take._cancelled:
+                return
+            try:
+                take.recorder = pipeline.add_recorder(take.recording, at_frame=frame)
+                app.arm_show(engine, t, frame)  # after the recorder: cue chapters go in
+                take.started = True
+            except BaseException as exc:  # reported on the caller's thread
+                failed.append(exc)
+            finally:
+                ready.set()
 
     pipeline.tick_hooks.insert(0, begin)
     if not ready.wait(START_TIMEOUT):
+        take.cancel()  # waits for a hook that is running right now
         if begin in pipeline.tick_hooks:
             pipeline.tick_hooks.remove(begin)
-        raise UserError("the preview is not running", "pick a picture source, then rehearse")
+        if not take.started:
+            raise UserError("the preview is not running", "pick a picture source, then rehearse")
     if failed:
         raise failed[0]
+
+
+def wait_recorded(recorder: Recorder, until: float, frame: float, timeout: float = 5.0) -> bool:
+    """Wait until the recorder has written the picture at pipeline time ``until``.
+
+    Frames still in the encode queue when a take ends belong to it; a loaded
+    machine may hold several. False if the recorder did not get there in time.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        origin = recorder.base_seconds
+        if origin is not None and recorder.last_seconds + origin >= until - frame - 1e-6:
+            return True
+        if recorder.state in ("failed", "stopped"):
+            return False
+        time.sleep(0.02)
+    log.warning("recording of the take is %.1f s behind at its end", until - recorder.last_seconds)
+    return False
+
+
+def remove_if_empty(folder: Path) -> None:
+    """A take that never started leaves no empty folder (and no gap in the numbering)."""
+    with contextlib.suppress(OSError):  # not empty, or not there
+        folder.rmdir()
 
 
 def describe(report: dict[str, Any]) -> str:

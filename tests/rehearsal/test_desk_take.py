@@ -70,6 +70,8 @@ def test_a_take_while_connected_to_a_real_session_sells_nothing_real(tmp_path: P
         app.start_rehearsal(tmp_path / "takes")
         sid = app.session_id
         assert sid != DEMO_SESSION
+        with pytest.raises(UserError, match="rehearsal"):
+            app.start_demo(shoppers=0)  # no switching to a real session mid-take
         token = app.overlays.link_for("GS-1011").rsplit("/", 1)[-1]
         assert token, "no purchase link for the rehearsal session"
         login = httpx.post(
@@ -89,5 +91,25 @@ def test_a_take_while_connected_to_a_real_session_sells_nothing_real(tmp_path: P
         orders = httpx.get(f"{base}/api/orders", params={"session_id": sid}, headers=auth).json()
         assert len(orders) == 1
         assert orders[0]["rehearsal"] is True and orders[0]["commission"] is None
+    finally:
+        app.close()
+
+
+def test_a_take_that_cannot_start_leaves_nothing_behind(tmp_path: Path) -> None:
+    app = StudioApp(Profile(width=320, height=180, fps=FPS))
+    app.open("test")
+    try:
+        app.load_show(DRILL)
+        blocked = tmp_path / "not-a-folder"
+        blocked.write_text("a file where the takes folder should be")
+        with pytest.raises(UserError):
+            app.start_rehearsal(blocked)
+        assert app.take is None and not app.rehearsing and app.cues is None
+        assert app.pipeline.recorder is None
+        with pytest.raises(UserError, match="rtmp"):
+            app.start_rehearsal(tmp_path / "takes", preview_urls=("rtmp://bad host/x",))
+        assert not (tmp_path / "takes").exists()  # checked before any folder is made
+        app.start_show()  # the studio is usable as before
+        assert app.cues is not None
     finally:
         app.close()

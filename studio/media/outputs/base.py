@@ -57,6 +57,9 @@ class Output(ABC):
         # pipeline time of this output's first packet: an output added while the
         # studio already runs (preview first, then Go Live) still starts at 0
         self.base_seconds: float | None = None
+        # pipeline time this output starts at: older packets still in flight are
+        # not part of it (a rehearsal take starts on the frame its show starts)
+        self.not_before: float | None = None
 
     # -- called by the engine ----------------------------------------------
     def start(self, templates: Templates) -> None:
@@ -101,6 +104,8 @@ class Output(ABC):
     def _next_to_mux(self) -> EncodedPacket | None:
         """The next packet for the current container, skipping up to its first keyframe."""
         pkt = self._next()
+        if pkt is not None and self.not_before is not None and pkt.seconds < self.not_before - 1e-3:
+            return None
         if pkt is not None and self._awaiting_key:
             if not (pkt.kind == "video" and pkt.keyframe):
                 return None

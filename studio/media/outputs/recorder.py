@@ -80,10 +80,11 @@ class Recorder(Output):
         """Mark a chapter at pipeline time ``at_seconds`` (default: the newest packet)."""
         if at_seconds is None:
             t = self.last_seconds
-        elif self.base_seconds is None:
-            t = 0.0  # before the first keyframe arrived: the recording's start
         else:
-            t = max(0.0, at_seconds - self.base_seconds)
+            # before the first keyframe is muxed, the start the output was given
+            # (or, for an output without one, the recording's start)
+            origin = self.base_seconds if self.base_seconds is not None else self.not_before
+            t = 0.0 if origin is None else max(0.0, at_seconds - origin)
         with self._chapter_lock:
             self._chapters.append({"title": title, "start": round(t, 3)})
             data = list(self._chapters)
