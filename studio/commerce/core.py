@@ -292,9 +292,21 @@ class Commerce:
         return {pid: self.link_for(pid, sid) for pid in wanted}
 
     def _store_link(self, db: sqlite_utils.Database, link: dict[str, Any]) -> None:
+        """Keep the backend's link as it is now: the backend is the truth for its URL.
+
+        A cached copy can be stale (the demo backend restarts on another port; a
+        store's data folder once met another backend with the same session ids),
+        and a QR of a stale URL sells nothing.
+        """
         db.execute(
-            "INSERT OR IGNORE INTO links(id, session_id, product_id, token, url, created_at, "
-            "expires_at) VALUES(?,?,?,?,?,?,?)",
+            "DELETE FROM links WHERE session_id=? AND product_id=? AND id<>?",
+            [link["session_id"], link["product_id"], link["id"]],
+        )
+        db.execute(
+            "INSERT INTO links(id, session_id, product_id, token, url, created_at, expires_at)"
+            " VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET session_id=excluded.session_id,"
+            " product_id=excluded.product_id, token=excluded.token, url=excluded.url,"
+            " created_at=excluded.created_at, expires_at=excluded.expires_at",
             [
                 link["id"],
                 link["session_id"],

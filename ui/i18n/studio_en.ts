@@ -251,340 +251,357 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="68"/>
+        <location filename="../main_window.py" line="80"/>
         <source>导购直播台 Guide Studio</source>
         <translation>Guide Studio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="96"/>
+        <location filename="../main_window.py" line="108"/>
         <source>开播</source>
         <translation>Go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="97"/>
+        <location filename="../main_window.py" line="109"/>
         <source>脚本</source>
         <translation>Script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="99"/>
+        <location filename="../main_window.py" line="111"/>
         <source>销售</source>
         <translation>Sales</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="110"/>
-        <location filename="../main_window.py" line="547"/>
+        <location filename="../main_window.py" line="122"/>
+        <location filename="../main_window.py" line="609"/>
         <source>未开播</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="127"/>
+        <location filename="../main_window.py" line="139"/>
         <source>画面</source>
         <translation>Picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="133"/>
+        <location filename="../main_window.py" line="145"/>
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="135"/>
-        <location filename="../main_window.py" line="374"/>
+        <location filename="../main_window.py" line="148"/>
+        <location filename="../main_window.py" line="245"/>
+        <location filename="../main_window.py" line="433"/>
         <source>摄像头：</source>
         <translation>Camera: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="136"/>
+        <location filename="../main_window.py" line="154"/>
         <source>视频文件…</source>
         <translation>Video file…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="137"/>
+        <location filename="../main_window.py" line="155"/>
         <source>远程流（连麦）…</source>
         <translation>Remote stream (co-host)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="141"/>
+        <location filename="../main_window.py" line="159"/>
         <source>画面自带声音</source>
         <translation>Source&apos;s own audio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="146"/>
+        <location filename="../main_window.py" line="164"/>
         <source>未发现麦克风</source>
         <translation>No microphone found</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="153"/>
+        <location filename="../main_window.py" line="171"/>
         <source>音量</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="158"/>
+        <location filename="../main_window.py" line="176"/>
         <source> 画面来源 </source>
         <translation> Source </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="160"/>
+        <location filename="../main_window.py" line="178"/>
         <source>  声音 </source>
         <translation>  Audio </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="166"/>
+        <location filename="../main_window.py" line="184"/>
         <source>连接后台…</source>
         <translation>Connect backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="176"/>
+        <location filename="../main_window.py" line="194"/>
         <source>全屏</source>
         <translation>Full</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="177"/>
+        <location filename="../main_window.py" line="195"/>
         <source>分屏</source>
         <translation>Split</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="178"/>
+        <location filename="../main_window.py" line="196"/>
         <source>画中画</source>
         <translation>Picture in picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="182"/>
+        <location filename="../main_window.py" line="200"/>
         <source> 场景 </source>
         <translation> Scene </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188"/>
+        <location filename="../main_window.py" line="206"/>
         <source>字幕条</source>
         <translation>Lower third</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192"/>
+        <location filename="../main_window.py" line="210"/>
         <source>时钟</source>
         <translation>Clock</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195"/>
+        <location filename="../main_window.py" line="213"/>
         <source>排行榜</source>
         <translation>Leaderboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205"/>
+        <location filename="../main_window.py" line="223"/>
         <source>收起商品</source>
         <translation>Hide product</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212"/>
+        <location filename="../main_window.py" line="252"/>
         <source>选择视频文件</source>
         <translation>Choose a video file</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212"/>
+        <location filename="../main_window.py" line="252"/>
         <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
         <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219"/>
+        <location filename="../main_window.py" line="259"/>
         <source>远程流</source>
         <translation>Remote stream</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="219"/>
+        <location filename="../main_window.py" line="259"/>
         <source>RTMP / FLV / HLS 地址</source>
         <translation>RTMP / FLV / HLS address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main_window.py" line="270"/>
         <source>无法打开画面来源</source>
         <translation>Cannot open the source</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253"/>
+        <location filename="../main_window.py" line="293"/>
         <source>已弹出购买链接：</source>
         <translation>Purchase link shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="253"/>
+        <location filename="../main_window.py" line="293"/>
         <source>已展示商品卡：</source>
         <translation>Product card shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259"/>
+        <location filename="../main_window.py" line="299"/>
         <source>载入直播脚本</source>
         <translation>Load a show script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="261"/>
+        <location filename="../main_window.py" line="301"/>
         <source>直播脚本 (*.toml)</source>
         <translation>Show scripts (*.toml)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="270"/>
+        <location filename="../main_window.py" line="310"/>
         <source>脚本有错误</source>
         <translation>The script has errors</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="273"/>
+        <location filename="../main_window.py" line="313"/>
         <source>无法载入脚本</source>
         <translation>Cannot load the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="283"/>
+        <location filename="../main_window.py" line="323"/>
         <source>无法开始脚本</source>
         <translation>Cannot start the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302"/>
+        <location filename="../main_window.py" line="342"/>
         <source>直播中不能彩排。请先结束直播。</source>
         <translation>You cannot rehearse while live. End the live show first.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="306"/>
+        <location filename="../main_window.py" line="345"/>
+        <source>请稍候，上一步还没有完成</source>
+        <translation>Please wait: the previous step is still running</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="350"/>
         <source>正在开始彩排…</source>
         <translation>Starting the rehearsal…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="314"/>
+        <location filename="../main_window.py" line="358"/>
         <source>彩排结束，正在生成报告和片段…</source>
         <translation>Rehearsal over: writing the report and clips…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="323"/>
+        <location filename="../main_window.py" line="370"/>
         <source>无法开始彩排</source>
         <translation>Cannot start the rehearsal</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="328"/>
+        <location filename="../main_window.py" line="376"/>
         <source>彩排中：不推流，不产生真实订单</source>
         <translation>Rehearsing: nothing is streamed, no real orders</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="334"/>
+        <location filename="../main_window.py" line="383"/>
         <source>彩排报告没有生成</source>
         <translation>The rehearsal report was not written</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="340"/>
+        <location filename="../main_window.py" line="389"/>
         <source>彩排报告：</source>
         <translation>Rehearsal report: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345"/>
+        <location filename="../main_window.py" line="396"/>
+        <source>已断开后台</source>
+        <translation>Disconnected from the backend</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="397"/>
+        <source>彩排后没能回到正式场次，已断开后台，请重新连接：</source>
+        <translation>After the rehearsal the studio could not rejoin the live session, so it disconnected. Please connect again: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="404"/>
         <source>选择一次彩排的报告</source>
         <translation>Choose a rehearsal take report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="346"/>
+        <location filename="../main_window.py" line="405"/>
         <source>彩排报告 (report.json)</source>
         <translation>Rehearsal reports (report.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355"/>
+        <location filename="../main_window.py" line="414"/>
         <source>无法打开彩排报告</source>
         <translation>Cannot open the rehearsal report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="393"/>
+        <location filename="../main_window.py" line="452"/>
         <source>正在连接后台…</source>
         <translation>Connecting to the backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="426"/>
+        <location filename="../main_window.py" line="400"/>
+        <location filename="../main_window.py" line="485"/>
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="427"/>
+        <location filename="../main_window.py" line="486"/>
         <source>无法连接后台</source>
         <translation>Cannot connect to the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429"/>
+        <location filename="../main_window.py" line="488"/>
         <source>无法开播</source>
         <translation>Cannot go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="432"/>
+        <location filename="../main_window.py" line="491"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="437"/>
+        <location filename="../main_window.py" line="496"/>
         <source>已连接后台，购买链接已备好：</source>
         <translation>Connected; purchase links ready: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="443"/>
+        <location filename="../main_window.py" line="502"/>
         <source>试录完成</source>
         <translation>Test recording done</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="443"/>
+        <location filename="../main_window.py" line="502"/>
         <source>试录已保存，请打开看看画面和声音：</source>
         <translation>The test recording is saved; open it to check picture and sound:</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="457"/>
+        <location filename="../main_window.py" line="516"/>
         <source>录像已保存：</source>
         <translation>Recording saved: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="482"/>
+        <location filename="../main_window.py" line="541"/>
         <source>正在测量这台电脑…（约 1 分钟）</source>
         <translation>Measuring this PC… (about 1 minute)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="491"/>
+        <location filename="../main_window.py" line="550"/>
         <source>推荐：</source>
         <translation>Recommended: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="495"/>
+        <location filename="../main_window.py" line="554"/>
         <source>保存为默认画质？（下次启动生效）</source>
         <translation>Save as the default quality? (applies at the next start)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="497"/>
+        <location filename="../main_window.py" line="556"/>
         <source>画质推荐</source>
         <translation>Recommended quality</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="499"/>
+        <location filename="../main_window.py" line="558"/>
         <source>画质已保存</source>
         <translation>Quality saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="535"/>
+        <location filename="../main_window.py" line="597"/>
         <source>● 彩排中 </source>
         <translation>● Rehearsing </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="537"/>
+        <location filename="../main_window.py" line="599"/>
         <source>● 彩排中</source>
         <translation>● Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="543"/>
+        <location filename="../main_window.py" line="605"/>
         <source>● 直播中 </source>
         <translation>● LIVE </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="566"/>
+        <location filename="../main_window.py" line="628"/>
         <source>正在彩排</source>
         <translation>Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="567"/>
+        <location filename="../main_window.py" line="629"/>
         <source>正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？</source>
         <translation>A rehearsal is running. Closing the window ends this take (the recording is kept, no report is written). Close anyway?</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302"/>
-        <location filename="../main_window.py" line="560"/>
+        <location filename="../main_window.py" line="342"/>
+        <location filename="../main_window.py" line="622"/>
         <source>正在直播</source>
         <translation>Live now</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="560"/>
+        <location filename="../main_window.py" line="622"/>
         <source>正在直播，关闭窗口将结束直播。确定吗？</source>
         <translation>You are live. Closing the window ends the show. Close anyway?</translation>
     </message>
@@ -737,7 +754,7 @@
     </message>
     <message>
         <location filename="../review.py" line="305"/>
-        <location filename="../review.py" line="490"/>
+        <location filename="../review.py" line="494"/>
         <source>与上一次对比</source>
         <translation>Compare with previous take</translation>
     </message>
@@ -788,37 +805,38 @@
     </message>
     <message>
         <location filename="../review.py" line="473"/>
+        <location filename="../review.py" line="488"/>
         <source>无法对比</source>
         <translation>Cannot compare</translation>
     </message>
     <message>
-        <location filename="../review.py" line="486"/>
-        <location filename="../review.py" line="487"/>
+        <location filename="../review.py" line="490"/>
+        <location filename="../review.py" line="491"/>
         <source>无</source>
         <translation>none</translation>
     </message>
     <message>
-        <location filename="../review.py" line="491"/>
+        <location filename="../review.py" line="495"/>
         <source>进步：</source>
         <translation>Improved: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="491"/>
+        <location filename="../review.py" line="495"/>
         <source>退步：</source>
         <translation>Worse: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="495"/>
+        <location filename="../review.py" line="499"/>
         <source>打开对比报告</source>
         <translation>Open the comparison</translation>
     </message>
     <message>
-        <location filename="../review.py" line="510"/>
+        <location filename="../review.py" line="514"/>
         <source>保存点评？</source>
         <translation>Save the review?</translation>
     </message>
     <message>
-        <location filename="../review.py" line="511"/>
+        <location filename="../review.py" line="515"/>
         <source>点评和评分还没有保存。保存到报告吗？</source>
         <translation>Notes and scores are not saved yet. Save them in the report?</translation>
     </message>
@@ -941,7 +959,7 @@
         <translation>End rehearsal</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="138"/>
+        <location filename="../show_runner.py" line="149"/>
         <source>准备开始</source>
         <translation>Ready to start</translation>
     </message>
