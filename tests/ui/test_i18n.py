@@ -27,6 +27,13 @@ def test_english_translation_applies_to_the_window(qtbot, tmp_path: Path) -> Non
         assert win.panel.button.text() == "Go Live"
         assert win.tabs.tabText(1) == "Script"
         win.close()
+        from ui.wall.window import WallWindow
+
+        wall = WallWindow([], audio=False)
+        qtbot.addWidget(wall)
+        assert wall.windowTitle() == "Guide Studio · Regional wall"
+        assert wall.trouble_box.text() == "Trouble only"
+        wall.close()
     finally:
         app.removeTranslator(tr)
     studio = StudioApp(Profile(width=640, height=360, fps=30))
@@ -50,7 +57,7 @@ def test_every_string_is_translated_and_the_qm_is_current(tmp_path: Path) -> Non
     # no tr() string in ui/ is missing from the translation
     copy = tmp_path / "en.ts"
     shutil.copy(I18N / "studio_en.ts", copy)
-    ui_files = sorted(str(p) for p in I18N.parent.glob("*.py"))
+    ui_files = sorted(str(p) for p in (*I18N.parent.glob("*.py"), *I18N.parent.glob("wall/*.py")))
     r = subprocess.run(
         [shutil.which("pyside6-lupdate") or "pyside6-lupdate", *ui_files, "-ts", str(copy)],
         check=True,

@@ -2,6 +2,14 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
+    <name>AlertList</name>
+    <message>
+        <location filename="../wall/alerts.py" line="41"/>
+        <source>（已恢复）</source>
+        <translation> (recovered)</translation>
+    </message>
+</context>
+<context>
     <name>DestinationDialog</name>
     <message>
         <location filename="../destinations.py" line="38"/>
@@ -139,6 +147,54 @@
     </message>
 </context>
 <context>
+    <name>FocusView</name>
+    <message>
+        <location filename="../wall/focus.py" line="39"/>
+        <source>返回总览 (Esc)</source>
+        <translation>Back to overview (Esc)</translation>
+    </message>
+    <message>
+        <location filename="../wall/focus.py" line="51"/>
+        <source>名次</source>
+        <translation>Rank</translation>
+    </message>
+    <message>
+        <location filename="../wall/focus.py" line="51"/>
+        <source>导购</source>
+        <translation>Guide</translation>
+    </message>
+    <message>
+        <location filename="../wall/focus.py" line="51"/>
+        <source>门店</source>
+        <translation>Store</translation>
+    </message>
+    <message>
+        <location filename="../wall/focus.py" line="51"/>
+        <source>销售额</source>
+        <translation>Sales</translation>
+    </message>
+    <message>
+        <location filename="../wall/focus.py" line="57"/>
+        <source>实时订单</source>
+        <translation>Live orders</translation>
+    </message>
+    <message>
+        <location filename="../wall/focus.py" line="60"/>
+        <source>区域导购榜（今日）</source>
+        <translation>Regional guide ranking (today)</translation>
+    </message>
+    <message>
+        <location filename="../wall/focus.py" line="85"/>
+        <source>商品</source>
+        <translation>Product </translation>
+    </message>
+    <message>
+        <location filename="../wall/focus.py" line="86"/>
+        <source>（已退款）</source>
+        <translation> (refunded)</translation>
+    </message>
+</context>
+<context>
     <name>GoLivePanel</name>
     <message>
         <location filename="../golive.py" line="54"/>
@@ -246,6 +302,29 @@
         <location filename="../golive.py" line="194"/>
         <source>待机</source>
         <translation>Idle</translation>
+    </message>
+</context>
+<context>
+    <name>HourlyChart</name>
+    <message>
+        <location filename="../wall/chart.py" line="32"/>
+        <source>每小时销售额</source>
+        <translation>Sales per hour</translation>
+    </message>
+    <message>
+        <location filename="../wall/chart.py" line="35"/>
+        <source>暂无订单</source>
+        <translation>No orders yet</translation>
+    </message>
+    <message>
+        <location filename="../wall/chart.py" line="56"/>
+        <source>%1单</source>
+        <translation>%1 orders</translation>
+    </message>
+    <message>
+        <location filename="../wall/chart.py" line="62"/>
+        <source>峰值 </source>
+        <translation>Peak </translation>
     </message>
 </context>
 <context>
@@ -962,6 +1041,145 @@
         <location filename="../show_runner.py" line="149"/>
         <source>准备开始</source>
         <translation>Ready to start</translation>
+    </message>
+</context>
+<context>
+    <name>TileWidget</name>
+    <message>
+        <location filename="../wall/tile.py" line="86"/>
+        <source>无画面</source>
+        <translation>No picture</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="87"/>
+        <source>暂无信号</source>
+        <translation>No signal</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="87"/>
+        <source>重连中…</source>
+        <translation>Reconnecting…</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="88"/>
+        <source>连接中…</source>
+        <translation>Connecting…</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="94"/>
+        <source>离线</source>
+        <translation>Offline</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="95"/>
+        <source>重连中</source>
+        <translation>Reconnecting</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="96"/>
+        <source>画面卡顿</source>
+        <translation>Frozen</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="97"/>
+        <source>连接中</source>
+        <translation>Connecting</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="98"/>
+        <source>未开播</source>
+        <translation>Not live</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="99"/>
+        <source>直播中</source>
+        <translation>Live</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="150"/>
+        <source>已播 </source>
+        <translation>Live for </translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="151"/>
+        <source>%1单</source>
+        <translation>%1 orders</translation>
+    </message>
+    <message>
+        <location filename="../wall/tile.py" line="153"/>
+        <source>%1人在看</source>
+        <translation>%1 watching</translation>
+    </message>
+</context>
+<context>
+    <name>WallWindow</name>
+    <message>
+        <location filename="../wall/window.py" line="80"/>
+        <source>导购直播台 · 区域大屏</source>
+        <translation>Guide Studio · Regional wall</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="116"/>
+        <source>按销售额</source>
+        <translation>By sales</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="117"/>
+        <source>按异常</source>
+        <translation>By trouble</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="118"/>
+        <source>按店名</source>
+        <translation>By name</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="124"/>
+        <source>筛选门店或导购</source>
+        <translation>Filter stores or guides</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="127"/>
+        <source>只看异常</source>
+        <translation>Trouble only</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="129"/>
+        <source>上一页</source>
+        <translation>Previous page</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="130"/>
+        <source>下一页</source>
+        <translation>Next page</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="136"/>
+        <source>排序</source>
+        <translation>Sort</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="162"/>
+        <source>告警</source>
+        <translation>Alerts</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="302"/>
+        <source>无法读取订单：</source>
+        <translation>Cannot read the orders: </translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="355"/>
+        <source>门店 %1 · 直播 %2 · 异常 %3 · </source>
+        <translation>Stores %1 · live %2 · trouble %3 · </translation>
+    </message>
+</context>
+<context>
+    <name>window</name>
+    <message>
+        <location filename="../wall/app.py" line="42"/>
+        <source>无法登录后台：</source>
+        <translation>Cannot sign in to the backend: </translation>
     </message>
 </context>
 </TS>

@@ -38,7 +38,7 @@ class AlertList(QListWidget):
             item.setText(f"⚠ {at} {alert.store}：{alert.text}")
             item.setForeground(QColor("#ff8a65"))
         else:
-            item.setText(f"{at} {alert.store}：{alert.text}（已恢复）")
+            item.setText(f"{at} {alert.store}：{alert.text}" + self.tr("（已恢复）"))
             item.setForeground(QColor("#8a90a0"))
 
     def texts(self) -> list[str]:

@@ -39,7 +39,7 @@ async def follow_backend(window: WallWindow, client: WallClient, user: str, pw: 
     try:
         await client.login(user, pw)
     except Exception as exc:
-        window.statusBar().showMessage(f"无法登录后台：{exc}")
+        window.statusBar().showMessage(window.tr("无法登录后台：") + str(exc))
         log.error("wall: backend login failed: %s", exc)
         return
     stop = asyncio.Event()

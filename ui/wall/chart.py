@@ -29,10 +29,10 @@ class HourlyChart(QWidget):
         fm = p.fontMetrics()
         top, bottom, left = fm.height() * 2 + 4, fm.height() + 6, 8
         p.setPen(QColor("#c9ced8"))
-        p.drawText(left, fm.ascent() + 2, "每小时销售额")
+        p.drawText(left, fm.ascent() + 2, self.tr("每小时销售额"))
         if not self.buckets:
             p.setPen(QColor("#6c7280"))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, "暂无订单")
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("暂无订单"))
             p.end()
             return
         peak = max([1, *(b[1] for b in self.buckets)])
@@ -53,12 +53,12 @@ class HourlyChart(QWidget):
                 p.drawText(
                     QRectF(x, bar.top() - fm.height() - 1, slot, fm.height()),
                     Qt.AlignmentFlag.AlignHCenter,
-                    f"{orders}单",
+                    self.tr("%1单").replace("%1", str(orders)),
                 )
         p.setPen(QColor("#8a90a0"))
         p.drawText(
             QRectF(0, 2, self.width() - left, fm.height()),
             Qt.AlignmentFlag.AlignRight,
-            "峰值 " + yuan(peak),
+            self.tr("峰值 ") + yuan(peak),
         )
         p.end()

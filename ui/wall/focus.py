@@ -36,7 +36,7 @@ class FocusView(QWidget):
         self.title.setObjectName("focusTitle")
         self.audio_note = QLabel("")
         self.audio_note.setObjectName("audioNote")
-        back = QPushButton("返回总览 (Esc)")
+        back = QPushButton(self.tr("返回总览 (Esc)"))
         back.clicked.connect(self.back.emit)
         head = QHBoxLayout()
         head.addWidget(back)
@@ -47,15 +47,17 @@ class FocusView(QWidget):
         self.chart = HourlyChart()
         self.leaders = QTableWidget(0, 4)
         self.leaders.setObjectName("leaderboard")
-        self.leaders.setHorizontalHeaderLabels(["名次", "导购", "门店", "销售额"])
+        self.leaders.setHorizontalHeaderLabels(
+            [self.tr("名次"), self.tr("导购"), self.tr("门店"), self.tr("销售额")]
+        )
         self.leaders.verticalHeader().setVisible(False)
         self.leaders.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         self.leaders.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         side = QVBoxLayout()
-        side.addWidget(QLabel("实时订单"))
+        side.addWidget(QLabel(self.tr("实时订单")))
         side.addWidget(self.orders, 2)
         side.addWidget(self.chart, 1)
-        side.addWidget(QLabel("区域导购榜（今日）"))
+        side.addWidget(QLabel(self.tr("区域导购榜（今日）")))
         side.addWidget(self.leaders, 2)
         body = QHBoxLayout()
         body.addLayout(self._video_box, 3)
@@ -80,8 +82,8 @@ class FocusView(QWidget):
         self.orders.clear()
         for o in rows[:200]:
             at = time.strftime("%H:%M:%S", time.localtime(o.get("created_at", 0)))
-            name = o.get("product_name") or f"商品{o.get('product_id', '')}"
-            status = "（已退款）" if o.get("status") == "refunded" else ""
+            name = o.get("product_name") or self.tr("商品") + str(o.get("product_id", ""))
+            status = self.tr("（已退款）") if o.get("status") == "refunded" else ""
             self.orders.addItem(
                 f"{at}  {name} ×{o.get('quantity', 1)}  {yuan(o.get('amount_cents', 0))}{status}"
             )

@@ -83,8 +83,21 @@ class TileWidget(QWidget):
 
     def _placeholder(self) -> str:
         if not self.info.url:
-            return "无画面"
-        return {"offline": "暂无信号", "reconnecting": "重连中…"}.get(self.badge, "连接中…")
+            return self.tr("无画面")
+        return {"offline": self.tr("暂无信号"), "reconnecting": self.tr("重连中…")}.get(
+            self.badge, self.tr("连接中…")
+        )
+
+    def badge_label(self) -> str:
+        """The badge's words, translated (the engine's table holds the Chinese)."""
+        return {
+            "offline": self.tr("离线"),
+            "reconnecting": self.tr("重连中"),
+            "stale": self.tr("画面卡顿"),
+            "connecting": self.tr("连接中"),
+            "idle": self.tr("未开播"),
+            "live": self.tr("直播中"),
+        }.get(self.badge, BADGES[self.badge][0])
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:  # noqa: N802
         self.focus_requested.emit(self.info.key)
@@ -118,7 +131,7 @@ class TileWidget(QWidget):
         line = fm.height() + 2
         # top band: name + badge
         p.fillRect(QRect(0, 0, w, line + 4), QColor(0, 0, 0, 150))
-        label, _ = BADGES[self.badge]
+        label = self.badge_label()
         bw = fm.horizontalAdvance(label) + 12
         badge_rect = QRect(w - bw - 4, 2, bw, line)
         p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
@@ -134,10 +147,10 @@ class TileWidget(QWidget):
         if info.guide:
             parts.append(info.guide)
         if info.live_since and info.session_state == "live":
-            parts.append("已播 " + duration(time.time() - info.live_since))
-        money = f"{yuan(info.gmv_cents)} · {info.orders}单"
+            parts.append(self.tr("已播 ") + duration(time.time() - info.live_since))
+        money = f"{yuan(info.gmv_cents)} · " + self.tr("%1单").replace("%1", str(info.orders))
         if info.viewers is not None:
-            money += f" · {info.viewers}人在看"
+            money += " · " + self.tr("%1人在看").replace("%1", str(info.viewers))
         if info.store_id is None and not info.orders:  # a --streams store: no sales known
             money = ""
         rows = [r for r in ([money] if small else [" · ".join(parts), money]) if r]

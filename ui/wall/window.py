@@ -53,8 +53,6 @@ from ui.wall.tile import TileWidget
 
 log = logging.getLogger(__name__)
 
-SORT_LABELS = {"gmv": "按销售额", "trouble": "按异常", "name": "按店名"}
-
 
 class Backend(Protocol):
     """What the focus view asks the commerce backend (``studio.wall.feed.WallClient``)."""
@@ -79,7 +77,7 @@ class WallWindow(QMainWindow):
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.setWindowTitle("导购直播台 · 区域大屏")
+        self.setWindowTitle(self.tr("导购直播台 · 区域大屏"))
         self.stores: dict[str, StoreInfo] = {s.key: s for s in stores}
         self.view = View()
         self.page = 0
@@ -114,23 +112,28 @@ class WallWindow(QMainWindow):
         row = QHBoxLayout(bar)
         row.setContentsMargins(8, 4, 8, 4)
         self.sort_box = QComboBox()
+        labels = {
+            "gmv": self.tr("按销售额"),
+            "trouble": self.tr("按异常"),
+            "name": self.tr("按店名"),
+        }
         for key in SORTS:
-            self.sort_box.addItem(SORT_LABELS[key], key)
+            self.sort_box.addItem(labels[key], key)
         self.sort_box.currentIndexChanged.connect(self._on_sort)
         self.filter_edit = QLineEdit()
-        self.filter_edit.setPlaceholderText("筛选门店或导购")
+        self.filter_edit.setPlaceholderText(self.tr("筛选门店或导购"))
         self.filter_edit.setClearButtonEnabled(True)
         self.filter_edit.textChanged.connect(self._on_filter)
-        self.trouble_box = QCheckBox("只看异常")
+        self.trouble_box = QCheckBox(self.tr("只看异常"))
         self.trouble_box.toggled.connect(self._on_trouble)
-        self.prev_btn = QPushButton("上一页")
-        self.next_btn = QPushButton("下一页")
+        self.prev_btn = QPushButton(self.tr("上一页"))
+        self.next_btn = QPushButton(self.tr("下一页"))
         self.prev_btn.clicked.connect(lambda: self.set_page(self.page - 1))
         self.next_btn.clicked.connect(lambda: self.set_page(self.page + 1))
         self.page_label = QLabel()
         self.summary = QLabel()
         self.summary.setObjectName("wallSummary")
-        row.addWidget(QLabel("排序"))
+        row.addWidget(QLabel(self.tr("排序")))
         row.addWidget(self.sort_box)
         row.addWidget(self.filter_edit, 1)
         row.addWidget(self.trouble_box)
@@ -156,7 +159,7 @@ class WallWindow(QMainWindow):
         self.setCentralWidget(central)
         self.alert_list = AlertList()
         self.alert_list.store_clicked.connect(self.focus)
-        dock = QDockWidget("告警", self)
+        dock = QDockWidget(self.tr("告警"), self)
         dock.setObjectName("alertDock")
         dock.setWidget(self.alert_list)
         dock.setFeatures(QDockWidget.DockWidgetFeature.NoDockWidgetFeatures)
@@ -296,7 +299,7 @@ class WallWindow(QMainWindow):
             self.focus_view.set_leaderboard(await self.backend.leaderboard())
         except Exception as exc:
             log.warning("focus data for %s unavailable: %s", info.name, exc)
-            self.statusBar().showMessage(f"无法读取 {info.name} 的订单：{exc}", 8000)
+            self.statusBar().showMessage(self.tr("无法读取订单：") + f"{info.name}: {exc}", 8000)
 
     def unfocus(self) -> None:
         if self.focused is None:
@@ -349,7 +352,11 @@ class WallWindow(QMainWindow):
             live += b == "live"
             gmv += info.gmv_cents
         self.summary.setText(
-            f"门店 {len(self.stores)} · 直播 {live} · 异常 {trouble} · {yuan(gmv)}"
+            self.tr("门店 %1 · 直播 %2 · 异常 %3 · ")
+            .replace("%1", str(len(self.stores)))
+            .replace("%2", str(live))
+            .replace("%3", str(trouble))
+            + yuan(gmv)
         )
         if self.view.sort == "trouble" or self.view.trouble_only:
             self._relayout()
