@@ -36,6 +36,14 @@ class Plan:
     wall_seconds: float = 8.0
     breakdown: bool = True
     ideal_seconds: float = 20.0
+    realtime_sizes: list[tuple[int, int]] = field(
+        default_factory=lambda: [(1920, 1080), (1280, 720)]
+    )
+
+    @classmethod
+    def soak(cls, seconds: float) -> Plan:
+        """The drop test: 1080p30 with overlays, recording and one RTMP output, only."""
+        return cls(realtime_seconds=seconds, ideal_seconds=0.0, realtime_sizes=[(1920, 1080)])
 
     @classmethod
     def quick(cls) -> Plan:
@@ -111,7 +119,7 @@ def run_bench(
                 )
         if "realtime" in sections:
             report["realtime"] = run_realtime(
-                plan.realtime_seconds, [(1920, 1080), (1280, 720)], overlays_for, url_for, work,
+                plan.realtime_seconds, plan.realtime_sizes, overlays_for, url_for, work,
                 step, plan.ideal_seconds,
             )  # fmt: skip
         if "commerce" in sections:

@@ -24,6 +24,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--json", type=Path, metavar="FILE", help="also write the results as JSON")
     p.add_argument(
+        "--soak",
+        type=float,
+        metavar="SECONDS",
+        help="the drop test only: 1080p30 with overlays, recording and one RTMP output for "
+        "SECONDS (600 = the 10-minute target)",
+    )
+    p.add_argument(
         "--autoconfig",
         action="store_true",
         help="short bench + upload test, then recommend size, fps, bitrate, preset, encoder",
@@ -61,12 +68,17 @@ def run(args: argparse.Namespace) -> int:
         return _autoconfig(args)
     if args.server or args.dry_run:
         raise UserError("--server and --dry-run go with --autoconfig", "add --autoconfig")
-    sections = _sections(args.only)
+    if args.soak is not None and (args.quick or args.only or args.soak < 10):
+        raise UserError(
+            f"--soak {args.soak:g}: a drop test of at least 10 s, on its own",
+            "e.g. studio bench --soak 600 (without --quick or --only)",
+        )
+    sections = ["realtime"] if args.soak else _sections(args.only)
     if args.json:
         args.json = args.json.expanduser()
         if not args.json.parent.is_dir():
             raise UserError(f"--json {args.json}: no such directory", "create it or pick a path")
-    plan = Plan.quick() if args.quick else Plan()
+    plan = Plan.soak(args.soak) if args.soak else Plan.quick() if args.quick else Plan()
     console = Console()
     steps = _count_steps(sections, plan)
     with Progress(
@@ -94,7 +106,7 @@ def _count_steps(sections: list[str], plan: object) -> int:
     if "throughput" in sections:
         n += 1 + 2 * (1 + 2 * plan.rounds) + (6 if plan.breakdown else 0)
     if "realtime" in sections:
-        n += 2 + (2 if plan.ideal_seconds else 0)
+        n += len(plan.realtime_sizes) * (2 if plan.ideal_seconds else 1)
     if "commerce" in sections:
         n += 1 + len(plan.commerce)
     if "wall" in sections:

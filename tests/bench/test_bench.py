@@ -126,6 +126,16 @@ def test_cli_rejects_unknown_sections(tmp_path: Path) -> None:
     assert r.returncode == 2 and "bogus" in r.stderr
 
 
+def test_cli_soak_is_a_drop_test_on_its_own(tmp_path: Path) -> None:
+    from studio.bench.runner import Plan
+
+    r = _studio("--soak", "600", "--quick", tmp=tmp_path)
+    assert r.returncode == 2 and "--soak" in r.stderr
+    plan = Plan.soak(600)
+    assert plan.realtime_seconds == 600 and plan.realtime_sizes == [(1920, 1080)]
+    assert plan.ideal_seconds == 0
+
+
 def test_cli_autoconfig_refuses_a_non_rtmp_server(tmp_path: Path) -> None:
     r = _studio("--autoconfig", "--server", "http://x/app/secretkey123", tmp=tmp_path)
     assert r.returncode == 2 and "secretkey123" not in r.stderr
