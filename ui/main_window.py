@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QFileDialog,
     QInputDialog,
     QLabel,
+    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
@@ -95,6 +96,8 @@ class MainWindow(QMainWindow):
         self.runner.next_requested.connect(self.next_cue)
         self.runner.rehearse_requested.connect(self.rehearse_clicked)
         self.runner.review_requested.connect(self._open_review_dialog)
+        self.runner.preview_url_requested.connect(self._ask_preview_url)
+        self.rehearsal_previews: tuple[str, ...] = ()  # this run only: may carry a key
         self.reviews: list[ReviewWindow] = []
         self.bridge.event.connect(self._on_event)
 
@@ -349,7 +352,8 @@ class MainWindow(QMainWindow):
         self.panel.setEnabled(False)  # nothing goes on air from now on
         self.statusBar().showMessage(self.tr("正在开始彩排…"))
         self._pending = "rehearse"
-        self._job.run(lambda: self.app.start_rehearsal(root))
+        previews = self.rehearsal_previews
+        self._job.run(lambda: self.app.start_rehearsal(root, previews))
 
     def end_rehearsal(self) -> None:
         if self._job.busy or not self.app.rehearsing:
@@ -398,6 +402,35 @@ class MainWindow(QMainWindow):
             )
             self.app.rejoin_error = None
             self.sales.state.setText(self.tr("未连接后台"))
+
+    def _ask_preview_url(self) -> None:
+        """A private RTMP preview for takes (a manager watching); kept for this run only."""
+        from studio.media.sources import parse_remote_url
+        from studio.redact import mask_url, register_secret
+
+        url, ok = QInputDialog.getText(
+            self,
+            self.tr("彩排预览地址"),
+            self.tr("彩排时也推到这个 RTMP 地址（留空则不推）："),
+            QLineEdit.EchoMode.Password,
+        )
+        if not ok:
+            return
+        url = url.strip()
+        if not url:
+            self.rehearsal_previews = ()
+            self.runner.preview_url.setText(self.tr("预览地址…"))
+            return
+        try:
+            if not url.lower().startswith(("rtmp://", "rtmps://")):
+                raise UserError("not an RTMP address", "write it as rtmp://host/app/key")
+            parse_remote_url(url)
+        except UserError as exc:
+            self.error(self.tr("预览地址不对"), str(exc))
+            return
+        register_secret(url.rstrip("/").rsplit("/", 1)[-1])  # the key part never reaches a log
+        self.rehearsal_previews = (url,)
+        self.runner.preview_url.setText(self.tr("预览：") + mask_url(url))
 
     def _open_review_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(

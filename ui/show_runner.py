@@ -38,6 +38,7 @@ class ShowRunner(QWidget):
     next_requested = Signal()
     rehearse_requested = Signal()
     review_requested = Signal()
+    preview_url_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +66,12 @@ class ShowRunner(QWidget):
         review = QPushButton(self.tr("回看彩排…"))
         review.setObjectName("openReview")
         review.clicked.connect(self.review_requested)
+        self.preview_url = QPushButton(self.tr("预览地址…"))
+        self.preview_url.setObjectName("rehearsalPreview")
+        self.preview_url.setToolTip(
+            self.tr("彩排时同时推到一个私有预览地址（比如给店长看），不会保存")
+        )
+        self.preview_url.clicked.connect(self.preview_url_requested)
         self.segment = QLabel("")
         self.segment.setObjectName("segmentTimer")
         self.prompter = QLabel("")
@@ -84,6 +91,7 @@ class ShowRunner(QWidget):
         row2 = QHBoxLayout()
         row2.addWidget(self.rehearse)
         row2.addWidget(review)
+        row2.addWidget(self.preview_url)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addLayout(row)

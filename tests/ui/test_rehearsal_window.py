@@ -8,10 +8,11 @@ from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtMultimedia import QMediaPlayer
-from PySide6.QtWidgets import QFileDialog, QMessageBox, QPushButton
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QPushButton
 
 from studio.rehearsal.report import load_report
 from tests.media_probe import read_media
+from tests.nginx_rtmp import NginxRtmp
 from tests.ui.test_selling import make_window
 from ui.review import ReviewWindow
 
@@ -38,18 +39,26 @@ def _button(win, name: str) -> QPushButton:  # type: ignore[no-untyped-def]
 
 
 def test_rehearse_button_records_a_take_and_opens_its_review(
-    qtbot, tmp_path: Path, monkeypatch
+    qtbot, tmp_path: Path, monkeypatch, nginx_rtmp: NginxRtmp
 ) -> None:  # type: ignore[no-untyped-def]
     _answer_for_teardown(monkeypatch)
     win = make_window(qtbot, tmp_path, size=(640, 360))
     win.settings.set_value("rehearsal_dir", str(tmp_path / "takes"))
     assert win.load_show(SHOW)
+    # a private preview for the manager: typed once, masked on the button
+    preview = nginx_rtmp.url("rehearsal-preview-key")
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (preview, True))
+    qtbot.mouseClick(_button(win, "rehearsalPreview"), Qt.MouseButton.LeftButton)
+    assert "****" in win.runner.preview_url.text()
+    assert "rehearsal-preview-key" not in win.runner.preview_url.text()
     qtbot.wait(500)
     qtbot.mouseClick(win.runner.rehearse, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.runner.rehearse.text() == "结束彩排", timeout=10000)
     assert win.app.rehearsing
     assert not win.panel.isEnabled()  # nothing can go on air during a take
     qtbot.waitUntil(lambda: "彩排中" in win.live_label.text(), timeout=3000)
+    watched = read_media(preview, seconds=2.5)  # the manager's player
+    assert not watched.error and watched.width == 640 and len(watched.video_times) > 30
 
     # the take ends by itself at the script's planned end and its review opens
     qtbot.waitUntil(lambda: bool(win.reviews), timeout=60000)

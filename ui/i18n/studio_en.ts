@@ -330,357 +330,382 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="80"/>
+        <location filename="../main_window.py" line="81"/>
         <source>导购直播台 Guide Studio</source>
         <translation>Guide Studio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="108"/>
+        <location filename="../main_window.py" line="111"/>
         <source>开播</source>
         <translation>Go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="109"/>
+        <location filename="../main_window.py" line="112"/>
         <source>脚本</source>
         <translation>Script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="111"/>
+        <location filename="../main_window.py" line="114"/>
         <source>销售</source>
         <translation>Sales</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="122"/>
-        <location filename="../main_window.py" line="609"/>
+        <location filename="../main_window.py" line="125"/>
+        <location filename="../main_window.py" line="642"/>
         <source>未开播</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="139"/>
+        <location filename="../main_window.py" line="142"/>
         <source>画面</source>
         <translation>Picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="145"/>
+        <location filename="../main_window.py" line="148"/>
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148"/>
-        <location filename="../main_window.py" line="245"/>
-        <location filename="../main_window.py" line="433"/>
+        <location filename="../main_window.py" line="151"/>
+        <location filename="../main_window.py" line="248"/>
+        <location filename="../main_window.py" line="466"/>
         <source>摄像头：</source>
         <translation>Camera: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="154"/>
+        <location filename="../main_window.py" line="157"/>
         <source>视频文件…</source>
         <translation>Video file…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="155"/>
+        <location filename="../main_window.py" line="158"/>
         <source>远程流（连麦）…</source>
         <translation>Remote stream (co-host)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="159"/>
+        <location filename="../main_window.py" line="162"/>
         <source>画面自带声音</source>
         <translation>Source&apos;s own audio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="164"/>
+        <location filename="../main_window.py" line="167"/>
         <source>未发现麦克风</source>
         <translation>No microphone found</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="171"/>
+        <location filename="../main_window.py" line="174"/>
         <source>音量</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="176"/>
+        <location filename="../main_window.py" line="179"/>
         <source> 画面来源 </source>
         <translation> Source </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="178"/>
+        <location filename="../main_window.py" line="181"/>
         <source>  声音 </source>
         <translation>  Audio </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184"/>
+        <location filename="../main_window.py" line="187"/>
         <source>连接后台…</source>
         <translation>Connect backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194"/>
+        <location filename="../main_window.py" line="197"/>
         <source>全屏</source>
         <translation>Full</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="195"/>
+        <location filename="../main_window.py" line="198"/>
         <source>分屏</source>
         <translation>Split</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="196"/>
+        <location filename="../main_window.py" line="199"/>
         <source>画中画</source>
         <translation>Picture in picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="200"/>
+        <location filename="../main_window.py" line="203"/>
         <source> 场景 </source>
         <translation> Scene </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206"/>
+        <location filename="../main_window.py" line="209"/>
         <source>字幕条</source>
         <translation>Lower third</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210"/>
+        <location filename="../main_window.py" line="213"/>
         <source>时钟</source>
         <translation>Clock</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213"/>
+        <location filename="../main_window.py" line="216"/>
         <source>排行榜</source>
         <translation>Leaderboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="223"/>
+        <location filename="../main_window.py" line="226"/>
         <source>收起商品</source>
         <translation>Hide product</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252"/>
+        <location filename="../main_window.py" line="255"/>
         <source>选择视频文件</source>
         <translation>Choose a video file</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="252"/>
+        <location filename="../main_window.py" line="255"/>
         <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
         <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259"/>
+        <location filename="../main_window.py" line="262"/>
         <source>远程流</source>
         <translation>Remote stream</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="259"/>
+        <location filename="../main_window.py" line="262"/>
         <source>RTMP / FLV / HLS 地址</source>
         <translation>RTMP / FLV / HLS address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="270"/>
+        <location filename="../main_window.py" line="273"/>
         <source>无法打开画面来源</source>
         <translation>Cannot open the source</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="293"/>
+        <location filename="../main_window.py" line="296"/>
         <source>已弹出购买链接：</source>
         <translation>Purchase link shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="293"/>
+        <location filename="../main_window.py" line="296"/>
         <source>已展示商品卡：</source>
         <translation>Product card shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="299"/>
+        <location filename="../main_window.py" line="302"/>
         <source>载入直播脚本</source>
         <translation>Load a show script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301"/>
+        <location filename="../main_window.py" line="304"/>
         <source>直播脚本 (*.toml)</source>
         <translation>Show scripts (*.toml)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="310"/>
+        <location filename="../main_window.py" line="313"/>
         <source>脚本有错误</source>
         <translation>The script has errors</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="313"/>
+        <location filename="../main_window.py" line="316"/>
         <source>无法载入脚本</source>
         <translation>Cannot load the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="323"/>
+        <location filename="../main_window.py" line="326"/>
         <source>无法开始脚本</source>
         <translation>Cannot start the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="342"/>
+        <location filename="../main_window.py" line="345"/>
         <source>直播中不能彩排。请先结束直播。</source>
         <translation>You cannot rehearse while live. End the live show first.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345"/>
+        <location filename="../main_window.py" line="348"/>
         <source>请稍候，上一步还没有完成</source>
         <translation>Please wait: the previous step is still running</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="350"/>
+        <location filename="../main_window.py" line="353"/>
         <source>正在开始彩排…</source>
         <translation>Starting the rehearsal…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="358"/>
+        <location filename="../main_window.py" line="362"/>
         <source>彩排结束，正在生成报告和片段…</source>
         <translation>Rehearsal over: writing the report and clips…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="370"/>
+        <location filename="../main_window.py" line="374"/>
         <source>无法开始彩排</source>
         <translation>Cannot start the rehearsal</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="376"/>
+        <location filename="../main_window.py" line="380"/>
         <source>彩排中：不推流，不产生真实订单</source>
         <translation>Rehearsing: nothing is streamed, no real orders</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="383"/>
+        <location filename="../main_window.py" line="387"/>
         <source>彩排报告没有生成</source>
         <translation>The rehearsal report was not written</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="389"/>
+        <location filename="../main_window.py" line="393"/>
         <source>彩排报告：</source>
         <translation>Rehearsal report: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="396"/>
+        <location filename="../main_window.py" line="400"/>
         <source>已断开后台</source>
         <translation>Disconnected from the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="397"/>
+        <location filename="../main_window.py" line="401"/>
         <source>彩排后没能回到正式场次，已断开后台，请重新连接：</source>
         <translation>After the rehearsal the studio could not rejoin the live session, so it disconnected. Please connect again: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="404"/>
+        <location filename="../main_window.py" line="413"/>
+        <source>彩排预览地址</source>
+        <translation>Rehearsal preview address</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="414"/>
+        <source>彩排时也推到这个 RTMP 地址（留空则不推）：</source>
+        <translation>During takes, also push to this RTMP address (leave empty for none):</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="422"/>
+        <source>预览地址…</source>
+        <translation>Preview address…</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="429"/>
+        <source>预览地址不对</source>
+        <translation>Preview address is wrong</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="433"/>
+        <source>预览：</source>
+        <translation>Preview: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="437"/>
         <source>选择一次彩排的报告</source>
         <translation>Choose a rehearsal take report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="405"/>
+        <location filename="../main_window.py" line="438"/>
         <source>彩排报告 (report.json)</source>
         <translation>Rehearsal reports (report.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="414"/>
+        <location filename="../main_window.py" line="447"/>
         <source>无法打开彩排报告</source>
         <translation>Cannot open the rehearsal report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="452"/>
+        <location filename="../main_window.py" line="485"/>
         <source>正在连接后台…</source>
         <translation>Connecting to the backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="400"/>
-        <location filename="../main_window.py" line="485"/>
+        <location filename="../main_window.py" line="404"/>
+        <location filename="../main_window.py" line="518"/>
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="486"/>
+        <location filename="../main_window.py" line="519"/>
         <source>无法连接后台</source>
         <translation>Cannot connect to the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="488"/>
+        <location filename="../main_window.py" line="521"/>
         <source>无法开播</source>
         <translation>Cannot go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="491"/>
+        <location filename="../main_window.py" line="524"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="496"/>
+        <location filename="../main_window.py" line="529"/>
         <source>已连接后台，购买链接已备好：</source>
         <translation>Connected; purchase links ready: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="502"/>
+        <location filename="../main_window.py" line="535"/>
         <source>试录完成</source>
         <translation>Test recording done</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="502"/>
+        <location filename="../main_window.py" line="535"/>
         <source>试录已保存，请打开看看画面和声音：</source>
         <translation>The test recording is saved; open it to check picture and sound:</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="516"/>
+        <location filename="../main_window.py" line="549"/>
         <source>录像已保存：</source>
         <translation>Recording saved: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="541"/>
+        <location filename="../main_window.py" line="574"/>
         <source>正在测量这台电脑…（约 1 分钟）</source>
         <translation>Measuring this PC… (about 1 minute)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="550"/>
+        <location filename="../main_window.py" line="583"/>
         <source>推荐：</source>
         <translation>Recommended: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="554"/>
+        <location filename="../main_window.py" line="587"/>
         <source>保存为默认画质？（下次启动生效）</source>
         <translation>Save as the default quality? (applies at the next start)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="556"/>
+        <location filename="../main_window.py" line="589"/>
         <source>画质推荐</source>
         <translation>Recommended quality</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="558"/>
+        <location filename="../main_window.py" line="591"/>
         <source>画质已保存</source>
         <translation>Quality saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="597"/>
+        <location filename="../main_window.py" line="630"/>
         <source>● 彩排中 </source>
         <translation>● Rehearsing </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="599"/>
+        <location filename="../main_window.py" line="632"/>
         <source>● 彩排中</source>
         <translation>● Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="605"/>
+        <location filename="../main_window.py" line="638"/>
         <source>● 直播中 </source>
         <translation>● LIVE </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="628"/>
+        <location filename="../main_window.py" line="661"/>
         <source>正在彩排</source>
         <translation>Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="629"/>
+        <location filename="../main_window.py" line="662"/>
         <source>正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？</source>
         <translation>A rehearsal is running. Closing the window ends this take (the recording is kept, no report is written). Close anyway?</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="342"/>
-        <location filename="../main_window.py" line="622"/>
+        <location filename="../main_window.py" line="345"/>
+        <location filename="../main_window.py" line="655"/>
         <source>正在直播</source>
         <translation>Live now</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="622"/>
+        <location filename="../main_window.py" line="655"/>
         <source>正在直播，关闭窗口将结束直播。确定吗？</source>
         <translation>You are live. Closing the window ends the show. Close anyway?</translation>
     </message>
@@ -986,59 +1011,69 @@
 <context>
     <name>ShowRunner</name>
     <message>
-        <location filename="../show_runner.py" line="44"/>
+        <location filename="../show_runner.py" line="45"/>
         <source>未载入脚本</source>
         <translation>No script loaded</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="47"/>
+        <location filename="../show_runner.py" line="48"/>
         <source>载入脚本…</source>
         <translation>Load script…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="50"/>
-        <location filename="../show_runner.py" line="111"/>
+        <location filename="../show_runner.py" line="51"/>
+        <location filename="../show_runner.py" line="119"/>
         <source>开始脚本</source>
         <translation>Start script</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="54"/>
+        <location filename="../show_runner.py" line="55"/>
         <source>下一条（空格）</source>
         <translation>Next (Space)</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="58"/>
-        <location filename="../show_runner.py" line="116"/>
+        <location filename="../show_runner.py" line="59"/>
+        <location filename="../show_runner.py" line="124"/>
         <source>彩排</source>
         <translation>Rehearse</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="61"/>
+        <location filename="../show_runner.py" line="62"/>
         <source>按脚本完整走一遍并录下来，不推流、不产生真实订单；结束后出彩排报告</source>
         <translation>Run the whole script and record it: nothing is streamed, no real orders; a take report follows</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="65"/>
+        <location filename="../show_runner.py" line="66"/>
         <source>回看彩排…</source>
         <translation>Review a take…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="93"/>
+        <location filename="../show_runner.py" line="69"/>
+        <source>预览地址…</source>
+        <translation>Preview address…</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="72"/>
+        <source>彩排时同时推到一个私有预览地址（比如给店长看），不会保存</source>
+        <translation>During a take, also push to a private preview address (for the store manager, say); not saved</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="101"/>
         <source>提示列表</source>
         <translation>Cues</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="111"/>
+        <location filename="../show_runner.py" line="119"/>
         <source>重新开始</source>
         <translation>Restart</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="116"/>
+        <location filename="../show_runner.py" line="124"/>
         <source>结束彩排</source>
         <translation>End rehearsal</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="149"/>
+        <location filename="../show_runner.py" line="157"/>
         <source>准备开始</source>
         <translation>Ready to start</translation>
     </message>
