@@ -107,20 +107,26 @@ def test_live_push_arrives_with_size_fps_audio_and_sync(
     assert len(played.video_times) + skipped + rec_out["dropped_network"] >= 13 * 30
 
 
-def test_sigkill_leaves_a_playable_recording(studio_cmd: list[str], tmp_path: Path) -> None:
-    rec = tmp_path / "crash.mkv"
+def _record_until_live(
+    studio_cmd: list[str], tmp_path: Path, rec: Path, size: str
+) -> subprocess.Popen[bytes]:
+    """``studio live`` recording the test source, returned once it says it is live."""
     proc = subprocess.Popen(
-        [*studio_cmd, "live", "--source", "test", "--size", "1280x720", "--record", str(rec)],
+        [*studio_cmd, "live", "--source", "test", "--size", size, "--record", str(rec)],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=_env(tmp_path),
     )
-    started = None
     for line in iter(proc.stdout.readline, b""):  # type: ignore[union-attr]
         if b"live" in line:
-            started = time.monotonic()
-            break
-    assert started is not None
+            return proc
+    raise AssertionError(f"studio live never went live: {proc.stderr.read().decode()[-2000:]}")  # type: ignore[union-attr]
+
+
+def test_sigkill_leaves_a_playable_recording(studio_cmd: list[str], tmp_path: Path) -> None:
+    rec = tmp_path / "crash.mkv"
+    proc = _record_until_live(studio_cmd, tmp_path, rec, "1280x720")
+    started = time.monotonic()
     time.sleep(6)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
@@ -136,15 +142,7 @@ def test_sigkill_leaves_a_playable_recording(studio_cmd: list[str], tmp_path: Pa
 
 def test_sigterm_stops_cleanly_and_flushes(studio_cmd: list[str], tmp_path: Path) -> None:
     rec = tmp_path / "term.mkv"
-    proc = subprocess.Popen(
-        [*studio_cmd, "live", "--source", "test", "--size", "640x360", "--record", str(rec)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env=_env(tmp_path),
-    )
-    for line in iter(proc.stdout.readline, b""):  # type: ignore[union-attr]
-        if b"live" in line:
-            break
+    proc = _record_until_live(studio_cmd, tmp_path, rec, "640x360")
     time.sleep(4)
     proc.send_signal(signal.SIGTERM)
     out, err = proc.communicate(timeout=30)

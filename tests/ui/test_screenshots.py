@@ -28,10 +28,8 @@ def free_display() -> int:
     raise RuntimeError("no free X display number")
 
 
-@pytest.mark.parametrize("size", ["1366x768", "1920x1080"])
-def test_main_window_in_demo_mode_fits_and_renders_chinese_under_xvfb(
-    size: str, tmp_path: Path
-) -> None:
+def screenshot_under_xvfb(size: str, args: list[str], name: str) -> tuple[dict, np.ndarray]:
+    """Run ``python -m ui.screenshot ARGS`` on a fresh Xvfb; its JSON report and the screen."""
     assert shutil.which("Xvfb") and shutil.which("import"), (
         "run packaging/setup.sh (xvfb, imagemagick)"
     )
@@ -47,7 +45,7 @@ def test_main_window_in_demo_mode_fits_and_renders_chinese_under_xvfb(
             time.sleep(0.05)
         env = dict(os.environ, DISPLAY=f":{disp}", QT_QPA_PLATFORM="xcb")
         proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.screenshot", "--seconds", "6", "--demo"],
+            [sys.executable, "-m", "ui.screenshot", *args],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -60,24 +58,30 @@ def test_main_window_in_demo_mode_fits_and_renders_chinese_under_xvfb(
                 line = raw
                 break
         ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / f"main-window-{size}.png"
+        shot = ARTIFACTS / name
         subprocess.run(
             ["import", "-display", f":{disp}", "-window", "root", str(shot)], check=True, timeout=30
         )
         _out, err = proc.communicate(timeout=30)
         assert line, err
-        report = json.loads(line)
-        assert report["fits"], report
-        assert report["clipped"] == [], report["clipped"]
-        assert report["preview_frames"] > 10
-        assert "CJK" in report["font"] or "Noto" in report["font"], report["font"]
-        img = np.asarray(Image.open(shot).convert("RGB"))
-        w, h = (int(v) for v in size.split("x"))
-        assert img.shape[:2] == (h, w)
-        assert img.std() > 20  # a real picture, not a blank screen
+        return json.loads(line), np.asarray(Image.open(shot).convert("RGB"))
     finally:
         xvfb.terminate()
         xvfb.wait(10)
+
+
+@pytest.mark.parametrize("size", ["1366x768", "1920x1080"])
+def test_main_window_in_demo_mode_fits_and_renders_chinese_under_xvfb(size: str) -> None:
+    report, img = screenshot_under_xvfb(
+        size, ["--seconds", "6", "--demo"], f"main-window-{size}.png"
+    )
+    assert report["fits"], report
+    assert report["clipped"] == [], report["clipped"]
+    assert report["preview_frames"] > 10
+    assert "CJK" in report["font"] or "Noto" in report["font"], report["font"]
+    w, h = (int(v) for v in size.split("x"))
+    assert img.shape[:2] == (h, w)
+    assert img.std() > 20  # a real picture, not a blank screen
 
 
 def test_take_review_window_shows_the_take_at_its_chapter_under_xvfb(tmp_path: Path) -> None:
@@ -92,43 +96,12 @@ def test_take_review_window_shows_the_take_at_its_chapter_under_xvfb(tmp_path: P
     report_json = run_take(
         show, catalog, Profile(width=640, height=360, fps=30), out_dir=tmp_path, clips=False
     )
-    disp = free_display()
-    xvfb = subprocess.Popen(
-        ["Xvfb", f":{disp}", "-screen", "0", "1366x768x24", "-nolisten", "tcp"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+    report, img = screenshot_under_xvfb(
+        "1366x768",
+        ["--review", str(report_json), "--seconds", "4"],
+        "take-review-1366x768.png",
     )
-    try:
-        deadline = time.monotonic() + 10
-        while not Path(f"/tmp/.X11-unix/X{disp}").exists() and time.monotonic() < deadline:
-            time.sleep(0.05)
-        env = dict(os.environ, DISPLAY=f":{disp}", QT_QPA_PLATFORM="xcb")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "ui.screenshot", "--review", str(report_json), "--seconds", "4"],
-            cwd=ROOT,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        line = ""
-        for raw in iter(proc.stdout.readline, ""):  # type: ignore[union-attr]
-            if raw.startswith("{"):
-                line = raw
-                break
-        ARTIFACTS.mkdir(exist_ok=True)
-        shot = ARTIFACTS / "take-review-1366x768.png"
-        subprocess.run(
-            ["import", "-display", f":{disp}", "-window", "root", str(shot)], check=True, timeout=30
-        )
-        _out, err = proc.communicate(timeout=30)
-        assert line, err
-        report = json.loads(line)
-        assert report["fits"] and report["clipped"] == [], report
-        assert report["chapters"] >= 4
-        assert report["frame_seconds"] is not None and abs(report["frame_seconds"] - 3.0) < 0.25
-        img = np.asarray(Image.open(shot).convert("RGB"))
-        assert img.shape[:2] == (768, 1366) and img.std() > 20
-    finally:
-        xvfb.terminate()
-        xvfb.wait(10)
+    assert report["fits"] and report["clipped"] == [], report
+    assert report["chapters"] >= 4
+    assert report["frame_seconds"] is not None and abs(report["frame_seconds"] - 3.0) < 0.25
+    assert img.shape[:2] == (768, 1366) and img.std() > 20
