@@ -102,6 +102,11 @@ class AudioRing:
             if not self._primed:
                 if self._buffered < self._target:
                     return None
+                # What piled up before the first read is start-up delay (the
+                # source began before the output clock, later on a busy machine),
+                # not jitter: kept, it would put audio behind video for good.
+                if self._buffered > self._target + n:
+                    self._drop_locked(self._buffered - self._target - n)
                 self._primed = True
             out = np.zeros((n, CHANNELS), np.float32)
             filled = 0

@@ -22,6 +22,17 @@ def test_ring_waits_for_target_then_plays() -> None:
     assert out is not None and out.shape == (480, 2) and out[0, 0] == 0.5
 
 
+def test_audio_piled_up_before_the_first_read_is_not_kept_as_latency() -> None:
+    """The source started 130 ms before the output clock (a busy machine): play from now."""
+    ring = AudioRing("r", target=0.02)
+    ramp = np.repeat(np.arange(6240, dtype=np.float32)[:, None] / 6240, 2, axis=1)
+    ring.write(ramp)  # 130 ms, under the drop bound, so write() keeps it all
+    out = ring.read(480)
+    assert out is not None
+    assert out[0, 0] == ramp[6240 - 480 - 960, 0]  # the newest audio, not the oldest
+    assert abs(ring.buffered_seconds - 0.02) < 1e-6  # the target's worth stays as margin
+
+
 def test_underrun_pads_silence_without_growing_latency() -> None:
     ring = AudioRing("r", target=0.02)
     ring.write(block(960))
