@@ -20,7 +20,7 @@ from studio.events import EventBus
 from studio.media.engine import Pipeline
 from studio.media.outputs import Output, Recorder, RtmpOutput
 from studio.media.outputs.recorder import check_writable, unique_path
-from studio.media.sources import open_source, parse_remote_url
+from studio.media.sources import check_push_url, open_source
 from studio.overlays.manager import OverlayManager
 from studio.redact import mask_url
 from studio.show.catalog import Catalog, demo_catalog
@@ -289,12 +289,9 @@ class StudioApp:
                 "tick a platform or the recording before going live",
             )
         for d in destinations:
-            if not d.url.lower().startswith(("rtmp://", "rtmps://")):
-                raise UserError(
-                    f"{d.name}: {d.shown!r} is not an RTMP address",
-                    "write it as rtmp://host/app and the stream key apart",
-                )
-            parse_remote_url(d.url)
+            check_push_url(
+                d.url, f"{d.name}: {d.shown!r}", "write it as rtmp://host/app and the key apart"
+            )
         rec_path = None
         if record is not None:
             rec_path = unique_path(record)
@@ -349,7 +346,7 @@ class StudioApp:
         if self.take is not None:
             raise UserError("a rehearsal take is already running", "end it first")
         for url in preview_urls:
-            parse_remote_url(url)
+            check_push_url(url, f"preview {mask_url(url)!r}")
         show = self.show
         number, folder = desk.take_folder(root, show.path, show.title)
         take = desk.DeskTake(number, folder, folder / "take.mkv")

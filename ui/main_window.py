@@ -386,8 +386,7 @@ class MainWindow(QMainWindow):
         if error is not None:
             self.error(self.tr("彩排报告没有生成"), str(error))
             return
-        from studio.rehearsal.desk import describe
-        from studio.rehearsal.report import load_report
+        from studio.rehearsal.report import describe, load_report
 
         path = Path(str(result))
         self.statusBar().showMessage(self.tr("彩排报告：") + describe(load_report(path)), 15000)
@@ -405,7 +404,7 @@ class MainWindow(QMainWindow):
 
     def _ask_preview_url(self) -> None:
         """A private RTMP preview for takes (a manager watching); kept for this run only."""
-        from studio.media.sources import parse_remote_url
+        from studio.media.sources import check_push_url
         from studio.redact import mask_url, register_secret
 
         url, ok = QInputDialog.getText(
@@ -422,9 +421,7 @@ class MainWindow(QMainWindow):
             self.runner.preview_url.setText(self.tr("预览地址…"))
             return
         try:
-            if not url.lower().startswith(("rtmp://", "rtmps://")):
-                raise UserError("not an RTMP address", "write it as rtmp://host/app/key")
-            parse_remote_url(url)
+            check_push_url(url, mask_url(url))
         except UserError as exc:
             self.error(self.tr("预览地址不对"), str(exc))
             return

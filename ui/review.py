@@ -459,33 +459,15 @@ class ReviewWindow(QMainWindow):
         return None
 
     def compare_previous(self) -> dict[str, Any] | None:
-        from studio.rehearsal.compare import compare
-        from studio.rehearsal.html import compare_html
-        from studio.rehearsal.report import save_json
+        from studio.rehearsal.compare import write_comparison
 
         prev = self.previous_take()
         if prev is None:
             return None
         try:
-            a = load_report(prev)
-            cmp = compare(a, self.report)
+            cmp, html = write_comparison(prev, self.report_path, self.report_path.parent.parent)
         except (UserError, OSError, ValueError, KeyError) as exc:
             self._warn(self.tr("无法对比"), f"{prev}: {exc}")
-            return None
-        charts = tuple(
-            (p.parent / str(r.get("chart"))).read_bytes()
-            if r.get("chart") and (p.parent / str(r.get("chart"))).is_file()
-            else None
-            for p, r in ((prev, a), (self.report_path, self.report))
-        )
-        stem = f"compare-take-{a['take']:02d}-vs-{self.report['take']:02d}"
-        folder = self.report_path.parent.parent
-        html = folder / f"{stem}.html"
-        try:
-            save_json(cmp, folder / f"{stem}.json")
-            html.write_text(compare_html(cmp, (charts[0], charts[1])), "utf-8")
-        except OSError as exc:
-            self._warn(self.tr("无法对比"), f"{folder}: {exc.strerror or exc}")
             return None
         better = "、".join(cmp["improved"]) or self.tr("无")
         worse = "、".join(cmp["worse"]) or self.tr("无")

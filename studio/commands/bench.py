@@ -119,15 +119,12 @@ def _autoconfig(args: argparse.Namespace) -> int:
 
     from studio.bench.autoconfig import autoconfigure
     from studio.config import save_profile
-    from studio.media.sources import parse_remote_url
+    from studio.media.sources import check_push_url
 
     console = Console()
     server = args.server
     if server:
-        if not server.lower().startswith(("rtmp://", "rtmps://")):
-            raise UserError("--server is not an RTMP URL",  # not echoed: it may hold a key
-                            "write it as rtmp://host/app/streamkey")  # fmt: skip
-        parse_remote_url(server)
+        check_push_url(server, "--server")  # not echoed: it may hold a key
     with console.status("autoconfig") as status:
         result = autoconfigure(server, status.update)
     profile = result.profile

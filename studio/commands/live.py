@@ -16,7 +16,7 @@ from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse
 from studio.errors import UserError
 from studio.media.engine import Pipeline
 from studio.media.outputs.recorder import check_writable, unique_path
-from studio.media.sources import SPEC_HELP, open_source, parse_remote_url
+from studio.media.sources import SPEC_HELP, check_push_url, open_source
 from studio.media.stats import JsonLinesWriter
 from studio.redact import mask_url
 
@@ -84,12 +84,7 @@ def _check_outputs(args: argparse.Namespace) -> None:
             "add --output rtmp://host/app/key and/or --record show.mkv",
         )
     for url in args.output:
-        if not url.lower().startswith(("rtmp://", "rtmps://")):
-            raise UserError(
-                f"--output {mask_url(url)!r} is not an RTMP URL",
-                "write it as rtmp://host/app/streamkey",
-            )
-        parse_remote_url(url)
+        check_push_url(url, f"--output {mask_url(url)!r}")
     if args.duration is not None and args.duration <= 0:
         raise UserError(f"--duration {args.duration} must be positive", "give seconds, e.g. 60")
 

@@ -52,24 +52,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def _compare(args: argparse.Namespace) -> int:
-    from studio.rehearsal.compare import compare, load_pair
-    from studio.rehearsal.html import compare_html
-    from studio.rehearsal.report import save_json
+    from studio.rehearsal.compare import write_comparison
 
-    a_path, b_path = args.compare
-    a, b = load_pair(a_path, b_path)
-    cmp = compare(a, b)
-    charts = tuple(
-        (p.parent / r["chart"]).read_bytes()
-        if r.get("chart") and (p.parent / r["chart"]).is_file()
-        else None
-        for p, r in ((a_path, a), (b_path, b))
-    )
-    args.out.mkdir(parents=True, exist_ok=True)
-    stem = f"compare-take-{a['take']:02d}-vs-{b['take']:02d}"
-    save_json(cmp, args.out / f"{stem}.json")
-    html = args.out / f"{stem}.html"
-    html.write_text(compare_html(cmp, (charts[0], charts[1])), "utf-8")
+    cmp, html = write_comparison(*args.compare, args.out)
     print(f"studio: improved: {', '.join(cmp['improved']) or '-'}", flush=True)
     print(f"studio: worse: {', '.join(cmp['worse']) or '-'}", flush=True)
     print(f"studio: comparison written to {html}", flush=True)
@@ -82,8 +67,8 @@ def run(args: argparse.Namespace) -> int:
     if args.show is None:
         raise UserError("no show script", "studio rehearse show.toml (or --compare a.json b.json)")
     from studio.commands.live import build_profile
-    from studio.media.sources import parse_remote_url
-    from studio.rehearsal.report import load_report
+    from studio.media.sources import check_push_url
+    from studio.rehearsal.report import describe, load_report
     from studio.rehearsal.take import parse_delays
     from studio.show.catalog import load_catalog
     from studio.show.script import load_show
@@ -92,9 +77,7 @@ def run(args: argparse.Namespace) -> int:
     show = load_show(args.show, catalog)
     delays = parse_delays(args.delay_cue, show)
     for url in args.preview_url:
-        if not url.lower().startswith(("rtmp://", "rtmps://")):
-            raise UserError("--preview-url must be an RTMP URL", "rtmp://host/app/key")
-        parse_remote_url(url)
+        check_push_url(url, "--preview-url")
     profile = build_profile(args)
     bus = EventBus()
     commerce = _rehearsal_commerce(args, bus)
@@ -109,12 +92,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         if commerce is not None:
             commerce.stop()
-    s = load_report(path)["summary"]
     print(
-        f"studio: take report {path.with_suffix('.html')}: cues on time {s['on_time']}/"
-        f"{s['timed_cues']}, early {s['early']}, late {s['late']}, missed {s['missed']}, "
-        f"out of order {s['out_of_order']}, dead air {s['dead_air_count']}, "
-        f"speaking {s['speaking_share'] * 100:.0f}%",
+        f"studio: take report {path.with_suffix('.html')}: {describe(load_report(path))}",
         flush=True,
     )
     return 0

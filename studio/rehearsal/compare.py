@@ -117,3 +117,23 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> dict[str, Any]:
 
 def load_pair(a: Path, b: Path) -> tuple[dict[str, Any], dict[str, Any]]:
     return load_report(a), load_report(b)
+
+
+def write_comparison(a_path: Path, b_path: Path, out: Path) -> tuple[dict[str, Any], Path]:
+    """Compare two take reports (B newer); write ``compare-take-AA-vs-BB.json/.html`` in ``out``.
+
+    Returns the comparison and the HTML's path. Raises UserError for takes of
+    different shows, OSError when ``out`` cannot be written.
+    """
+    from studio.rehearsal.html import compare_html
+    from studio.rehearsal.report import chart_png, save_json
+
+    a, b = load_pair(a_path, b_path)
+    cmp = compare(a, b)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = f"compare-take-{a['take']:02d}-vs-{b['take']:02d}"
+    save_json(cmp, out / f"{stem}.json")
+    html = out / f"{stem}.html"
+    charts = (chart_png(a_path, a), chart_png(b_path, b))
+    html.write_text(compare_html(cmp, charts), "utf-8")
+    return cmp, html

@@ -19,7 +19,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from studio.errors import UserError
 from studio.media.outputs import Output, Recorder
@@ -151,12 +151,3 @@ def remove_if_empty(folder: Path) -> None:
     """A take that never started leaves no empty folder (and no gap in the numbering)."""
     with contextlib.suppress(OSError):  # not empty, or not there
         folder.rmdir()
-
-
-def describe(report: dict[str, Any]) -> str:
-    """One line for the status bar."""
-    s = report["summary"]
-    return (
-        f"cues on time {s['on_time']}/{s['timed_cues']}, early {s['early']}, late {s['late']}, "
-        f"missed {s['missed']}, dead air {s['dead_air_count']}"
-    )

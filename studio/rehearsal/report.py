@@ -248,7 +248,24 @@ def load_report(path: Path) -> dict[str, Any]:
     return dict(data)
 
 
+def chart_png(report_json: Path, report: dict[str, Any]) -> bytes | None:
+    """The take's timeline picture next to its report, if it is there."""
+    name = report.get("chart")
+    path = report_json.parent / str(name or "")
+    return path.read_bytes() if name and path.is_file() else None
+
+
 def save_json(data: dict[str, Any], path: Path) -> None:
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
     tmp.replace(path)
+
+
+def describe(report: dict[str, Any]) -> str:
+    """The take in one line (CLI output, the window's status bar)."""
+    s = report["summary"]
+    return (
+        f"cues on time {s['on_time']}/{s['timed_cues']}, early {s['early']}, late {s['late']}, "
+        f"missed {s['missed']}, out of order {s['out_of_order']}, "
+        f"dead air {s['dead_air_count']}, speaking {s['speaking_share'] * 100:.0f}%"
+    )

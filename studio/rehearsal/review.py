@@ -84,11 +84,10 @@ class Review:
 def attach_review(report_json: Path, review: Review) -> None:
     """Store the review in the report and re-render its HTML next to it."""
     from studio.rehearsal.html import take_html
-    from studio.rehearsal.report import load_report, save_json
+    from studio.rehearsal.report import chart_png, load_report, save_json
 
     report = load_report(report_json)
     report["review"] = review.to_json()
     save_json(report, report_json)
-    chart = report_json.parent / (report.get("chart") or "")
-    png = chart.read_bytes() if report.get("chart") and chart.is_file() else None
+    png = chart_png(report_json, report)
     report_json.with_suffix(".html").write_text(take_html(report, png), "utf-8")

@@ -46,6 +46,17 @@ def parse_remote_url(url: str) -> str:
     return url
 
 
+def check_push_url(url: str, label: str, fix: str = "write it as rtmp://host/app/streamkey") -> str:
+    """Check a push destination: RTMP(S) only, then the stream-URL checks.
+
+    ``label`` names the URL in the message (masked or a flag name: a push URL
+    holds the stream key, so it is never echoed whole).
+    """
+    if not url.lower().startswith(("rtmp://", "rtmps://")):
+        raise UserError(f"{label} is not an RTMP URL", fix)
+    return parse_remote_url(url)
+
+
 def open_source(spec: str, width: int, height: int, fps: int) -> Source:
     kind, _, arg = spec.partition(":")
     kind = kind.strip().lower()
