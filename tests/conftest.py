@@ -13,6 +13,10 @@ from tests.nginx_rtmp import NginxRtmp
 
 ROOT = Path(__file__).resolve().parent.parent
 
+# The suite runs as `.venv/bin/python -m pytest` with no venv activated: the venv's own tools
+# (pyside6-lrelease, schemathesis, ...) are found beside the interpreter, ahead of anything else.
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
 
 @pytest.fixture(autouse=True, scope="session")
 def _isolated_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
