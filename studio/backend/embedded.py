@@ -1,20 +1,30 @@
 """The demo backend started by the studio itself (first run, "演示模式"): no accounts needed.
 
 A child process (``studio backend --demo``) on a free loopback port with its own
-SQLite file in the data directory, stopped with the studio.
+SQLite file in the data directory, stopped with the studio however the studio
+ends: :meth:`EmbeddedBackend.stop` on a clean exit, ``atexit`` when Python
+unwinds, and :func:`watch_parent` inside the child (``--parent-pid``) when the
+studio is killed (kill -9, a fatal error) and nothing of it runs any more.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
+import os
+import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+import psutil
 
 from studio.config import data_dir
 
@@ -54,6 +64,8 @@ class EmbeddedBackend:
             str(db),
             "--port",
             str(port),
+            "--parent-pid",
+            str(os.getpid()),
         ]
         if shoppers:
             cmd += ["--demo-shoppers", str(shoppers)]
@@ -66,17 +78,69 @@ class EmbeddedBackend:
                 raise RuntimeError(f"the demo backend exited with code {proc.returncode}")
             try:
                 if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    log.info("demo backend on %s (db %s)", url, db)
-                    return cls(url, proc, db)
+                    log.info("demo backend on %s (db %s, pid %s)", url, db, proc.pid)
+                    backend = cls(url, proc, db)
+                    atexit.register(backend.stop)  # a sys.exit past the window's close
+                    return backend
             except httpx.HTTPError:
                 time.sleep(0.1)
         proc.kill()
         raise RuntimeError("the demo backend did not start in time")
 
     def stop(self) -> None:
+        atexit.unregister(self.stop)
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
+
+
+def _parent_alive(pid: int, created: float | None) -> bool:
+    if os.name == "posix" and os.getppid() != pid:  # re-parented: the studio is gone
+        return False
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        return created is None or abs(proc.create_time() - created) < 1.0
+    except psutil.NoSuchProcess:
+        return False
+    except psutil.AccessDenied:  # it exists; that is all this check needs
+        return True
+
+
+def _end_self() -> None:
+    """SIGTERM ourselves (uvicorn shuts down, shoppers stop); hard exit if that hangs."""
+    hard = threading.Timer(10.0, lambda: os._exit(3))
+    hard.daemon = True  # a clean shutdown must not wait for it
+    hard.start()
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def watch_parent(
+    pid: int, interval: float = 0.5, on_gone: Callable[[], None] | None = None
+) -> threading.Thread:
+    """In the child: end this process once the studio ``pid`` is gone, however it ended.
+
+    Polling, not Linux's ``PR_SET_PDEATHSIG``: that signal fires when the
+    *thread* that started the child ends, and the window starts demo mode from a
+    short-lived worker thread, so it would kill the backend seconds after start.
+    ``getppid()`` and psutil (the pid plus its start time, against pid reuse)
+    work on every OS.
+    """
+    created = None
+    with contextlib.suppress(psutil.Error):
+        created = psutil.Process(pid).create_time()
+    action = on_gone or _end_self
+
+    def run() -> None:
+        while _parent_alive(pid, created):
+            time.sleep(interval)
+        log.warning("the studio (pid %s) that started this backend is gone: stopping", pid)
+        action()
+
+    thread = threading.Thread(target=run, name="parent-watch", daemon=True)
+    thread.start()
+    return thread

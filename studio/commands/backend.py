@@ -43,6 +43,13 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="simulate about N orders a minute through live links",
     )
     parser.add_argument(
+        "--parent-pid",
+        type=int,
+        default=None,
+        metavar="PID",
+        help="exit when process PID ends (the studio that started this demo backend)",
+    )
+    parser.add_argument(
         "--return-window-days",
         type=float,
         default=7.0,
@@ -63,6 +70,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--demo-shoppers {args.demo_shoppers} is out of range", "use 0-6000")
     if args.return_window_days < 0:
         raise UserError("--return-window-days must not be negative")
+    if args.parent_pid:  # first: a studio killed while we start must not leave us behind
+        from studio.backend.embedded import watch_parent
+
+        watch_parent(args.parent_pid)
     _check_port_free(args.host, args.port)
     db = args.db or data_dir() / "backend.sqlite3"
     local = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
