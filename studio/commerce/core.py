@@ -533,7 +533,9 @@ class Commerce:
                     self._set_online(True)
                     log.info("order feed for session %d from event %d", session_id, last)
                     async for sse in source.aiter_sse():
-                        if sse.id:
+                        # httpx-sse hands over keep-alive comments as events with no data and
+                        # the previous id (the SSE spec says: dispatch nothing); skip them.
+                        if sse.id and sse.data:
                             self._apply_event(session_id, sse.id, sse.event, sse.data)
                             backoff.reset()
                 log.info("order feed for session %d closed by the backend", session_id)
