@@ -63,15 +63,25 @@ class FaultProxy:
         return f"http://127.0.0.1:{self.port}"
 
     def stop(self) -> None:
+        """Close the server and let every connection task finish its cancellation on the loop.
+
+        Stopping the loop right after cancel() left the tasks pending: when the loop was garbage
+        collected later, "Task was destroyed but it is pending" failed whichever test ran then.
+        """
+
         async def close() -> None:
             self._server.close()
-            for t in asyncio.all_tasks():
-                if t is not asyncio.current_task():
-                    t.cancel()
+            tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for t in tasks:
+                t.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+            await self._server.wait_closed()
 
         asyncio.run_coroutine_threadsafe(close(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(10)
+        self._loop.run_until_complete(self._loop.shutdown_asyncgens())
+        self._loop.close()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
