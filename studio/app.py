@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.config import Profile
+from studio.config import Profile, ensure_folder
 from studio.errors import UserError
 from studio.events import EventBus
 from studio.media.engine import Pipeline
 from studio.media.outputs import Output, Recorder, RtmpOutput
-from studio.media.outputs.recorder import check_writable, unique_path
+from studio.media.outputs.recorder import unique_path
 from studio.media.sources import check_push_url, open_source
 from studio.overlays.manager import OverlayManager
 from studio.redact import mask_url
@@ -293,9 +293,14 @@ class StudioApp:
                 d.url, f"{d.name}: {d.shown!r}", "write it as rtmp://host/app and the key apart"
             )
         rec_path = None
-        if record is not None:
+        if record is not None:  # the window's folder setting, worded as one (not --record)
+            if record.suffix.lower() not in (".mkv", ".mka"):
+                raise UserError(
+                    f"the recording {record.name} is not a Matroska file",
+                    "end its name with .mkv (it survives a crash; MP4 does not)",
+                )
+            ensure_folder(record.parent, "record_dir")
             rec_path = unique_path(record)
-            check_writable(rec_path)
         outs: list[Output] = []
         for d in destinations:
             out = RtmpOutput(d.url)
@@ -348,6 +353,7 @@ class StudioApp:
         for url in preview_urls:
             check_push_url(url, f"preview {mask_url(url)!r}")
         show = self.show
+        ensure_folder(root, "rehearsal_dir")
         number, folder = desk.take_folder(root, show.path, show.title)
         take = desk.DeskTake(number, folder, folder / "take.mkv")
         self.take = take  # from here go_live and connecting are refused
@@ -357,14 +363,7 @@ class StudioApp:
             if sid is not None and sid != self.session_id:
                 take.live_session = self.session_id
                 self._join(self._credentials, sid)
-            try:
-                folder.mkdir(parents=True, exist_ok=True)
-            except OSError as exc:
-                raise UserError(
-                    f"cannot make the take folder {folder} ({exc.strerror or exc})",
-                    "pick a rehearsal folder you can write to (rehearsal_dir in the settings)",
-                ) from exc
-            check_writable(take.recording)
+            ensure_folder(folder, "rehearsal_dir")  # the take's own, under the setting's
             engine = self.make_engine()
             for url in preview_urls:
                 take.previews.append(self.pipeline.add_output(RtmpOutput(url)))

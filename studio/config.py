@@ -178,3 +178,69 @@ def save_profile(profile: Profile, path: Path | None = None) -> Path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+# -- the folders the studio writes to -------------------------------------------------------
+
+# setting name (the GUI's INI key) -> how an English message names it; never a CLI flag
+FOLDER_SETTINGS = {"record_dir": "recording folder", "rehearsal_dir": "rehearsal folder"}
+
+
+def default_recordings_dir() -> Path:
+    """The platform's videos folder (``~/Videos``) plus ``Guide Studio``; made on first use."""
+    return Path(platformdirs.user_videos_dir()) / "Guide Studio"
+
+
+class FolderError(UserError):
+    """A folder setting that cannot take files; the window words it in its own language.
+
+    ``problem`` is ``not_a_folder``, ``cannot_create`` or ``not_writable``;
+    ``detail`` is the system's reason (``Permission denied``) and ``errno`` its
+    code, which the window words itself.
+    """
+
+    def __init__(
+        self, setting: str, folder: Path, problem: str, detail: str = "", errno: int | None = None
+    ) -> None:
+        self.setting, self.folder, self.problem = setting, folder, problem
+        self.detail, self.errno = detail, errno
+        label = FOLDER_SETTINGS.get(setting, setting)
+        what = {
+            "not_a_folder": "is a file, not a folder",
+            "cannot_create": "cannot be created",
+            "not_writable": "cannot be written to",
+        }.get(problem, problem)
+        super().__init__(
+            f"the {label} {folder} {what}" + (f" ({detail})" if detail else ""),
+            f"pick another {label} in the settings",
+        )
+
+
+def ensure_folder(folder: Path, setting: str) -> Path:
+    """Make ``folder`` (and its parents) if missing, and prove a file can be written there.
+
+    A fresh home has no ``~/Videos``: the first Go Live must not fail on that.
+    """
+    folder = Path(folder).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise FolderError(setting, folder, "not_a_folder")
+    if not folder.is_dir():
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise FolderError(
+                setting, folder, "cannot_create", exc.strerror or str(exc), exc.errno
+            ) from exc
+        log.info("made the %s %s", FOLDER_SETTINGS.get(setting, setting), folder)
+    probe = folder / f".guide-studio-write-test-{os.getpid()}"
+    try:
+        with open(probe, "xb"):
+            pass
+        probe.unlink()
+    except FileExistsError:
+        probe.unlink(missing_ok=True)
+    except OSError as exc:
+        raise FolderError(
+            setting, folder, "not_writable", exc.strerror or str(exc), exc.errno
+        ) from exc
+    return folder

@@ -21,9 +21,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.config import default_recordings_dir
 from studio.redact import MASK
 from ui.destinations import DestinationDialog
 from ui.dialogs import ask_yes_no
+from ui.folders import PathLabel, choose_folder
 from ui.settings import AppSettings, SavedDestination
 
 log = logging.getLogger(__name__)
@@ -44,6 +46,7 @@ class GoLivePanel(QWidget):
     go_live_requested = Signal(list, object)  # [SavedDestination], Path | None
     end_requested = Signal()
     reconnect_requested = Signal(str)
+    record_dir_changed = Signal(object)  # Path: the guide picked another recording folder
 
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,7 +67,14 @@ class GoLivePanel(QWidget):
         self.record.toggled.connect(
             lambda on: settings.set_value("record", "true" if on else "false")
         )
-        self.record_dir = Path(settings.value("record_dir", str(Path.home() / "Videos")))
+        self.record_dir_label = PathLabel()
+        self.record_dir_label.setObjectName("recordDir")
+        self.choose_record_dir_button = QPushButton(self.tr("选择…"))
+        self.choose_record_dir_button.setObjectName("chooseRecordDir")
+        self.choose_record_dir_button.setToolTip(self.tr("选择录像保存到哪个文件夹"))
+        self.choose_record_dir_button.clicked.connect(self.choose_record_dir)
+        self._record_dir = Path()
+        self.record_dir = Path(settings.value("record_dir", str(default_recordings_dir())))
         self.button = QPushButton(self.tr("开始直播"))
         self.button.setObjectName("goLive")
         self.button.setMinimumHeight(56)
@@ -97,11 +107,35 @@ class GoLivePanel(QWidget):
         lay.addLayout(row)
         lay.addWidget(self.key_note)
         lay.addWidget(self.record)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(QLabel(self.tr("录制文件夹")))
+        folder_row.addWidget(self.record_dir_label, 1)
+        folder_row.addWidget(self.choose_record_dir_button)
+        lay.addLayout(folder_row)
         lay.addWidget(self.button)
         lay.addWidget(QLabel(self.tr("推流状态")))
         lay.addWidget(self.health, 1)
         lay.addWidget(self.reconnect)
         self.reload()
+
+    # the recording folder ---------------------------------------------------------
+    @property
+    def record_dir(self) -> Path:
+        """Where recordings go (made on Go Live if missing); ``record_dir`` in the settings."""
+        return self._record_dir
+
+    @record_dir.setter
+    def record_dir(self, folder: Path) -> None:
+        self._record_dir = Path(folder)
+        self.record_dir_label.set_path(self._record_dir)
+
+    def choose_record_dir(self) -> Path | None:
+        chosen = choose_folder(self, "record_dir", self.record_dir)
+        if chosen is not None:
+            self.record_dir = chosen
+            self.settings.set_value("record_dir", str(chosen))
+            self.record_dir_changed.emit(chosen)
+        return chosen
 
     # destinations ---------------------------------------------------------------
     def reload(self) -> None:
@@ -170,6 +204,7 @@ class GoLivePanel(QWidget):
         self.button.setText(self.tr("结束直播") if live else self.tr("开始直播"))
         self.dest_list.setEnabled(not live)
         self.record.setEnabled(not live)
+        self.choose_record_dir_button.setEnabled(not live)
         self._style_button()
         if not live:
             self.health.setRowCount(0)

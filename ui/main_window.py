@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.app import StudioApp
+from studio.config import FolderError
 from studio.errors import UserError
 from studio.media.devices import advertised_sizes, list_cameras, list_microphones
 from studio.redact import redact
@@ -35,6 +36,7 @@ from studio.show.script import ShowError, fmt_time
 from ui.bridge import EngineBridge
 from ui.dialogs import ask_yes_no
 from ui.first_run import FirstRunDialog
+from ui.folders import choose_folder, folder_error_text
 from ui.golive import GoLivePanel
 from ui.preview import PreviewWidget
 from ui.review import ReviewWindow
@@ -97,6 +99,8 @@ class MainWindow(QMainWindow):
         self.runner.rehearse_requested.connect(self.rehearse_clicked)
         self.runner.review_requested.connect(self._open_review_dialog)
         self.runner.preview_url_requested.connect(self._ask_preview_url)
+        self.runner.rehearsal_dir_requested.connect(self.choose_rehearsal_dir)
+        self.panel.record_dir_changed.connect(lambda _: self._show_rehearsal_dir())
         self.rehearsal_previews: tuple[str, ...] = ()  # this run only: may carry a key
         self.reviews: list[ReviewWindow] = []
         self.bridge.event.connect(self._on_event)
@@ -135,6 +139,7 @@ class MainWindow(QMainWindow):
         self._job.done.connect(self._job_done)
         self._pending: str = ""
         self._after_connect: list[Callable[[], None]] = []
+        self._show_rehearsal_dir()
         self._restore()
 
     # toolbar ------------------------------------------------------------------
@@ -330,8 +335,19 @@ class MainWindow(QMainWindow):
     # rehearsal ------------------------------------------------------------------------
     @property
     def rehearsal_root(self) -> Path:
+        """``rehearsal_dir`` in the settings, else ``rehearsals`` in the recording folder."""
         default = self.panel.record_dir / "rehearsals"
         return Path(self.settings.value("rehearsal_dir", str(default)))
+
+    def _show_rehearsal_dir(self) -> None:
+        self.runner.rehearsal_dir.set_path(self.rehearsal_root)
+
+    def choose_rehearsal_dir(self) -> Path | None:
+        chosen = choose_folder(self, "rehearsal_dir", self.rehearsal_root)
+        if chosen is not None:
+            self.settings.set_value("rehearsal_dir", str(chosen))
+            self._show_rehearsal_dir()
+        return chosen
 
     def rehearse_clicked(self) -> None:
         """Rehearse starts a take of the loaded script; pressed again, it ends the take."""
@@ -371,7 +387,7 @@ class MainWindow(QMainWindow):
             if error is not None:
                 self.runner.set_rehearsing(None)
                 self.panel.setEnabled(True)
-                self.error(self.tr("无法开始彩排"), str(error))
+                self.error(self.tr("无法开始彩排"), self._error_text(error))
                 self._after_take()
                 return
             take = self.app.take
@@ -495,6 +511,14 @@ class MainWindow(QMainWindow):
 
     # live -------------------------------------------------------------------------
     def go_live(self, dests: list[SavedDestination], record: Path | None) -> None:
+        if not dests and record is None:
+            self.error(
+                self.tr("无法开播"),
+                self.tr(
+                    "没有可推流的平台，也没有勾选录制。请勾选一个平台，或勾选“同时录制到本地”。"
+                ),
+            )
+            return
         destinations = [d.destination(self.settings.keys) for d in dests]
         self.panel.set_busy(True)
         self._pending = "go_live"
@@ -511,14 +535,17 @@ class MainWindow(QMainWindow):
             self._rehearsal_job_done(result, error)
             return
         if error is not None:
+            if not isinstance(error, UserError):
+                log.error("%s failed: %r", self._pending, error, exc_info=error)  # type: ignore[arg-type]
             if self._pending == "connect":
                 self.sales.state.setText(self.tr("未连接后台"))
                 self.error(self.tr("无法连接后台"), str(error))
+            elif self._pending == "test_recording":
+                self.error(self.tr("试录没有完成"), self._error_text(error))
             elif isinstance(error, UserError):
-                self.error(self.tr("无法开播"), str(error))
+                self.error(self.tr("无法开播"), self._error_text(error))
             else:
-                log.error("%s failed: %s", self._pending, error)
-                self.error(self.tr("出错了"), redact(f"{type(error).__name__}: {error}"))
+                self.error(self.tr("出错了"), self._error_text(error))
             return
         if self._pending == "connect":
             self.shelf.rebuild(self.app.catalog)
@@ -539,6 +566,9 @@ class MainWindow(QMainWindow):
         if self._pending == "go_live":
             self._live_since = time.monotonic()
             self.panel.set_live(True)
+            recorder = self.app.recorder
+            if recorder is not None:
+                self.statusBar().showMessage(self.tr("正在录制到：") + str(recorder.path), 15000)
         else:
             self._live_since = None
             self.panel.set_live(False)
@@ -586,6 +616,14 @@ class MainWindow(QMainWindow):
         if ask_yes_no(self, self.tr("画质推荐"), text):
             save_profile(p, config_dir() / "profile.toml")
             self.statusBar().showMessage(self.tr("画质已保存"), 8000)
+
+    def _error_text(self, error: object) -> str:
+        """A folder problem in the window's language; other errors as the engine words them."""
+        if isinstance(error, FolderError):
+            return folder_error_text(error)
+        if isinstance(error, UserError):
+            return str(error)
+        return redact(f"{type(error).__name__}: {error}")
 
     def info(self, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Information, title, text, parent=self)

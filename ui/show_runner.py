@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.show.script import Show, fmt_time
+from ui.folders import PathLabel
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ class ShowRunner(QWidget):
     rehearse_requested = Signal()
     review_requested = Signal()
     preview_url_requested = Signal()
+    rehearsal_dir_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -92,10 +94,21 @@ class ShowRunner(QWidget):
         row2.addWidget(self.rehearse)
         row2.addWidget(review)
         row2.addWidget(self.preview_url)
+        self.rehearsal_dir = PathLabel()
+        self.rehearsal_dir.setObjectName("rehearsalDir")
+        self.choose_rehearsal_dir = QPushButton(self.tr("选择…"))
+        self.choose_rehearsal_dir.setObjectName("chooseRehearsalDir")
+        self.choose_rehearsal_dir.setToolTip(self.tr("选择彩排录像保存到哪个文件夹"))
+        self.choose_rehearsal_dir.clicked.connect(self.rehearsal_dir_requested)
+        row3 = QHBoxLayout()
+        row3.addWidget(QLabel(self.tr("彩排录像文件夹")))
+        row3.addWidget(self.rehearsal_dir, 1)
+        row3.addWidget(self.choose_rehearsal_dir)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addLayout(row)
         lay.addLayout(row2)
+        lay.addLayout(row3)
         lay.addWidget(self.segment)
         lay.addWidget(self.prompter, 2)
         lay.addWidget(QLabel(self.tr("提示列表")))
@@ -127,6 +140,7 @@ class ShowRunner(QWidget):
         )
         self.start.setEnabled(not rehearsing and self.show is not None)
         self.next.setEnabled(rehearsing)
+        self.choose_rehearsal_dir.setEnabled(not rehearsing)
 
     def update_progress(
         self,

@@ -108,7 +108,7 @@ def test_going_live_with_nothing_ticked_shows_a_dialog(qtbot, window: MainWindow
     qtbot.mouseClick(window.panel.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: window.findChild(QMessageBox, "errorDialog") is not None, timeout=5000)
     box = window.findChild(QMessageBox, "errorDialog")
-    assert "no destination" in box.text()
+    assert "没有可推流的平台" in box.text()  # the window's language, not the engine's English
     assert not window.panel.live
 
 

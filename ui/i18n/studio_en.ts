@@ -195,111 +195,195 @@
     </message>
 </context>
 <context>
+    <name>Folders</name>
+    <message>
+        <location filename="../folders.py" line="26"/>
+        <source>彩排录像文件夹</source>
+        <translation>Rehearsal folder</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="27"/>
+        <source>录制文件夹</source>
+        <translation>Recording folder</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="32"/>
+        <source>请在“脚本”页点“选择…”换一个文件夹。</source>
+        <translation>On the “Script” tab, click “Choose…” to pick another folder.</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="33"/>
+        <source>请在“开播”页点“选择…”换一个文件夹。</source>
+        <translation>On the “Go live” tab, click “Choose…” to pick another folder.</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="39"/>
+        <source>路径中有一段是文件，不是文件夹</source>
+        <translation>part of the path is a file, not a folder</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="40"/>
+        <location filename="../folders.py" line="41"/>
+        <source>没有权限</source>
+        <translation>permission denied</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="42"/>
+        <source>磁盘是只读的</source>
+        <translation>the disk is read-only</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="43"/>
+        <source>磁盘已满</source>
+        <translation>the disk is full</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="44"/>
+        <source>磁盘或上级文件夹不存在</source>
+        <translation>the disk or a parent folder does not exist</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="53"/>
+        <source>{setting}“{folder}”是一个文件，不是文件夹。</source>
+        <translation>{setting} “{folder}” is a file, not a folder.</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="55"/>
+        <source>{setting}“{folder}”不存在，也无法创建（{detail}）。</source>
+        <translation>{setting} “{folder}” does not exist and cannot be created ({detail}).</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="59"/>
+        <source>{setting}“{folder}”无法写入（{detail}）。</source>
+        <translation>{setting} “{folder}” cannot be written to ({detail}).</translation>
+    </message>
+    <message>
+        <location filename="../folders.py" line="72"/>
+        <source>选择{setting}</source>
+        <translation>Choose a folder — {setting}</translation>
+    </message>
+</context>
+<context>
     <name>GoLivePanel</name>
     <message>
-        <location filename="../golive.py" line="54"/>
+        <location filename="../golive.py" line="57"/>
         <source>添加平台</source>
         <translation>Add platform</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="55"/>
+        <location filename="../golive.py" line="58"/>
         <source>编辑</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="56"/>
+        <location filename="../golive.py" line="59"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="61"/>
+        <location filename="../golive.py" line="64"/>
         <source>同时录制到本地</source>
         <translation>Also record locally</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="68"/>
-        <location filename="../golive.py" line="170"/>
+        <location filename="../golive.py" line="72"/>
+        <source>选择…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="74"/>
+        <source>选择录像保存到哪个文件夹</source>
+        <translation>Choose the folder recordings are saved in</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="78"/>
+        <location filename="../golive.py" line="204"/>
         <source>开始直播</source>
         <translation>Go Live</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80"/>
+        <location filename="../golive.py" line="90"/>
         <source>输出</source>
         <translation>Output</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80"/>
+        <location filename="../golive.py" line="90"/>
         <source>状态</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80"/>
+        <location filename="../golive.py" line="90"/>
         <source>码率</source>
         <translation>Bitrate</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80"/>
+        <location filename="../golive.py" line="90"/>
         <source>丢帧</source>
         <translation>Dropped</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="80"/>
+        <location filename="../golive.py" line="90"/>
         <source>重连</source>
         <translation>Reconnects</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="88"/>
+        <location filename="../golive.py" line="98"/>
         <source>立即重连</source>
         <translation>Reconnect now</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="95"/>
+        <location filename="../golive.py" line="105"/>
         <source>推流平台</source>
         <translation>Platforms</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="101"/>
+        <location filename="../golive.py" line="111"/>
+        <source>录制文件夹</source>
+        <translation>Recording folder</translation>
+    </message>
+    <message>
+        <location filename="../golive.py" line="116"/>
         <source>推流状态</source>
         <translation>Stream health</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="165"/>
-        <location filename="../golive.py" line="170"/>
+        <location filename="../golive.py" line="199"/>
+        <location filename="../golive.py" line="204"/>
         <source>结束直播</source>
         <translation>End Show</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="165"/>
+        <location filename="../golive.py" line="199"/>
         <source>确定要结束直播吗？观众将看不到画面。</source>
         <translation>End the show? Viewers will stop seeing you.</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="189"/>
+        <location filename="../golive.py" line="224"/>
         <source>连接中</source>
         <translation>Connecting</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="190"/>
+        <location filename="../golive.py" line="225"/>
         <source>直播中</source>
         <translation>Live</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="191"/>
+        <location filename="../golive.py" line="226"/>
         <source>重连中</source>
         <translation>Reconnecting</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="192"/>
+        <location filename="../golive.py" line="227"/>
         <source>失败</source>
         <translation>Failed</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="193"/>
+        <location filename="../golive.py" line="228"/>
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="194"/>
+        <location filename="../golive.py" line="229"/>
         <source>待机</source>
         <translation>Idle</translation>
     </message>
@@ -330,382 +414,398 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="81"/>
+        <location filename="../main_window.py" line="83"/>
         <source>导购直播台 Guide Studio</source>
         <translation>Guide Studio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="111"/>
+        <location filename="../main_window.py" line="115"/>
         <source>开播</source>
         <translation>Go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="112"/>
+        <location filename="../main_window.py" line="116"/>
         <source>脚本</source>
         <translation>Script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="114"/>
+        <location filename="../main_window.py" line="118"/>
         <source>销售</source>
         <translation>Sales</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="125"/>
-        <location filename="../main_window.py" line="642"/>
+        <location filename="../main_window.py" line="129"/>
+        <location filename="../main_window.py" line="677"/>
         <source>未开播</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="142"/>
+        <location filename="../main_window.py" line="147"/>
         <source>画面</source>
         <translation>Picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="148"/>
+        <location filename="../main_window.py" line="153"/>
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="151"/>
-        <location filename="../main_window.py" line="248"/>
-        <location filename="../main_window.py" line="466"/>
+        <location filename="../main_window.py" line="156"/>
+        <location filename="../main_window.py" line="253"/>
+        <location filename="../main_window.py" line="479"/>
         <source>摄像头：</source>
         <translation>Camera: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="157"/>
+        <location filename="../main_window.py" line="162"/>
         <source>视频文件…</source>
         <translation>Video file…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="158"/>
+        <location filename="../main_window.py" line="163"/>
         <source>远程流（连麦）…</source>
         <translation>Remote stream (co-host)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="162"/>
+        <location filename="../main_window.py" line="167"/>
         <source>画面自带声音</source>
         <translation>Source&apos;s own audio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167"/>
+        <location filename="../main_window.py" line="172"/>
         <source>未发现麦克风</source>
         <translation>No microphone found</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174"/>
+        <location filename="../main_window.py" line="179"/>
         <source>音量</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="179"/>
+        <location filename="../main_window.py" line="184"/>
         <source> 画面来源 </source>
         <translation> Source </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="181"/>
+        <location filename="../main_window.py" line="186"/>
         <source>  声音 </source>
         <translation>  Audio </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="187"/>
+        <location filename="../main_window.py" line="192"/>
         <source>连接后台…</source>
         <translation>Connect backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="197"/>
+        <location filename="../main_window.py" line="202"/>
         <source>全屏</source>
         <translation>Full</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="198"/>
+        <location filename="../main_window.py" line="203"/>
         <source>分屏</source>
         <translation>Split</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199"/>
+        <location filename="../main_window.py" line="204"/>
         <source>画中画</source>
         <translation>Picture in picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203"/>
+        <location filename="../main_window.py" line="208"/>
         <source> 场景 </source>
         <translation> Scene </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209"/>
+        <location filename="../main_window.py" line="214"/>
         <source>字幕条</source>
         <translation>Lower third</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="213"/>
+        <location filename="../main_window.py" line="218"/>
         <source>时钟</source>
         <translation>Clock</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="216"/>
+        <location filename="../main_window.py" line="221"/>
         <source>排行榜</source>
         <translation>Leaderboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="226"/>
+        <location filename="../main_window.py" line="231"/>
         <source>收起商品</source>
         <translation>Hide product</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255"/>
+        <location filename="../main_window.py" line="260"/>
         <source>选择视频文件</source>
         <translation>Choose a video file</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255"/>
+        <location filename="../main_window.py" line="260"/>
         <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
         <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="262"/>
+        <location filename="../main_window.py" line="267"/>
         <source>远程流</source>
         <translation>Remote stream</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="262"/>
+        <location filename="../main_window.py" line="267"/>
         <source>RTMP / FLV / HLS 地址</source>
         <translation>RTMP / FLV / HLS address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="273"/>
+        <location filename="../main_window.py" line="278"/>
         <source>无法打开画面来源</source>
         <translation>Cannot open the source</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="296"/>
+        <location filename="../main_window.py" line="301"/>
         <source>已弹出购买链接：</source>
         <translation>Purchase link shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="296"/>
+        <location filename="../main_window.py" line="301"/>
         <source>已展示商品卡：</source>
         <translation>Product card shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="302"/>
+        <location filename="../main_window.py" line="307"/>
         <source>载入直播脚本</source>
         <translation>Load a show script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="304"/>
+        <location filename="../main_window.py" line="309"/>
         <source>直播脚本 (*.toml)</source>
         <translation>Show scripts (*.toml)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="313"/>
+        <location filename="../main_window.py" line="318"/>
         <source>脚本有错误</source>
         <translation>The script has errors</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="316"/>
+        <location filename="../main_window.py" line="321"/>
         <source>无法载入脚本</source>
         <translation>Cannot load the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="326"/>
+        <location filename="../main_window.py" line="331"/>
         <source>无法开始脚本</source>
         <translation>Cannot start the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345"/>
+        <location filename="../main_window.py" line="361"/>
         <source>直播中不能彩排。请先结束直播。</source>
         <translation>You cannot rehearse while live. End the live show first.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="348"/>
+        <location filename="../main_window.py" line="364"/>
         <source>请稍候，上一步还没有完成</source>
         <translation>Please wait: the previous step is still running</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="353"/>
+        <location filename="../main_window.py" line="369"/>
         <source>正在开始彩排…</source>
         <translation>Starting the rehearsal…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="362"/>
+        <location filename="../main_window.py" line="378"/>
         <source>彩排结束，正在生成报告和片段…</source>
         <translation>Rehearsal over: writing the report and clips…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="374"/>
+        <location filename="../main_window.py" line="390"/>
         <source>无法开始彩排</source>
         <translation>Cannot start the rehearsal</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="380"/>
+        <location filename="../main_window.py" line="396"/>
         <source>彩排中：不推流，不产生真实订单</source>
         <translation>Rehearsing: nothing is streamed, no real orders</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="387"/>
+        <location filename="../main_window.py" line="403"/>
         <source>彩排报告没有生成</source>
         <translation>The rehearsal report was not written</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="393"/>
+        <location filename="../main_window.py" line="408"/>
         <source>彩排报告：</source>
         <translation>Rehearsal report: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="400"/>
+        <location filename="../main_window.py" line="415"/>
         <source>已断开后台</source>
         <translation>Disconnected from the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="401"/>
+        <location filename="../main_window.py" line="416"/>
         <source>彩排后没能回到正式场次，已断开后台，请重新连接：</source>
         <translation>After the rehearsal the studio could not rejoin the live session, so it disconnected. Please connect again: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="413"/>
+        <location filename="../main_window.py" line="428"/>
         <source>彩排预览地址</source>
         <translation>Rehearsal preview address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="414"/>
+        <location filename="../main_window.py" line="429"/>
         <source>彩排时也推到这个 RTMP 地址（留空则不推）：</source>
         <translation>During takes, also push to this RTMP address (leave empty for none):</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="422"/>
+        <location filename="../main_window.py" line="437"/>
         <source>预览地址…</source>
         <translation>Preview address…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429"/>
+        <location filename="../main_window.py" line="442"/>
         <source>预览地址不对</source>
         <translation>Preview address is wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="433"/>
+        <location filename="../main_window.py" line="446"/>
         <source>预览：</source>
         <translation>Preview: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="437"/>
+        <location filename="../main_window.py" line="450"/>
         <source>选择一次彩排的报告</source>
         <translation>Choose a rehearsal take report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="438"/>
+        <location filename="../main_window.py" line="451"/>
         <source>彩排报告 (report.json)</source>
         <translation>Rehearsal reports (report.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="447"/>
+        <location filename="../main_window.py" line="460"/>
         <source>无法打开彩排报告</source>
         <translation>Cannot open the rehearsal report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="485"/>
+        <location filename="../main_window.py" line="498"/>
         <source>正在连接后台…</source>
         <translation>Connecting to the backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="404"/>
-        <location filename="../main_window.py" line="518"/>
+        <location filename="../main_window.py" line="419"/>
+        <location filename="../main_window.py" line="541"/>
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="519"/>
+        <location filename="../main_window.py" line="542"/>
         <source>无法连接后台</source>
         <translation>Cannot connect to the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="521"/>
+        <location filename="../main_window.py" line="516"/>
+        <location filename="../main_window.py" line="546"/>
         <source>无法开播</source>
         <translation>Cannot go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="524"/>
+        <location filename="../main_window.py" line="518"/>
+        <source>没有可推流的平台，也没有勾选录制。请勾选一个平台，或勾选“同时录制到本地”。</source>
+        <translation>No platform to stream to and no recording ticked. Tick a platform, or tick “Also record locally”.</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="544"/>
+        <source>试录没有完成</source>
+        <translation>The test recording did not finish</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="548"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="529"/>
+        <location filename="../main_window.py" line="553"/>
         <source>已连接后台，购买链接已备好：</source>
         <translation>Connected; purchase links ready: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="535"/>
+        <location filename="../main_window.py" line="559"/>
         <source>试录完成</source>
         <translation>Test recording done</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="535"/>
+        <location filename="../main_window.py" line="559"/>
         <source>试录已保存，请打开看看画面和声音：</source>
         <translation>The test recording is saved; open it to check picture and sound:</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="549"/>
+        <location filename="../main_window.py" line="571"/>
+        <source>正在录制到：</source>
+        <translation>Recording to: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="576"/>
         <source>录像已保存：</source>
         <translation>Recording saved: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="574"/>
+        <location filename="../main_window.py" line="601"/>
         <source>正在测量这台电脑…（约 1 分钟）</source>
         <translation>Measuring this PC… (about 1 minute)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="583"/>
+        <location filename="../main_window.py" line="610"/>
         <source>推荐：</source>
         <translation>Recommended: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="587"/>
+        <location filename="../main_window.py" line="614"/>
         <source>保存为默认画质？（下次启动生效）</source>
         <translation>Save as the default quality? (applies at the next start)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="589"/>
+        <location filename="../main_window.py" line="616"/>
         <source>画质推荐</source>
         <translation>Recommended quality</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="591"/>
+        <location filename="../main_window.py" line="618"/>
         <source>画质已保存</source>
         <translation>Quality saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="630"/>
+        <location filename="../main_window.py" line="665"/>
         <source>● 彩排中 </source>
         <translation>● Rehearsing </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="632"/>
+        <location filename="../main_window.py" line="667"/>
         <source>● 彩排中</source>
         <translation>● Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="638"/>
+        <location filename="../main_window.py" line="673"/>
         <source>● 直播中 </source>
         <translation>● LIVE </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="661"/>
+        <location filename="../main_window.py" line="696"/>
         <source>正在彩排</source>
         <translation>Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="662"/>
+        <location filename="../main_window.py" line="697"/>
         <source>正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？</source>
         <translation>A rehearsal is running. Closing the window ends this take (the recording is kept, no report is written). Close anyway?</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345"/>
-        <location filename="../main_window.py" line="655"/>
+        <location filename="../main_window.py" line="361"/>
+        <location filename="../main_window.py" line="690"/>
         <source>正在直播</source>
         <translation>Live now</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="655"/>
+        <location filename="../main_window.py" line="690"/>
         <source>正在直播，关闭窗口将结束直播。确定吗？</source>
         <translation>You are live. Closing the window ends the show. Close anyway?</translation>
     </message>
@@ -858,7 +958,7 @@
     </message>
     <message>
         <location filename="../review.py" line="305"/>
-        <location filename="../review.py" line="494"/>
+        <location filename="../review.py" line="476"/>
         <source>与上一次对比</source>
         <translation>Compare with previous take</translation>
     </message>
@@ -908,39 +1008,38 @@
         <translation>Report exported: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="473"/>
-        <location filename="../review.py" line="488"/>
+        <location filename="../review.py" line="470"/>
         <source>无法对比</source>
         <translation>Cannot compare</translation>
     </message>
     <message>
-        <location filename="../review.py" line="490"/>
-        <location filename="../review.py" line="491"/>
+        <location filename="../review.py" line="472"/>
+        <location filename="../review.py" line="473"/>
         <source>无</source>
         <translation>none</translation>
     </message>
     <message>
-        <location filename="../review.py" line="495"/>
+        <location filename="../review.py" line="477"/>
         <source>进步：</source>
         <translation>Improved: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="495"/>
+        <location filename="../review.py" line="477"/>
         <source>退步：</source>
         <translation>Worse: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="499"/>
+        <location filename="../review.py" line="481"/>
         <source>打开对比报告</source>
         <translation>Open the comparison</translation>
     </message>
     <message>
-        <location filename="../review.py" line="514"/>
+        <location filename="../review.py" line="496"/>
         <source>保存点评？</source>
         <translation>Save the review?</translation>
     </message>
     <message>
-        <location filename="../review.py" line="515"/>
+        <location filename="../review.py" line="497"/>
         <source>点评和评分还没有保存。保存到报告吗？</source>
         <translation>Notes and scores are not saved yet. Save them in the report?</translation>
     </message>
@@ -1011,69 +1110,84 @@
 <context>
     <name>ShowRunner</name>
     <message>
-        <location filename="../show_runner.py" line="45"/>
+        <location filename="../show_runner.py" line="47"/>
         <source>未载入脚本</source>
         <translation>No script loaded</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="48"/>
+        <location filename="../show_runner.py" line="50"/>
         <source>载入脚本…</source>
         <translation>Load script…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="51"/>
-        <location filename="../show_runner.py" line="119"/>
+        <location filename="../show_runner.py" line="53"/>
+        <location filename="../show_runner.py" line="132"/>
         <source>开始脚本</source>
         <translation>Start script</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="55"/>
+        <location filename="../show_runner.py" line="57"/>
         <source>下一条（空格）</source>
         <translation>Next (Space)</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="59"/>
-        <location filename="../show_runner.py" line="124"/>
+        <location filename="../show_runner.py" line="61"/>
+        <location filename="../show_runner.py" line="137"/>
         <source>彩排</source>
         <translation>Rehearse</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="62"/>
+        <location filename="../show_runner.py" line="64"/>
         <source>按脚本完整走一遍并录下来，不推流、不产生真实订单；结束后出彩排报告</source>
         <translation>Run the whole script and record it: nothing is streamed, no real orders; a take report follows</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="66"/>
+        <location filename="../show_runner.py" line="68"/>
         <source>回看彩排…</source>
         <translation>Review a take…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="69"/>
+        <location filename="../show_runner.py" line="71"/>
         <source>预览地址…</source>
         <translation>Preview address…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="72"/>
+        <location filename="../show_runner.py" line="74"/>
         <source>彩排时同时推到一个私有预览地址（比如给店长看），不会保存</source>
         <translation>During a take, also push to a private preview address (for the store manager, say); not saved</translation>
     </message>
     <message>
+        <location filename="../show_runner.py" line="99"/>
+        <source>选择…</source>
+        <translation>Choose…</translation>
+    </message>
+    <message>
         <location filename="../show_runner.py" line="101"/>
+        <source>选择彩排录像保存到哪个文件夹</source>
+        <translation>Choose the folder rehearsal takes are saved in</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="104"/>
+        <source>彩排录像文件夹</source>
+        <translation>Rehearsal folder</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="114"/>
         <source>提示列表</source>
         <translation>Cues</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="119"/>
+        <location filename="../show_runner.py" line="132"/>
         <source>重新开始</source>
         <translation>Restart</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="124"/>
+        <location filename="../show_runner.py" line="137"/>
         <source>结束彩排</source>
         <translation>End rehearsal</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="157"/>
+        <location filename="../show_runner.py" line="171"/>
         <source>准备开始</source>
         <translation>Ready to start</translation>
     </message>
