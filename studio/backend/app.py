@@ -23,9 +23,10 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from studio.backend import images, pages
+from studio.backend import images, inventory, pages, promos
 from studio.backend import models as m
 from studio.backend.access import (
     User,
@@ -40,12 +41,14 @@ from studio.backend.security import (
     TOKEN_TTL_SECONDS,
     LinkSigner,
     check_webhook,
+    check_webhook_headers,
     hash_password,
     new_bearer_token,
     token_hash,
     verify_password,
 )
 from studio.backend.service import Commerce, Settings, commission_out, user_from_row
+from studio.backend.throttle import Limits, Throttle, too_many
 from studio.redact import register_secret
 
 log = logging.getLogger(__name__)
@@ -64,6 +67,11 @@ _ERR = {"model": m.ErrorOut}
 _AUTH_ERRORS: dict[int | str, dict[str, Any]] = {401: _ERR, 403: _ERR, 404: _ERR, 422: _ERR}
 _WRITE_ERRORS: dict[int | str, dict[str, Any]] = {**_AUTH_ERRORS, 409: _ERR, 413: _ERR}
 _DUMMY_HASH = hash_password("not-a-real-password")
+
+
+def client_address(request: Request) -> str:
+    """The caller's address (uvicorn applies X-Forwarded-For from trusted proxies only)."""
+    return request.client.host if request.client else "unknown"
 
 
 class BodyLimit:
@@ -138,6 +146,7 @@ def create_app(
     sweep_seconds: float = 30.0,
     sse_poll_seconds: float = 0.2,
     on_startup: Callable[[Commerce], Awaitable[None]] | None = None,
+    limits: Limits | None = None,
 ) -> FastAPI:
     """Build the app over the SQLite file at ``db_path`` (created and migrated if needed)."""
     db = Database(db_path)
@@ -178,6 +187,7 @@ def create_app(
         generate_unique_id_function=lambda route: route.name,
     )
     app.state.commerce = commerce
+    throttle = app.state.throttle = Throttle(limits or Limits())
     app.add_middleware(BodyLimit, limit=max_body)
     bearer = HTTPBearer(auto_error=False, description="Token from POST /api/auth/login")
 
@@ -188,8 +198,9 @@ def create_app(
     @app.exception_handler(ApiError)
     async def api_error(request: Request, exc: ApiError) -> Response:
         if _shopper(request):
-            return HTMLResponse(pages.error(exc.page or "bad_input", exc.detail), exc.status)
-        return JSONResponse({"detail": exc.detail}, exc.status)
+            page = exc.page or ("busy" if exc.status == 429 else "bad_input")
+            return HTMLResponse(pages.error(page, exc.detail), exc.status, headers=exc.headers)
+        return JSONResponse({"detail": exc.detail}, exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
     async def invalid(request: Request, exc: RequestValidationError) -> Response:
@@ -199,6 +210,12 @@ def create_app(
             msg = "body is not valid JSON" if e.get("type") == "json_invalid" else e.get("msg")
             problems.append(f"{where}: {msg}")
         return JSONResponse({"detail": "invalid request: " + "; ".join(problems)}, 422)
+
+    @app.exception_handler(ClientDisconnect)
+    async def gone(request: Request, exc: ClientDisconnect) -> Response:
+        # the client hung up mid-request: nobody to answer, nothing to report
+        log.debug("client left during %s %s", request.method, request.url.path)
+        return Response(status_code=400)
 
     @app.exception_handler(Exception)
     async def crash(request: Request, exc: Exception) -> Response:
@@ -246,18 +263,27 @@ def create_app(
         "/api/auth/login",
         response_model=m.LoginOut,
         tags=["auth"],
-        responses={401: _ERR, 422: _ERR},
+        responses={401: _ERR, 422: _ERR, 429: _ERR, 503: _ERR},
     )
-    def login(body: m.LoginIn) -> dict[str, Any]:
-        """Exchange username + password for a bearer token (12 h)."""
+    def login(body: m.LoginIn, request: Request) -> dict[str, Any]:
+        """Exchange username + password for a bearer token (12 h).
+
+        Repeated failures back off (429 with Retry-After; see docs/backend.md)."""
+        address = client_address(request)
+        wait = throttle.login_wait(body.username, address)
+        if wait > 0:
+            raise too_many("too many failed logins for this account", wait)
         row = db.one(
             "SELECT u.*, g.id AS guide_id FROM users u "
             "LEFT JOIN guides g ON g.user_id=u.id WHERE u.username=?",
             body.username,
         )
-        ok = verify_password(row["password_hash"] if row else _DUMMY_HASH, body.password)
+        with throttle.verify_slot():
+            ok = verify_password(row["password_hash"] if row else _DUMMY_HASH, body.password)
         if row is None or not ok:
+            throttle.failed(body.username, address)
             raise ApiError(401, "wrong username or password")
+        throttle.succeeded(body.username, address)
         token, th = new_bearer_token()
         now = commerce.clock.now()
         with db.write() as conn:
@@ -651,9 +677,18 @@ def create_app(
     def create_coupon(
         body: m.CouponIn, response: Response, user: Auth, idempotency_key: IdemKey = None
     ) -> dict[str, Any]:
-        writable_session(user, body.session_id)
-        if body.product_id is not None:
-            commerce.product_row(body.product_id)
+        sess = writable_session(user, body.session_id)
+        price = (
+            commerce.product_row(body.product_id)["price_cents"]
+            if body.product_id is not None
+            else None
+        )
+        promos.check_coupon(
+            promos.rules_for(db.conn, sess["store_id"]),
+            discount=body.discount_cents,
+            min_spend=body.min_spend_cents,
+            product_price=price,
+        )
 
         def do(conn: Any) -> tuple[int, dict[str, Any]]:
             now = commerce.clock.now()
@@ -719,8 +754,12 @@ def create_app(
         body: m.GroupBuyIn, response: Response, user: Auth, idempotency_key: IdemKey = None
     ) -> dict[str, Any]:
         """Start a 拼团: `size` buyers within `minutes` get `group_price_cents`."""
-        writable_session(user, body.session_id)
-        commerce.product_row(body.product_id)
+        sess = writable_session(user, body.session_id)
+        promos.check_group_price(
+            promos.rules_for(db.conn, sess["store_id"]),
+            price=commerce.product_row(body.product_id)["price_cents"],
+            group_price=body.group_price_cents,
+        )
 
         def do(conn: Any) -> tuple[int, dict[str, Any]]:
             now = commerce.clock.now()
@@ -937,13 +976,11 @@ def create_app(
         x_studio_timestamp: Annotated[str | None, Header(max_length=20)] = None,
         x_studio_signature: Annotated[str | None, Header(max_length=100)] = None,
     ) -> None:
-        reason = check_webhook(
-            hook_secret,
-            x_studio_timestamp,
-            x_studio_signature,
-            await request.body(),
-            commerce.clock.now(),
-        )
+        now = commerce.clock.now()
+        reason = check_webhook_headers(x_studio_timestamp, x_studio_signature, now)
+        if not reason:  # only a plausible delivery gets its body read
+            body = await request.body()
+            reason = check_webhook(hook_secret, x_studio_timestamp, x_studio_signature, body, now)
         if reason:
             log.warning("webhook rejected: %s", reason)
             raise ApiError(401, f"webhook rejected: {reason}")
@@ -978,7 +1015,7 @@ def create_app(
         link = commerce.resolve_link(token)
         commerce.count_click(link["id"])
         offer = commerce.offer(link)
-        if offer["product"]["stock"] <= 0:
+        if offer["product"]["stock"] <= 0 and not offer["session"]["rehearsal"]:
             return HTMLResponse(pages.error("sold_out"), 409)
         store, guide = store_and_guide(link)
         return HTMLResponse(pages.checkout(token, offer, store, guide))
@@ -987,13 +1024,20 @@ def create_app(
         "/p/{token}/buy",
         response_class=HTMLResponse,
         tags=["shopper"],
-        responses={409: {"content": {"text/html": {}}}, 422: {"content": {"text/html": {}}}},
+        responses={
+            409: {"content": {"text/html": {}}},
+            422: {"content": {"text/html": {}}},
+            429: {"content": {"text/html": {}}},
+        },
     )
     async def checkout_buy(
         token: Annotated[str, Path(max_length=64)], request: Request
     ) -> HTMLResponse:
         """Place the order (simulated payment). Form fields: quantity, fulfilment, address,
         buyer_name, buyer_phone, use_coupon, join_group."""
+        throttle.take("buy", client_address(request))
+        # an unknown or closed link is refused before its body is read
+        await anyio.to_thread.run_sync(commerce.resolve_link, token)
         raw = await request.body()
         try:
             form = {
@@ -1046,8 +1090,15 @@ def create_app(
         """Booking (预约) page the poster's QR opens."""
         return booking_page(token, False)
 
-    @app.post("/live/{token}/book", response_class=HTMLResponse, tags=["shopper"])
-    def book_session(token: Annotated[str, Path(max_length=64)]) -> HTMLResponse:
+    @app.post(
+        "/live/{token}/book",
+        response_class=HTMLResponse,
+        tags=["shopper"],
+        responses={429: {"content": {"text/html": {}}}},
+    )
+    def book_session(token: Annotated[str, Path(max_length=64)], request: Request) -> HTMLResponse:
+        """Book (预约) the show; a few per client address a minute."""
+        throttle.take("book", client_address(request))
         sess = share_session(token)
         with db.write() as conn:
             conn.execute(
@@ -1063,6 +1114,7 @@ def create_app(
     from studio.backend import wall as wall_api  # the regional wall (docs/wall.md)
 
     wall_api.install(app, commerce, auth, sse_poll_seconds)
+    inventory.install(app, commerce, auth)
 
     for route in app.routes:  # operation ids are the handler names: a stable contract
         if isinstance(route, APIRoute):

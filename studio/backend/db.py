@@ -9,6 +9,7 @@ are atomic without relying on SQLite's busy retries.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -19,7 +20,7 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -222,7 +223,45 @@ CREATE TABLE session_viewers(
 CREATE INDEX orders_store_time ON orders(store_id, created_at);
 """
 
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2}
+# v3 (hardening): stock as a ledger, one buyer per group-buy seat, promotion limits per
+# store. Every product gets an opening row, so SUM(delta) of its real moves == its stock.
+_SCHEMA_V3 = """
+CREATE TABLE stock_moves(
+  id INTEGER PRIMARY KEY,
+  product_id INTEGER NOT NULL REFERENCES products(id),
+  pool TEXT NOT NULL DEFAULT 'real' CHECK(pool IN ('real','rehearsal')),
+  kind TEXT NOT NULL CHECK(kind IN
+    ('opening','sale','refund','adjustment','unmatched_refund')),
+  delta INTEGER NOT NULL,
+  stock_after INTEGER NOT NULL,
+  order_id INTEGER REFERENCES orders(id),
+  session_id INTEGER REFERENCES live_sessions(id),
+  user_id INTEGER REFERENCES users(id),
+  note TEXT NOT NULL DEFAULT '',
+  created_at REAL NOT NULL
+);
+CREATE INDEX stock_moves_product ON stock_moves(product_id, id);
+CREATE INDEX stock_moves_order ON stock_moves(order_id);
+INSERT INTO stock_moves(product_id, kind, delta, stock_after, note, created_at)
+  SELECT id, 'opening', stock, stock, 'stock when the ledger began',
+  CAST(strftime('%s','now') AS REAL) FROM products;
+CREATE TABLE groupbuy_members(
+  groupbuy_id INTEGER NOT NULL REFERENCES groupbuys(id),
+  buyer_key TEXT NOT NULL,
+  order_id INTEGER NOT NULL REFERENCES orders(id),
+  PRIMARY KEY(groupbuy_id, buyer_key)
+);
+CREATE TABLE promo_rules(
+  store_id INTEGER PRIMARY KEY REFERENCES stores(id),
+  max_coupon_cents INTEGER NOT NULL CHECK(max_coupon_cents >= 0),
+  max_discount_pct INTEGER NOT NULL CHECK(max_discount_pct BETWEEN 0 AND 100),
+  min_group_price_pct INTEGER NOT NULL CHECK(min_group_price_pct BETWEEN 1 AND 100),
+  updated_by INTEGER REFERENCES users(id),
+  updated_at REAL NOT NULL
+);
+"""
+
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
 
 
 class Clock(Protocol):
@@ -252,12 +291,29 @@ class FakeClock:
             self._t += seconds
 
 
+def private_file(path: Path, *, create: bool = True) -> None:
+    """Make ``path`` readable by its owner only (0600), creating it empty if asked.
+
+    The database holds both backend secrets and every buyer's phone number. SQLite
+    creates its -wal and -shm files with the main file's mode, so a 0600 main file
+    keeps them private too.
+    """
+    if create and not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    try:
+        if path.exists() and (path.stat().st_mode & 0o077):
+            path.chmod(0o600)
+    except OSError:  # not ours to change (a shared read-only copy): leave it
+        log.warning("cannot make %s private", path)
+
+
 class Database:
     """Per-thread connections to one SQLite file; one writer at a time."""
 
     def __init__(self, path: Path) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)
         self._local = threading.local()
         self._write_lock = threading.RLock()
         self._migrate()
@@ -268,6 +324,8 @@ class Database:
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA synchronous=NORMAL")
+        for side in ("-wal", "-shm"):  # SQLite copies the main file's mode; older files may not
+            private_file(self.path.with_name(self.path.name + side), create=False)
         return conn
 
     @property

@@ -314,3 +314,36 @@ class SettleOut(BaseModel):
 class HealthOut(BaseModel):
     ok: bool
     schema_version: int
+
+
+class PromoRulesIn(_In):
+    max_coupon_cents: int = Field(ge=0, le=10**8, description="No coupon worth more than this")
+    max_discount_pct: int = Field(
+        ge=0, le=100, description="Most a coupon may take off its base or the order subtotal, %"
+    )
+    min_group_price_pct: int = Field(
+        ge=1, le=100, description="Lowest group price as a share of the product's price, %"
+    )
+
+
+class PromoRulesOut(PromoRulesIn):
+    store_id: int
+
+
+class StockAdjustIn(_In):
+    delta: int = Field(ge=-1_000_000, le=1_000_000, description="Units added (+) or removed (-)")
+    reason: str = Field(min_length=1, max_length=200, description="Why: count, delivery, damage")
+
+
+class StockMoveOut(BaseModel):
+    id: int
+    product_id: int
+    pool: Literal["real", "rehearsal"]
+    kind: Literal["opening", "sale", "refund", "adjustment", "unmatched_refund"]
+    delta: int
+    stock_after: int
+    order_id: int | None
+    session_id: int | None
+    user_id: int | None
+    note: str
+    created_at: float

@@ -54,7 +54,7 @@ def _page(title: str, body: str) -> str:
 def checkout(token: str, offer: dict[str, Any], store: Any, guide_name: str) -> str:
     p, coupon, gb, sess = offer["product"], offer["coupon"], offer["groupbuy"], offer["session"]
     t = escape(token)
-    sold_out = p["stock"] <= 0
+    sold_out = p["stock"] <= 0 and not sess["rehearsal"]  # rehearsals sell no real stock
     parts = [
         f'<img class="hero" src="/img/products/{p["id"]}.png" alt="{escape(p["name"])}">',
         '<div class="sec">',
@@ -141,6 +141,7 @@ _ERRORS = {
     "expired": ("!", "链接已失效", "直播已结束或链接已过期，请向导购索取新的购买链接。"),
     "unknown": ("?", "链接无效", "没有找到这个购买链接，请确认二维码或链接是否完整。"),
     "bad_input": ("!", "信息有误", ""),
+    "busy": ("…", "请求太频繁", "请稍等片刻再试。"),
 }
 
 

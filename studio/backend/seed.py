@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from studio.backend import stock as ledger
 from studio.backend.access import User
 from studio.backend.security import hash_password
 from studio.backend.service import Commerce
@@ -164,6 +165,7 @@ def seed_demo(commerce: Commerce) -> bool:
                 ).lastrowid
                 or 0
             )
+            ledger.opening(c, pids[sku], now)
         c.executemany(
             "INSERT INTO commission_rules(product_id, category, rate, cap_cents) VALUES(?,?,?,?)",
             [

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from studio.backend import groupbuys, promos
+from studio.backend import stock as ledger
 from studio.backend.access import StoreRef, User
 from studio.backend.db import Clock, Database, SystemClock
 from studio.backend.errors import ApiError
@@ -345,21 +347,18 @@ class Commerce:
             link = self.resolve_link(token)
             now = self.clock.now()
             product = self.product_row(link["product_id"], conn)
+            rules = promos.rules_for(conn, link["store_id"])
             unit = product["price_cents"]
             gb = self._open_groupbuy(conn, link, now) if join_group else None
+            seat = groupbuys.buyer_key(buyer_phone) if gb is not None else None
             if gb is not None:
+                groupbuys.check_seat(conn, gb["id"], seat)
                 unit = gb["group_price_cents"]
             subtotal = unit * quantity
             coupon = self._usable_coupon(conn, link, subtotal, now) if use_coupon else None
-            discount = min(coupon["discount_cents"], subtotal) if coupon else 0
-            if (
-                conn.execute(
-                    "UPDATE products SET stock=stock-? WHERE id=? AND stock>=?",
-                    (quantity, product["id"], quantity),
-                ).rowcount
-                != 1
-            ):
-                raise ApiError(409, f"sold out: only {product['stock']} left", page="sold_out")
+            discount = (
+                promos.capped_discount(rules, coupon["discount_cents"], subtotal) if coupon else 0
+            )
             if coupon is not None:
                 conn.execute("UPDATE coupons SET used=used+1 WHERE id=?", (coupon["id"],))
             order_id = self._insert_order(
@@ -378,19 +377,29 @@ class Commerce:
                 buyer_name=buyer_name.strip()[:50],
                 buyer_phone=buyer_phone.strip()[:30],
                 payment_ref="SIMPAY-" + secrets.token_hex(6),
+                exact_stock=True,
             )
-            if gb is not None:
-                joined = gb["joined"] + 1
-                state = "succeeded" if joined >= gb["size"] else "open"
-                conn.execute(
-                    "UPDATE groupbuys SET joined=?, state=? WHERE id=?", (joined, state, gb["id"])
-                )
-                gb_row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).fetchone()
+            if gb is not None and seat is not None:
+                gb_row = groupbuys.take_seat(conn, gb, seat, order_id)
                 self.emit(conn, link["session_id"], "groupbuy.progress", self.groupbuy_out(gb_row))
             return self.order_out(order_id, conn)
 
+    def link_is_closed(self, conn: sqlite3.Connection, link: sqlite3.Row) -> bool:
+        """True once the link's session has ended or its TTL has passed (checkout: 410)."""
+        sess = conn.execute(
+            "SELECT state FROM live_sessions WHERE id=?", (link["session_id"],)
+        ).fetchone()
+        expired = link["expires_at"] is not None and link["expires_at"] <= self.clock.now()
+        return expired or sess["state"] == "ended"
+
     def webhook_order(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """A shop's order: attribution comes from the link row, never from the payload."""
+        """A shop's order: attribution comes from the link row, never from the payload.
+
+        Policy for links that are closed (session ended or TTL passed; checkout says
+        410): the shop's sale really happened, so it is recorded and takes stock, but
+        it earns no commission. A refund for a shop order id never seen is recorded
+        (status refunded) and gives back nothing.
+        """
         with self.db.write() as conn:
             existing = conn.execute(
                 "SELECT id, status FROM orders WHERE shop_order_id=?", (body["shop_order_id"],)
@@ -409,9 +418,7 @@ class Commerce:
             if link is None:
                 raise ApiError(422, "link_token is not a purchase link of this backend")
             q = body["quantity"]
-            conn.execute(
-                "UPDATE products SET stock=MAX(0, stock-?) WHERE id=?", (q, link["product_id"])
-            )
+            refunded = body["status"] == "refunded"
             order_id = self._insert_order(
                 conn,
                 link,
@@ -428,9 +435,10 @@ class Commerce:
                 buyer_name="",
                 buyer_phone="",
                 payment_ref="SHOP-" + body["shop_order_id"],
+                exact_stock=False,
+                refunded_unseen=refunded,
+                commission=not refunded and not self.link_is_closed(conn, link),
             )
-            if body["status"] == "refunded":
-                self._refund(conn, order_id)
             return self.order_out(order_id, conn), False
 
     def _insert_order(
@@ -451,7 +459,15 @@ class Commerce:
         buyer_name: str,
         buyer_phone: str,
         payment_ref: str,
+        exact_stock: bool,
+        refunded_unseen: bool = False,
+        commission: bool = True,
     ) -> int:
+        """Insert an order, take its stock, add its commission and announce it.
+
+        ``refunded_unseen``: a shop's refund of an order never seen here: recorded as
+        refunded, no stock given back, no commission, only ``order.refunded`` sent.
+        """
         now = self.clock.now()
         sess = conn.execute(
             "SELECT rehearsal FROM live_sessions WHERE id=?", (link["session_id"],)
@@ -461,8 +477,8 @@ class Commerce:
             "INSERT INTO orders(order_no, source, shop_order_id, link_id, session_id, product_id,"
             " guide_id, store_id, quantity, unit_price_cents, discount_cents, amount_cents,"
             " coupon_id, groupbuy_id, fulfilment, address, buyer_name, buyer_phone, status,"
-            " payment_ref, rehearsal, created_at) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,"
-            "'paid',?,?,?)",
+            " payment_ref, rehearsal, created_at, refunded_at)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 order_no,
                 source,
@@ -482,13 +498,38 @@ class Commerce:
                 address,
                 buyer_name,
                 buyer_phone,
+                "refunded" if refunded_unseen else "paid",
                 payment_ref,
                 sess["rehearsal"],
                 now,
+                now if refunded_unseen else None,
             ),
         )
         order_id = int(cur.lastrowid or 0)
-        if not sess["rehearsal"]:  # rehearsal orders are practice: no commission
+        if refunded_unseen:
+            ledger.unmatched_refund(
+                conn,
+                product_id=link["product_id"],
+                quantity=quantity,
+                order_id=order_id,
+                session_id=link["session_id"],
+                shop_order_id=shop_order_id or "",
+                now=now,
+            )
+            self.emit(conn, link["session_id"], "order.refunded", self.order_out(order_id, conn))
+            return order_id
+        ledger.sell(
+            conn,
+            product_id=link["product_id"],
+            quantity=quantity,
+            order_id=order_id,
+            session_id=link["session_id"],
+            rehearsal=bool(sess["rehearsal"]),
+            exact=exact_stock,
+            now=now,
+        )
+        # rehearsal orders are practice, and a closed link's late sale earns nothing
+        if commission and not sess["rehearsal"]:
             product = self.product_row(link["product_id"], conn)
             rate, amt = self.commission_for(conn, product, amount)
             conn.execute(
@@ -560,9 +601,7 @@ class Commerce:
             "WHERE order_id=? AND state!='reversed'",
             (now, order_id),
         )
-        conn.execute(
-            "UPDATE products SET stock=stock+? WHERE id=?", (o["quantity"], o["product_id"])
-        )
+        ledger.give_back(conn, order_id, now)
         self.emit(conn, o["session_id"], "order.refunded", self.order_out(order_id, conn))
         stock = conn.execute(
             "SELECT stock FROM products WHERE id=?", (o["product_id"],)

@@ -127,7 +127,7 @@ CASES: dict[str, tuple[set[str], Callable[[World, str | None], int]]] = {
             json={
                 "session_id": 1,
                 "product_id": 4,
-                "group_price_cents": 100,
+                "group_price_cents": 9900,
                 "size": 2,
                 "minutes": 5,
             },
