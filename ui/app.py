@@ -1,4 +1,10 @@
-"""The desktop entry point: QApplication, the qasync loop (owned here only), crash handler."""
+"""The desktop entry point: QApplication, the qasync loop (owned here only), the crash path.
+
+Every window starts through :func:`run_window`, which installs the one crash
+path (:class:`studio.crash.CrashGuard` plus the dialog of :mod:`ui.crash`) on
+``sys.excepthook``, ``threading.excepthook``, the qasync loop's exception
+handler and faulthandler, and marks a clean exit only when the loop ends.
+"""
 
 from __future__ import annotations
 
@@ -6,41 +12,21 @@ import asyncio
 import logging
 import os
 import sys
-import traceback
 from collections.abc import Callable
 from pathlib import Path
-from types import TracebackType
 from typing import Any
 
 from PySide6.QtCore import QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
-from PySide6.QtWidgets import QApplication, QMessageBox, QWidget
+from PySide6.QtWidgets import QApplication, QWidget
 
 from studio.app import StudioApp
 from studio.config import load_profile
+from studio.crash import CrashGuard
 from studio.fonts import cjk_font_path
-from studio.logsetup import log_dir
 from studio.redact import redact
 
 log = logging.getLogger(__name__)
-
-
-def install_crash_handler() -> None:
-    """Log any uncaught exception with its traceback and tell the user in a dialog."""
-
-    def hook(etype: type[BaseException], value: BaseException, tb: TracebackType | None) -> None:
-        log.critical(
-            "uncaught exception:\n%s", "".join(traceback.format_exception(etype, value, tb))
-        )
-        if QApplication.instance() is not None:
-            QMessageBox.critical(
-                None,
-                "导购直播台 出错了",
-                redact(f"{etype.__name__}: {value}")
-                + f"\n\n详细信息已写入日志：{log_dir() / 'studio.log'}",
-            )
-
-    sys.excepthook = hook
 
 
 def use_cjk_font(app: QApplication) -> None:
@@ -75,16 +61,22 @@ def install_translator(app: QApplication, language: str) -> QTranslator | None:
     return tr
 
 
-def run_gui(source: str | None = None) -> int:
-    """The guide's window (``studio`` / ``studio gui``)."""
+def run_gui(source: str | None = None, start: Callable[[QWidget], Any] | None = None) -> int:
+    """The guide's window (``studio`` / ``studio gui``); ``start`` as in :func:`run_window`."""
+    from ui.crash import show_unclean_ends
     from ui.main_window import MainWindow
     from ui.settings import AppSettings
 
     settings = AppSettings()
     studio = StudioApp(load_profile())
+    guard = CrashGuard("gui")
+    ends = guard.previous()  # before this run's own marker exists
 
     def build() -> QWidget:
         window = MainWindow(studio, settings)
+        guard.watch(studio.bus)  # the recording being written goes into the marker
+        if ends:
+            QTimer.singleShot(200, lambda: show_unclean_ends(window, ends))
         spec = source or settings.value("source", "test")
         try:
             studio.open(spec)
@@ -95,27 +87,37 @@ def run_gui(source: str | None = None) -> int:
             QTimer.singleShot(300, window.first_run)
         return window
 
-    return run_window(build, language=settings.value("ui/language", "auto"))
+    return run_window(build, start, language=settings.value("ui/language", "auto"), guard=guard)
 
 
 def run_window(
     build: Callable[[], QWidget],
     start: Callable[[QWidget], Any] | None = None,
     language: str = "auto",
+    guard: CrashGuard | None = None,
 ) -> int:
     """Show a top-level window on the one qasync loop of the process, created here only.
 
     ``start(window)`` may return a coroutine; it runs as a task on the loop.
+    ``guard`` is the crash path (a ``"window"`` one if not given); the clean
+    exit is marked only when the loop ends normally, so anything else (an
+    exception out of here, a signal, kill -9) reads as an unclean end next time.
     """
     import qasync
+
+    from ui.crash import CrashNotifier
 
     qapp = QApplication.instance() or QApplication(sys.argv)
     qapp.setApplicationName("Guide Studio")
     qapp.setOrganizationName("GuideStudio")
-    install_crash_handler()
+    guard = guard or CrashGuard("window")
+    guard.start()
+    guard.install()
+    CrashNotifier(guard, qapp)
     use_cjk_font(qapp)
     install_translator(qapp, ui_language(language))
     loop = qasync.QEventLoop(qapp)
+    loop.set_exception_handler(guard.asyncio_handler)
     asyncio.set_event_loop(loop)
     window = build()
     window.show()
@@ -130,4 +132,5 @@ def run_window(
         loop.run_until_complete(closed.wait())
         if task is not None:
             task.cancel()
+    guard.stop()
     return 0

@@ -10,6 +10,90 @@
     </message>
 </context>
 <context>
+    <name>CrashNotice</name>
+    <message>
+        <location filename="../crash.py" line="38"/>
+        <source>约 {m} 分 {s} 秒</source>
+        <translation>about {m} min {s} s</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="40"/>
+        <source>至少 {m} 分 {s} 秒</source>
+        <translation>at least {m} min {s} s</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="47"/>
+        <source>那次彩排的录像在：</source>
+        <translation>The recording of that rehearsal take is here:</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="49"/>
+        <source>那场直播的录像在：</source>
+        <translation>The recording of that show is here:</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="51"/>
+        <source>录像可以正常播放（{duration}）。</source>
+        <translation>It plays ({duration}).</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="54"/>
+        <source>录像文件没有找到：</source>
+        <translation>The recording was not found:</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="56"/>
+        <source>但这个录像无法播放（{reason}）。</source>
+        <translation>But this recording does not play ({reason}).</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="63"/>
+        <source>导购直播台上次没有正常关闭（{time}）。</source>
+        <translation>Guide Studio did not close properly last time ({time}).</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="69"/>
+        <source>原因：{summary}</source>
+        <translation>Cause: {summary}</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="74"/>
+        <source>当时没有在录像。</source>
+        <translation>Nothing was being recorded then.</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="77"/>
+        <location filename="../crash.py" line="106"/>
+        <source>详细信息已写入：{path}</source>
+        <translation>Details are in: {path}</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="99"/>
+        <source>出了一个意外错误：</source>
+        <translation>An unexpected error happened:</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="101"/>
+        <source>导购直播台还在运行。如果画面、推流或录像不正常，请结束直播后重新打开。</source>
+        <translation>Guide Studio is still running. If the picture, the stream or the recording look wrong, end the show and open Guide Studio again.</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="112"/>
+        <source>导购直播台出错了</source>
+        <translation>Guide Studio hit an error</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="138"/>
+        <source>导购直播台上次意外关闭</source>
+        <translation>Guide Studio closed unexpectedly</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="146"/>
+        <source>打开录像文件夹</source>
+        <translation>Open the recording folder</translation>
+    </message>
+</context>
+<context>
     <name>DestinationDialog</name>
     <message>
         <location filename="../destinations.py" line="38"/>
