@@ -6,6 +6,7 @@ they pass the same redaction as ours instead of going straight to stderr.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import os
@@ -29,6 +30,21 @@ def log_dir() -> Path:
     return Path(platformdirs.user_log_dir(APP_NAME, APP_AUTHOR))
 
 
+# Loggers whose DEBUG lines are data, not diagnostics: sse_starlette logs every SSE chunk
+# it sends (whole orders) and every ping, so a reconnect storm wrote the feed to disk.
+_QUIET = {"sse_starlette": logging.INFO, "multipart": logging.INFO, "PIL": logging.INFO}
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A rotating log whose files are created readable by their owner only (0600)."""
+
+    def _open(self):  # type: ignore[no-untyped-def]  # (typeshed: TextIOWrapper)
+        fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with contextlib.suppress(OSError):
+            os.chmod(self.baseFilename, 0o600)  # a file from before this rule
+        return open(fd, self.mode, encoding=self.encoding, errors=self.errors)
+
+
 def setup_logging(level: int = logging.INFO, *, stderr: bool = True) -> Path:
     """Install the file and stderr handlers once; return the log file path."""
     root = logging.getLogger()
@@ -37,7 +53,7 @@ def setup_logging(level: int = logging.INFO, *, stderr: bool = True) -> Path:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     redactor = RedactingFilter()
-    fh = logging.handlers.RotatingFileHandler(
+    fh = PrivateRotatingFileHandler(
         path, maxBytes=5 * 1024 * 1024, backupCount=5, encoding="utf-8"
     )
     fh.setFormatter(logging.Formatter(_FMT))
@@ -51,6 +67,8 @@ def setup_logging(level: int = logging.INFO, *, stderr: bool = True) -> Path:
         sh.setLevel(level)
         root.addHandler(sh)
     root.setLevel(logging.DEBUG)
+    for name, quiet in _QUIET.items():
+        logging.getLogger(name).setLevel(max(quiet, level))
     _route_libav_logs()
     root._studio_configured = True  # type: ignore[attr-defined]
     return path

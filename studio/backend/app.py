@@ -22,11 +22,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from studio.backend import images, inventory, pages, promos
+from studio.backend import images, inventory, pages, promos, sse
 from studio.backend import models as m
 from studio.backend.access import (
     User,
@@ -948,21 +948,19 @@ def create_app(
     ) -> Response:
         """Order feed: order.placed, order.refunded, stock.changed, groupbuy.progress,
         lottery.result, commission.settled, session.state. Resume with Last-Event-ID."""
+        start = max(after or 0, sse.parse_event_id(last_event_id) or 0)
         sess = await anyio.to_thread.run_sync(commerce.session_row, session_id)
         read_store(user, sess["store_id"], f"read the feed of session {session_id}")
-        start = after or 0
-        if last_event_id:
-            if not last_event_id.isdigit():
-                raise ApiError(422, "Last-Event-ID must be an event id from this feed")
-            start = max(start, int(last_event_id))
 
-        async def stream() -> AsyncIterator[ServerSentEvent]:
+        async def stream() -> AsyncIterator[bytes]:
             last = start
             while True:
-                rows = await anyio.to_thread.run_sync(commerce.events_after, session_id, last)
-                for r in rows:
-                    last = r["id"]
-                    yield ServerSentEvent(data=r["data"], event=r["type"], id=str(r["id"]))
+                rows = await anyio.to_thread.run_sync(
+                    commerce.events_after, session_id, last, limiter=sse.feed_limiter()
+                )
+                if rows:
+                    last = rows[-1]["id"]
+                    yield sse.encode(rows)  # one chunk per page of the backlog
                 if not rows:
                     if not follow:
                         return

@@ -13,6 +13,7 @@ import io
 import logging
 import shutil
 import subprocess
+import unicodedata
 from pathlib import Path
 
 import segno
@@ -64,6 +65,14 @@ def font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.load_default(size)
 
 
+def safe_text(text: str, limit: int = 200) -> str:
+    """User text made drawable on one line: control, format and unpaired surrogate
+    characters (newlines, tabs, bidi overrides...) become spaces. Pillow refuses to
+    measure multi-line text, so a title with a newline broke its poster for good."""
+    clean = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in text[:limit])
+    return " ".join(clean.split())
+
+
 def _png(img: Image.Image) -> bytes:
     buf = io.BytesIO()
     img.save(buf, format="PNG", optimize=True)
@@ -108,6 +117,7 @@ def product_image(name: str, category: str, color: str, size: int = 480) -> byte
     else:
         d.polygon([(cx, cy - r), (cx + r, cy + r), (cx - r, cy + r)], fill=base, outline=dark)
     f = font(max(18, size // 12))
+    name = safe_text(name)
     text = name if len(name) <= 10 else name[:10] + "…"
     w = d.textlength(text, font=f)
     d.text(((size - w) / 2, size * 0.78), text, fill=(40, 40, 40), font=f)
@@ -125,6 +135,7 @@ def qr_png(url: str, scale: int = 8) -> Image.Image:
 def poster(title: str, guide: str, store: str, when: str, url: str) -> bytes:
     """A 750x1200 poster for WeChat groups: title, time, guide and their exclusive QR."""
     w, h = 750, 1200
+    title, guide, store, when = (safe_text(t) for t in (title, guide, store, when))
     img = Image.new("RGB", (w, h), (250, 244, 238))
     d = ImageDraw.Draw(img)
     d.rectangle([0, 0, w, 300], fill=(232, 80, 60))

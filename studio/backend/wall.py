@@ -27,6 +27,7 @@ from fastapi import Depends, FastAPI, Header, Path, Query, Response
 from pydantic import BaseModel, Field, field_validator
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
+from studio.backend import sse
 from studio.backend.access import User, can_read_store, can_write_session, require
 from studio.backend.errors import ApiError
 from studio.backend.models import ErrorOut, _In
@@ -246,11 +247,10 @@ def install(
         ] = True,
     ) -> Response:
         """snapshot, then store (a changed store) and order.* events (with ids) as they happen."""
+        resume = sse.parse_event_id(last_event_id)
         region = await anyio.to_thread.run_sync(region_for, user, region_id)
-        if last_event_id is not None and not last_event_id.isdigit():
-            raise ApiError(422, "Last-Event-ID must be an event id from this feed")
-        start = int(last_event_id or 0)
-        if not last_event_id:  # a fresh client wants the future, not the region's history
+        start = resume or 0
+        if resume is None:  # a fresh client wants the future, not the region's history
             row = await anyio.to_thread.run_sync(db.one, "SELECT MAX(id) FROM events")
             start = int(row[0] or 0) if row else 0
 
@@ -258,17 +258,19 @@ def install(
             since = day_start(commerce.clock.now(), utc_offset_minutes)
             return wall_rows(commerce, region, since)
 
-        async def stream() -> AsyncIterator[ServerSentEvent]:
+        async def stream() -> AsyncIterator[ServerSentEvent | bytes]:
             last = start
             rows = await anyio.to_thread.run_sync(snapshot)
             seen = {r["store_id"]: r for r in rows}
             yield ServerSentEvent(data=json.dumps(rows, ensure_ascii=False), event="snapshot")
             while True:
-                events = await anyio.to_thread.run_sync(region_order_events, commerce, region, last)
-                for e in events:
-                    last = e["id"]
-                    yield ServerSentEvent(data=e["data"], event=e["type"], id=str(e["id"]))
-                for r in await anyio.to_thread.run_sync(snapshot):
+                events = await anyio.to_thread.run_sync(
+                    region_order_events, commerce, region, last, limiter=sse.feed_limiter()
+                )
+                if events:
+                    last = events[-1]["id"]
+                    yield sse.encode(events)
+                for r in await anyio.to_thread.run_sync(snapshot, limiter=sse.feed_limiter()):
                     if seen.get(r["store_id"]) != r:
                         seen[r["store_id"]] = r
                         yield ServerSentEvent(data=json.dumps(r, ensure_ascii=False), event="store")

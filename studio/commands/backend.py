@@ -55,6 +55,42 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=7.0,
         help="days before a commission settles (default 7)",
     )
+    guard = parser.add_argument_group("limits against slow or abusive clients (docs/backend.md)")
+    guard.add_argument(
+        "--request-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="time a client has to send a whole request, headers and body (default 10)",
+    )
+    guard.add_argument(
+        "--limit-concurrency",
+        type=int,
+        default=1000,
+        metavar="N",
+        help="connections + tasks at once before answering 503 (default 1000)",
+    )
+    guard.add_argument(
+        "--login-backoff",
+        type=float,
+        default=1.0,
+        metavar="SECONDS",
+        help="first wait after repeated failed logins; doubles per failure (default 1)",
+    )
+    guard.add_argument(
+        "--login-backoff-max",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="longest wait after failed logins (default 300)",
+    )
+    guard.add_argument(
+        "--buys-per-minute",
+        type=float,
+        default=120.0,
+        metavar="N",
+        help="checkout buys per client address a minute (default 120; 0: no limit)",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -62,7 +98,9 @@ def run(args: argparse.Namespace) -> int:
 
     from studio.backend.app import create_app
     from studio.backend.seed import DEMO_PASSWORD, seed_demo
+    from studio.backend.server import deadline_protocol
     from studio.backend.shoppers import DemoShoppers
+    from studio.backend.throttle import Limits
 
     if not 1 <= args.port <= 65535:
         raise UserError(f"--port {args.port} is not a port", "use 1-65535, for example 8700")
@@ -74,6 +112,10 @@ def run(args: argparse.Namespace) -> int:
         from studio.backend.embedded import watch_parent
 
         watch_parent(args.parent_pid)
+    if args.request_timeout <= 0 or args.limit_concurrency < 1:
+        raise UserError("--request-timeout and --limit-concurrency must be positive")
+    if not 0 < args.login_backoff <= args.login_backoff_max or args.buys_per_minute < 0:
+        raise UserError("bad throttle settings", "use 0 < --login-backoff <= --login-backoff-max")
     _check_port_free(args.host, args.port)
     db = args.db or data_dir() / "backend.sqlite3"
     local = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
@@ -85,6 +127,11 @@ def run(args: argparse.Namespace) -> int:
             link_secret=os.environ.get("STUDIO_BACKEND_SECRET") or None,
             webhook_secret=os.environ.get("STUDIO_WEBHOOK_SECRET") or None,
             return_window_days=args.return_window_days,
+            limits=Limits(
+                login_backoff=args.login_backoff,
+                login_backoff_max=args.login_backoff_max,
+                buys_per_minute=args.buys_per_minute,
+            ),
         )
     except (OSError, RuntimeError) as exc:
         raise UserError(
@@ -110,6 +157,8 @@ def run(args: argparse.Namespace) -> int:
             log_config=None,
             access_log=False,
             timeout_graceful_shutdown=3,
+            http=deadline_protocol(args.request_timeout),
+            limit_concurrency=args.limit_concurrency,
         )
     finally:
         if shoppers is not None:
