@@ -37,6 +37,7 @@ from studio.backend.access import (
 )
 from studio.backend.db import SCHEMA_VERSION, Clock, Database
 from studio.backend.errors import ApiError
+from studio.backend.headers import SecurityHeaders
 from studio.backend.security import (
     TOKEN_TTL_SECONDS,
     LinkSigner,
@@ -189,6 +190,7 @@ def create_app(
     app.state.commerce = commerce
     throttle = app.state.throttle = Throttle(limits or Limits())
     app.add_middleware(BodyLimit, limit=max_body)
+    app.add_middleware(SecurityHeaders)  # outermost: the 413 page gets them too
     bearer = HTTPBearer(auto_error=False, description="Token from POST /api/auth/login")
 
     # ---- errors --------------------------------------------------------------------------
@@ -213,8 +215,8 @@ def create_app(
 
     @app.exception_handler(ClientDisconnect)
     async def gone(request: Request, exc: ClientDisconnect) -> Response:
-        # the client hung up mid-request: nobody to answer, nothing to report
-        log.debug("client left during %s %s", request.method, request.url.path)
+        # the client hung up mid-request: nobody to answer and nothing to report (a log
+        # line per hang-up would let anyone fill the log)
         return Response(status_code=400)
 
     @app.exception_handler(Exception)
@@ -278,8 +280,8 @@ def create_app(
             "LEFT JOIN guides g ON g.user_id=u.id WHERE u.username=?",
             body.username,
         )
-        with throttle.verify_slot():
-            ok = verify_password(row["password_hash"] if row else _DUMMY_HASH, body.password)
+        stored = row["password_hash"] if row else _DUMMY_HASH
+        ok = throttle.check_password(lambda: verify_password(stored, body.password))
         if row is None or not ok:
             throttle.failed(body.username, address)
             raise ApiError(401, "wrong username or password")

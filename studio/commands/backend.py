@@ -87,9 +87,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     guard.add_argument(
         "--buys-per-minute",
         type=float,
-        default=120.0,
+        default=240.0,
         metavar="N",
-        help="checkout buys per client address a minute (default 120; 0: no limit)",
+        help="checkout buys per client address a minute (default 240; 0: no limit)",
     )
 
 
@@ -131,6 +131,7 @@ def run(args: argparse.Namespace) -> int:
                 login_backoff=args.login_backoff,
                 login_backoff_max=args.login_backoff_max,
                 buys_per_minute=args.buys_per_minute,
+                buy_burst=max(1, round(args.buys_per_minute / 2)),
             ),
         )
     except (OSError, RuntimeError) as exc:
