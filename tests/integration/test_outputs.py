@@ -15,6 +15,7 @@ from studio.media.engine import Pipeline
 from studio.media.sources.test_pattern import TestPatternSource
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp, free_port
+from tests.stall_proxy import StallProxyProcess
 
 pytestmark = pytest.mark.rtmp
 
@@ -158,3 +159,39 @@ def test_preview_first_then_record_starts_at_zero_on_a_fresh_keyframe(
     with av.open(str(rec.path)) as c:
         (ch,) = c.chapters()
         assert ch["metadata"]["title"] == "商品 A"
+
+
+def test_destination_that_stops_reading_is_cut_within_10s_while_the_rest_keep_full_rate(
+    pipeline: Pipeline, nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    """A half-dead edge (connected, reading nothing) used to hold its thread until TCP gave up."""
+    edge = StallProxyProcess(nginx_rtmp.port)
+    try:
+        healthy_url = nginx_rtmp.url("healthy")
+        healthy = pipeline.add_rtmp(healthy_url)
+        stalled = pipeline.add_rtmp(edge.url("edge"))
+        rec = pipeline.add_recorder(tmp_path / "show.mkv")
+        pipeline.start()
+        assert wait_for(lambda: healthy.state == "live" and stalled.state == "live", 10)
+        time.sleep(1.0)
+        edge.stall()
+        stalled_at = time.monotonic()
+        during = read_media(healthy_url, seconds=8)  # a viewer of the healthy platform meanwhile
+        # no progress begins once the edge's small window is full (about a second); then 10 s
+        assert wait_for(lambda: stalled.state == "reconnecting", 20), stalled.state
+        cut_after = time.monotonic() - stalled_at
+        assert cut_after <= 10 + 3, cut_after
+        assert "stopped taking data" in stalled.reason
+        edge.heal()
+        assert wait_for(lambda: stalled.state == "live", 20), (stalled.state, stalled.reason)
+        pipeline.stop()
+    finally:
+        edge.stop()
+    assert not during.error
+    span = during.video_times[-1] - during.video_times[0]
+    assert span > 6.5
+    assert len(during.video_times) >= 0.95 * (span * 30 + 1)
+    assert healthy.stats.dropped_network == 0 and healthy.stats.reconnects == 0
+    played = read_media(str(rec.path))
+    steps = [b - a for a, b in zip(played.video_times, played.video_times[1:], strict=False)]
+    assert max(steps) < 0.1  # the recording ran straight through

@@ -5,6 +5,8 @@
 - Connection lost: retry after 1 s, then x1.5 with jitter, capped at 10 s,
   for as long as the show runs; resume on a keyframe. ``reconnect_now`` skips
   the wait.
+- Connected but no longer reading (a half-dead CDN edge): after 10 s without progress the
+  connection is cut and retried (:mod:`studio.media.outputs.stall`).
 - The server is reachable but refuses the stream (bad key, unknown app) twice
   in a row: give up with a clear reason; that will not heal by retrying.
 """
@@ -22,6 +24,7 @@ import av
 
 from studio.media.encoder import EncodedPacket
 from studio.media.outputs.base import Output, _close_quietly, wait_or_stop
+from studio.media.outputs.stall import StallWatch, peer_connections, watch_connection
 from studio.redact import mask_url, redact, register_secret, split_stream_url
 
 log = logging.getLogger(__name__)
@@ -46,6 +49,9 @@ class RtmpOutput(Output):
         self.connect_timeout = connect_timeout
         self._wake = threading.Event()
         self._drop_until_key = True  # every connection starts on a keyframe
+        self._peer: tuple[str, int] | None = None  # the server's address, learnt by _reachable
+        self._watch: StallWatch | None = None
+        self._mux_since: float | None = None  # start of the mux call in progress
 
     def reconnect_now(self) -> None:
         """Drop the current connection (or the backoff wait) and connect again at once."""
@@ -87,6 +93,16 @@ class RtmpOutput(Output):
         self._drop_until_key = True
 
     # -- connection loop ------------------------------------------------------
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop; a connection still blocked after the drain is cut rather than waited for."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(DRAIN_SECONDS + 1.0)
+            watch = self._watch
+            if self._thread.is_alive() and watch is not None:
+                watch.cut()
+        super().stop(timeout)
+
     def _reachable(self) -> bool:
         """True when the server answers an RTMP handshake.
 
@@ -100,6 +116,7 @@ class RtmpOutput(Output):
             with socket.create_connection(
                 (parts.hostname or "", parts.port or 1935), timeout=self.connect_timeout
             ) as sock:
+                self._peer = sock.getpeername()[:2]
                 sock.sendall(b"\x03" + bytes(1536))  # C0 + C1
                 got = 0
                 while got < 1 + 1536:  # S0 + S1
@@ -121,6 +138,7 @@ class RtmpOutput(Output):
             if not self._reachable():
                 reason = "server unreachable"
             else:
+                before = peer_connections(self._peer) if self._peer else set()
                 try:
                     container, streams = self._open_container(
                         self.url, "flv", {"flvflags": "no_duration_filesize"}
@@ -130,7 +148,7 @@ class RtmpOutput(Output):
                     reason = f"server refused the stream: {redact(str(exc))}"
                 else:
                     opened = time.monotonic()
-                    reason = self._pump(container, streams)
+                    reason = self._pump(container, streams, before)
                     if self._stop.is_set():
                         return
                     if time.monotonic() - opened < REFUSED_WITHIN and not self._wake.is_set():
@@ -154,11 +172,18 @@ class RtmpOutput(Output):
             wait_or_stop(self._stop, self._wake, wait)
             delay = min(delay * BACKOFF, MAX_RETRY)
 
-    def _pump(self, container: av.container.OutputContainer, streams: dict) -> str:
+    def _pump(
+        self, container: av.container.OutputContainer, streams: dict, before: set[int]
+    ) -> str:
         """Mux queued packets until stop, failure or a reconnect request; returns why it ended."""
         self._set_state("live")
         self._begin_connection()
         deadline = float("inf")
+        watch = self._watch = (
+            watch_connection(self.name, self._peer, before, lambda: self._mux_since)
+            if self._peer
+            else None
+        )
         try:
             while self._draining(deadline):
                 if self._stop.is_set() and deadline == float("inf"):
@@ -168,9 +193,18 @@ class RtmpOutput(Output):
                 pkt = self._next_to_mux()
                 if pkt is None:
                     continue
-                self._mux(container, streams, pkt)
+                self._mux_since = time.monotonic()
+                try:
+                    self._mux(container, streams, pkt)
+                finally:
+                    self._mux_since = None
             return "stopped"
         except (av.error.FFmpegError, OSError) as exc:
+            if watch is not None and watch.stalled:
+                return "the server stopped taking data"
             return f"connection lost: {redact(str(exc))}"
         finally:
+            if watch is not None:
+                watch.stop()
+            self._watch = None
             _close_quietly(container)
