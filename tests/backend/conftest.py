@@ -106,13 +106,29 @@ def start_backend(tmp: Path, *extra: str) -> Live:
     return Live(url, db, proc)
 
 
+SERVER_ERRORS = ("unhandled error", "Exception in ASGI application", "Traceback")
+
+
+def server_errors(live: Live) -> list[str]:
+    """Lines of the server's log and output that mean a request got a 500 (or worse)."""
+    lines: list[str] = []
+    for f in (live.db.parent / "logs" / "studio.log", live.db.parent / "server.out"):
+        if f.exists():
+            text = f.read_text(encoding="utf-8", errors="replace")
+            lines += [ln for ln in text.splitlines() if any(e in ln for e in SERVER_ERRORS)]
+    return lines
+
+
 def stop_backend(live: Live) -> None:
+    """Stop the server; fail if any request it served ended in a server error."""
     live.proc.terminate()
     try:
         live.proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         live.proc.kill()
         live.proc.wait()
+    errors = server_errors(live)
+    assert not errors, "the backend answered 500: " + "\n".join(errors[:10])
 
 
 @pytest.fixture(scope="session")
