@@ -200,6 +200,8 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
         "rss_mb_peak": rss_peak,
         "rendered": c.rendered,
         "encoded": c.encoded,
+        "tick_worst_ms": round(c.tick_worst_ms, 1),
+        "ticks_over_period": c.ticks_over_period,
         "dropped": {
             "render_lag": c.render_lag,
             "encode_lag": c.encode_lag,

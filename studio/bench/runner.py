@@ -186,7 +186,8 @@ def render(report: dict[str, Any], console: Console) -> None:
     if rt := report.get("realtime"):
         t = Table(title=f"Real time, {rt['seconds']:g} s at 30 fps, RTMP + recording")
         cols = ("size", "CPU %", "RSS MB", "dropped (render/encode/net/rec)",
-                "source frames unseen", "g2g p50 ms", "g2g p95 ms", "viewer missing")  # fmt: skip
+                "source frames unseen", "g2g p50 ms", "g2g p95 ms", "viewer missing",
+                "worst tick ms", "ticks > period")  # fmt: skip
         for col in cols:
             t.add_column(col, justify="right")
         for size, s in rt["sizes"].items():
@@ -196,6 +197,7 @@ def render(report: dict[str, Any], console: Console) -> None:
                 f"{d['render_lag']}/{d['encode_lag']}/{d['network']}/{d['recorder']}",
                 str(d["source_overwritten"]), _f(s.get("g2g_ms_p50")), _f(s.get("g2g_ms_p95")),
                 str(s.get("viewer_missing_frames", "–")),
+                _f(s.get("tick_worst_ms")), str(s.get("ticks_over_period", "–")),
             )  # fmt: skip
         console.print(t)
         for size, s in rt["sizes"].items():

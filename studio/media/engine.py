@@ -224,6 +224,7 @@ class Pipeline:
             # ~0.2 s) is rendered through: the next ticks run back to back, so the
             # timeline keeps every frame and no pts is skipped.
             self.frame_index = n
+            began = time.perf_counter()
             for hook in list(self.tick_hooks):
                 try:
                     hook(n, n / fps)
@@ -249,6 +250,10 @@ class Pipeline:
                 block = self.mixer.pull(due - self._samples_pulled)
                 self._samples_pulled = due
                 self._fan_out(self.encoder.encode_audio(block))
+            spent = time.perf_counter() - began
+            self.counters.tick_worst_ms = max(self.counters.tick_worst_ms, spent * 1000)
+            if spent > 1 / fps:
+                self.counters.ticks_over_period += 1
             n += 1
         self._fan_out(self.encoder.encode_audio(None))
 

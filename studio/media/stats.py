@@ -30,6 +30,10 @@ class Counters:
     render_lag: int = 0  # output ticks skipped because compositing ran late
     encode_lag: int = 0  # rendered frames skipped because the encoder was behind
     encoded: int = 0
+    # the output-clock thread's own work per tick (hooks, compositing, audio): nothing heavy
+    # may run there; a tick over one frame period delays the next one
+    tick_worst_ms: float = 0.0
+    ticks_over_period: int = 0
 
 
 class StatsCollector:

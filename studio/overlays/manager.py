@@ -6,6 +6,8 @@ the output-clock thread before each frame, so every change lands on a frame
 boundary in media time and tests can drive it frame by frame. A slot is
 re-rasterised only when its content key changes (a countdown: once a
 second); slides and fades change only the layer's position and opacity.
+On a running pipeline the drawing itself happens ahead, on the raster worker
+(:mod:`studio.overlays.raster`): the clock thread only looks images up.
 """
 
 from __future__ import annotations
@@ -14,9 +16,9 @@ import logging
 import math
 import threading
 import time
-from collections import defaultdict, deque
+from collections import Counter, defaultdict, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,6 +27,7 @@ from studio.events import Event, EventBus
 from studio.media.compositor import ImageLayer, Scene, VideoLayer
 from studio.overlays import widgets
 from studio.overlays.links import LinkFor, placeholder_link_for
+from studio.overlays.raster import RasterWorker
 from studio.show.catalog import Catalog, Product
 
 if TYPE_CHECKING:
@@ -76,6 +79,7 @@ class OverlayManager:
         store: str = "",
         commission_rate: float = 0.0,
         clock: bool = True,
+        raster: RasterWorker | None = None,
     ) -> None:
         self.scene = scene
         self.width, self.height = width, height
@@ -90,8 +94,13 @@ class OverlayManager:
         self.links: dict[str, str] = {}
         self.info = widgets.GuideInfo()
         self.rasterised = 0  # how many times any overlay was drawn (tests check caching)
+        # None: draw on the tick itself (offline renders, frame-by-frame tests)
+        self.raster = raster
+        # per slot: frames on which its changed image was not drawn yet (the bench reports it)
+        self.late: Counter[str] = Counter()
         self._pending: deque[Callable[[float], None]] = deque()
         self._plock = threading.Lock()
+        self._dry = threading.local()
         self._toasts: deque[dict[str, Any]] = deque(maxlen=5)
         self._board = _Board()
         self._unsub: list[Callable[[], None]] = []
@@ -124,8 +133,10 @@ class OverlayManager:
             )
             scene.guide.append(glayer)
         self.slots["guide"].state = {}
+        self._ask("guide", {}, None)
         if clock:
             self.slots["clock"].state = {}
+            self._ask("clock", {}, None)
 
     # -- wiring ----------------------------------------------------------------
     @classmethod
@@ -137,12 +148,18 @@ class OverlayManager:
             pipeline.profile.height,
             catalog,
             lock=pipeline.compositor.lock,
+            raster=kw.pop("raster", None) or RasterWorker(),
             **kw,
         )
         mgr.listen(pipeline.bus)
+        mgr._unsub.append(mgr.raster.close)  # type: ignore[union-attr]
         pipeline.tick_hooks.append(mgr.tick)
         mgr._unsub.append(lambda: pipeline.tick_hooks.remove(mgr.tick))
         return mgr
+
+    @property
+    def late_frames(self) -> int:
+        return sum(self.late.values())
 
     def listen(self, bus: EventBus) -> None:
         self._unsub.append(bus.subscribe("commerce.", self.on_commerce))
@@ -153,6 +170,8 @@ class OverlayManager:
         self._unsub.clear()
 
     def _queue(self, fn: Callable[[float], None]) -> None:
+        if getattr(self._dry, "on", False):  # prerender(): ask for images, change nothing
+            return
         with self._plock:
             self._pending.append(fn)
 
@@ -161,10 +180,37 @@ class OverlayManager:
         return self.catalog[sku]
 
     def prefetch_links(self, skus: list[str]) -> None:
-        """Resolve purchase links before the show, off the output clock."""
+        """Resolve purchase links before the show, off the output clock; draw their pop-ups."""
         for sku in skus:
             if sku not in self.links:
                 self.links[sku] = self.link_for(sku)
+            self._ask("popup", {"sku": sku, "url": self.links[sku], "flash": None}, 20.0)
+
+    def prerender(self, run: Callable[[OverlayManager], object]) -> None:
+        """Draw ahead what ``run`` would put on air: on this thread its calls change nothing.
+
+        The cue engine passes its own cue dispatch, so a script's cards, pop-ups and promos
+        are drawn at prepare time exactly as their cues will ask for them.
+        """
+        self._dry.on = True
+        try:
+            run(self)
+        finally:
+            self._dry.on = False
+
+    def _ask(self, slot: str, state: dict[str, Any], duration: float | None) -> None:
+        """Have the worker draw ``slot`` as ``state`` will show it, before a tick needs it."""
+        if self.raster is None:
+            return
+        t = self._t
+        probe = replace(
+            self.slots[slot], state=dict(state), until=t + duration if duration else None
+        )
+        try:
+            key, draw = self._content(probe, t)
+        except Exception:  # an unknown product: the tick that applies it logs the error
+            return
+        self.raster.want(key, draw)
 
     def link(self, sku: str) -> str:
         if sku not in self.links:
@@ -179,6 +225,7 @@ class OverlayManager:
             s.state = state
             s.until = t + duration if duration else None
 
+        self._ask(slot, state, duration)
         self._queue(apply)
 
     def hide(self, slot: str) -> None:
@@ -291,7 +338,18 @@ class OverlayManager:
             "lottery": self._lottery,
         }.get(kind)
         if handler is not None:
+            if kind == "order":
+                self._ask("toast", self._toast_of(d), TOAST_SECONDS)
             self._queue(lambda t: handler(d, t))
+
+    def _toast_of(self, d: dict[str, Any]) -> dict[str, str]:
+        sku = str(d.get("sku") or d.get("product_sku") or "")
+        product = self.catalog.get(sku)
+        return {
+            "name": product.name if product else sku,
+            "tail": str(d.get("phone_tail") or d.get("buyer_phone_tail") or ""),
+            "buyer": str(d.get("buyer") or d.get("buyer_name") or ""),
+        }
 
     def _order(self, d: dict[str, Any], t: float) -> None:
         sku = str(d.get("sku") or d.get("product_sku") or "")
@@ -299,13 +357,7 @@ class OverlayManager:
         amount = float(d.get("amount") or (product.price if product else 0.0))
         self.info.orders += 1
         self.info.commission += float(d.get("commission") or amount * self.commission_rate)
-        self._toasts.append(
-            {
-                "name": product.name if product else sku,
-                "tail": str(d.get("phone_tail") or d.get("buyer_phone_tail") or ""),
-                "buyer": str(d.get("buyer") or d.get("buyer_name") or ""),
-            }
-        )
+        self._toasts.append(self._toast_of(d))
         hour = int(self.now() // 3600)
         if hour != self._board.hour:
             self._board = _Board(hour)
@@ -371,11 +423,20 @@ class OverlayManager:
             return
         key, draw = self._content(slot, t)
         if key != slot.key:
-            img = draw()
-            slot.key = key
-            layer.set_image(img)
-            self.rasterised += 1
-            slot.home = slot.place(img.shape[1], img.shape[0])
+            img = self._image(key, draw)
+            if img is None:  # not drawn yet: what is on screen stays, a new slot waits
+                self.late[slot.name] += 1
+                if not slot.key:
+                    layer.visible = False
+                    if slot.anim == "in":
+                        slot.anim_t0 = t  # its slide-in starts when its picture is there
+                    return
+            else:
+                slot.key = key
+                layer.set_image(img)
+                self.rasterised += 1
+                slot.home = slot.place(img.shape[1], img.shape[0])
+                self._ask_next_second(slot, t)
         x, y = slot.home
         opacity = 1.0
         if slot.anim:
@@ -396,8 +457,24 @@ class OverlayManager:
         layer.x, layer.y, layer.opacity = x, y, round(opacity, 2)
         layer.visible = opacity > 0
 
+    def _image(self, key: tuple, draw: Callable[[], np.ndarray]) -> np.ndarray | None:
+        if self.raster is None:
+            return draw()
+        img = self.raster.get(key)
+        if img is None:
+            self.raster.want(key, draw)
+        return img
+
+    def _ask_next_second(self, slot: _Slot, t: float) -> None:
+        """A countdown or the clock: draw the next second while this one is on air."""
+        if self.raster is None or slot.name in ("guide", "toast", "board"):
+            return
+        key, draw = self._content(slot, t + 1.0, ahead=1.0)
+        if key != slot.key:
+            self.raster.want(key, draw)
+
     def _content(  # noqa: PLR0911 - one branch per overlay type
-        self, slot: _Slot, t: float
+        self, slot: _Slot, t: float, ahead: float = 0.0
     ) -> tuple[tuple, Callable[[], np.ndarray]]:
         s = slot.state or {}
         sc = self.scale
@@ -441,7 +518,7 @@ class OverlayManager:
                 s["name"], s["detail"], sc
             )
         if name == "clock":
-            now = int(self.now())
+            now = int(self.now() + ahead)
             return ("clock", now), lambda: widgets.clock(now, sc)
         info = self.info
         key = (

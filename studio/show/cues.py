@@ -11,6 +11,7 @@ chapter in the recording, whose titles ``studio clips`` reads back.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import uuid
@@ -78,6 +79,8 @@ class CueEngine:
         overlays.prefetch_links(
             sorted({c.product for c in show.cues if c.action == "pop_link" and c.product})
         )
+        # every card, pop-up and promo of the script drawn now, not on the clock when it fires
+        overlays.prerender(self._draw_ahead)
 
     @classmethod
     def attach(
@@ -236,36 +239,48 @@ class CueEngine:
         extra = cue.params.get("prize") or cue.params.get("name") or ""
         return f"{label}{prod}" + (f"{SEP}{extra}" if extra else "")
 
+    def _draw_ahead(self, ov: OverlayManager) -> None:
+        for c in self.show.cues:
+            with contextlib.suppress(Exception):  # a broken cue reports itself when it fires
+                self._act(ov, c)
+
+    @staticmethod
+    def _act(ov: OverlayManager, cue: Cue) -> dict[str, Any]:
+        """What a cue does to the overlays; returns its parameters (a pop-up's with its url)."""
+        p = cue.params
+        dur = cue.duration
+        a = cue.action
+        if a == "show_card":
+            ov.show_card(p["product"], p.get("duration"))
+        elif a == "hide_card":
+            ov.hide_card()
+        elif a == "pop_link":
+            url = ov.pop_link(p["product"], dur or 20.0, p.get("flash_price"))
+            p = {**p, "url": url}
+        elif a == "hide_link":
+            ov.hide_link()
+        elif a == "coupon":
+            ov.coupon(p["amount"], p.get("threshold"), p.get("title") or "", dur or 30.0)
+        elif a == "groupbuy":
+            ov.groupbuy(p["product"], p["size"], p.get("price"), dur or 60.0)
+        elif a == "lottery":
+            ov.lottery(p["prize"], dur or 30.0)
+        elif a == "lower_third":
+            ov.lower_third(p.get("text") or "", dur)
+        elif a == "leaderboard":
+            ov.leaderboard(dur)
+        elif a == "scene":
+            ov.set_scene(p["name"])
+        return p
+
     def _fire(self, cue: Cue, frame: int, t: float, how: str, asked: int | None = None) -> None:
         self._done.add(cue.id)
         self._counts[cue.id] += 1
         action_id = f"{self.run_id}:{cue.id}:{self._counts[cue.id]}"
-        p = cue.params
-        ov = self.overlays
-        dur = cue.duration
         a = cue.action
+        p = cue.params
         try:
-            if a == "show_card":
-                ov.show_card(p["product"], p.get("duration"))
-            elif a == "hide_card":
-                ov.hide_card()
-            elif a == "pop_link":
-                url = ov.pop_link(p["product"], dur or 20.0, p.get("flash_price"))
-                p = {**p, "url": url}
-            elif a == "hide_link":
-                ov.hide_link()
-            elif a == "coupon":
-                ov.coupon(p["amount"], p.get("threshold"), p.get("title") or "", dur or 30.0)
-            elif a == "groupbuy":
-                ov.groupbuy(p["product"], p["size"], p.get("price"), dur or 60.0)
-            elif a == "lottery":
-                ov.lottery(p["prize"], dur or 30.0)
-            elif a == "lower_third":
-                ov.lower_third(p.get("text") or "", dur)
-            elif a == "leaderboard":
-                ov.leaderboard(dur)
-            elif a == "scene":
-                ov.set_scene(p["name"])
+            p = self._act(self.overlays, cue)
         except Exception:
             log.exception("cue %s (%s) failed to change the overlays", cue.id, a)
         self.chapter(self.chapter_title(cue))

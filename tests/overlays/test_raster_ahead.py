@@ -1,0 +1,143 @@
+"""Overlay images are drawn ahead on the raster worker, never on the output-clock thread.
+
+A 1080p card with a QR code took 200 ms to draw on the clock thread (six frame periods). Now a
+script's cards, pop-ups and promos are drawn at prepare time, a guide's click on the caller's
+thread, a countdown's next second while the current one is on air; the clock only looks up.
+"""
+
+from __future__ import annotations
+
+import textwrap
+import threading
+import time
+from typing import Any
+
+import pytest
+
+from studio.config import Profile
+from studio.media.engine import Pipeline
+from studio.media.sources.test_pattern import TestPatternSource
+from studio.overlays import widgets
+from studio.overlays.manager import OverlayManager
+from studio.show.catalog import demo_catalog
+from studio.show.cues import CueEngine
+from studio.show.script import parse_show
+
+FPS = 25
+PROFILE = Profile(width=640, height=360, fps=FPS, video_bitrate=400_000)
+SHOW = textwrap.dedent(
+    """\
+    [show]
+    title = "预绘"
+    duration = 10
+
+    [[segments]]
+    title = "毛衣"
+    length = 9
+      [[segments.cues]]
+      id = "card"
+      at = 0.8
+      action = "show_card"
+      product = "GS-1001"
+      [[segments.cues]]
+      id = "flash"
+      at = 1.6
+      action = "pop_link"
+      product = "GS-1001"
+      flash_price = 299
+      duration = 3
+      [[segments.cues]]
+      id = "coupon"
+      at = 2.2
+      action = "coupon"
+      amount = 20
+      threshold = 199
+      duration = 2
+    """
+)
+DRAWN = ("product_card", "purchase_popup", "coupon", "clock", "guide_panel", "order_toast")
+
+
+def test_drawing_happens_on_the_raster_worker_and_scripted_cues_land_on_their_frame(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    threads: list[tuple[str, str]] = []
+    for name in DRAWN:
+        real = getattr(widgets, name)
+
+        def spy(*a: Any, _real=real, _name=name, **k: Any) -> Any:  # type: ignore[no-untyped-def]
+            threads.append((_name, threading.current_thread().name))
+            return _real(*a, **k)
+
+        monkeypatch.setattr(widgets, name, spy)
+
+    cat = demo_catalog()
+    pipeline = Pipeline(PROFILE)
+    pipeline.add_source(TestPatternSource(PROFILE.width, PROFILE.height, FPS))
+    overlays = OverlayManager.attach(pipeline, cat)
+    engine = CueEngine.attach(pipeline, parse_show(SHOW, cat), overlays)
+    assert overlays.raster is not None and overlays.raster.idle(20)  # drawn at prepare time
+    seen: dict[int, tuple[bool, bool, bool]] = {}
+
+    def after_overlays(frame: int, _t: float) -> None:
+        s = overlays.slots
+        seen[frame] = (s["card"].layer.visible, s["popup"].layer.visible, s["promo"].layer.visible)
+
+    pipeline.tick_hooks.append(after_overlays)
+    pipeline.start()
+    try:
+        assert pipeline.wait(3.0)
+        # the program (what viewers see); the guide-only panel follows segment changes a few
+        # frames late, drawn when they happen
+        late_scripted = {k: n for k, n in overlays.late.items() if k != "guide"}
+        # a guide's click and an order from the feed, asked from other threads
+        overlays.show_card("GS-1002")
+        pipeline.bus.publish("commerce.order", sku="GS-1001", amount=399, buyer_phone_tail="8821")
+        assert pipeline.wait(1.5)
+    finally:
+        pipeline.stop()
+        engine.close()
+        overlays.detach()
+    fired = {f.cue_id: f.frame for f in engine.fired}
+    assert set(fired) == {"card", "flash", "coupon"}
+    # each scripted overlay is on screen on the very frame its cue fired
+    assert seen[fired["card"]][0] and seen[fired["flash"]][1] and seen[fired["coupon"]][2]
+    assert late_scripted == {}, "a scripted overlay was not drawn ahead"
+    names = {n for n, _ in threads}
+    assert {"product_card", "purchase_popup", "coupon", "order_toast"} <= names
+    off_worker = [(n, t) for n, t in threads if t != "overlay-raster"]
+    assert off_worker == [], off_worker  # nothing drawn on the clock (or any other) thread
+
+
+def test_without_a_worker_overlays_draw_on_the_tick_frame_by_frame() -> None:
+    """Offline renders and frame-by-frame drivers keep drawing synchronously."""
+    from studio.media.compositor import Scene
+
+    mgr = OverlayManager(Scene("s"), 640, 360, demo_catalog(), clock=False)
+    assert mgr.raster is None
+    mgr.show_card("GS-1001")
+    mgr.tick(0, 0.0)
+    assert mgr.slots["card"].layer.visible and mgr.late_frames == 0
+
+
+def test_a_countdown_next_second_is_drawn_while_this_one_is_on_air() -> None:
+    from studio.media.compositor import Scene
+    from studio.overlays.raster import RasterWorker
+
+    raster = RasterWorker()
+    try:
+        mgr = OverlayManager(Scene("s"), 640, 360, demo_catalog(), clock=False, raster=raster)
+        mgr.pop_link("GS-1001", duration=5, flash_price=299)
+        assert raster.idle(20)
+        t = 0.0
+        keys = []
+        for frame in range(int(3.5 * FPS)):
+            mgr.tick(frame, t)
+            keys.append(mgr.slots["popup"].key)
+            assert raster.idle(20)  # the worker keeps up (a quiet machine: no deadline here)
+            t += 1 / FPS
+        lefts = sorted({k[-1] for k in keys if k}, reverse=True)
+        assert lefts[:4] == [5.0, 4.0, 3.0, 2.0]
+        assert mgr.late_frames == 0  # every second was ready before its first frame
+    finally:
+        raster.close()
