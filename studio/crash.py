@@ -232,7 +232,7 @@ class CrashGuard:
             summary = first or text.splitlines()[0]
             log.error("the studio (pid %s) died; faulthandler wrote:\n%s", pid, redact(text))
         else:
-            log.error("the studio (pid %s) ended without a clean exit: %s", pid, summary or "-")
+            log.warning("the studio (pid %s) ended without a clean exit: %s", pid, summary or "-")
         return UncleanEnd(
             pid=pid,
             kind=str(data.get("kind", "gui")),
