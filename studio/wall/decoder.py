@@ -57,33 +57,42 @@ class Picture:
 
 
 class DropCounter:
-    """Frames expected vs missing from video pts, over the last ``window`` seconds."""
+    """Frames expected vs missing from video pts, over the last ``window`` seconds.
+
+    The decoder thread adds and resets; the GUI thread asks for the rate (every
+    health check): one lock, or the GUI's iteration meets the decoder's append
+    ("deque mutated during iteration", seen after a minute of a four-store wall).
+    """
 
     def __init__(self, window: float = DROP_WINDOW) -> None:
         self.window = window
         self._last_pts: float | None = None
         self._steps: deque[tuple[float, int, int]] = deque()  # (pts, expected, missing)
+        self._lock = threading.Lock()
         self.frame_duration: float | None = None
 
     def add(self, pts: float, frame_duration: float) -> None:
-        self.frame_duration = frame_duration
-        last, self._last_pts = self._last_pts, pts
-        if last is None or pts <= last:
-            return
-        if pts - last > 10.0:  # a jump of > 10 s is a restarted publisher, not drops
-            return
-        steps = max(1, round((pts - last) / frame_duration))
-        self._steps.append((pts, steps, steps - 1))
-        while self._steps and self._steps[0][0] < pts - self.window:
-            self._steps.popleft()
+        with self._lock:
+            self.frame_duration = frame_duration
+            last, self._last_pts = self._last_pts, pts
+            if last is None or pts <= last:
+                return
+            if pts - last > 10.0:  # a jump of > 10 s is a restarted publisher, not drops
+                return
+            steps = max(1, round((pts - last) / frame_duration))
+            self._steps.append((pts, steps, steps - 1))
+            while self._steps and self._steps[0][0] < pts - self.window:
+                self._steps.popleft()
 
     def reset(self) -> None:
-        self._last_pts = None
-        self._steps.clear()
+        with self._lock:
+            self._last_pts = None
+            self._steps.clear()
 
     def rate(self) -> tuple[float, int]:
-        expected = sum(s[1] for s in self._steps)
-        missing = sum(s[2] for s in self._steps)
+        with self._lock:
+            expected = sum(s[1] for s in self._steps)
+            missing = sum(s[2] for s in self._steps)
         return (missing / expected if expected else 0.0), expected
 
 

@@ -96,6 +96,37 @@ def test_drop_counter_from_timestamp_gaps() -> None:
     assert d.rate()[0] < 0.05
 
 
+def test_drop_counter_rate_while_the_decoder_thread_adds() -> None:
+    """The GUI's health check reads the rate while the decoder thread appends and resets.
+
+    Unlocked, this raised "deque mutated during iteration" in the wall's GUI thread
+    (tests/soak/test_soak_wall.py found it after a minute); here it takes well under 1 s.
+    """
+    import threading
+    import time
+
+    d = DropCounter(window=10.0)
+    stop = threading.Event()
+
+    def decoder() -> None:
+        pts = 0.0
+        while not stop.is_set():
+            pts += 1 / 30
+            d.add(pts, 1 / 30)
+            if round(pts * 30) % 3000 == 0:
+                d.reset()
+
+    t = threading.Thread(target=decoder, name="test-decoder")
+    t.start()
+    try:
+        end = time.monotonic() + 1.0
+        while time.monotonic() < end:
+            d.rate()
+    finally:
+        stop.set()
+        t.join(5)
+
+
 def test_alerts_raise_once_and_clear_with_short_thresholds() -> None:
     t = AlertTracker(AlertRules(drop_after=2, max_drop_rate=0.05, no_orders_after=60))
     info = StoreInfo("k", "西湖店", session_state="live", live_since=1000.0)
