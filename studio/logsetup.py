@@ -53,9 +53,7 @@ def setup_logging(level: int = logging.INFO, *, stderr: bool = True) -> Path:
         return path
     path.parent.mkdir(parents=True, exist_ok=True)
     redactor = RedactingFilter()
-    fh = PrivateRotatingFileHandler(
-        path, maxBytes=5 * 1024 * 1024, backupCount=5, encoding="utf-8"
-    )
+    fh = PrivateRotatingFileHandler(path, maxBytes=5 * 1024 * 1024, backupCount=5, encoding="utf-8")
     fh.setFormatter(logging.Formatter(_FMT))
     fh.addFilter(redactor)
     fh.setLevel(logging.DEBUG)

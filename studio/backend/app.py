@@ -50,6 +50,7 @@ from studio.backend.security import (
 )
 from studio.backend.service import Commerce, Settings, commission_out, user_from_row
 from studio.backend.throttle import Limits, Throttle, too_many
+from studio.backend.tokencache import TokenCache
 from studio.redact import register_secret
 
 log = logging.getLogger(__name__)
@@ -225,13 +226,22 @@ def create_app(
         return JSONResponse({"detail": "internal error"}, 500)
 
     # ---- auth ----------------------------------------------------------------------------
-    def auth(cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]) -> User:
+    tokens = TokenCache()
+
+    async def auth(
+        cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> User:
         if cred is None or cred.scheme.lower() != "bearer":
             raise ApiError(401, "missing bearer token; log in with POST /api/auth/login")
-        user = commerce.user_by_token_hash(token_hash(cred.credentials))
-        if user is None:
+        th = token_hash(cred.credentials)
+        user = tokens.get(th, commerce.clock.now())
+        if user is not None:
+            return user
+        found = await anyio.to_thread.run_sync(commerce.token_user, th)
+        if found is None:
             raise ApiError(401, "bearer token is unknown or expired; log in again")
-        return user
+        tokens.put(th, *found)
+        return found[0]
 
     Auth = Annotated[User, Depends(auth)]  # noqa: N806 - a type alias
 
@@ -306,15 +316,14 @@ def create_app(
         user: Auth, cred: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
     ) -> Response:
         """Revoke the calling token."""
+        th = token_hash(cred.credentials if cred else "")
         with db.write() as conn:
-            conn.execute(
-                "DELETE FROM auth_tokens WHERE token_hash=?",
-                (token_hash(cred.credentials if cred else ""),),
-            )
+            conn.execute("DELETE FROM auth_tokens WHERE token_hash=?", (th,))
+        tokens.drop(th)
         return Response(status_code=204)
 
     @app.get("/api/me", response_model=m.UserOut, tags=["auth"], responses={401: _ERR})
-    def get_me(user: Auth) -> dict[str, Any]:
+    async def get_me(user: Auth) -> dict[str, Any]:
         return user.__dict__
 
     # ---- catalog & org -------------------------------------------------------------------

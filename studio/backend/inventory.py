@@ -11,7 +11,7 @@
 No ``from __future__ import annotations``: FastAPI must see the local Annotated aliases.
 """
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, Path, Query
@@ -27,7 +27,7 @@ _ERRORS: dict[int | str, dict[str, Any]] = {401: _ERR, 403: _ERR, 404: _ERR, 422
 IdPath = Annotated[int, Path(ge=1, le=2**62)]
 
 
-def install(app: FastAPI, commerce: Commerce, auth: Callable[..., User]) -> None:
+def install(app: FastAPI, commerce: Commerce, auth: Callable[..., Awaitable[User]]) -> None:
     db = commerce.db
     Auth = Annotated[User, Depends(auth)]  # noqa: N806 - a type alias
 

@@ -82,13 +82,19 @@ class Commerce:
         return row
 
     def user_by_token_hash(self, th: str) -> User | None:
+        found = self.token_user(th)
+        return found[0] if found else None
+
+    def token_user(self, th: str) -> tuple[User, float] | None:
+        """The user of a live token and when the token expires."""
         row = self.db.one(
-            "SELECT u.*, g.id AS guide_id FROM auth_tokens t JOIN users u ON u.id=t.user_id "
-            "LEFT JOIN guides g ON g.user_id=u.id WHERE t.token_hash=? AND t.expires_at>?",
+            "SELECT u.*, g.id AS guide_id, t.expires_at AS token_expires_at FROM auth_tokens t"
+            " JOIN users u ON u.id=t.user_id LEFT JOIN guides g ON g.user_id=u.id"
+            " WHERE t.token_hash=? AND t.expires_at>?",
             th,
             self.clock.now(),
         )
-        return user_from_row(row) if row else None
+        return (user_from_row(row), float(row["token_expires_at"])) if row else None
 
     # ---- output shapes -------------------------------------------------------------------
     def session_out(self, row: sqlite3.Row) -> dict[str, Any]:

@@ -18,7 +18,7 @@ Kept in its own module so the core app only gains one ``install`` call. No
 """
 
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
@@ -196,7 +196,7 @@ def region_order_events(commerce: Commerce, region_id: int, after: int) -> list[
 def install(
     app: FastAPI,
     commerce: Commerce,
-    auth: Callable[..., User],
+    auth: Callable[..., Awaitable[User]],
     sse_poll_seconds: float = 0.2,
 ) -> None:
     db = commerce.db
