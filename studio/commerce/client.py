@@ -61,6 +61,9 @@ def classify(response: httpx.Response) -> None:
     raise PermanentError(status, detail)
 
 
+KEEPALIVE_EXPIRY = 2.0  # seconds an idle connection is kept for reuse
+
+
 class BackendClient:
     """One ``httpx.AsyncClient`` per backend; created and closed on the running loop."""
 
@@ -86,6 +89,10 @@ class BackendClient:
                 timeout=self.timeout,
                 transport=self._transport,
                 headers={"User-Agent": "guide-studio"},
+                # idle connections are dropped before servers' usual 5 s keep-alive timeout
+                # closes them: a request sent on one the server was closing failed with a
+                # ReadError and the guide saw "backend unreachable" for nothing
+                limits=httpx.Limits(keepalive_expiry=KEEPALIVE_EXPIRY),
             )
         return self._http
 
