@@ -83,9 +83,14 @@ class UncleanEnd:
     kind: str
     started: str
     ended: str  # best known time of death (last heartbeat, error or fatal log)
-    summary: str  # what ended it, if anything said so ("" after kill -9)
+    summary: str  # the fatal error, else the last unhandled error, else "" (kill -9)
     recordings: dict[str, Path] = field(default_factory=dict)  # "live" / "take" -> file
     fatal_log: Path | None = None  # faulthandler's output, kept under a dated name
+
+    @property
+    def fatal(self) -> bool:
+        """``summary`` is what killed it (faulthandler), not an earlier error it survived."""
+        return self.fatal_log is not None
 
 
 def check_recording(path: Path, budget_seconds: float = 5.0) -> RecordingCheck:

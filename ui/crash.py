@@ -64,10 +64,13 @@ def notice_text(end: UncleanEnd, checks: dict[str, RecordingCheck]) -> str:
             time=_when(end.ended)
         )
     ]
-    if end.summary:
+    if end.summary and end.fatal:
         lines.append(
             QCoreApplication.translate("CrashNotice", "原因：{summary}").format(summary=end.summary)
         )
+    elif end.summary:
+        last = QCoreApplication.translate("CrashNotice", "关闭前最后一个错误：{summary}")
+        lines.append(last.format(summary=end.summary))
     if checks:
         lines += [recording_text(slot, check) for slot, check in checks.items()]
     else:

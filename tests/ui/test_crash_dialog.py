@@ -120,3 +120,7 @@ def test_notice_for_a_take_whose_file_is_missing_and_english(qtbot, tmp_path: Pa
         assert "about 0 min 30 s" in text, text
     finally:
         app.removeTranslator(tr)
+    survived = UncleanEnd(2, "gui", "", "2025-03-01T19:30:00+08:00", "ValueError: x", {})
+    text = notice_text(survived, {})
+    assert "关闭前最后一个错误：ValueError: x" in text and "原因" not in text, text
+    assert "当时没有在录像" in text, text

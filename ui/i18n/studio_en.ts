@@ -57,38 +57,43 @@
         <translation>Cause: {summary}</translation>
     </message>
     <message>
-        <location filename="../crash.py" line="74"/>
+        <location filename="../crash.py" line="72"/>
+        <source>关闭前最后一个错误：{summary}</source>
+        <translation>The last error before it closed: {summary}</translation>
+    </message>
+    <message>
+        <location filename="../crash.py" line="77"/>
         <source>当时没有在录像。</source>
         <translation>Nothing was being recorded then.</translation>
     </message>
     <message>
-        <location filename="../crash.py" line="77"/>
-        <location filename="../crash.py" line="106"/>
+        <location filename="../crash.py" line="80"/>
+        <location filename="../crash.py" line="109"/>
         <source>详细信息已写入：{path}</source>
         <translation>Details are in: {path}</translation>
     </message>
     <message>
-        <location filename="../crash.py" line="99"/>
+        <location filename="../crash.py" line="102"/>
         <source>出了一个意外错误：</source>
         <translation>An unexpected error happened:</translation>
     </message>
     <message>
-        <location filename="../crash.py" line="101"/>
+        <location filename="../crash.py" line="104"/>
         <source>导购直播台还在运行。如果画面、推流或录像不正常，请结束直播后重新打开。</source>
         <translation>Guide Studio is still running. If the picture, the stream or the recording look wrong, end the show and open Guide Studio again.</translation>
     </message>
     <message>
-        <location filename="../crash.py" line="112"/>
+        <location filename="../crash.py" line="115"/>
         <source>导购直播台出错了</source>
         <translation>Guide Studio hit an error</translation>
     </message>
     <message>
-        <location filename="../crash.py" line="138"/>
+        <location filename="../crash.py" line="141"/>
         <source>导购直播台上次意外关闭</source>
         <translation>Guide Studio closed unexpectedly</translation>
     </message>
     <message>
-        <location filename="../crash.py" line="146"/>
+        <location filename="../crash.py" line="149"/>
         <source>打开录像文件夹</source>
         <translation>Open the recording folder</translation>
     </message>
