@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import textwrap
 import threading
-import time
 from typing import Any
 
 import pytest

@@ -36,7 +36,7 @@ def test_installed_versions_are_the_locked_ones() -> None:
     installed = _installed()
     assert len(locked) > 50 and "pyside6" in locked
     wrong = {n: (installed.get(n), v) for n, v in locked.items() if installed.get(n) != v}
-    assert not wrong, f"installed != locked (installed, locked): {wrong}; run packaging/setup.sh --test"
+    assert not wrong, f"installed != locked (installed, locked): {wrong}; run setup.sh --test"
     extra = sorted(set(installed) - set(locked) - {"guide-studio"})
     assert not extra, f"installed but not in the lock: {extra}; add them via packaging/lock.sh"
 
