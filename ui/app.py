@@ -16,7 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLocale, QTimer, QTranslator
+from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
@@ -49,8 +49,49 @@ def ui_language(setting: str = "auto") -> str:
     return "en" if choice.lower().startswith("en") else "zh"
 
 
+QT_TRANSLATIONS = {"zh": "qtbase_zh_CN"}  # Qt's own buttons and dialogs; its source is English
+_qt_translators: dict[int, QTranslator] = {}
+
+
+def install_qt_translation(app: QApplication, language: str) -> QTranslator | None:
+    """Qt's own strings (OK/Cancel, Yes/No, the file dialog) in the window's language.
+
+    PySide6 ships qtbase's translations; without them a Chinese window showed English
+    Save/Cancel buttons and an English file dialog.
+    """
+    zh = language == "zh"
+    QLocale.setDefault(
+        QLocale(QLocale.Language.Chinese, QLocale.Country.China)
+        if zh
+        else QLocale(QLocale.Language.English, QLocale.Country.UnitedStates)
+    )
+    old = _qt_translators.pop(id(app), None)
+    if old is not None:  # a language switch: the other language's Qt strings go
+        for child in old.findChildren(QTranslator):
+            app.removeTranslator(child)
+        app.removeTranslator(old)
+    name = QT_TRANSLATIONS.get(language)
+    if name is None:
+        return None
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    tr = QTranslator(app)
+    if not tr.load(name, folder):
+        log.warning("Qt's %s translation is missing from %s", name, folder)
+        return None
+    app.installTranslator(tr)
+    gaps = QTranslator(tr)  # what qtbase's own file leaves in English, shipped by us
+    if gaps.load(str(I18N / f"qtbase_gaps_{name.split('_', 1)[1]}.qm")):
+        app.installTranslator(gaps)
+    _qt_translators[id(app)] = tr
+    return tr
+
+
 def install_translator(app: QApplication, language: str) -> QTranslator | None:
-    """Chinese is the source language; other languages load Qt translations (.qm)."""
+    """Chinese is the source language; other languages load our translations (.qm).
+
+    Qt's own strings follow the same language (:func:`install_qt_translation`).
+    """
+    install_qt_translation(app, language)
     if language == "zh":
         return None
     tr = QTranslator(app)
