@@ -9,7 +9,9 @@ outputs. Every call is quick; ``go_live`` and ``end`` may block for a moment
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -17,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from studio.config import Profile, ensure_folder
 from studio.errors import UserError
 from studio.events import EventBus
+from studio.media.compositor import VideoLayer
 from studio.media.engine import Pipeline
 from studio.media.outputs import Output, Recorder, RtmpOutput
 from studio.media.outputs.recorder import unique_path
@@ -24,7 +27,7 @@ from studio.media.sources import check_push_url, open_source
 from studio.overlays.manager import OverlayManager
 from studio.redact import mask_url
 from studio.show.catalog import Catalog, demo_catalog
-from studio.show.cues import CueEngine
+from studio.show.cues import EXPLAIN, HIDE, LINK, SEP, CueEngine, product_chapter
 from studio.show.script import Show, load_show
 
 if TYPE_CHECKING:
@@ -75,6 +78,9 @@ class StudioApp:
         self._clicked: tuple[str, int] = ("", 0)
         self._click_n = 0
         self._run_id = uuid.uuid4().hex[:12]  # action ids stay unique across runs
+        # chapters asked for from the GUI, marked on the clock thread like the cue engine's
+        self._chapters_due: deque[str] = deque(maxlen=64)
+        self.pipeline.tick_hooks.append(self._mark_chapters)
 
     # -- preview ------------------------------------------------------------
     def open(self, source_spec: str = "test") -> None:
@@ -133,6 +139,9 @@ class StudioApp:
         self.overlays.links.clear()
         core.follow(session_id)
         self.commerce, self.session_id, self._credentials = side, session_id, creds
+        threading.Thread(
+            target=self._fetch_images, args=(side,), name="catalog-images", daemon=True
+        ).start()
         self.bus.publish(
             "commerce.connected",
             url=backend_url,
@@ -140,6 +149,22 @@ class StudioApp:
             links=sum(1 for u in links.values() if u),
         )
         return sum(1 for u in links.values() if u)
+
+    def _fetch_images(self, side: Any) -> None:
+        """Product pictures into the commerce cache, after connecting (not to delay it).
+
+        Publishes ``catalog.images`` ({sku: path}) for the shelf.
+        """
+        core = side.commerce
+        try:
+            side.call(core.refresh_catalog(images=True), timeout=60)
+            rows = core.store.query("SELECT sku, image_path FROM products")
+        except Exception as exc:  # offline or gone: the shelf keeps its placeholders
+            log.warning("product pictures not fetched: %s", exc)
+            return
+        images = {str(r["sku"]): str(r["image_path"]) for r in rows if r.get("image_path")}
+        if images:
+            self.bus.publish("catalog.images", images=images)
 
     def start_demo(self, shoppers: int = 20) -> int:
         """Demo mode: an embedded backend with demo data, signed in as a demo guide."""
@@ -179,10 +204,20 @@ class StudioApp:
             self.embedded = None
 
     # -- selling ------------------------------------------------------------
+    def _mark_chapters(self, _frame: int, _t: float) -> None:
+        while self._chapters_due:
+            self.pipeline.add_chapter(self._chapters_due.popleft())
+
+    def mark_chapter(self, title: str) -> None:
+        """A chapter on the next frame, the one the overlay change it names appears on."""
+        self._chapters_due.append(title)
+
     def product_clicked(self, sku: str) -> str:
         """First click shows the product card, the second pops its purchase link.
 
-        Returns what happened: ``"card"`` or ``"link"``.
+        Either is a chapter named as the cue engine names a scripted one, so
+        ``studio clips`` cuts an unscripted explanation too. Returns what
+        happened: ``"card"`` or ``"link"``.
         """
         product = self.catalog[sku]
         last, n = self._clicked
@@ -191,6 +226,7 @@ class StudioApp:
         if last == sku and n == 1:
             url = self.overlays.pop_link(sku)
             self._clicked = (sku, 2)
+            self.mark_chapter(product_chapter(LINK, product))
             self.bus.publish(
                 "show.action",
                 type="link_shown",
@@ -201,6 +237,7 @@ class StudioApp:
             return "link"
         self.overlays.show_card(sku)
         self._clicked = (sku, 1)
+        self.mark_chapter(product_chapter(EXPLAIN, product))
         self.bus.publish(
             "show.action",
             type="card_shown",
@@ -209,6 +246,47 @@ class StudioApp:
             action_id=action_id,
         )
         return "card"
+
+    def hide_products(self) -> None:
+        """Card and link off: the explanation's clip ends here (a ``收起`` chapter)."""
+        self.overlays.hide_card()
+        self.overlays.hide_link()
+        self._clicked = ("", 0)
+        self.mark_chapter(f"{HIDE}{SEP}商品卡")
+
+    # -- scenes ---------------------------------------------------------------
+    @property
+    def video_sources(self) -> int:
+        """Pictures on the program: picture-in-picture needs two (one is a black frame)."""
+        return sum(isinstance(ly, VideoLayer) for ly in self.pipeline.scene.program)
+
+    def set_scene(self, name: str) -> bool:
+        """Change the layout; pip with one picture is refused (False), as the engine does."""
+        if name == "pip" and self.video_sources < 2:
+            log.warning("picture-in-picture refused: %d source(s)", self.video_sources)
+            return False
+        self.overlays.set_scene(name)
+        return True
+
+    # -- the script -----------------------------------------------------------
+    def trigger_cue(self, cue_id: str) -> bool:
+        """Fire one cue of the running script now (double-click in the cue list)."""
+        cues = self.cues
+        if cues is None:
+            return False
+        cues.trigger(cue_id)
+        return True
+
+    def cue_hotkey(self, key: str) -> bool:
+        """The manual cue bound to ``key`` (``[F2]`` in the guide's "next" line) fires."""
+        cues = self.cues
+        return cues is not None and cues.hotkey(key)
+
+    def next_cue(self) -> str | None:
+        """Fire the next planned cue now; its id, or None (no script running or none left)."""
+        cues = self.cues
+        cue = cues.next_cue() if cues is not None else None
+        return cue.id if cue is not None else None
 
     def load_show(self, path: Path) -> Show:
         """Validate a show script against the catalog (raises ShowError with every problem)."""

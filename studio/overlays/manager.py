@@ -299,19 +299,26 @@ class OverlayManager:
         self._show("board", {}, duration)
 
     def set_scene(self, name: str) -> None:
-        """full: camera fills the frame; split: camera on the left 60 %; pip: camera small."""
+        """full: camera fills the frame; split: camera on the left 60 %; pip: the second
+        picture small over the first. A pip with one picture is ignored: viewers would
+        get a black frame with a small inset."""
 
         def apply(_t: float) -> None:
             videos = [ly for ly in self.scene.program if isinstance(ly, VideoLayer)]
             if not videos:
+                return
+            if name == "pip" and len(videos) < 2:
+                log.warning("scene pip ignored: it needs two sources, the program has one")
                 return
             cw, ch = self.width, self.height
             main = videos[0]
             if name == "split":
                 main.x, main.y, main.w, main.h = 0, 0, round(cw * 0.6), ch
             elif name == "pip":
-                main.x, main.y = round(cw * 0.62), round(ch * 0.05)
-                main.w, main.h = round(cw * 0.33), round(ch * 0.33)
+                main.x = main.y = main.w = main.h = 0
+                inset = videos[1]
+                inset.x, inset.y = round(cw * 0.62), round(ch * 0.05)
+                inset.w, inset.h = round(cw * 0.33), round(ch * 0.33)
             else:
                 main.x = main.y = main.w = main.h = 0
 

@@ -25,6 +25,7 @@ class Product:
     stock: int
     category: str = ""
     color: str = "#8d99ae"  # the demo images' colour; a placeholder tint otherwise
+    image: str = ""  # the picture cached on disk (commerce cache's image_path); "" for none
 
 
 class Catalog:
@@ -62,6 +63,7 @@ class Catalog:
                     stock=int(r.get("stock", 0)),
                     category=str(r.get("category", "")),
                     color=str(r.get("color") or "#8d99ae"),
+                    image=str(r.get("image_path") or ""),
                 )
             )
         return cls(out)

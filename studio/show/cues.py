@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from studio.events import Event, EventBus
 from studio.overlays.manager import OverlayManager
+from studio.show.catalog import Product
 from studio.show.script import ACTIONS, Cue, Show, fmt_time
 
 if TYPE_CHECKING:
@@ -33,6 +34,12 @@ EXPLAIN = "讲解"  # chapter prefix of a product explanation: a clip starts her
 SEGMENT = "段落"  # chapter prefix of a segment start: a clip ends here
 HIDE = "收起"  # chapter prefix of a hidden card: a clip ends here too
 SEP = "｜"
+LINK = "链接"  # chapter prefix of a shown purchase link
+
+
+def product_chapter(prefix: str, product: Product | None) -> str:
+    """``讲解｜<name>｜<sku>``: one naming for scripted and unscripted products (clips parse it)."""
+    return f"{prefix}{SEP}{product.name}{SEP}{product.sku}" if product else prefix
 
 
 @dataclass(frozen=True)
@@ -218,16 +225,16 @@ class CueEngine:
 
     def chapter_title(self, cue: Cue) -> str:
         p = self.overlays.catalog.get(cue.product) if cue.product else None
-        prod = f"{SEP}{p.name}{SEP}{p.sku}" if p else ""
+        prod = product_chapter("", p) if p else ""
         a = cue.action
         if a == "show_card":
-            return f"{EXPLAIN}{prod}"
+            return product_chapter(EXPLAIN, p)
         if a == "hide_card":
             return f"{HIDE}{prod or SEP + '商品卡'}"
         if a == "chapter":
             return str(cue.params["title"])
         label = {
-            "pop_link": "链接",
+            "pop_link": LINK,
             "coupon": "优惠券",
             "groupbuy": "拼团",
             "lottery": "抽奖",
