@@ -26,7 +26,7 @@ from sse_starlette import EventSourceResponse
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from studio.backend import images, inventory, pages, promos, sse
+from studio.backend import flash, images, inventory, pages, promos, sse
 from studio.backend import models as m
 from studio.backend.access import (
     User,
@@ -806,6 +806,51 @@ def create_app(
             commerce.groupbuy_out(r)
             for r in db.all("SELECT * FROM groupbuys WHERE session_id=?", session_id)
         ]
+
+    @app.post(
+        "/api/flash-prices",
+        response_model=m.FlashPriceOut,
+        status_code=201,
+        tags=["promotions"],
+        responses=_WRITE_ERRORS,
+    )
+    def create_flash_price(
+        body: m.FlashPriceIn, response: Response, user: Auth, idempotency_key: IdemKey = None
+    ) -> dict[str, Any]:
+        """A 限时秒杀 price for the session's product: checkout charges it inside
+        [starts_at, ends_at) only, and the regular price outside."""
+        sess = writable_session(user, body.session_id)
+        flash.check(
+            promos.rules_for(db.conn, sess["store_id"]),
+            price=commerce.product_row(body.product_id)["price_cents"],
+            flash=body.price_cents,
+            starts_at=body.starts_at,
+            ends_at=body.ends_at,
+        )
+
+        def do(conn: Any) -> tuple[int, dict[str, Any]]:
+            return 201, flash.create(
+                conn,
+                session_id=body.session_id,
+                product_id=body.product_id,
+                price_cents=body.price_cents,
+                starts_at=body.starts_at,
+                ends_at=body.ends_at,
+                user_id=user.id,
+                now=commerce.clock.now(),
+            )
+
+        return idem(response, user, idempotency_key, "create_flash_price", body.model_dump(), fn=do)
+
+    @app.get(
+        "/api/sessions/{session_id}/flash-prices",
+        response_model=list[m.FlashPriceOut],
+        tags=["promotions"],
+        responses=_AUTH_ERRORS,
+    )
+    def list_flash_prices(session_id: IdPath, user: Auth) -> list[dict[str, Any]]:
+        read_store(user, commerce.session_row(session_id)["store_id"], "read flash prices")
+        return flash.for_session(db.conn, session_id)
 
     def lottery_out(r: Any) -> dict[str, Any]:
         return {

@@ -20,7 +20,7 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -261,7 +261,25 @@ CREATE TABLE promo_rules(
 );
 """
 
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3}
+# v4 (issue 13): a flash price is a backend object before it is drawn: bound to a session
+# and a product, with its window; checkout honours it inside the window only, and an
+# order says which flash price (if any) set its unit price.
+_SCHEMA_V4 = """
+CREATE TABLE flash_prices(
+  id INTEGER PRIMARY KEY,
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  product_id INTEGER NOT NULL REFERENCES products(id),
+  price_cents INTEGER NOT NULL CHECK(price_cents >= 1),
+  starts_at REAL NOT NULL,
+  ends_at REAL NOT NULL CHECK(ends_at > starts_at),
+  created_by INTEGER REFERENCES users(id),
+  created_at REAL NOT NULL
+);
+CREATE INDEX flash_prices_session_product ON flash_prices(session_id, product_id, starts_at);
+ALTER TABLE orders ADD COLUMN flash_price_id INTEGER REFERENCES flash_prices(id);
+"""
+
+MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _SCHEMA_V4}
 
 
 class Clock(Protocol):

@@ -182,6 +182,9 @@ class OrderOut(BaseModel):
     amount_cents: int
     coupon_id: int | None
     groupbuy_id: int | None
+    flash_price_id: int | None = Field(
+        default=None, description="the flash price that set unit_price_cents, if any"
+    )
     fulfilment: Fulfilment
     status: Literal["paid", "refunded"]
     rehearsal: bool
@@ -249,6 +252,24 @@ class GroupBuyOut(BaseModel):
     state: Literal["open", "succeeded", "failed"]
     created_at: float
     ends_at: float
+
+
+class FlashPriceIn(_In):
+    session_id: int = _Id
+    product_id: int = _Id
+    price_cents: int = Field(ge=1, le=10**10)
+    starts_at: float = Field(ge=0, le=1e11, description="window start, unix seconds")
+    ends_at: float = Field(ge=0, le=1e11, description="window end (exclusive), unix seconds")
+
+
+class FlashPriceOut(BaseModel):
+    id: int
+    session_id: int
+    product_id: int
+    price_cents: int
+    starts_at: float
+    ends_at: float
+    created_at: float
 
 
 class LotteryIn(_In):

@@ -68,15 +68,24 @@ def checkout(token: str, offer: dict[str, Any], store: Any, guide_name: str) -> 
     p, coupon, gb, sess = offer["product"], offer["coupon"], offer["groupbuy"], offer["session"]
     t = escape(token)
     sold_out = p["stock"] <= 0 and not sess["rehearsal"]  # rehearsals sell no real stock
+    fp = offer.get("flash")
+    price, struck = p["price_cents"], p["list_price_cents"]
+    if fp is not None:  # 限时秒杀 in force: its price, the regular price struck
+        price, struck = fp["price_cents"], p["price_cents"]
     parts = [
         f'<img class="hero" src="/img/products/{p["id"]}.png" alt="{escape(p["name"])}">',
         '<div class="sec">',
-        f'<div><span class="price" id="price"><small>¥</small>{yuan(p["price_cents"])}</span>'
-        f'<span class="list">¥{yuan(p["list_price_cents"])}</span></div>',
+        f'<div><span class="price" id="price"><small>¥</small>{yuan(price)}</span>'
+        f'<span class="list" id="list-price">¥{yuan(struck)}</span></div>',
         f'<h1 id="name">{escape(p["name"])}</h1>',
         f'<div class="muted">库存 <b id="stock">{p["stock"]}</b> 件 · {escape(p["category"])}'
         f" · 导购 {escape(guide_name)}</div>",
     ]
+    if fp is not None:
+        left = max(0, int(fp["ends_at"] - offer.get("now", time.time())))
+        parts.append(
+            f'<div class="tag" id="flash">限时秒杀 · 剩 {left // 60}:{left % 60:02d}</div>'
+        )
     if sess["rehearsal"]:
         parts.append('<div class="tag">彩排模式 · 模拟订单</div>')
     parts.append("</div>")

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from studio.backend import groupbuys, promos
+from studio.backend import flash, groupbuys, promos
 from studio.backend import stock as ledger
 from studio.backend.access import StoreRef, User
 from studio.backend.db import Clock, Database, SystemClock
@@ -161,6 +161,7 @@ class Commerce:
             "amount_cents": row["amount_cents"],
             "coupon_id": row["coupon_id"],
             "groupbuy_id": row["groupbuy_id"],
+            "flash_price_id": row["flash_price_id"],
             "fulfilment": row["fulfilment"],
             "status": row["status"],
             "rehearsal": bool(row["rehearsal"]),
@@ -294,13 +295,17 @@ class Commerce:
             conn.execute("UPDATE links SET clicks=clicks+1 WHERE id=?", (link_id,))
 
     def offer(self, link: sqlite3.Row) -> dict[str, Any]:
-        """What the checkout page shows: product, live coupon, open group-buy."""
+        """What the checkout page shows: product, flash price in force, coupon, group-buy."""
         now = self.clock.now()
         product = self.product_row(link["product_id"])
-        coupon = self._usable_coupon(self.db.conn, link, product["price_cents"], now)
+        fp = flash.active(self.db.conn, link["session_id"], link["product_id"], now)
+        unit = fp["price_cents"] if fp is not None else product["price_cents"]
+        coupon = self._usable_coupon(self.db.conn, link, unit, now)
         gb = self._open_groupbuy(self.db.conn, link, now)
         return {
             "product": product,
+            "flash": fp,
+            "now": now,
             "coupon": coupon,
             "groupbuy": gb,
             "session": self.session_row(link["session_id"]),
@@ -354,12 +359,14 @@ class Commerce:
             now = self.clock.now()
             product = self.product_row(link["product_id"], conn)
             rules = promos.rules_for(conn, link["store_id"])
-            unit = product["price_cents"]
+            fp = flash.active(conn, link["session_id"], link["product_id"], now)
+            unit = fp["price_cents"] if fp is not None else product["price_cents"]
             gb = self._open_groupbuy(conn, link, now) if join_group else None
             seat = groupbuys.buyer_key(buyer_phone) if gb is not None else None
             if gb is not None:
                 groupbuys.check_seat(conn, gb["id"], seat)
                 unit = gb["group_price_cents"]
+                fp = None  # the group price, not the flash price, set this order's unit
             subtotal = unit * quantity
             coupon = self._usable_coupon(conn, link, subtotal, now) if use_coupon else None
             discount = (
@@ -378,6 +385,7 @@ class Commerce:
                 amount=subtotal - discount,
                 coupon_id=coupon["id"] if coupon else None,
                 groupbuy_id=gb["id"] if gb else None,
+                flash_price_id=fp["id"] if fp is not None else None,
                 fulfilment=fulfilment,
                 address=address.strip()[:200],
                 buyer_name=buyer_name.strip()[:50],
@@ -468,6 +476,7 @@ class Commerce:
         exact_stock: bool,
         refunded_unseen: bool = False,
         commission: bool = True,
+        flash_price_id: int | None = None,
     ) -> int:
         """Insert an order, take its stock, add its commission and announce it.
 
@@ -483,8 +492,8 @@ class Commerce:
             "INSERT INTO orders(order_no, source, shop_order_id, link_id, session_id, product_id,"
             " guide_id, store_id, quantity, unit_price_cents, discount_cents, amount_cents,"
             " coupon_id, groupbuy_id, fulfilment, address, buyer_name, buyer_phone, status,"
-            " payment_ref, rehearsal, created_at, refunded_at)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+            " payment_ref, rehearsal, created_at, refunded_at, flash_price_id)"
+            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             (
                 order_no,
                 source,
@@ -509,6 +518,7 @@ class Commerce:
                 sess["rehearsal"],
                 now,
                 now if refunded_unseen else None,
+                flash_price_id,
             ),
         )
         order_id = int(cur.lastrowid or 0)
