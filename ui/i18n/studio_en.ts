@@ -508,393 +508,429 @@
         <translation>Guide Studio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="115"/>
+        <location filename="../main_window.py" line="117"/>
         <source>开播</source>
         <translation>Go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="116"/>
+        <location filename="../main_window.py" line="118"/>
         <source>脚本</source>
         <translation>Script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="118"/>
+        <location filename="../main_window.py" line="120"/>
         <source>销售</source>
         <translation>Sales</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="129"/>
-        <location filename="../main_window.py" line="677"/>
+        <location filename="../main_window.py" line="131"/>
+        <location filename="../main_window.py" line="749"/>
         <source>未开播</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="147"/>
+        <location filename="../main_window.py" line="149"/>
         <source>画面</source>
         <translation>Picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="153"/>
+        <location filename="../main_window.py" line="155"/>
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="156"/>
-        <location filename="../main_window.py" line="253"/>
-        <location filename="../main_window.py" line="479"/>
+        <location filename="../main_window.py" line="158"/>
+        <location filename="../main_window.py" line="276"/>
+        <location filename="../main_window.py" line="551"/>
         <source>摄像头：</source>
         <translation>Camera: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="162"/>
+        <location filename="../main_window.py" line="164"/>
         <source>视频文件…</source>
         <translation>Video file…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="163"/>
+        <location filename="../main_window.py" line="165"/>
         <source>远程流（连麦）…</source>
         <translation>Remote stream (co-host)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="167"/>
+        <location filename="../main_window.py" line="169"/>
         <source>画面自带声音</source>
         <translation>Source&apos;s own audio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="172"/>
+        <location filename="../main_window.py" line="174"/>
         <source>未发现麦克风</source>
         <translation>No microphone found</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="179"/>
+        <location filename="../main_window.py" line="181"/>
         <source>音量</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="184"/>
+        <location filename="../main_window.py" line="186"/>
         <source> 画面来源 </source>
         <translation> Source </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186"/>
+        <location filename="../main_window.py" line="188"/>
         <source>  声音 </source>
         <translation>  Audio </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="192"/>
+        <location filename="../main_window.py" line="194"/>
         <source>连接后台…</source>
         <translation>Connect backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="202"/>
+        <location filename="../main_window.py" line="204"/>
         <source>全屏</source>
         <translation>Full</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="203"/>
+        <location filename="../main_window.py" line="205"/>
         <source>分屏</source>
         <translation>Split</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204"/>
+        <location filename="../main_window.py" line="206"/>
         <source>画中画</source>
         <translation>Picture in picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="208"/>
+        <location filename="../main_window.py" line="212"/>
         <source> 场景 </source>
         <translation> Scene </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="214"/>
+        <location filename="../main_window.py" line="218"/>
         <source>字幕条</source>
         <translation>Lower third</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218"/>
+        <location filename="../main_window.py" line="222"/>
         <source>时钟</source>
         <translation>Clock</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="221"/>
+        <location filename="../main_window.py" line="225"/>
         <source>排行榜</source>
         <translation>Leaderboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="231"/>
+        <location filename="../main_window.py" line="235"/>
         <source>收起商品</source>
         <translation>Hide product</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="260"/>
+        <location filename="../main_window.py" line="245"/>
+        <source>画中画需要两个画面来源（比如摄像头加连麦），现在只有一个</source>
+        <translation>Picture-in-picture needs two picture sources (e.g. a camera and a co-host stream); there is only one</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="255"/>
+        <source>画中画需要两个画面来源</source>
+        <translation>Picture-in-picture needs two picture sources</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="283"/>
         <source>选择视频文件</source>
         <translation>Choose a video file</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="260"/>
+        <location filename="../main_window.py" line="283"/>
         <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
         <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267"/>
+        <location filename="../main_window.py" line="290"/>
         <source>远程流</source>
         <translation>Remote stream</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="267"/>
+        <location filename="../main_window.py" line="290"/>
         <source>RTMP / FLV / HLS 地址</source>
         <translation>RTMP / FLV / HLS address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="278"/>
+        <location filename="../main_window.py" line="301"/>
         <source>无法打开画面来源</source>
         <translation>Cannot open the source</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301"/>
+        <location filename="../main_window.py" line="319"/>
+        <source>空格</source>
+        <translation>Space</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="340"/>
+        <source>提示的快捷键已被占用：</source>
+        <translation>This cue's key is already taken: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="350"/>
+        <location filename="../main_window.py" line="357"/>
+        <source>脚本还没有开始：先点“开始脚本”</source>
+        <translation>The script has not started: press “Start script” first</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="355"/>
+        <source>已执行提示：</source>
+        <translation>Cue fired: </translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="368"/>
         <source>已弹出购买链接：</source>
         <translation>Purchase link shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301"/>
+        <location filename="../main_window.py" line="368"/>
         <source>已展示商品卡：</source>
         <translation>Product card shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="307"/>
+        <location filename="../main_window.py" line="374"/>
         <source>载入直播脚本</source>
         <translation>Load a show script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="309"/>
+        <location filename="../main_window.py" line="376"/>
         <source>直播脚本 (*.toml)</source>
         <translation>Show scripts (*.toml)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="318"/>
+        <location filename="../main_window.py" line="385"/>
         <source>脚本有错误</source>
         <translation>The script has errors</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="321"/>
+        <location filename="../main_window.py" line="388"/>
         <source>无法载入脚本</source>
         <translation>Cannot load the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="331"/>
+        <location filename="../main_window.py" line="399"/>
         <source>无法开始脚本</source>
         <translation>Cannot start the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361"/>
+        <location filename="../main_window.py" line="429"/>
         <source>直播中不能彩排。请先结束直播。</source>
         <translation>You cannot rehearse while live. End the live show first.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="364"/>
+        <location filename="../main_window.py" line="432"/>
         <source>请稍候，上一步还没有完成</source>
         <translation>Please wait: the previous step is still running</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="369"/>
+        <location filename="../main_window.py" line="437"/>
         <source>正在开始彩排…</source>
         <translation>Starting the rehearsal…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="378"/>
+        <location filename="../main_window.py" line="446"/>
         <source>彩排结束，正在生成报告和片段…</source>
         <translation>Rehearsal over: writing the report and clips…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="390"/>
+        <location filename="../main_window.py" line="458"/>
         <source>无法开始彩排</source>
         <translation>Cannot start the rehearsal</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="396"/>
+        <location filename="../main_window.py" line="464"/>
         <source>彩排中：不推流，不产生真实订单</source>
         <translation>Rehearsing: nothing is streamed, no real orders</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="403"/>
+        <location filename="../main_window.py" line="471"/>
         <source>彩排报告没有生成</source>
         <translation>The rehearsal report was not written</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="408"/>
+        <location filename="../main_window.py" line="476"/>
         <source>彩排报告：</source>
         <translation>Rehearsal report: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="415"/>
+        <location filename="../main_window.py" line="483"/>
         <source>已断开后台</source>
         <translation>Disconnected from the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="416"/>
+        <location filename="../main_window.py" line="484"/>
         <source>彩排后没能回到正式场次，已断开后台，请重新连接：</source>
         <translation>After the rehearsal the studio could not rejoin the live session, so it disconnected. Please connect again: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="428"/>
+        <location filename="../main_window.py" line="496"/>
         <source>彩排预览地址</source>
         <translation>Rehearsal preview address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429"/>
+        <location filename="../main_window.py" line="497"/>
         <source>彩排时也推到这个 RTMP 地址（留空则不推）：</source>
         <translation>During takes, also push to this RTMP address (leave empty for none):</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="437"/>
+        <location filename="../main_window.py" line="505"/>
         <source>预览地址…</source>
         <translation>Preview address…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="442"/>
+        <location filename="../main_window.py" line="510"/>
         <source>预览地址不对</source>
         <translation>Preview address is wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="446"/>
+        <location filename="../main_window.py" line="514"/>
         <source>预览：</source>
         <translation>Preview: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="450"/>
+        <location filename="../main_window.py" line="518"/>
         <source>选择一次彩排的报告</source>
         <translation>Choose a rehearsal take report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="451"/>
+        <location filename="../main_window.py" line="519"/>
         <source>彩排报告 (report.json)</source>
         <translation>Rehearsal reports (report.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="460"/>
+        <location filename="../main_window.py" line="528"/>
         <source>无法打开彩排报告</source>
         <translation>Cannot open the rehearsal report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="498"/>
+        <location filename="../main_window.py" line="536"/>
+        <source>脚本里没有下一条了</source>
+        <translation>No cue left in the script</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="570"/>
         <source>正在连接后台…</source>
         <translation>Connecting to the backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="419"/>
-        <location filename="../main_window.py" line="541"/>
+        <location filename="../main_window.py" line="487"/>
+        <location filename="../main_window.py" line="613"/>
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="542"/>
+        <location filename="../main_window.py" line="614"/>
         <source>无法连接后台</source>
         <translation>Cannot connect to the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="516"/>
-        <location filename="../main_window.py" line="546"/>
+        <location filename="../main_window.py" line="588"/>
+        <location filename="../main_window.py" line="618"/>
         <source>无法开播</source>
         <translation>Cannot go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="518"/>
+        <location filename="../main_window.py" line="590"/>
         <source>没有可推流的平台，也没有勾选录制。请勾选一个平台，或勾选“同时录制到本地”。</source>
         <translation>No platform to stream to and no recording ticked. Tick a platform, or tick “Also record locally”.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="544"/>
+        <location filename="../main_window.py" line="616"/>
         <source>试录没有完成</source>
         <translation>The test recording did not finish</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="548"/>
+        <location filename="../main_window.py" line="620"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="553"/>
+        <location filename="../main_window.py" line="625"/>
         <source>已连接后台，购买链接已备好：</source>
         <translation>Connected; purchase links ready: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="559"/>
+        <location filename="../main_window.py" line="631"/>
         <source>试录完成</source>
         <translation>Test recording done</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="559"/>
+        <location filename="../main_window.py" line="631"/>
         <source>试录已保存，请打开看看画面和声音：</source>
         <translation>The test recording is saved; open it to check picture and sound:</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="571"/>
+        <location filename="../main_window.py" line="643"/>
         <source>正在录制到：</source>
         <translation>Recording to: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="576"/>
+        <location filename="../main_window.py" line="648"/>
         <source>录像已保存：</source>
         <translation>Recording saved: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="601"/>
+        <location filename="../main_window.py" line="673"/>
         <source>正在测量这台电脑…（约 1 分钟）</source>
         <translation>Measuring this PC… (about 1 minute)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="610"/>
+        <location filename="../main_window.py" line="682"/>
         <source>推荐：</source>
         <translation>Recommended: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="614"/>
+        <location filename="../main_window.py" line="686"/>
         <source>保存为默认画质？（下次启动生效）</source>
         <translation>Save as the default quality? (applies at the next start)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="616"/>
+        <location filename="../main_window.py" line="688"/>
         <source>画质推荐</source>
         <translation>Recommended quality</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="618"/>
+        <location filename="../main_window.py" line="690"/>
         <source>画质已保存</source>
         <translation>Quality saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="665"/>
+        <location filename="../main_window.py" line="737"/>
         <source>● 彩排中 </source>
         <translation>● Rehearsing </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="667"/>
+        <location filename="../main_window.py" line="739"/>
         <source>● 彩排中</source>
         <translation>● Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="673"/>
+        <location filename="../main_window.py" line="745"/>
         <source>● 直播中 </source>
         <translation>● LIVE </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="696"/>
+        <location filename="../main_window.py" line="768"/>
         <source>正在彩排</source>
         <translation>Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="697"/>
+        <location filename="../main_window.py" line="769"/>
         <source>正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？</source>
         <translation>A rehearsal is running. Closing the window ends this take (the recording is kept, no report is written). Close anyway?</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361"/>
-        <location filename="../main_window.py" line="690"/>
+        <location filename="../main_window.py" line="429"/>
+        <location filename="../main_window.py" line="762"/>
         <source>正在直播</source>
         <translation>Live now</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="690"/>
+        <location filename="../main_window.py" line="762"/>
         <source>正在直播，关闭窗口将结束直播。确定吗？</source>
         <translation>You are live. Closing the window ends the show. Close anyway?</translation>
     </message>
@@ -910,17 +946,17 @@
 <context>
     <name>ProductShelf</name>
     <message>
-        <location filename="../shelf.py" line="23"/>
+        <location filename="../shelf.py" line="72"/>
         <source>搜索商品名称或货号</source>
         <translation>Search name or SKU</translation>
     </message>
     <message>
-        <location filename="../shelf.py" line="59"/>
+        <location filename="../shelf.py" line="170"/>
         <source>已售罄</source>
         <translation>Sold out</translation>
     </message>
     <message numerus="yes">
-        <location filename="../shelf.py" line="61"/>
+        <location filename="../shelf.py" line="172"/>
         <source>仅剩 %n 件</source>
         <translation>
             <numerusform>Only %n left</numerusform>
@@ -928,7 +964,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../shelf.py" line="63"/>
+        <location filename="../shelf.py" line="174"/>
         <source>库存 %n</source>
         <translation>
             <numerusform>%n in stock</numerusform>
@@ -1199,86 +1235,101 @@
 <context>
     <name>ShowRunner</name>
     <message>
-        <location filename="../show_runner.py" line="47"/>
+        <location filename="../show_runner.py" line="49"/>
         <source>未载入脚本</source>
         <translation>No script loaded</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="50"/>
+        <location filename="../show_runner.py" line="52"/>
         <source>载入脚本…</source>
         <translation>Load script…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="53"/>
-        <location filename="../show_runner.py" line="132"/>
+        <location filename="../show_runner.py" line="55"/>
+        <location filename="../show_runner.py" line="142"/>
         <source>开始脚本</source>
         <translation>Start script</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="57"/>
+        <location filename="../show_runner.py" line="59"/>
         <source>下一条（空格）</source>
         <translation>Next (Space)</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="61"/>
-        <location filename="../show_runner.py" line="137"/>
+        <location filename="../show_runner.py" line="63"/>
+        <location filename="../show_runner.py" line="147"/>
         <source>彩排</source>
         <translation>Rehearse</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="64"/>
+        <location filename="../show_runner.py" line="66"/>
         <source>按脚本完整走一遍并录下来，不推流、不产生真实订单；结束后出彩排报告</source>
         <translation>Run the whole script and record it: nothing is streamed, no real orders; a take report follows</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="68"/>
+        <location filename="../show_runner.py" line="70"/>
         <source>回看彩排…</source>
         <translation>Review a take…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="71"/>
+        <location filename="../show_runner.py" line="73"/>
         <source>预览地址…</source>
         <translation>Preview address…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="74"/>
+        <location filename="../show_runner.py" line="76"/>
         <source>彩排时同时推到一个私有预览地址（比如给店长看），不会保存</source>
         <translation>During a take, also push to a private preview address (for the store manager, say); not saved</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="99"/>
+        <location filename="../show_runner.py" line="92"/>
+        <source>双击一条提示立即执行</source>
+        <translation>Double-click a cue to fire it now</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="105"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="101"/>
+        <location filename="../show_runner.py" line="107"/>
         <source>选择彩排录像保存到哪个文件夹</source>
         <translation>Choose the folder rehearsal takes are saved in</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="104"/>
+        <location filename="../show_runner.py" line="110"/>
         <source>彩排录像文件夹</source>
         <translation>Rehearsal folder</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="114"/>
+        <location filename="../show_runner.py" line="120"/>
         <source>提示列表</source>
         <translation>Cues</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="132"/>
+        <location filename="../show_runner.py" line="126"/>
+        <source>下一条（%1）</source>
+        <translation>Next (%1)</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="142"/>
         <source>重新开始</source>
         <translation>Restart</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="137"/>
+        <location filename="../show_runner.py" line="147"/>
         <source>结束彩排</source>
         <translation>End rehearsal</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="171"/>
+        <location filename="../show_runner.py" line="181"/>
         <source>准备开始</source>
         <translation>Ready to start</translation>
+    </message>
+    <message>
+        <location filename="../show_runner.py" line="195"/>
+        <source>脚本已结束</source>
+        <translation>Script ended</translation>
     </message>
 </context>
 <context>
