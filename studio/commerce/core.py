@@ -75,6 +75,7 @@ FEED_TOPICS = {
     "commission.settled": "commerce.commission",
     "session.state": "commerce.session",
 }
+FLASH_PATH = "/api/flash-prices"
 FEED_READ_TIMEOUT = 45.0  # the backend pings every 15 s; three missed pings = dead stream
 
 
@@ -175,6 +176,9 @@ class Commerce:
                 }
                 pbody["session_id"] = sid
                 self.store.enqueue(db, f"{out_kind}:{action_id}", out_kind, path, pbody, sid)
+            flash = self._flash_body(sid, kind, payload, body["client_time"])
+            if flash is not None:
+                self.store.enqueue(db, f"flash:{action_id}", "flash", FLASH_PATH, flash, sid)
             self.store.enqueue(
                 db, f"act:{action_id}", "action", f"/api/sessions/{sid}/actions", body, sid
             )
@@ -183,6 +187,52 @@ class Commerce:
         self._wake()
         self._publish_status()
         return action_id
+
+    def _flash_body(
+        self, sid: int, kind: str, payload: dict[str, Any], fired_at: float
+    ) -> dict[str, Any] | None:
+        """A pop-up with a flash price registers it, its window starting when the cue fired.
+
+        The overlay draws the flash price only once the backend confirmed it
+        (``commerce.flash``); until then, and for good when it is refused, the regular one.
+        """
+        if kind != "link_shown" or payload.get("flash_price") is None:
+            return None
+        pid = payload.get("product_id")
+        if pid is None and payload.get("sku"):
+            pid = self.product_id(str(payload["sku"]))
+        if pid is None:
+            self._promo_refused(payload, "the product is not in the cached catalog")
+            return None
+        duration = float(payload.get("duration") or 20.0)
+        return {
+            "session_id": sid,
+            "product_id": int(pid),
+            "price_cents": round(float(payload["flash_price"]) * 100),
+            "starts_at": fired_at,
+            "ends_at": fired_at + duration,
+        }
+
+    def _promo_refused(self, payload: dict[str, Any], reason: str) -> None:
+        """Tell the guide (log + ``commerce.promo_refused``) why a flash price is not on air."""
+        price = payload.get("flash_price")
+        if price is None and payload.get("price_cents") is not None:
+            price = payload["price_cents"] / 100
+        log.warning(
+            "flash price ¥%g for %s will not be drawn: %s",
+            float(price or 0),
+            payload.get("sku") or payload.get("product_id"),
+            reason,
+        )
+        self.bus.publish(
+            "commerce.promo_refused",
+            kind="flash_price",
+            sku=payload.get("sku"),
+            product_id=payload.get("product_id"),
+            flash_price=price,
+            reason=reason,
+            source="commerce",
+        )
 
     def _apply_locally(
         self, db: sqlite_utils.Database, sid: int, kind: str, payload: dict[str, Any], now: float
@@ -472,7 +522,28 @@ class Commerce:
             backoff.reset()
             self._delivered(item, result)
             self._set_online(True)
+            if item["kind"] == "flash" and isinstance(result, dict):
+                self._flash_confirmed(result)
             self._publish_status()
+
+    def _flash_confirmed(self, fp: dict[str, Any]) -> None:
+        """The backend honours this flash price in its window: the overlay may draw it."""
+        log.info(
+            "flash price %s confirmed: product %s at %s cents until %.0f",
+            fp.get("id"),
+            fp.get("product_id"),
+            fp.get("price_cents"),
+            fp.get("ends_at", 0),
+        )
+        self.bus.publish(
+            "commerce.flash",
+            data=fp,
+            price=fp["price_cents"] / 100,
+            price_cents=fp["price_cents"],
+            starts_at=fp["starts_at"],
+            ends_at=fp["ends_at"],
+            **self._display_fields("", fp),
+        )
 
     def _attempt_failed(self, item: dict[str, Any], error: str) -> None:
         with self.store.tx() as db:
@@ -483,6 +554,11 @@ class Commerce:
 
     def _refused(self, item: dict[str, Any], exc: PermanentError) -> None:
         log.error("backend refused %s for good (%s); kept as failed", item["key"], exc)
+        if item["kind"] == "flash":
+            body = json.loads(item["body"])
+            self._promo_refused(
+                {**body, **self._display_fields("", body)}, f"the backend refused it: {exc}"
+            )
         with self.store.tx() as db:
             db.execute(
                 "UPDATE outbox SET state='failed', attempts=attempts+1, last_error=? WHERE seq=?",

@@ -39,6 +39,8 @@ ANIM_SECONDS = 0.3
 TOAST_SECONDS = 4.0
 WINNER_SECONDS = 10.0
 DRAW_WAIT_SECONDS = 30.0  # a lottery without a result from commerce gives up after this
+# a flash price the backend has not confirmed this long after its pop-up: the guide is told
+FLASH_CONFIRM_SECONDS = 2.0
 MARGIN = 24  # design units (720p pixels)
 
 
@@ -86,6 +88,12 @@ class OverlayManager:
         self.scale = height / 720
         self.catalog = catalog
         self.link_for = link_for or placeholder_link_for()
+        # with placeholder links nothing sells, so scripted flash prices are drawn as written
+        # (rehearsing the look); with real links only those the backend confirmed
+        self._placeholder = self.link_for if link_for is None else None
+        self.flash_confirmed: dict[tuple[str, int], float] = {}  # (sku, cents) -> ends_at
+        self.withheld: list[dict[str, Any]] = []  # flash prices not drawn, and why
+        self._bus: EventBus | None = None
         self.lock = lock or threading.RLock()
         self.now = now
         self.guide, self.store = guide, store
@@ -162,7 +170,19 @@ class OverlayManager:
         return sum(self.late.values())
 
     def listen(self, bus: EventBus) -> None:
+        self._bus = bus
         self._unsub.append(bus.subscribe("commerce.", self.on_commerce))
+
+    @property
+    def flash_needs_backend(self) -> bool:
+        """True when purchase links are real: a flash price is drawn only once confirmed."""
+        return self.link_for is not self._placeholder
+
+    def _flash_left(self, sku: str, price: float) -> float | None:
+        """Seconds left of the backend's confirmed window for this price, None if none."""
+        ends = self.flash_confirmed.get((sku, round(price * 100)))
+        left = ends - self.now() if ends is not None else 0.0
+        return left if left > 0 else None
 
     def detach(self) -> None:
         for u in self._unsub:
@@ -251,9 +271,15 @@ class OverlayManager:
     def pop_link(self, sku: str, duration: float = 20.0, flash_price: float | None = None) -> str:
         """Show the purchase pop-up; returns the URL its QR code carries."""
         url = self.link(sku)
-        self._show(
-            "popup", {"sku": sku, "url": url, "flash": flash_price, "len": duration}, duration
-        )
+        state: dict[str, Any] = {"sku": sku, "url": url, "flash": flash_price, "len": duration}
+        if flash_price is not None and self.flash_needs_backend:
+            left = self._flash_left(sku, flash_price)
+            if left is None:  # the regular pop-up until the backend confirms the price
+                state.update(flash=None, want=flash_price)
+                self._ask("popup", {**state, "flash": flash_price}, duration)
+            else:
+                duration = min(duration, left)
+        self._show("popup", state, duration)
         return url
 
     def hide_link(self) -> None:
@@ -343,6 +369,8 @@ class OverlayManager:
             "stock": self._stock,
             "groupbuy": self._groupbuy,
             "lottery": self._lottery,
+            "flash": self._flash,
+            "promo_refused": self._promo_refused,
         }.get(kind)
         if handler is not None:
             if kind == "order":
@@ -383,6 +411,58 @@ class OverlayManager:
             s["joined"] = int(d.get("joined", s["joined"]))
             s["size"] = int(d.get("size", s["size"]))
 
+    def _flash(self, d: dict[str, Any], t: float) -> None:
+        """The backend confirmed a flash price: draw it if its pop-up is on air."""
+        sku, cents, ends = d.get("sku"), d.get("price_cents"), d.get("ends_at")
+        if sku is None or cents is None or ends is None:
+            return
+        self.flash_confirmed[(str(sku), int(cents))] = float(ends)
+        slot = self.slots["popup"]
+        s = slot.state
+        if not s or s.get("sku") != sku or s.get("want") is None or slot.anim == "out":
+            return
+        left = float(ends) - self.now()
+        if round(s["want"] * 100) != int(cents) or left <= 0:
+            return
+        s["flash"] = s.pop("want")
+        slot.until = min(slot.until if slot.until is not None else math.inf, t + left)
+
+    def _promo_refused(self, d: dict[str, Any], _t: float) -> None:
+        s = self.slots["popup"].state
+        if d.get("source") != "overlay" and s and s.get("want") is not None:
+            s["withheld"] = str(d.get("reason") or "refused")  # commerce logged it already
+            self.withheld.append(
+                {"sku": s["sku"], "flash_price": s["want"], "reason": s["withheld"]}
+            )
+
+    def _withhold(self, s: dict[str, Any], reason: str) -> None:
+        """Tell the guide why the scripted flash price is not on air (log + bus)."""
+        s["withheld"] = reason
+        log.warning(
+            "flash price ¥%g for %s is not drawn (regular price and QR shown): %s",
+            s["want"],
+            s["sku"],
+            reason,
+        )
+        self.withheld.append({"sku": s["sku"], "flash_price": s["want"], "reason": reason})
+        if self._bus is not None:
+            self._bus.publish(
+                "commerce.promo_refused",
+                kind="flash_price",
+                sku=s["sku"],
+                flash_price=s["want"],
+                reason=reason,
+                source="overlay",
+            )
+
+    def _check_flash(self, t: float) -> None:
+        s = self.slots["popup"].state
+        if not s or s.get("want") is None or s.get("withheld"):
+            return
+        t0 = s.setdefault("want_t0", t)
+        if t - t0 >= FLASH_CONFIRM_SECONDS:
+            self._withhold(s, "the backend has not confirmed it (offline or not registered)")
+
     def _lottery(self, d: dict[str, Any], t: float) -> None:
         slot = self.slots["promo"]
         s = slot.state
@@ -404,6 +484,7 @@ class OverlayManager:
                 except Exception:
                     log.exception("overlay change failed")
             self._feed_toast(t)
+            self._check_flash(t)
             for slot in self.slots.values():
                 expired = slot.state is not None and slot.until is not None and t >= slot.until
                 if expired and slot.anim != "out":
@@ -491,6 +572,10 @@ class OverlayManager:
             return ("card", p.sku, stock), lambda: widgets.product_card(p, stock, sc)
         if name == "popup":
             p = self.product(s["sku"])
+            if self.stock.get(p.sku, 1) <= 0:  # nothing to sell: 已售罄, no QR, no price promise
+                return ("popup", p.sku, "sold_out"), lambda: widgets.purchase_popup(
+                    p, s["url"], sc, sold_out=True
+                )
             left = None
             if s.get("flash") is not None and slot.until is not None:
                 left = float(math.ceil(slot.until - t - 1e-6))

@@ -95,11 +95,28 @@ def purchase_popup(
     scale: float,
     flash_price: float | None = None,
     seconds_left: float | None = None,
+    *,
+    sold_out: bool = False,
 ) -> np.ndarray:
-    """扫码下单: the link's QR code, the short URL, the price and an optional flash countdown."""
+    """扫码下单: the link's QR code, the short URL, the price and an optional flash countdown.
+
+    ``sold_out``: 已售罄 in place of the QR code (nothing to scan), no flash price.
+    """
     w, h = 280, 420
     c = Canvas(*_size(w, h, scale), scale)
     c.rect(0, 0, w, h, PANEL, radius=16)
+    if sold_out:
+        c.rect(0, 0, w, 46, (90, 90, 100, 255), radius=16)
+        c.rect(0, 30, w, 16, (90, 90, 100, 255))
+        c.text(w / 2, 23, "已售罄", 22, WHITE, bold=True, anchor="mm")
+        c.rect(30, 66, w - 60, 200, (235, 235, 240, 255), radius=12)
+        c.text(w / 2, 150, "已售罄", 40, GREY, bold=True, anchor="mm")
+        c.text(w / 2, 200, "下次早点来", 18, GREY, anchor="mm")
+        c.text(
+            w / 2, 316, c.fit(product.name, 20, w - 24, bold=True), 20, INK, bold=True, anchor="mm"
+        )
+        c.text(w / 2, 356, money(product.price), 34, GREY, bold=True, anchor="mm")
+        return c.finish()
     c.rect(0, 0, w, 46, RED, radius=16)
     c.rect(0, 30, w, 16, RED)
     c.text(
