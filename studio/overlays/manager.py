@@ -429,7 +429,12 @@ class OverlayManager:
 
     def _promo_refused(self, d: dict[str, Any], _t: float) -> None:
         s = self.slots["popup"].state
-        if d.get("source") != "overlay" and s and s.get("want") is not None:
+        if (
+            d.get("source") != "overlay"
+            and s
+            and s.get("want") is not None
+            and d.get("sku", s["sku"]) == s["sku"]
+        ):
             s["withheld"] = str(d.get("reason") or "refused")  # commerce logged it already
             self.withheld.append(
                 {"sku": s["sku"], "flash_price": s["want"], "reason": s["withheld"]}

@@ -264,3 +264,37 @@ def test_offline_with_a_cached_catalog_the_overlay_waits_then_withholds(
     finally:
         side.stop(flush_timeout=0)
         commerce.store.close()
+
+
+def test_a_flash_price_the_backend_refuses_is_never_drawn(backend: Backend, tmp_path: Path) -> None:
+    """¥30 for the ¥68 coffee is over the store's 50 % discount limit: 422, the outbox row
+    fails, the guide is told why and viewers see the regular price."""
+    sid = backend.new_session("超限秒杀")
+    bus = EventBus()
+    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
+    commerce.attach()
+    side = CommerceSide(commerce)
+    refused = collect(bus, "commerce.promo_refused")
+    try:
+        side.call(commerce.refresh_catalog(images=False), 20)
+        pid = commerce.product_id("GS-1011")
+        assert pid is not None
+        side.call(commerce.prepare_session(sid, [pid], wait=10), 20)
+        mgr = rig(commerce, bus, sid)
+        show = parse_show(SHOW.replace("flash_price = 58", "flash_price = 30"), demo_catalog())
+        engine = CueEngine(show, mgr, bus, session_id=str(sid))
+        popup = mgr.slots["popup"]
+        keys: list[tuple] = []
+        drive(engine, mgr, lambda: bool(keys.append(popup.key)) or bool(refused), 3.0, wall=True)
+        assert refused and refused[0]["source"] == "commerce" and "422" in refused[0]["reason"]
+        mgr.tick(999, 40.0)  # the overlay applies what it heard on its next frame
+        assert all(k[3] is None for k in [*keys, popup.key] if k)
+        assert [(w["flash_price"], w["reason"][:24]) for w in mgr.withheld] == [
+            (30, "the backend refused it: ")
+        ]
+        assert backend.get(f"/api/sessions/{sid}/flash-prices") == []
+        assert commerce.status().failed == 1
+        engine.close()
+    finally:
+        side.stop(flush_timeout=2)
+        commerce.store.close()
