@@ -26,6 +26,7 @@ import numpy as np
 from studio.events import Event, EventBus
 from studio.media.compositor import ImageLayer, Scene, VideoLayer
 from studio.overlays import widgets
+from studio.overlays.layout import Layout, SafeArea, layout_for, safe_area_images
 from studio.overlays.links import LinkFor, placeholder_link_for
 from studio.overlays.raster import RasterWorker
 from studio.show.catalog import Catalog, Product
@@ -82,10 +83,13 @@ class OverlayManager:
         commission_rate: float = 0.0,
         clock: bool = True,
         raster: RasterWorker | None = None,
+        platform: str | SafeArea | None = None,
     ) -> None:
         self.scene = scene
         self.width, self.height = width, height
-        self.scale = height / 720
+        # where each slot goes, clear of the platform's own UI (None: a small margin only)
+        self.layout: Layout = layout_for(width, height, platform)
+        self.scale = self.layout.scale
         self.catalog = catalog
         self.link_for = link_for or placeholder_link_for()
         # with placeholder links nothing sells, so scripted flash prices are drawn as written
@@ -113,22 +117,21 @@ class OverlayManager:
         self._board = _Board()
         self._unsub: list[Callable[[], None]] = []
         self._t = 0.0
-        m = MARGIN * self.scale
-        cw, ch = width, height
+        cw = width
 
         def at(fx: Callable[[int], float], fy: Callable[[int], float]):  # type: ignore[no-untyped-def]
             return lambda w, h: (round(fx(w)), round(fy(h)))
 
-        lower_h = 76 * self.scale
-        spec = [
-            ("lower", at(lambda w: m, lambda h: ch - m - h), (-40, 0)),
-            ("card", at(lambda w: m, lambda h: ch - m - lower_h - 12 * self.scale - h), (-60, 0)),
-            ("popup", at(lambda w: cw - m - w, lambda h: ch - m - h), (60, 0)),
-            ("promo", at(lambda w: cw - m - w, lambda h: m + 56 * self.scale), (60, 0)),
-            ("board", at(lambda w: m, lambda h: m), (-40, 0)),
-            ("toast", at(lambda w: (cw - w) / 2, lambda h: m), (0, -30)),
-            ("clock", at(lambda w: cw - m - w, lambda h: m), (0, 0)),
-        ]
+        enter = {  # slide-in offsets; the order is the program's stacking order
+            "lower": (-40, 0),
+            "card": (-60, 0),
+            "popup": (60, 0),
+            "promo": (60, 0),
+            "board": (-40, 0),
+            "toast": (0, -30),
+            "clock": (0, 0),
+        }
+        spec = [(n, self.layout.regions[n].place, e) for n, e in enter.items()]
         self.slots: dict[str, _Slot] = {}
         with self.lock:
             for name, place, enter in spec:
@@ -139,6 +142,9 @@ class OverlayManager:
             self.slots["guide"] = _Slot(
                 "guide", glayer, at(lambda w: (cw - w) / 2, lambda h: 110 * self.scale), (0, 0)
             )
+            for i, (rect, rgba) in enumerate(safe_area_images(self.layout)):
+                box = ImageLayer(name=f"guide:safe-area:{i}", x=rect.x, y=rect.y, rgba=rgba)
+                scene.guide.append(box)  # guide-only: the platform's covered bands
             scene.guide.append(glayer)
         self.slots["guide"].state = {}
         self._ask("guide", {}, None)
@@ -606,13 +612,15 @@ class OverlayManager:
             return key, lambda: widgets.lottery(s["prize"], sc, left, s["winner"])
         if name == "toast":
             key = ("toast", s["name"], s["tail"], s["buyer"])
-            return key, lambda: widgets.order_toast(s["name"], sc, s["tail"], s["buyer"])
+            return key, lambda: widgets.order_toast(
+                s["name"], sc, s["tail"], s["buyer"], self.layout.max_w("toast")
+            )
         if name == "board":
             rows = sorted(self._board.totals.items(), key=lambda kv: -kv[1])[:5]
             return ("board", tuple(rows)), lambda: widgets.leaderboard(rows, sc)
         if name == "lower":
             return ("lower", s["name"], s["detail"]), lambda: widgets.lower_third(
-                s["name"], s["detail"], sc
+                s["name"], s["detail"], sc, self.layout.max_w("lower")
             )
         if name == "clock":
             now = int(self.now() + ahead)

@@ -222,13 +222,16 @@ def lottery(
 
 
 def order_toast(
-    product_name: str, scale: float, phone_tail: str = "", buyer: str = ""
+    product_name: str, scale: float, phone_tail: str = "", buyer: str = "", max_w: float = 576
 ) -> np.ndarray:
-    """尾号 8821 刚刚下单 … : the buyer is masked (a phone tail, or a first character)."""
+    """尾号 8821 刚刚下单 … : the buyer is masked (a phone tail, or a first character).
+
+    ``max_w``: the widest it may be, in design units (the text is cut with …).
+    """
     who = f"尾号 {phone_tail[-4:]}" if phone_tail else mask_name(buyer)
     text = f"{who} 刚刚下单 {product_name}"
     probe = Canvas(2, 2, scale)
-    text = probe.fit(text, 20, 520)
+    text = probe.fit(text, 20, min(520, max_w - 56))
     w = probe.text_width(text, 20) + 56
     c = Canvas(*_size(w, 44, scale), scale)
     c.rect(0, 0, w, 44, (0, 0, 0, 170), radius=22)
@@ -260,11 +263,11 @@ def leaderboard(
     return c.finish()
 
 
-def lower_third(name: str, detail: str, scale: float) -> np.ndarray:
-    """The guide and the store, bottom left."""
+def lower_third(name: str, detail: str, scale: float, max_w: float = 600) -> np.ndarray:
+    """The guide and the store, bottom left; no wider than ``max_w`` design units."""
     probe = Canvas(2, 2, scale)
     w = max(probe.text_width(name, 28, True), probe.text_width(detail, 18)) + 48
-    w = min(w, 600)
+    w = min(w, max_w)
     c = Canvas(*_size(w, 76, scale), scale)
     c.rect(0, 0, w, 76, DARK, radius=10)
     c.rect(0, 0, 8, 76, RED, radius=4)
