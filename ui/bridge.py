@@ -9,11 +9,23 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QCoreApplication, QObject, Signal
 
 from studio.events import Event, EventBus
+from studio.messages import Message
 
 log = logging.getLogger(__name__)
+
+
+def window_language() -> str:
+    """``en`` when the window's English translation is installed, else ``zh`` (the source)."""
+    return "en" if QCoreApplication.translate("Language", "中文") == "English" else "zh"
+
+
+def message_text(data: dict[str, Any] | None, fallback: str = "") -> str:
+    """An engine message (``{"id", "params"}``) in the window's language, else ``fallback``."""
+    msg = Message.from_dict(data)
+    return msg.text(window_language()) if msg is not None else fallback
 
 
 class EngineBridge(QObject):

@@ -11,7 +11,9 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPushButton,
@@ -22,7 +24,9 @@ from PySide6.QtWidgets import (
 )
 
 from studio.config import default_recordings_dir
+from studio.messages import Message, render
 from studio.redact import MASK
+from ui.bridge import message_text, window_language
 from ui.destinations import DestinationDialog
 from ui.dialogs import ask_yes_no
 from ui.folders import PathLabel, choose_folder
@@ -31,6 +35,12 @@ from ui.settings import AppSettings, SavedDestination
 log = logging.getLogger(__name__)
 
 AMBER, RED, GREEN = QColor("#f0ad4e"), QColor("#d9534f"), QColor("#2e9d5b")
+TRIES_BEFORE_BANNER = 3  # failed connection attempts before the banner speaks up
+FIX_FOR = {  # which fix a reason points at
+    "output.unreachable": "fix.unreachable",
+    "output.refused": "fix.refused",
+    "output.closed_on_publish": "fix.refused",
+}
 
 
 def health_colour(state: str, dropped_pct: float) -> QColor:
@@ -40,6 +50,52 @@ def health_colour(state: str, dropped_pct: float) -> QColor:
     if state in ("reconnecting", "connecting") or dropped_pct > 1:
         return AMBER
     return GREEN
+
+
+class OutputBanner(QLabel):
+    """A banner over the window while an output cannot connect: the reason and the fix.
+
+    It speaks after a few failed tries (or at once when the output gave up) and
+    goes away as soon as the output is live again.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("outputBanner")
+        self.setWordWrap(True)
+        self.setStyleSheet(
+            "background: #d9534f; color: white; font-size: 15px; font-weight: bold; padding: 8px;"
+        )
+        self._live_at: dict[str, int] = {}  # output -> its reconnect count when last live
+        self.hide()
+
+    def show_outputs(self, outputs: list[dict]) -> None:
+        lang = window_language()
+        lines = []
+        for o in outputs:
+            name, state, tries = str(o["name"]), o.get("state"), int(o.get("reconnects", 0))
+            if state == "live":
+                self._live_at[name] = tries
+                continue
+            tries -= self._live_at.get(name, 0)
+            if state != "failed" and (
+                state not in ("connecting", "reconnecting") or tries < TRIES_BEFORE_BANNER
+            ):
+                continue
+            msg = Message.from_dict(o.get("message"))
+            reason = msg.text(lang) if msg else str(o.get("reason") or "")
+            fix = render(FIX_FOR.get(msg.id if msg else "", "fix.any"), None, lang)
+            kind = "banner.failed" if state == "failed" else "banner.retrying"
+            lines.append(
+                render(kind, {"name": name, "reason": reason, "fix": fix, "tries": tries}, lang)
+            )
+        self.setText("\n".join(lines))
+        self.setVisible(bool(lines))
+
+    def clear(self) -> None:
+        self._live_at.clear()
+        self.setText("")
+        self.hide()
 
 
 class GoLivePanel(QWidget):
@@ -80,10 +136,15 @@ class GoLivePanel(QWidget):
         self.button.setMinimumHeight(56)
         self.button.clicked.connect(self._clicked)
         self._style_button()
-        self.key_note = QLabel(settings.keys.warning or "")
+        memory_only = not settings.keys.secure
+        self.key_note = QLabel(
+            render("keys.memory_only", None, window_language()) if memory_only else ""
+        )
+        self.key_note.setObjectName("keyNote")
         self.key_note.setWordWrap(True)
         self.key_note.setStyleSheet("color: #b07a1e")
-        self.key_note.setVisible(bool(settings.keys.warning))
+        self.key_note.setVisible(memory_only)
+        self.banner = OutputBanner()  # the window places it over everything
         self.health = QTableWidget(0, 5)
         self.health.setObjectName("health")
         self.health.setHorizontalHeaderLabels(
@@ -140,8 +201,10 @@ class GoLivePanel(QWidget):
     # destinations ---------------------------------------------------------------
     def reload(self) -> None:
         self.dest_list.clear()
+        not_saved = render("keys.not_saved", None, window_language())
         for d in self.settings.destinations():
-            item = QListWidgetItem(f"{d.name}  —  {d.server}/{MASK}")
+            key = f"/{MASK}" if self.settings.keys.get(d.id) else f"  ({not_saved})"
+            item = QListWidgetItem(f"{d.name}  —  {d.server}{key}")
             item.setData(Qt.ItemDataRole.UserRole, d.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if d.enabled else Qt.CheckState.Unchecked)
@@ -194,10 +257,35 @@ class GoLivePanel(QWidget):
     def _clicked(self) -> None:
         if not self.live:
             rec = self.record_dir / "guide-studio.mkv" if self.record.isChecked() else None
-            self.go_live_requested.emit(self.checked(), rec)
+            dests = self.checked()
+            if self.ask_missing_keys(dests):
+                self.go_live_requested.emit(dests, rec)
             return
         if ask_yes_no(self, self.tr("结束直播"), self.tr("确定要结束直播吗？观众将看不到画面。")):
             self.end_requested.emit()
+
+    def ask_missing_keys(self, dests: list[SavedDestination]) -> bool:
+        """Ask for each key that was not saved (no secure keyring); False when the guide cancels.
+
+        A key typed here is kept for this run, like every key without a keyring.
+        """
+        lang = window_language()
+        asked = False
+        for d in dests:
+            if self.settings.keys.get(d.id):
+                continue
+            dlg = QInputDialog(self)
+            dlg.setObjectName("askKey")
+            dlg.setWindowTitle(render("keys.ask_title", None, lang))
+            dlg.setLabelText(render("keys.ask", {"name": d.name}, lang))
+            dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
+            if not dlg.exec() or not dlg.textValue().strip():
+                return False
+            self.settings.keys.set(d.id, dlg.textValue().strip())
+            asked = True
+        if asked:
+            self.reload()
+        return True
 
     def set_live(self, live: bool) -> None:
         self.live = live
@@ -208,6 +296,7 @@ class GoLivePanel(QWidget):
         self._style_button()
         if not live:
             self.health.setRowCount(0)
+            self.banner.clear()
 
     def set_busy(self, busy: bool) -> None:
         self.button.setEnabled(not busy)
@@ -231,6 +320,8 @@ class GoLivePanel(QWidget):
 
     def show_stats(self, stats: dict) -> None:
         outputs = stats.get("outputs", [])
+        if self.live:
+            self.banner.show_outputs(outputs)
         self.health.setRowCount(len(outputs))
         for r, o in enumerate(outputs):
             colour = health_colour(o["state"], o.get("dropped_pct", 0.0))
@@ -246,5 +337,5 @@ class GoLivePanel(QWidget):
                 if c in (1, 3):
                     item.setForeground(QBrush(colour))
                 if c == 1 and o.get("reason"):
-                    item.setToolTip(o["reason"])
+                    item.setToolTip(message_text(o.get("message"), str(o["reason"])))
                 self.health.setItem(r, c, item)

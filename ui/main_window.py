@@ -124,7 +124,12 @@ class MainWindow(QMainWindow):
         split.addWidget(self.tabs)
         split.setStretchFactor(0, 3)
         split.setStretchFactor(1, 1)
-        self.setCentralWidget(split)
+        central = QWidget()
+        central_lay = QVBoxLayout(central)
+        central_lay.setContentsMargins(0, 0, 0, 0)
+        central_lay.addWidget(self.panel.banner)  # an output that cannot connect says so here
+        central_lay.addWidget(split, 1)
+        self.setCentralWidget(central)
         self._install_hotkeys()
         self._build_toolbar()
 
@@ -352,7 +357,9 @@ class MainWindow(QMainWindow):
     def fire_cue(self, cue_id: str) -> None:
         """A double-clicked cue fires now (once the script is running)."""
         if self.app.trigger_cue(cue_id):
-            self.statusBar().showMessage(self.tr("已执行提示：") + cue_id, 4000)
+            self.statusBar().showMessage(
+                self.tr("已执行提示：") + self.runner.cue_text(cue_id), 4000
+            )
         else:
             self.statusBar().showMessage(self.tr("脚本还没有开始：先点“开始脚本”"), 4000)
 
@@ -387,7 +394,7 @@ class MainWindow(QMainWindow):
         except UserError as exc:
             self.error(self.tr("无法载入脚本"), str(exc))
             return False
-        self.runner.set_show(show)
+        self.runner.set_show(show, lambda sku: self.app.catalog[sku].name)
         self._bind_cue_keys(show.cues)
         self.tabs.setCurrentWidget(self.runner)
         return True
@@ -470,10 +477,13 @@ class MainWindow(QMainWindow):
         if error is not None:
             self.error(self.tr("彩排报告没有生成"), str(error))
             return
-        from studio.rehearsal.report import describe, load_report
+        from studio.messages import report_summary
+        from studio.rehearsal.report import load_report
+        from ui.bridge import window_language
 
         path = Path(str(result))
-        self.statusBar().showMessage(self.tr("彩排报告：") + describe(load_report(path)), 15000)
+        summary = report_summary(load_report(path)["summary"], window_language())
+        self.statusBar().showMessage(self.tr("彩排报告：") + summary, 15000)
         self.open_review(path)
 
     def _after_take(self) -> None:

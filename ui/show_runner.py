@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont
@@ -16,7 +17,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.messages import describe_cue
 from studio.show.script import Show, fmt_time
+from ui.bridge import window_language
 from ui.folders import PathLabel
 
 log = logging.getLogger(__name__)
@@ -125,17 +128,28 @@ class ShowRunner(QWidget):
         """The Next button names the key that is really bound to it (set in the INI)."""
         self.next.setText(self.tr("下一条（%1）").replace("%1", key))
 
-    def set_show(self, show: Show) -> None:
+    def set_show(self, show: Show, name_of: Callable[[str], str] | None = None) -> None:
+        """List the cues by what they do (``name_of`` turns a SKU into its product's name)."""
         self.show = show
         self.title.setText(f"{show.title}  ·  {fmt_time(show.duration)}")
         self.cues.clear()
+        lang = window_language()
         for c in show.cues:
-            item = QListWidgetItem(c.describe())
+            item = QListWidgetItem(describe_cue(c, lang, name_of))
             item.setData(Qt.ItemDataRole.UserRole, c.id)
+            item.setToolTip(c.note or c.id)
             self.cues.addItem(item)
         self.start.setEnabled(True)
         self.rehearse.setEnabled(True)
         self.update_progress(None, set(), None)
+
+    def cue_text(self, cue_id: str) -> str:
+        """What the listed cue ``cue_id`` does, as the list shows it (the id if unlisted)."""
+        for i in range(self.cues.count()):
+            item = self.cues.item(i)
+            if item.data(Qt.ItemDataRole.UserRole) == cue_id:
+                return item.text().split("  ", 1)[-1]
+        return cue_id
 
     def set_running(self, running: bool) -> None:
         self.next.setEnabled(running)

@@ -4,7 +4,7 @@
 <context>
     <name>AlertList</name>
     <message>
-        <location filename="../wall/alerts.py" line="41"/>
+        <location filename="../wall/alerts.py" line="44"/>
         <source>（已恢复）</source>
         <translation> (recovered)</translation>
     </message>
@@ -355,124 +355,124 @@
 <context>
     <name>GoLivePanel</name>
     <message>
-        <location filename="../golive.py" line="57"/>
+        <location filename="../golive.py" line="113"/>
         <source>添加平台</source>
         <translation>Add platform</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="58"/>
+        <location filename="../golive.py" line="114"/>
         <source>编辑</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="59"/>
+        <location filename="../golive.py" line="115"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="64"/>
+        <location filename="../golive.py" line="120"/>
         <source>同时录制到本地</source>
         <translation>Also record locally</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="72"/>
+        <location filename="../golive.py" line="128"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="74"/>
+        <location filename="../golive.py" line="130"/>
         <source>选择录像保存到哪个文件夹</source>
         <translation>Choose the folder recordings are saved in</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="78"/>
-        <location filename="../golive.py" line="204"/>
+        <location filename="../golive.py" line="134"/>
+        <location filename="../golive.py" line="292"/>
         <source>开始直播</source>
         <translation>Go Live</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="90"/>
+        <location filename="../golive.py" line="151"/>
         <source>输出</source>
         <translation>Output</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="90"/>
+        <location filename="../golive.py" line="151"/>
         <source>状态</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="90"/>
+        <location filename="../golive.py" line="151"/>
         <source>码率</source>
         <translation>Bitrate</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="90"/>
+        <location filename="../golive.py" line="151"/>
         <source>丢帧</source>
         <translation>Dropped</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="90"/>
+        <location filename="../golive.py" line="151"/>
         <source>重连</source>
         <translation>Reconnects</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="98"/>
+        <location filename="../golive.py" line="159"/>
         <source>立即重连</source>
         <translation>Reconnect now</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="105"/>
+        <location filename="../golive.py" line="166"/>
         <source>推流平台</source>
         <translation>Platforms</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="111"/>
+        <location filename="../golive.py" line="172"/>
         <source>录制文件夹</source>
         <translation>Recording folder</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="116"/>
+        <location filename="../golive.py" line="177"/>
         <source>推流状态</source>
         <translation>Stream health</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="199"/>
-        <location filename="../golive.py" line="204"/>
+        <location filename="../golive.py" line="264"/>
+        <location filename="../golive.py" line="292"/>
         <source>结束直播</source>
         <translation>End Show</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="199"/>
+        <location filename="../golive.py" line="264"/>
         <source>确定要结束直播吗？观众将看不到画面。</source>
         <translation>End the show? Viewers will stop seeing you.</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="224"/>
+        <location filename="../golive.py" line="313"/>
         <source>连接中</source>
         <translation>Connecting</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="225"/>
+        <location filename="../golive.py" line="314"/>
         <source>直播中</source>
         <translation>Live</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="226"/>
+        <location filename="../golive.py" line="315"/>
         <source>重连中</source>
         <translation>Reconnecting</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="227"/>
+        <location filename="../golive.py" line="316"/>
         <source>失败</source>
         <translation>Failed</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="228"/>
+        <location filename="../golive.py" line="317"/>
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="229"/>
+        <location filename="../golive.py" line="318"/>
         <source>待机</source>
         <translation>Idle</translation>
     </message>
@@ -501,6 +501,14 @@
     </message>
 </context>
 <context>
+    <name>Language</name>
+    <message>
+        <location filename="../bridge.py" line="22"/>
+        <source>中文</source>
+        <translation>English</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
     <message>
         <location filename="../main_window.py" line="83"/>
@@ -523,414 +531,414 @@
         <translation>Sales</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="131"/>
-        <location filename="../main_window.py" line="749"/>
+        <location filename="../main_window.py" line="136"/>
+        <location filename="../main_window.py" line="759"/>
         <source>未开播</source>
-        <translation>Offline</translation>
+        <translation>Not live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="149"/>
+        <location filename="../main_window.py" line="154"/>
         <source>画面</source>
         <translation>Picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="155"/>
+        <location filename="../main_window.py" line="160"/>
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="158"/>
-        <location filename="../main_window.py" line="276"/>
-        <location filename="../main_window.py" line="551"/>
+        <location filename="../main_window.py" line="163"/>
+        <location filename="../main_window.py" line="281"/>
+        <location filename="../main_window.py" line="561"/>
         <source>摄像头：</source>
         <translation>Camera: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="164"/>
+        <location filename="../main_window.py" line="169"/>
         <source>视频文件…</source>
         <translation>Video file…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="165"/>
+        <location filename="../main_window.py" line="170"/>
         <source>远程流（连麦）…</source>
         <translation>Remote stream (co-host)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169"/>
+        <location filename="../main_window.py" line="174"/>
         <source>画面自带声音</source>
         <translation>Source&apos;s own audio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174"/>
+        <location filename="../main_window.py" line="179"/>
         <source>未发现麦克风</source>
         <translation>No microphone found</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="181"/>
+        <location filename="../main_window.py" line="186"/>
         <source>音量</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186"/>
+        <location filename="../main_window.py" line="191"/>
         <source> 画面来源 </source>
         <translation> Source </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="188"/>
+        <location filename="../main_window.py" line="193"/>
         <source>  声音 </source>
         <translation>  Audio </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="194"/>
+        <location filename="../main_window.py" line="199"/>
         <source>连接后台…</source>
         <translation>Connect backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="204"/>
+        <location filename="../main_window.py" line="209"/>
         <source>全屏</source>
         <translation>Full</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="205"/>
+        <location filename="../main_window.py" line="210"/>
         <source>分屏</source>
         <translation>Split</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="206"/>
+        <location filename="../main_window.py" line="211"/>
         <source>画中画</source>
         <translation>Picture in picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="212"/>
+        <location filename="../main_window.py" line="217"/>
         <source> 场景 </source>
         <translation> Scene </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="218"/>
+        <location filename="../main_window.py" line="223"/>
         <source>字幕条</source>
         <translation>Lower third</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="222"/>
+        <location filename="../main_window.py" line="227"/>
         <source>时钟</source>
         <translation>Clock</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="225"/>
+        <location filename="../main_window.py" line="230"/>
         <source>排行榜</source>
         <translation>Leaderboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="235"/>
+        <location filename="../main_window.py" line="240"/>
         <source>收起商品</source>
         <translation>Hide product</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="245"/>
+        <location filename="../main_window.py" line="250"/>
         <source>画中画需要两个画面来源（比如摄像头加连麦），现在只有一个</source>
         <translation>Picture-in-picture needs two picture sources (e.g. a camera and a co-host stream); there is only one</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="255"/>
+        <location filename="../main_window.py" line="260"/>
         <source>画中画需要两个画面来源</source>
         <translation>Picture-in-picture needs two picture sources</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="283"/>
+        <location filename="../main_window.py" line="288"/>
         <source>选择视频文件</source>
         <translation>Choose a video file</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="283"/>
+        <location filename="../main_window.py" line="288"/>
         <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
         <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="290"/>
+        <location filename="../main_window.py" line="295"/>
         <source>远程流</source>
         <translation>Remote stream</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="290"/>
+        <location filename="../main_window.py" line="295"/>
         <source>RTMP / FLV / HLS 地址</source>
         <translation>RTMP / FLV / HLS address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="301"/>
+        <location filename="../main_window.py" line="306"/>
         <source>无法打开画面来源</source>
         <translation>Cannot open the source</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="319"/>
+        <location filename="../main_window.py" line="324"/>
         <source>空格</source>
         <translation>Space</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="340"/>
+        <location filename="../main_window.py" line="345"/>
         <source>提示的快捷键已被占用：</source>
-        <translation>This cue's key is already taken: </translation>
+        <translation>This cue&apos;s key is already taken: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="350"/>
-        <location filename="../main_window.py" line="357"/>
+        <location filename="../main_window.py" line="355"/>
+        <location filename="../main_window.py" line="364"/>
         <source>脚本还没有开始：先点“开始脚本”</source>
         <translation>The script has not started: press “Start script” first</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355"/>
+        <location filename="../main_window.py" line="361"/>
         <source>已执行提示：</source>
         <translation>Cue fired: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="368"/>
+        <location filename="../main_window.py" line="375"/>
         <source>已弹出购买链接：</source>
         <translation>Purchase link shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="368"/>
+        <location filename="../main_window.py" line="375"/>
         <source>已展示商品卡：</source>
         <translation>Product card shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="374"/>
+        <location filename="../main_window.py" line="381"/>
         <source>载入直播脚本</source>
         <translation>Load a show script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="376"/>
+        <location filename="../main_window.py" line="383"/>
         <source>直播脚本 (*.toml)</source>
         <translation>Show scripts (*.toml)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="385"/>
+        <location filename="../main_window.py" line="392"/>
         <source>脚本有错误</source>
         <translation>The script has errors</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="388"/>
+        <location filename="../main_window.py" line="395"/>
         <source>无法载入脚本</source>
         <translation>Cannot load the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="399"/>
+        <location filename="../main_window.py" line="406"/>
         <source>无法开始脚本</source>
         <translation>Cannot start the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429"/>
+        <location filename="../main_window.py" line="436"/>
         <source>直播中不能彩排。请先结束直播。</source>
         <translation>You cannot rehearse while live. End the live show first.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="432"/>
+        <location filename="../main_window.py" line="439"/>
         <source>请稍候，上一步还没有完成</source>
         <translation>Please wait: the previous step is still running</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="437"/>
+        <location filename="../main_window.py" line="444"/>
         <source>正在开始彩排…</source>
         <translation>Starting the rehearsal…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="446"/>
+        <location filename="../main_window.py" line="453"/>
         <source>彩排结束，正在生成报告和片段…</source>
         <translation>Rehearsal over: writing the report and clips…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="458"/>
+        <location filename="../main_window.py" line="465"/>
         <source>无法开始彩排</source>
         <translation>Cannot start the rehearsal</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="464"/>
+        <location filename="../main_window.py" line="471"/>
         <source>彩排中：不推流，不产生真实订单</source>
         <translation>Rehearsing: nothing is streamed, no real orders</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="471"/>
+        <location filename="../main_window.py" line="478"/>
         <source>彩排报告没有生成</source>
         <translation>The rehearsal report was not written</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="476"/>
+        <location filename="../main_window.py" line="486"/>
         <source>彩排报告：</source>
         <translation>Rehearsal report: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="483"/>
+        <location filename="../main_window.py" line="493"/>
         <source>已断开后台</source>
         <translation>Disconnected from the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="484"/>
+        <location filename="../main_window.py" line="494"/>
         <source>彩排后没能回到正式场次，已断开后台，请重新连接：</source>
         <translation>After the rehearsal the studio could not rejoin the live session, so it disconnected. Please connect again: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="496"/>
+        <location filename="../main_window.py" line="506"/>
         <source>彩排预览地址</source>
         <translation>Rehearsal preview address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="497"/>
+        <location filename="../main_window.py" line="507"/>
         <source>彩排时也推到这个 RTMP 地址（留空则不推）：</source>
         <translation>During takes, also push to this RTMP address (leave empty for none):</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="505"/>
+        <location filename="../main_window.py" line="515"/>
         <source>预览地址…</source>
         <translation>Preview address…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="510"/>
+        <location filename="../main_window.py" line="520"/>
         <source>预览地址不对</source>
         <translation>Preview address is wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="514"/>
+        <location filename="../main_window.py" line="524"/>
         <source>预览：</source>
         <translation>Preview: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="518"/>
+        <location filename="../main_window.py" line="528"/>
         <source>选择一次彩排的报告</source>
         <translation>Choose a rehearsal take report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="519"/>
+        <location filename="../main_window.py" line="529"/>
         <source>彩排报告 (report.json)</source>
         <translation>Rehearsal reports (report.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="528"/>
+        <location filename="../main_window.py" line="538"/>
         <source>无法打开彩排报告</source>
         <translation>Cannot open the rehearsal report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="536"/>
+        <location filename="../main_window.py" line="546"/>
         <source>脚本里没有下一条了</source>
         <translation>No cue left in the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="570"/>
+        <location filename="../main_window.py" line="580"/>
         <source>正在连接后台…</source>
         <translation>Connecting to the backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="487"/>
-        <location filename="../main_window.py" line="613"/>
+        <location filename="../main_window.py" line="497"/>
+        <location filename="../main_window.py" line="623"/>
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="614"/>
+        <location filename="../main_window.py" line="624"/>
         <source>无法连接后台</source>
         <translation>Cannot connect to the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="588"/>
-        <location filename="../main_window.py" line="618"/>
+        <location filename="../main_window.py" line="598"/>
+        <location filename="../main_window.py" line="628"/>
         <source>无法开播</source>
         <translation>Cannot go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="590"/>
+        <location filename="../main_window.py" line="600"/>
         <source>没有可推流的平台，也没有勾选录制。请勾选一个平台，或勾选“同时录制到本地”。</source>
         <translation>No platform to stream to and no recording ticked. Tick a platform, or tick “Also record locally”.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="616"/>
+        <location filename="../main_window.py" line="626"/>
         <source>试录没有完成</source>
         <translation>The test recording did not finish</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="620"/>
+        <location filename="../main_window.py" line="630"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="625"/>
+        <location filename="../main_window.py" line="635"/>
         <source>已连接后台，购买链接已备好：</source>
         <translation>Connected; purchase links ready: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="631"/>
+        <location filename="../main_window.py" line="641"/>
         <source>试录完成</source>
         <translation>Test recording done</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="631"/>
+        <location filename="../main_window.py" line="641"/>
         <source>试录已保存，请打开看看画面和声音：</source>
         <translation>The test recording is saved; open it to check picture and sound:</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="643"/>
+        <location filename="../main_window.py" line="653"/>
         <source>正在录制到：</source>
         <translation>Recording to: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="648"/>
+        <location filename="../main_window.py" line="658"/>
         <source>录像已保存：</source>
         <translation>Recording saved: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="673"/>
+        <location filename="../main_window.py" line="683"/>
         <source>正在测量这台电脑…（约 1 分钟）</source>
         <translation>Measuring this PC… (about 1 minute)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="682"/>
+        <location filename="../main_window.py" line="692"/>
         <source>推荐：</source>
         <translation>Recommended: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="686"/>
+        <location filename="../main_window.py" line="696"/>
         <source>保存为默认画质？（下次启动生效）</source>
         <translation>Save as the default quality? (applies at the next start)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="688"/>
+        <location filename="../main_window.py" line="698"/>
         <source>画质推荐</source>
         <translation>Recommended quality</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="690"/>
+        <location filename="../main_window.py" line="700"/>
         <source>画质已保存</source>
         <translation>Quality saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="737"/>
+        <location filename="../main_window.py" line="747"/>
         <source>● 彩排中 </source>
         <translation>● Rehearsing </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="739"/>
+        <location filename="../main_window.py" line="749"/>
         <source>● 彩排中</source>
         <translation>● Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="745"/>
+        <location filename="../main_window.py" line="755"/>
         <source>● 直播中 </source>
         <translation>● LIVE </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="768"/>
+        <location filename="../main_window.py" line="778"/>
         <source>正在彩排</source>
         <translation>Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="769"/>
+        <location filename="../main_window.py" line="779"/>
         <source>正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？</source>
         <translation>A rehearsal is running. Closing the window ends this take (the recording is kept, no report is written). Close anyway?</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="429"/>
-        <location filename="../main_window.py" line="762"/>
+        <location filename="../main_window.py" line="436"/>
+        <location filename="../main_window.py" line="772"/>
         <source>正在直播</source>
         <translation>Live now</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="762"/>
+        <location filename="../main_window.py" line="772"/>
         <source>正在直播，关闭窗口将结束直播。确定吗？</source>
         <translation>You are live. Closing the window ends the show. Close anyway?</translation>
     </message>
@@ -1235,99 +1243,99 @@
 <context>
     <name>ShowRunner</name>
     <message>
-        <location filename="../show_runner.py" line="49"/>
+        <location filename="../show_runner.py" line="52"/>
         <source>未载入脚本</source>
         <translation>No script loaded</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="52"/>
+        <location filename="../show_runner.py" line="55"/>
         <source>载入脚本…</source>
         <translation>Load script…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="55"/>
-        <location filename="../show_runner.py" line="142"/>
+        <location filename="../show_runner.py" line="58"/>
+        <location filename="../show_runner.py" line="156"/>
         <source>开始脚本</source>
         <translation>Start script</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="59"/>
+        <location filename="../show_runner.py" line="62"/>
         <source>下一条（空格）</source>
         <translation>Next (Space)</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="63"/>
-        <location filename="../show_runner.py" line="147"/>
+        <location filename="../show_runner.py" line="66"/>
+        <location filename="../show_runner.py" line="161"/>
         <source>彩排</source>
         <translation>Rehearse</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="66"/>
+        <location filename="../show_runner.py" line="69"/>
         <source>按脚本完整走一遍并录下来，不推流、不产生真实订单；结束后出彩排报告</source>
         <translation>Run the whole script and record it: nothing is streamed, no real orders; a take report follows</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="70"/>
+        <location filename="../show_runner.py" line="73"/>
         <source>回看彩排…</source>
         <translation>Review a take…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="73"/>
+        <location filename="../show_runner.py" line="76"/>
         <source>预览地址…</source>
         <translation>Preview address…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="76"/>
+        <location filename="../show_runner.py" line="79"/>
         <source>彩排时同时推到一个私有预览地址（比如给店长看），不会保存</source>
         <translation>During a take, also push to a private preview address (for the store manager, say); not saved</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="92"/>
+        <location filename="../show_runner.py" line="95"/>
         <source>双击一条提示立即执行</source>
         <translation>Double-click a cue to fire it now</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="105"/>
+        <location filename="../show_runner.py" line="108"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="107"/>
+        <location filename="../show_runner.py" line="110"/>
         <source>选择彩排录像保存到哪个文件夹</source>
         <translation>Choose the folder rehearsal takes are saved in</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="110"/>
+        <location filename="../show_runner.py" line="113"/>
         <source>彩排录像文件夹</source>
         <translation>Rehearsal folder</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="120"/>
+        <location filename="../show_runner.py" line="123"/>
         <source>提示列表</source>
         <translation>Cues</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="126"/>
+        <location filename="../show_runner.py" line="129"/>
         <source>下一条（%1）</source>
         <translation>Next (%1)</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="142"/>
+        <location filename="../show_runner.py" line="156"/>
         <source>重新开始</source>
         <translation>Restart</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="147"/>
+        <location filename="../show_runner.py" line="161"/>
         <source>结束彩排</source>
         <translation>End rehearsal</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="181"/>
+        <location filename="../show_runner.py" line="195"/>
         <source>准备开始</source>
         <translation>Ready to start</translation>
     </message>
     <message>
-        <location filename="../show_runner.py" line="195"/>
+        <location filename="../show_runner.py" line="209"/>
         <source>脚本已结束</source>
         <translation>Script ended</translation>
     </message>

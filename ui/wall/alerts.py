@@ -8,7 +8,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
+from studio.messages import wall_alert
 from studio.wall.alerts import Alert
+from ui.bridge import window_language
 
 
 class AlertList(QListWidget):
@@ -34,11 +36,12 @@ class AlertList(QListWidget):
         if item is None:
             return
         at = time.strftime("%H:%M:%S", time.localtime(alert.raised_at))
+        text = wall_alert(alert.kind, alert.text, window_language())
         if alert.active:
-            item.setText(f"⚠ {at} {alert.store}：{alert.text}")
+            item.setText(f"⚠ {at} {alert.store}：{text}")
             item.setForeground(QColor("#ff8a65"))
         else:
-            item.setText(f"{at} {alert.store}：{alert.text}" + self.tr("（已恢复）"))
+            item.setText(f"{at} {alert.store}：{text}" + self.tr("（已恢复）"))
             item.setForeground(QColor("#8a90a0"))
 
     def texts(self) -> list[str]:

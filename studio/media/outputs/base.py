@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 import av
 
 from studio.media.encoder import EncodedPacket
+from studio.messages import Message
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +46,8 @@ class Output(ABC):
     def __init__(self, name: str) -> None:
         self.name = name
         self.state = "idle"  # idle | connecting | live | reconnecting | failed | stopped
-        self.reason = ""
+        self.reason = ""  # English, for logs and the CLI
+        self.message: Message | None = None  # the same reason for the window, in its language
         self.stats = OutputStats()
         self._queue: deque[EncodedPacket] = deque()
         self._cond = threading.Condition()
@@ -128,10 +130,11 @@ class Output(ABC):
             self.stats.queued_seconds = self._queued_seconds_locked()
             return self._queue.popleft()
 
-    def _set_state(self, state: str, reason: str = "") -> None:
+    def _set_state(self, state: str, reason: str = "", message: Message | None = None) -> None:
         if state == self.state and reason == self.reason:
             return
         self.state, self.reason = state, reason
+        self.message = message if reason else None
         log.info("output %s: %s%s", self.name, state, f" ({reason})" if reason else "")
         if self.on_state:
             try:
@@ -177,7 +180,12 @@ class Output(ABC):
             self._run()
         except Exception as exc:
             log.exception("output %s crashed", self.name)
-            self._set_state("failed", f"internal error: {type(exc).__name__}")
+            name = type(exc).__name__
+            self._set_state(
+                "failed",
+                f"internal error: {name}",
+                Message("output.internal_error", {"detail": name}),
+            )
 
     @abstractmethod
     def _run(self) -> None: ...
@@ -188,6 +196,7 @@ class Output(ABC):
             "kind": self.kind,
             "state": self.state,
             "reason": self.reason,
+            "message": self.message.as_dict() if self.message else None,
             "bytes_sent": self.stats.bytes_sent,
             "frames_sent": self.stats.video_frames_sent,
             "dropped_network": self.stats.dropped_network,

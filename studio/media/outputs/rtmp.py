@@ -25,6 +25,7 @@ import av
 from studio.media.encoder import EncodedPacket
 from studio.media.outputs.base import Output, _close_quietly, wait_or_stop
 from studio.media.outputs.stall import StallWatch, peer_connections, watch_connection
+from studio.messages import Message
 from studio.redact import mask_url, redact, register_secret, split_stream_url
 
 log = logging.getLogger(__name__)
@@ -134,9 +135,9 @@ class RtmpOutput(Output):
         first = True
         while not self._stop.is_set():
             self._wake.clear()
-            self._set_state("connecting" if first else "reconnecting", self.reason)
+            self._set_state("connecting" if first else "reconnecting", self.reason, self.message)
             if not self._reachable():
-                reason = "server unreachable"
+                reason, msg = "server unreachable", Message("output.unreachable")
             else:
                 before = peer_connections(self._peer) if self._peer else set()
                 try:
@@ -145,10 +146,12 @@ class RtmpOutput(Output):
                     )
                 except (av.error.FFmpegError, OSError) as exc:
                     rejections += 1
-                    reason = f"server refused the stream: {redact(str(exc))}"
+                    detail = redact(str(exc))
+                    reason = f"server refused the stream: {detail}"
+                    msg = Message("output.refused", {"detail": detail})
                 else:
                     opened = time.monotonic()
-                    reason = self._pump(container, streams, before)
+                    reason, msg = self._pump(container, streams, before)
                     if self._stop.is_set():
                         return
                     if time.monotonic() - opened < REFUSED_WITHIN and not self._wake.is_set():
@@ -156,15 +159,18 @@ class RtmpOutput(Output):
                         # close it on publish when the key or app is wrong
                         rejections += 1
                         reason = "server closed the stream on publish"
+                        msg = Message("output.closed_on_publish")
                     else:
                         rejections = 0
                         delay = FIRST_RETRY
                 if rejections >= REJECTIONS_TO_FAIL:
-                    self._set_state("failed", reason + " — check the stream key and the app name")
+                    self._set_state(
+                        "failed", reason + " — check the stream key and the app name", msg
+                    )
                     return
             first = False
             self.stats.reconnects += 1
-            self._set_state("reconnecting", reason)
+            self._set_state("reconnecting", reason, msg)
             with self._cond:
                 self._drop_until_key = True
                 self._discard_queue()
@@ -174,7 +180,7 @@ class RtmpOutput(Output):
 
     def _pump(
         self, container: av.container.OutputContainer, streams: dict, before: set[int]
-    ) -> str:
+    ) -> tuple[str, Message]:
         """Mux queued packets until stop, failure or a reconnect request; returns why it ended."""
         self._set_state("live")
         self._begin_connection()
@@ -189,7 +195,7 @@ class RtmpOutput(Output):
                 if self._stop.is_set() and deadline == float("inf"):
                     deadline = time.monotonic() + DRAIN_SECONDS  # send the encoder's last frames
                 if self._wake.is_set():
-                    return "reconnect requested"
+                    return "reconnect requested", Message("output.reconnect_requested")
                 pkt = self._next_to_mux()
                 if pkt is None:
                     continue
@@ -198,11 +204,14 @@ class RtmpOutput(Output):
                     self._mux(container, streams, pkt)
                 finally:
                     self._mux_since = None
-            return "stopped"
+            return "stopped", Message("output.stopped")
         except (av.error.FFmpegError, OSError) as exc:
             if watch is not None and watch.stalled:
-                return "the server stopped taking data"
-            return f"connection lost: {redact(str(exc))}"
+                return "the server stopped taking data", Message("output.stalled")
+            detail = redact(str(exc))
+            return f"connection lost: {detail}", Message(
+                "output.connection_lost", {"detail": detail}
+            )
         finally:
             if watch is not None:
                 watch.stop()

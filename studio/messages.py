@@ -1,0 +1,231 @@
+"""The one catalogue of engine messages a guide can see, in Chinese and English.
+
+The engine keeps its English text for logs and the CLI; next to it, it hands
+the UI a :class:`Message` (a stable id plus parameters) that the window renders
+in its own language. Qt-free: the window, the wall and tests all read it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+LANGUAGES = ("zh", "en")
+
+# id -> (Chinese, English); parameters in {braces}
+CATALOGUE: dict[str, tuple[str, str]] = {
+    # why an output is not live (RtmpOutput / Output reasons)
+    "output.unreachable": ("连不上推流服务器", "cannot reach the streaming server"),
+    "output.refused": ("服务器拒绝了推流（{detail}）", "the server refused the stream ({detail})"),
+    "output.closed_on_publish": (
+        "服务器一开始推流就断开了，通常是推流码或地址不对",
+        "the server closed the stream as soon as it started, usually a wrong key or address",
+    ),
+    "output.stalled": ("服务器不再接收画面", "the server stopped taking the picture"),
+    "output.connection_lost": ("连接断了（{detail}）", "the connection dropped ({detail})"),
+    "output.reconnect_requested": ("按要求重新连接", "reconnecting as asked"),
+    "output.stopped": ("已停止", "stopped"),
+    "output.internal_error": ("软件内部出错（{detail}）", "an internal error ({detail})"),
+    # the banner over the window while an output cannot connect
+    "banner.retrying": (
+        "“{name}”连不上：{reason}。请检查{fix}。正在自动重试（已试 {tries} 次）。",
+        "“{name}” cannot connect: {reason}. Check {fix}. "
+        "Retrying by itself ({tries} tries so far).",
+    ),
+    "banner.failed": (
+        "“{name}”推流失败：{reason}。请检查{fix}，改好后重新开播。",
+        "“{name}” failed: {reason}. Check {fix}, then go live again.",
+    ),
+    "fix.unreachable": ("推流地址和网络", "the stream address and the network"),
+    "fix.refused": (
+        "推流码和推流地址（地址里 /live 这一段）",
+        "the stream key and the stream address (the /live part)",
+    ),
+    "fix.any": ("推流地址、推流码和网络", "the stream address, the stream key and the network"),
+    # stream keys without a secure keyring
+    "keys.memory_only": (
+        "这台电脑没有安全的系统钥匙串：推流码只在本次运行中保存，重启后要重新填写。",
+        "This computer has no secure keyring: stream keys are kept for this run only "
+        "and must be entered again after a restart.",
+    ),
+    "keys.not_saved": ("推流码未保存，开播时填写", "key not saved, asked at Go Live"),
+    "keys.ask_title": ("需要推流码", "Stream key needed"),
+    "keys.ask": (
+        "“{name}”的推流码没有保存（这台电脑没有安全的钥匙串）。请输入推流码：",
+        "The stream key of “{name}” was not saved (no secure keyring on this computer). "
+        "Enter the stream key:",
+    ),
+    # what a cue does (the cue list)
+    "cue.show_card": ("商品卡 · {product}", "product card · {product}"),
+    "cue.hide_card": ("收起商品卡", "hide the product card"),
+    "cue.pop_link": ("弹出购买码 · {product}", "purchase code · {product}"),
+    "cue.flash_price": ("秒杀 ¥{price}", "flash sale ¥{price}"),
+    "cue.hide_link": ("收起购买码", "hide the purchase code"),
+    "cue.coupon": ("优惠券 ¥{amount}", "coupon ¥{amount}"),
+    "cue.coupon_threshold": ("满 {threshold} 可用", "on orders over ¥{threshold}"),
+    "cue.groupbuy": ("拼团 · {product} · {size} 人团", "group buy · {product} · {size} people"),
+    "cue.groupbuy_price": ("¥{price}", "¥{price}"),
+    "cue.lottery": ("抽奖 · {prize}", "lucky draw · {prize}"),
+    "cue.lower_third": ("字幕条", "lower third"),
+    "cue.leaderboard": ("排行榜", "leaderboard"),
+    "cue.scene": ("切换场景 · {name}", "switch scene · {name}"),
+    "cue.chapter": ("章节 · {title}", "chapter · {title}"),
+    "cue.on.orders": ("（每 {count} 单）", "(every {count} orders)"),
+    "cue.on.sold_out": ("（{product} 售罄时）", "(when {product} sells out)"),
+    "scene.full": ("全屏", "full screen"),
+    "scene.split": ("分屏", "split screen"),
+    "scene.pip": ("画中画", "picture in picture"),
+    # rehearsal report values
+    "report.basis.opening cue": ("开场提示", "opening cue"),
+    "report.basis.chapter": ("章节标记", "chapter mark"),
+    "report.basis.not reached": ("未到达", "not reached"),
+    "report.trigger.time": ("定时", "timed"),
+    "report.trigger.manual": ("手动", "manual"),
+    "report.trigger.event": ("事件", "event"),
+    "report.summary": (
+        "提示准时 {on_time}/{timed_cues} · 提前 {early} · 延迟 {late} · 漏掉 {missed} · "
+        "顺序不对 {out_of_order} · 冷场 {dead_air_count} 次 · 说话占比 {speaking}%",
+        "cues on time {on_time}/{timed_cues} · early {early} · late {late} · "
+        "missed {missed} · out of order {out_of_order} · dead air {dead_air_count} · "
+        "speaking {speaking}%",
+    ),
+    # the regional wall's alerts (studio.wall.alerts kinds)
+    "wall.dropped": ("直播中断 {n} 秒", "stream lost for {n} s"),
+    "wall.frames": ("丢帧率 {n}", "dropping {n} of frames"),
+    "wall.no_orders": ("{n} 分钟无订单", "no orders for {n} min"),
+}
+
+
+@dataclass(frozen=True)
+class Message:
+    """A message id and its parameters; rendered in a language on the UI's side."""
+
+    id: str
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+    def text(self, lang: str = "zh") -> str:
+        return render(self.id, self.params, lang)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "params": dict(self.params)}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any] | None) -> Message | None:
+        if not data or not data.get("id"):
+            return None
+        return cls(str(data["id"]), dict(data.get("params") or {}))
+
+
+def render(mid: str, params: Mapping[str, Any] | None = None, lang: str = "zh") -> str:
+    """The text of ``mid`` in ``lang``; an unknown id comes back as itself (and is logged)."""
+    texts = CATALOGUE.get(mid)
+    if texts is None:
+        log.warning("no message %r in the catalogue", mid)
+        return mid
+    template = texts[1 if lang == "en" else 0]
+    try:
+        return template.format(**(params or {}))
+    except (KeyError, IndexError, ValueError):
+        log.warning("message %r lacks a parameter: %r", mid, params)
+        return template
+
+
+def _num(value: Any) -> str:
+    """58.0 -> 58, 9.9 -> 9.9: prices as a guide writes them."""
+    try:
+        return f"{float(value):g}"
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def describe_cue(cue: Any, lang: str = "zh", name_of: Callable[[str], str] | None = None) -> str:
+    """What a cue does, e.g. ``弹出购买码 · 云南小粒咖啡豆 · 秒杀 ¥58`` (no ids).
+
+    ``cue`` is a :class:`studio.show.script.Cue`; ``name_of`` turns a SKU into
+    the product's name (the SKU stays when the catalogue does not know it).
+    """
+
+    def name(sku: Any) -> str:
+        if not sku:
+            return ""
+        if name_of is not None:
+            try:
+                return name_of(str(sku)) or str(sku)
+            except (KeyError, LookupError):
+                pass
+        return str(sku)
+
+    p = dict(cue.params)
+    action = cue.action
+    parts: list[str]
+    if action in ("show_card", "pop_link"):
+        parts = [render(f"cue.{action}", {"product": name(p.get("product"))}, lang)]
+        if action == "pop_link" and p.get("flash_price") is not None:
+            parts.append(render("cue.flash_price", {"price": _num(p["flash_price"])}, lang))
+    elif action == "coupon":
+        text = render("cue.coupon", {"amount": _num(p.get("amount"))}, lang)
+        if p.get("threshold") is not None:
+            text += " " + render("cue.coupon_threshold", {"threshold": _num(p["threshold"])}, lang)
+        parts = [text]
+        if p.get("title"):
+            parts.append(str(p["title"]))
+    elif action == "groupbuy":
+        parts = [
+            render("cue.groupbuy", {"product": name(p.get("product")), "size": p.get("size")}, lang)
+        ]
+        if p.get("price") is not None:
+            parts.append(render("cue.groupbuy_price", {"price": _num(p["price"])}, lang))
+    elif action == "scene":
+        scene = str(p.get("name", ""))
+        shown = render(f"scene.{scene}", None, lang) if f"scene.{scene}" in CATALOGUE else scene
+        parts = [render("cue.scene", {"name": shown}, lang)]
+    elif f"cue.{action}" in CATALOGUE:
+        parts = [render(f"cue.{action}", {k: p.get(k, "") for k in ("prize", "title")}, lang)]
+        if action == "lower_third" and p.get("text"):
+            parts.append(str(p["text"]))
+    else:
+        parts = [action]
+    what = " · ".join(parts)
+    if cue.trigger == "time":
+        return f"{_clock(cue.at or 0)}  {what}"
+    if cue.trigger == "manual":
+        return f"[{cue.hotkey}]  {what}"
+    when = render(
+        f"cue.on.{cue.on}", {"count": cue.count, "product": name(cue.of or p.get("product"))}, lang
+    )
+    return f"{when}  {what}"
+
+
+def _clock(seconds: float) -> str:
+    s = round(seconds)
+    return f"{s // 60}:{s % 60:02d}"
+
+
+def report_value(kind: str, value: str, lang: str = "zh") -> str:
+    """A rehearsal report value (``basis`` or ``trigger``) in ``lang``; unknown ones as they are."""
+    mid = f"report.{kind}.{value}"
+    return render(mid, None, lang) if mid in CATALOGUE else value
+
+
+def report_summary(summary: Mapping[str, Any], lang: str = "zh") -> str:
+    """A take's summary in one line (the window's status bar)."""
+    params = dict(summary)
+    params["speaking"] = f"{float(summary.get('speaking_share') or 0) * 100:.0f}"
+    return render("report.summary", params, lang)
+
+
+_NUMBER = re.compile(r"\d+(?:\.\d+)?%?")
+
+
+def wall_alert(kind: str, text: str, lang: str = "zh") -> str:
+    """A wall alert (``studio.wall.alerts``: Chinese text per kind) in ``lang``."""
+    mid = f"wall.{kind}"
+    found = _NUMBER.search(text)
+    if mid not in CATALOGUE or found is None:
+        return text
+    return render(mid, {"n": found.group(0)}, lang)
