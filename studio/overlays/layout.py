@@ -263,6 +263,7 @@ class Layout:
     height: int
     scale: float
     regions: dict[str, Region]
+    guide: Region  # the guide-only panel (preview only: it may sit on a covered band)
     covered: tuple[Rect, ...] = ()
     platform: SafeArea | None = None
 
@@ -301,13 +302,16 @@ def layout_for(width: int, height: int, platform: str | SafeArea | None = None) 
     area = safe_area(platform)
     ins = area.insets(width, height) if area else Insets()
     portrait = height > width
-    margin = PLATFORM_MARGIN if area else MARGIN
+    # a full margin on a free edge (rounded phone corners), a small one beyond a covered band
+    ml, mt, mr, mb = (
+        PLATFORM_MARGIN if v else MARGIN for v in (ins.left, ins.top, ins.right, ins.bottom)
+    )
     free_w = width * (1 - ins.left - ins.right)
     free_h = height * (1 - ins.top - ins.bottom)
     # design units the arrangement needs across and down (see the column sums below)
     need_w, need_h = (732, 716) if portrait else (732, 638)
     base = min(width, height) / 720
-    scale = min(base, free_w / (need_w + 2 * margin), free_h / (need_h + 2 * margin))
+    scale = min(base, free_w / (need_w + ml + mr), free_h / (need_h + mt + mb))
     if scale < base:
         log.debug("overlays at %.3f (not %.3f) to clear %s", scale, base, area and area.key)
 
@@ -315,11 +319,11 @@ def layout_for(width: int, height: int, platform: str | SafeArea | None = None) 
         return _even(v * scale)
 
     # every edge even: the compositor draws layers at even coordinates (I420 chroma)
-    m, g = _even(margin * scale), _even(GAP * scale)
-    fx = _up(math.ceil(ins.left * width) + m)
-    fy = _up(math.ceil(ins.top * height) + m)
-    fr = (width - math.ceil(ins.right * width) - m) // 2 * 2
-    fb = (height - math.ceil(ins.bottom * height) - m) // 2 * 2
+    g = _even(GAP * scale)
+    fx = _up(math.ceil(ins.left * width) + _even(ml * scale))
+    fy = _up(math.ceil(ins.top * height) + _even(mt * scale))
+    fr = (width - math.ceil(ins.right * width) - _even(mr * scale)) // 2 * 2
+    fb = (height - math.ceil(ins.bottom * height) - _even(mb * scale)) // 2 * 2
     regions: dict[str, Region] = {}
     if portrait:
         col = fr - s(280)  # right column: clock, pop-up, leaderboard
@@ -345,12 +349,19 @@ def layout_for(width: int, height: int, platform: str | SafeArea | None = None) 
         regions["board"] = Region(board, "tl")
         regions["clock"] = Region(clock, "tr")
         # centred on the free area, clear of the leaderboard and the clock
-        cx = (fx - m + fr + m) // 4 * 2
+        cx = (fx - _even(ml * scale) + fr + _even(mr * scale)) // 4 * 2
         half = min(cx - board.right - g, clock.x - g - cx)
         tw = min(s(576), 2 * half) // 4 * 4  # half of it even too
         regions["toast"] = Region(Rect(cx - tw // 2, fy, tw, s(44)), "tc")
     covered = ins.bands(width, height) if area else ()
-    return Layout(width, height, scale, regions, covered, area)
+    # the guide-only panel: under the clock in landscape (as before); in portrait on the
+    # bottom band viewers cannot see anyway, or between the columns without a platform
+    guide_y = _even(110 * scale)
+    if portrait:
+        bottom = [c for c in covered if c.bottom == height and c.w == width]
+        guide_y = bottom[0].y + g if bottom else regions["board"].rect.bottom + g
+    guide = Region(Rect(0, guide_y, width, height - guide_y), "tc")
+    return Layout(width, height, scale, regions, guide, covered, area)
 
 
 def check(layout: Layout) -> list[str]:

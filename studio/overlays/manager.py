@@ -117,11 +117,6 @@ class OverlayManager:
         self._board = _Board()
         self._unsub: list[Callable[[], None]] = []
         self._t = 0.0
-        cw = width
-
-        def at(fx: Callable[[int], float], fy: Callable[[int], float]):  # type: ignore[no-untyped-def]
-            return lambda w, h: (round(fx(w)), round(fy(h)))
-
         enter = {  # slide-in offsets; the order is the program's stacking order
             "lower": (-40, 0),
             "card": (-60, 0),
@@ -139,9 +134,7 @@ class OverlayManager:
                 self.slots[name] = _Slot(name, layer, place, enter)
                 scene.program.append(layer)
             glayer = ImageLayer(name="overlay:guide", visible=True)
-            self.slots["guide"] = _Slot(
-                "guide", glayer, at(lambda w: (cw - w) / 2, lambda h: 110 * self.scale), (0, 0)
-            )
+            self.slots["guide"] = _Slot("guide", glayer, self.layout.guide.place, (0, 0))
             for i, (rect, rgba) in enumerate(safe_area_images(self.layout)):
                 box = ImageLayer(name=f"guide:safe-area:{i}", x=rect.x, y=rect.y, rgba=rgba)
                 scene.guide.append(box)  # guide-only: the platform's covered bands
