@@ -103,8 +103,8 @@ class TestPatternSource(Source):
             yp[:] = self._bars[0][shift : shift + w]
             up[:] = self._bars[1][shift // 2 : shift // 2 + w // 2]
             vp[:] = self._bars[2][shift // 2 : shift // 2 + w // 2]
-        # counter box
-        scale = h / 720
+        # counter box: sized by the shorter side, so a portrait frame holds it whole
+        scale = min(w, h) / 720
         bx, by, bw, bh = (
             int(24 * scale) // 2 * 2,
             int(24 * scale) // 2 * 2,
