@@ -39,6 +39,8 @@ from studio.commerce.client import (
     RetryableError,
     classify,
 )
+from studio.commerce.promotions import PATHS as PROMOTION_PATHS
+from studio.commerce.promotions import promotion_body
 from studio.commerce.status import SyncStatus, read_status
 from studio.commerce.store import Store
 from studio.events import Event, EventBus
@@ -48,23 +50,6 @@ log = logging.getLogger(__name__)
 
 # the backend's action kinds: one list, the contract's own (docs/backend.md, record_action)
 ACTION_KINDS = frozenset(get_args(ActionKind))
-# show.action types that also create a promotion when their payload says enough
-_PROMOTIONS: dict[str, tuple[str, str, tuple[str, ...], tuple[str, ...]]] = {
-    # type: (outbox kind, path, required payload fields, optional fields)
-    "coupon_issued": (
-        "coupon",
-        "/api/coupons",
-        ("title", "discount_cents", "total"),
-        ("product_id", "min_spend_cents", "ttl_seconds"),
-    ),
-    "groupbuy_started": (
-        "groupbuy",
-        "/api/groupbuys",
-        ("product_id", "group_price_cents", "size", "minutes"),
-        (),
-    ),
-    "lottery_started": ("lottery", "/api/lotteries", ("prize", "winners"), ()),
-}
 # feed event type -> bus topic
 FEED_TOPICS = {
     "order.placed": "commerce.order",
@@ -168,14 +153,18 @@ class Commerce:
                 log.debug("action %s already recorded", action_id)
                 return action_id
             self._apply_locally(db, sid, kind, payload, now)
-            promo = _PROMOTIONS.get(kind)
-            if promo and all(payload.get(f) is not None for f in promo[2]):
-                out_kind, path, required, optional = promo
-                pbody = {
-                    f: payload[f] for f in (*required, *optional) if payload.get(f) is not None
-                }
+            pbody = promotion_body(kind, payload, self.product_id)
+            if pbody is not None:
+                out_kind, path = PROMOTION_PATHS[kind]
                 pbody["session_id"] = sid
                 self.store.enqueue(db, f"{out_kind}:{action_id}", out_kind, path, pbody, sid)
+            elif kind in PROMOTION_PATHS:
+                log.warning(
+                    "%s for session %d says too little to create it at the backend: %s",
+                    kind,
+                    sid,
+                    sorted(payload),
+                )
             flash = self._flash_body(sid, kind, payload, body["client_time"])
             if flash is not None:
                 self.store.enqueue(db, f"flash:{action_id}", "flash", FLASH_PATH, flash, sid)

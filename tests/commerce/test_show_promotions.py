@@ -1,0 +1,96 @@
+"""A show's coupon, group-buy and lottery cues exist at the backend, so checkout offers them.
+
+Before, only payloads in the backend's own field names created a promotion; a script's
+"¥10 进店福利券 满 99" or "3 人拼团 ¥60" was drawn on air and checkout knew nothing of it.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from pathlib import Path
+
+import httpx
+
+from studio.commerce.side import CommerceSide
+from studio.events import EventBus
+from studio.media.compositor import Scene
+from studio.overlays.manager import OverlayManager
+from studio.show.catalog import demo_catalog
+from studio.show.cues import CueEngine
+from studio.show.script import parse_show
+from tests.commerce.backend import Backend
+from tests.commerce.conftest import make_commerce
+
+FPS = 25
+SHOW = textwrap.dedent(
+    """\
+    [show]
+    title = "福利"
+    duration = 10
+
+    [[segments]]
+    title = "咖啡"
+    length = 9
+      [[segments.cues]]
+      id = "coupon"
+      at = 0.1
+      action = "coupon"
+      amount = 10
+      threshold = 50
+      title = "进店福利券"
+      duration = 0.2
+      [[segments.cues]]
+      id = "group"
+      at = 0.4
+      action = "groupbuy"
+      product = "GS-1011"
+      size = 3
+      price = 60
+      duration = 0.2
+      [[segments.cues]]
+      id = "draw"
+      at = 0.7
+      action = "lottery"
+      prize = "脐橙一箱"
+      duration = 0.2
+    """
+)
+
+
+def test_show_promotions_are_created_at_the_backend_and_offered_at_checkout(
+    backend: Backend, tmp_path: Path
+) -> None:
+    sid = backend.new_session("福利专场")
+    bus = EventBus()
+    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
+    commerce.attach()
+    side = CommerceSide(commerce)
+    try:
+        side.call(commerce.refresh_catalog(images=False), 20)
+        pid = commerce.product_id("GS-1011")
+        assert pid is not None
+        links = side.call(commerce.prepare_session(sid, [pid], wait=10), 20)
+        mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False)
+        engine = CueEngine(parse_show(SHOW, demo_catalog()), mgr, bus, session_id=str(sid))
+        for frame in range(FPS):
+            engine.tick(frame, frame / FPS)
+            mgr.tick(frame, frame / FPS)
+        assert {f.cue_id for f in engine.fired} == {"coupon", "group", "draw"}
+        assert side.call(commerce.flush(20), 30)
+        coupons = backend.get(f"/api/sessions/{sid}/coupons")
+        groups = backend.get(f"/api/sessions/{sid}/groupbuys")
+        engine.close()
+    finally:
+        side.stop(flush_timeout=2)
+        commerce.store.close()
+    (coupon,) = coupons
+    assert (coupon["title"], coupon["discount_cents"], coupon["min_spend_cents"]) == (
+        "进店福利券",
+        1000,
+        5000,
+    )
+    (group,) = groups
+    assert (group["product_id"], group["group_price_cents"], group["size"]) == (pid, 6000, 3)
+    # the viewer who scans the on-air QR is offered both at checkout
+    page = httpx.get(links[pid], timeout=10).text
+    assert "进店福利券" in page and "60" in page and "拼团" in page
