@@ -26,7 +26,7 @@ from sse_starlette import EventSourceResponse
 from starlette.requests import ClientDisconnect
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from studio.backend import flash, images, inventory, pages, promos, sse
+from studio.backend import flash, images, inventory, lotteries, pages, promos, sse
 from studio.backend import models as m
 from studio.backend.access import (
     User,
@@ -170,15 +170,25 @@ def create_app(
                     log.exception("background sweep failed")
                 await asyncio.sleep(sweep_seconds)
 
+        async def drawer() -> None:  # lotteries are drawn on time, not at the next sweep
+            while True:
+                try:
+                    await anyio.to_thread.run_sync(commerce.draw_due_lotteries)
+                except Exception:
+                    log.exception("lottery draw failed")
+                await asyncio.sleep(0.5)
+
         task = asyncio.create_task(sweeper(), name="backend-sweeper")
+        draws = asyncio.create_task(drawer(), name="backend-lottery-draws")
         if on_startup:
             await on_startup(commerce)
         try:
             yield
         finally:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            for t in (task, draws):
+                t.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await t
 
     app = FastAPI(
         title="Guide Studio commerce backend",
@@ -852,14 +862,7 @@ def create_app(
         read_store(user, commerce.session_row(session_id)["store_id"], "read flash prices")
         return flash.for_session(db.conn, session_id)
 
-    def lottery_out(r: Any) -> dict[str, Any]:
-        return {
-            **{
-                k: r[k]
-                for k in ("id", "session_id", "prize", "winners", "state", "created_at", "drawn_at")
-            },
-            "result": json.loads(r["result"]) if r["result"] else None,
-        }
+    lottery_out = lotteries.out
 
     @app.post(
         "/api/lotteries",
@@ -874,9 +877,12 @@ def create_app(
         writable_session(user, body.session_id)
 
         def do(conn: Any) -> tuple[int, dict[str, Any]]:
+            now = commerce.clock.now()
+            draws_at = now + body.draw_in_seconds if body.draw_in_seconds else None
             cur = conn.execute(
-                "INSERT INTO lotteries(session_id, prize, winners, created_at) VALUES(?,?,?,?)",
-                (body.session_id, body.prize, body.winners, commerce.clock.now()),
+                "INSERT INTO lotteries(session_id, prize, winners, created_at, draws_at) "
+                "VALUES(?,?,?,?,?)",
+                (body.session_id, body.prize, body.winners, now, draws_at),
             )
             return 201, lottery_out(
                 conn.execute("SELECT * FROM lotteries WHERE id=?", (cur.lastrowid,)).fetchone()
@@ -897,29 +903,7 @@ def create_app(
             raise ApiError(404, f"lottery {lottery_id} does not exist")
         writable_session(user, lot["session_id"])
         with db.write() as conn:
-            lot = conn.execute("SELECT * FROM lotteries WHERE id=?", (lottery_id,)).fetchone()
-            if lot["state"] == "open":
-                buyers = conn.execute(
-                    "SELECT id, order_no, buyer_name FROM orders WHERE session_id=? AND "
-                    "status='paid'",
-                    (lot["session_id"],),
-                ).fetchall()
-                rng = secrets.SystemRandom()
-                picked = rng.sample(list(buyers), min(lot["winners"], len(buyers)))
-                result = [
-                    {
-                        "order_id": b["id"],
-                        "order_no": b["order_no"],
-                        "buyer": (b["buyer_name"][:1] + "**") if b["buyer_name"] else "匿名",
-                    }
-                    for b in picked
-                ]
-                conn.execute(
-                    "UPDATE lotteries SET state='drawn', result=?, drawn_at=? WHERE id=?",
-                    (json.dumps(result, ensure_ascii=False), commerce.clock.now(), lottery_id),
-                )
-                lot = conn.execute("SELECT * FROM lotteries WHERE id=?", (lottery_id,)).fetchone()
-                commerce.emit(conn, lot["session_id"], "lottery.result", lottery_out(lot))
+            lot = lotteries.draw(conn, lottery_id, commerce.clock.now(), commerce.emit)
             return lottery_out(lot)
 
     # ---- reports -------------------------------------------------------------------------

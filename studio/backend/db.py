@@ -20,7 +20,7 @@ from typing import Protocol
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -279,7 +279,19 @@ CREATE INDEX flash_prices_session_product ON flash_prices(session_id, product_id
 ALTER TABLE orders ADD COLUMN flash_price_id INTEGER REFERENCES flash_prices(id);
 """
 
-MIGRATIONS: dict[int, str] = {1: _SCHEMA_V1, 2: _SCHEMA_V2, 3: _SCHEMA_V3, 4: _SCHEMA_V4}
+# v5 (issue 13): a lottery says when it is drawn; the backend draws it then (lotteries.py).
+_SCHEMA_V5 = """
+ALTER TABLE lotteries ADD COLUMN draws_at REAL;
+CREATE INDEX lotteries_due ON lotteries(state, draws_at)
+"""
+
+MIGRATIONS: dict[int, str] = {
+    1: _SCHEMA_V1,
+    2: _SCHEMA_V2,
+    3: _SCHEMA_V3,
+    4: _SCHEMA_V4,
+    5: _SCHEMA_V5,
+}
 
 
 class Clock(Protocol):

@@ -276,6 +276,9 @@ class LotteryIn(_In):
     session_id: int = _Id
     prize: str = Field(min_length=1, max_length=100)
     winners: int = Field(ge=1, le=100)
+    draw_in_seconds: int | None = Field(
+        default=None, ge=1, le=86400, description="the backend draws it this long after now"
+    )
 
 
 class LotteryOut(BaseModel):
@@ -287,6 +290,7 @@ class LotteryOut(BaseModel):
     result: list[dict[str, Any]] | None
     created_at: float
     drawn_at: float | None
+    draws_at: float | None = None
 
 
 class LeaderRow(BaseModel):

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from studio.backend import flash, groupbuys, promos
+from studio.backend import flash, groupbuys, lotteries, promos
 from studio.backend import stock as ledger
 from studio.backend.access import StoreRef, User
 from studio.backend.db import Clock, Database, SystemClock
@@ -664,6 +664,15 @@ class Commerce:
                 row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).fetchone()
                 self.emit(conn, gb["session_id"], "groupbuy.progress", self.groupbuy_out(row))
         return len(rows)
+
+    def draw_due_lotteries(self) -> int:
+        """Draw every lottery whose draw time has come (the backend's own clock)."""
+        now = self.clock.now()
+        with self.db.write() as conn:
+            ids = lotteries.due(conn, now)
+            for lid in ids:
+                lotteries.draw(conn, lid, now, self.emit)
+        return len(ids)
 
     # ---- reports -------------------------------------------------------------------------
     def leaderboard(self, region_id: int, since: float, until: float) -> list[dict[str, Any]]:

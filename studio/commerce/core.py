@@ -61,6 +61,7 @@ FEED_TOPICS = {
     "session.state": "commerce.session",
 }
 FLASH_PATH = "/api/flash-prices"
+NO_WINNER = "本轮无人中奖"  # a lottery drawn with no paying buyer yet (on air, so Chinese)
 FEED_READ_TIMEOUT = 45.0  # the backend pings every 15 s; three missed pings = dead stream
 
 
@@ -678,6 +679,10 @@ class Commerce:
             )
         elif etype == "stock.changed":
             out["stock"] = data.get("stock")
+        elif etype == "lottery.result":
+            winners = [str(w.get("buyer") or "") for w in data.get("result") or []]
+            out.update(prize=data.get("prize", ""), winner="、".join(w for w in winners if w))
+            out["winner"] = out["winner"] or NO_WINNER
         return out
 
     def _store_order(self, db: sqlite_utils.Database, order: dict[str, Any], eid: int) -> None:

@@ -78,7 +78,12 @@ def _lottery(payload: dict[str, Any], _pid: int | None) -> dict[str, Any] | None
     prize = payload.get("prize")
     if not prize:
         return None
-    return {"prize": str(prize), "winners": int(payload.get("winners") or DEFAULT_WINNERS)}
+    body = {"prize": str(prize), "winners": int(payload.get("winners") or DEFAULT_WINNERS)}
+    # the backend draws it when its countdown on air ends (and announces the winner in the feed)
+    draw_in = payload.get("draw_in_seconds") or payload.get("duration")
+    if draw_in:
+        body["draw_in_seconds"] = max(1, math.ceil(float(draw_in)))
+    return body
 
 
 _MAKERS: dict[str, Callable[[dict[str, Any], int | None], dict[str, Any] | None]] = {

@@ -6,7 +6,9 @@ Before, only payloads in the backend's own field names created a promotion; a sc
 
 from __future__ import annotations
 
+import json
 import textwrap
+import time
 from pathlib import Path
 
 import httpx
@@ -52,7 +54,7 @@ SHOW = textwrap.dedent(
       at = 0.7
       action = "lottery"
       prize = "脐橙一箱"
-      duration = 0.2
+      duration = 2
     """
 )
 
@@ -79,6 +81,23 @@ def test_show_promotions_are_created_at_the_backend_and_offered_at_checkout(
         assert side.call(commerce.flush(20), 30)
         coupons = backend.get(f"/api/sessions/{sid}/coupons")
         groups = backend.get(f"/api/sessions/{sid}/groupbuys")
+        assert backend.buy(links[pid].rsplit("/", 1)[1]) == 201  # a paying buyer to draw
+        # nobody asks for the draw: the backend draws when the countdown on air ends
+        mgr.listen(bus)
+        promo = mgr.slots["promo"]
+        frame, deadline = FPS, time.monotonic() + 15
+        while not (promo.state or {}).get("winner") and time.monotonic() < deadline:
+            mgr.tick(frame, frame / FPS)
+            frame += 1
+            time.sleep(1 / FPS)
+        on_air = (promo.state or {}).get("winner")
+        (row,) = commerce.store.query("SELECT response FROM outbox WHERE kind='lottery'")
+        lottery_id = json.loads(row["response"])["id"]
+        drawn = httpx.post(
+            f"{backend.url}/api/lotteries/{lottery_id}/draw",
+            headers={"Authorization": f"Bearer {backend.token()}"},
+            timeout=10,
+        ).json()  # drawing again returns the backend's first draw
         engine.close()
     finally:
         side.stop(flush_timeout=2)
@@ -91,6 +110,8 @@ def test_show_promotions_are_created_at_the_backend_and_offered_at_checkout(
     )
     (group,) = groups
     assert (group["product_id"], group["group_price_cents"], group["size"]) == (pid, 6000, 3)
+    assert drawn["state"] == "drawn" and drawn["draws_at"] is not None
+    assert on_air == "、".join(w["buyer"] for w in drawn["result"]) == "测*"
     # the viewer who scans the on-air QR is offered both at checkout
     page = httpx.get(links[pid], timeout=10).text
     assert "进店福利券" in page and "60" in page and "拼团" in page
