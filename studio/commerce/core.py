@@ -61,6 +61,7 @@ FEED_TOPICS = {
     "session.state": "commerce.session",
 }
 FLASH_PATH = "/api/flash-prices"
+BOARD_SECONDS = 10.0  # how often the region's leaderboard is read
 NO_WINNER = "本轮无人中奖"  # a lottery drawn with no paying buyer yet (on air, so Chinese)
 FEED_READ_TIMEOUT = 45.0  # the backend pings every 15 s; three missed pings = dead stream
 
@@ -78,6 +79,7 @@ class Commerce:
         backoff: Callable[[], Backoff] = Backoff,
         feed_read_timeout: float = FEED_READ_TIMEOUT,
     ) -> None:
+        self.board_seconds = BOARD_SECONDS
         self.store = store
         self.client = client
         self.bus = bus or EventBus()
@@ -427,6 +429,7 @@ class Commerce:
         if self._stop_requested:  # stop() came before this task first ran
             self._stop.set()
         self._tasks["outbox"] = asyncio.create_task(self._send_loop(), name="commerce-outbox")
+        self._tasks["board"] = asyncio.create_task(self._board_loop(), name="commerce-board")
         for sid in sorted(self._follow):
             self._spawn_feed(sid)
         try:
@@ -571,6 +574,35 @@ class Commerce:
                 "last_error=NULL WHERE seq=?",
                 [time.time(), json.dumps(result, ensure_ascii=False), item["seq"]],
             )
+
+    # ---- the region's 超级带单王 ---------------------------------------------------------
+    async def _board_loop(self) -> None:
+        """Publish the region's guides this hour (``commerce.leaderboard``) every few seconds.
+
+        The on-air contest ranks guides across stores; only the backend knows them all.
+        """
+        while True:
+            try:
+                rows = await self.client.request("GET", "/api/leaderboard", params={"hours": 1})
+            except PermanentError as exc:  # no region for this login: nothing to rank
+                log.info("no leaderboard for this login: %s", exc)
+                return
+            except (RetryableError, httpx.HTTPError) as exc:
+                log.debug("leaderboard not fetched: %s", exc)
+            else:
+                hour = max((r["hour"] for r in rows), default=None)
+                board = [
+                    {
+                        "guide": r["guide_name"],
+                        "store": r["store_name"],
+                        "orders": r["orders"],
+                        "gmv": r["gmv_cents"] / 100,
+                    }
+                    for r in sorted(rows, key=lambda r: -r["gmv_cents"])
+                    if r["hour"] == hour
+                ]
+                self.bus.publish("commerce.leaderboard", rows=board)
+            await asyncio.sleep(self.board_seconds)
 
     # ---- order feed --------------------------------------------------------------------
     async def _feed_loop(self, session_id: int) -> None:

@@ -115,6 +115,7 @@ class OverlayManager:
         self._dry = threading.local()
         self._toasts: deque[dict[str, Any]] = deque(maxlen=5)
         self._board = _Board()
+        self._region_board: list[tuple[str, float]] = []  # from the backend, when connected
         self._unsub: list[Callable[[], None]] = []
         self._t = 0.0
         enter = {  # slide-in offsets; the order is the program's stacking order
@@ -370,6 +371,7 @@ class OverlayManager:
             "lottery": self._lottery,
             "flash": self._flash,
             "promo_refused": self._promo_refused,
+            "leaderboard": self._leaderboard,
         }.get(kind)
         if handler is not None:
             if kind == "order":
@@ -395,7 +397,8 @@ class OverlayManager:
         hour = int(self.now() // 3600)
         if hour != self._board.hour:
             self._board = _Board(hour)
-        who = str(d.get("guide") or "") or widgets.mask_name(str(d.get("buyer") or "")) or "—"
+        # the contest ranks guides, never shoppers: offline, this studio's own guide only
+        who = str(d.get("guide") or "") or self.guide or "本场导购"
         self._board.totals[who] += amount
         if "stock" in d and sku:
             self.stock[sku] = int(d["stock"])
@@ -466,6 +469,13 @@ class OverlayManager:
         t0 = s.setdefault("want_t0", t)
         if t - t0 >= FLASH_CONFIRM_SECONDS:
             self._withhold(s, "the backend has not confirmed it (offline or not registered)")
+
+    def _leaderboard(self, d: dict[str, Any], _t: float) -> None:
+        """The region's guides this hour from the backend (``commerce.leaderboard``)."""
+        self._region_board = [
+            (f"{r['guide']} · {r['store']}" if r.get("store") else str(r["guide"]), float(r["gmv"]))
+            for r in d.get("rows") or []
+        ]
 
     def _lottery(self, d: dict[str, Any], t: float) -> None:
         slot = self.slots["promo"]
@@ -609,7 +619,8 @@ class OverlayManager:
                 s["name"], sc, s["tail"], s["buyer"], self.layout.max_w("toast")
             )
         if name == "board":
-            rows = sorted(self._board.totals.items(), key=lambda kv: -kv[1])[:5]
+            rows = self._region_board or sorted(self._board.totals.items(), key=lambda kv: -kv[1])
+            rows = rows[:5]
             return ("board", tuple(rows)), lambda: widgets.leaderboard(rows, sc)
         if name == "lower":
             return ("lower", s["name"], s["detail"]), lambda: widgets.lower_third(

@@ -115,3 +115,44 @@ def test_show_promotions_are_created_at_the_backend_and_offered_at_checkout(
     # the viewer who scans the on-air QR is offered both at checkout
     page = httpx.get(links[pid], timeout=10).text
     assert "进店福利券" in page and "60" in page and "拼团" in page
+
+
+def test_the_on_air_leaderboard_ranks_the_regions_guides_from_the_backend(
+    backend: Backend, tmp_path: Path
+) -> None:
+    """超级带单王 is a guide contest: the board shows guides and stores, never shoppers."""
+    sid = backend.new_session("带单王")
+    bus = EventBus()
+    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
+    commerce.board_seconds = 0.3
+    commerce.attach()
+    side = CommerceSide(commerce)
+    mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False, guide="小美")
+    mgr.listen(bus)
+    try:
+        side.call(commerce.refresh_catalog(images=False), 20)
+        pid = commerce.product_id("GS-1011")
+        assert pid is not None
+        links = side.call(commerce.prepare_session(sid, [pid], wait=10), 20)
+        assert backend.buy(links[pid].rsplit("/", 1)[1]) == 201
+        mgr.leaderboard(None)
+        board = mgr.slots["board"]
+        frame, deadline = 0, time.monotonic() + 15
+        while time.monotonic() < deadline:
+            mgr.tick(frame, frame / FPS)
+            frame += 1
+            if board.key and board.key[1] and "GS" not in str(board.key):
+                expected = backend.get("/api/leaderboard", hours=1)
+                if board.key[1][0][1] * 100 >= max(r["gmv_cents"] for r in expected) - 1:
+                    break
+            time.sleep(0.05)
+    finally:
+        side.stop(flush_timeout=2)
+        commerce.store.close()
+    rows = board.key[1]
+    hour = max(r["hour"] for r in expected)
+    top = sorted((r for r in expected if r["hour"] == hour), key=lambda r: -r["gmv_cents"])
+    assert [name for name, _ in rows] == [
+        f"{r['guide_name']} · {r['store_name']}" for r in top[:5]
+    ]
+    assert not any("*" in name for name, _ in rows)  # no masked shopper names
