@@ -70,6 +70,7 @@ class StudioApp:
         self.show_started_at: float | None = None  # pipeline seconds when the script began
         self._cue_tick: object = None
         self.commerce: Any = None  # CommerceSide once connected to a backend
+        self._people: tuple[str, str] = ("", "")  # the session's guide and store names
         self.session_id: int | None = None
         self.embedded: Any = None  # EmbeddedBackend in demo mode
         self._credentials: Credentials | None = None  # in memory, to switch sessions
@@ -138,6 +139,11 @@ class StudioApp:
         self.overlays.link_for = lambda sku: core.link_for_sku(sku, session_id) or ""
         self.overlays.links.clear()
         core.follow(session_id)
+        try:  # the session's guide and store name the lower third, not a sample script's
+            self._people = side.call(core.session_people(session_id), timeout=10)
+        except Exception as exc:
+            log.info("session names not read: %s", exc)
+            self._people = ("", "")
         self.commerce, self.session_id, self._credentials = side, session_id, creds
         threading.Thread(
             target=self._fetch_images, args=(side,), name="catalog-images", daemon=True
@@ -311,7 +317,9 @@ class StudioApp:
             raise UserError("no show script loaded", "load a .toml show script first")
         show = self.show
         ov = self.overlays
-        ov.guide, ov.store, ov.commission_rate = show.guide, show.store, show.commission_rate
+        guide, store = self._people if self.commerce is not None else ("", "")
+        ov.guide, ov.store = guide or show.guide, store or show.store
+        ov.commission_rate = show.commission_rate
         return CueEngine(
             show,
             self.overlays,

@@ -137,6 +137,16 @@ def attach_show(
     )
 
 
+def take_session_people(commerce, show, session_id: int) -> None:  # type: ignore[no-untyped-def]
+    """The lower third names the session's guide and store, not the sample script's."""
+    try:
+        guide, store = commerce.call(commerce.commerce.session_people(session_id), timeout=10)
+    except Exception as exc:  # offline: the script's own names stay
+        log.info("session %s names not read (%s); the script's stay", session_id, exc)
+        return
+    show.guide, show.store = guide or show.guide, store or show.store
+
+
 def commerce_links(commerce, show, session_id: int):  # type: ignore[no-untyped-def]
     """Make the show's purchase links ahead of time; a SKU without one gets the placeholder."""
     from studio.overlays.links import placeholder_link_for
@@ -150,6 +160,7 @@ def commerce_links(commerce, show, session_id: int):  # type: ignore[no-untyped-
     ids = [pid for pid in (core.product_id(s) for s in skus) if pid is not None]
     if ids:
         commerce.call(core.prepare_session(session_id, ids, wait=5.0), timeout=30)
+    take_session_people(commerce, show, session_id)
     fallback = placeholder_link_for()
 
     def link_for(sku: str) -> str:

@@ -575,6 +575,19 @@ class Commerce:
                 [time.time(), json.dumps(result, ensure_ascii=False), item["seq"]],
             )
 
+    async def session_people(self, session_id: int) -> tuple[str, str]:
+        """The session's guide and store names, as its checkout page shows them.
+
+        A sample script's lower third ("莉莉 · 杭州湖滨店") must not contradict the checkout
+        (导购 小美 / 上海南京西路店): when connected, the session's names win.
+        """
+        sess = await self.client.request("GET", f"/api/sessions/{int(session_id)}")
+        guides = await self.client.request("GET", "/api/guides")
+        stores = await self.client.request("GET", "/api/stores")
+        guide = next((g["name"] for g in guides if g["id"] == sess["guide_id"]), "")
+        store = next((s["name"] for s in stores if s["id"] == sess["store_id"]), "")
+        return guide, store
+
     # ---- the region's 超级带单王 ---------------------------------------------------------
     async def _board_loop(self) -> None:
         """Publish the region's guides this hour (``commerce.leaderboard``) every few seconds.
