@@ -724,6 +724,8 @@ class Commerce:
             )
         elif etype == "stock.changed":
             out["stock"] = data.get("stock")
+        elif etype == "groupbuy.progress":  # the overlay's N/M is the backend's count
+            out.update(joined=data.get("joined"), size=data.get("size"), state=data.get("state"))
         elif etype == "lottery.result":
             winners = [str(w.get("buyer") or "") for w in data.get("result") or []]
             out.update(prize=data.get("prize", ""), winner="、".join(w for w in winners if w))

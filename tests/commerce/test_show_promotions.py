@@ -156,3 +156,59 @@ def test_the_on_air_leaderboard_ranks_the_regions_guides_from_the_backend(
         f"{r['guide_name']} · {r['store_name']}" for r in top[:5]
     ]
     assert not any("*" in name for name, _ in rows)  # no masked shopper names
+
+
+def test_three_buyers_through_the_on_air_link_complete_the_group_the_overlay_shows(
+    backend: Backend, tmp_path: Path
+) -> None:
+    sid = backend.new_session("三人团")
+    bus = EventBus()
+    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
+    commerce.attach()
+    side = CommerceSide(commerce)
+    mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False)
+    mgr.listen(bus)
+    show = parse_show(SHOW, demo_catalog())
+
+    try:
+        side.call(commerce.refresh_catalog(images=False), 20)
+        pid = commerce.product_id("GS-1011")
+        assert pid is not None
+        links = side.call(commerce.prepare_session(sid, [pid], wait=10), 20)
+        engine = CueEngine(show, mgr, bus, session_id=str(sid))
+        promo = mgr.slots["promo"]
+        frame = 0
+        while frame < int(0.5 * FPS):  # up to the group-buy cue (0.4 s)
+            engine.tick(frame, frame / FPS)
+            mgr.tick(frame, frame / FPS)
+            frame += 1
+        assert promo.state and promo.state["kind"] == "groupbuy"
+        assert side.call(commerce.flush(20), 30)
+        token = links[pid].rsplit("/", 1)[1]
+        seen: list[tuple[int, float]] = []
+        for n, phone in enumerate(("13800000001", "13800000002", "13800000003"), start=1):
+            r = httpx.post(
+                f"{backend.url}/p/{token}/buy",
+                data={
+                    "quantity": "1",
+                    "fulfilment": "pickup",
+                    "buyer_name": f"团员{n}",
+                    "buyer_phone": phone,
+                    "join_group": "1",
+                },
+                timeout=15,
+            )
+            assert r.status_code == 201, r.text
+            bought = time.monotonic()
+            while promo.state.get("joined") != n and time.monotonic() - bought < 5:
+                mgr.tick(frame, frame / FPS)  # media time stands still: the promo stays up
+                time.sleep(0.02)
+            seen.append((promo.state.get("joined"), time.monotonic() - bought))
+        engine.close()
+        (group,) = backend.get(f"/api/sessions/{sid}/groupbuys")
+    finally:
+        side.stop(flush_timeout=2)
+        commerce.store.close()
+    assert [n for n, _ in seen] == [1, 2, 3]
+    assert max(s for _, s in seen) < 1.0, seen  # N/M follows the backend within a second
+    assert group["joined"] == 3 and group["state"] == "succeeded"
