@@ -47,7 +47,9 @@ def test_f2_fires_the_manual_cue_the_guide_layer_advertises(qtbot, tmp_path: Pat
     assert cue.hotkey == "F2" and cue.describe().startswith("[F2]")  # what 下一条 shows
     qtbot.keyClick(win, Qt.Key.Key_F2)
     qtbot.waitUntil(lambda: ("again", "manual") in fired(win), timeout=3000)
-    assert win.app.overlays.slots["popup"].state["sku"] == cue.product
+    # the overlays apply a fired cue on the next frame
+    popup = win.app.overlays.slots["popup"]
+    qtbot.waitUntil(lambda: (popup.state or {}).get("sku") == cue.product, timeout=3000)
 
 
 def test_the_next_button_names_the_key_that_is_bound(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
