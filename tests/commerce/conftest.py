@@ -11,6 +11,7 @@ from studio.commerce.backoff import Backoff
 from studio.commerce.client import BackendClient
 from studio.commerce.core import Commerce
 from studio.commerce.credentials import Credentials
+from studio.commerce.side import CommerceSide
 from studio.commerce.store import Store
 from studio.events import EventBus
 from tests.commerce.backend import PASSWORD, Backend, free_port
@@ -42,3 +43,15 @@ def make_commerce(
         session_id=session_id,
         backoff=lambda: Backoff(cap=cap),
     )
+
+
+def prepared_link(
+    side: CommerceSide, commerce: Commerce, session_id: int, sku: str
+) -> tuple[int, str]:
+    """Catalog refreshed, the session's link for ``sku`` made ahead: (product id, its URL)."""
+    side.call(commerce.refresh_catalog(images=False), 20)
+    pid = commerce.product_id(sku)
+    assert pid is not None, f"{sku} is not in the backend's catalog"
+    url = side.call(commerce.prepare_session(session_id, [pid], wait=10), 20)[pid]
+    assert url, f"no link for {sku} in session {session_id}"
+    return pid, url

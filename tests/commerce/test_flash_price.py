@@ -31,7 +31,7 @@ from studio.show.catalog import demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import parse_show
 from tests.commerce.backend import Backend, free_port
-from tests.commerce.conftest import make_commerce
+from tests.commerce.conftest import make_commerce, prepared_link
 
 FPS = 25
 SHOW = textwrap.dedent(
@@ -107,10 +107,8 @@ def test_on_air_flash_price_is_charged_in_its_window_then_the_regular_one(
     side = CommerceSide(commerce)
     confirmed = collect(bus, "commerce.flash")
     try:
-        side.call(commerce.refresh_catalog(images=False), 20)
-        pid = commerce.product_id("GS-1011")
-        assert pid is not None
-        links = side.call(commerce.prepare_session(sid, [pid], wait=10), 20)
+        pid, url = prepared_link(side, commerce, sid, "GS-1011")
+        links = {pid: url}
         mgr = rig(commerce, bus, sid)
         engine = CueEngine(parse_show(SHOW, demo_catalog()), mgr, bus, session_id=str(sid))
         popup = mgr.slots["popup"]
@@ -189,11 +187,7 @@ def test_sold_out_pop_up_shows_no_qr(backend: Backend, tmp_path: Path) -> None:
     side = CommerceSide(commerce)
     stock = collect(bus, "commerce.stock")
     try:
-        side.call(commerce.refresh_catalog(images=False), 20)
-        pid = commerce.product_id("GS-1020")
-        assert pid is not None
-        url = side.call(commerce.prepare_session(sid, [pid], wait=10), 20)[pid]
-        assert url
+        pid, url = prepared_link(side, commerce, sid, "GS-1020")
         mgr = rig(commerce, bus, sid)
         mgr.pop_link("GS-1020", 30)
         mgr.tick(0, 0.0)
@@ -276,10 +270,7 @@ def test_a_flash_price_the_backend_refuses_is_never_drawn(backend: Backend, tmp_
     side = CommerceSide(commerce)
     refused = collect(bus, "commerce.promo_refused")
     try:
-        side.call(commerce.refresh_catalog(images=False), 20)
-        pid = commerce.product_id("GS-1011")
-        assert pid is not None
-        side.call(commerce.prepare_session(sid, [pid], wait=10), 20)
+        prepared_link(side, commerce, sid, "GS-1011")
         mgr = rig(commerce, bus, sid)
         show = parse_show(SHOW.replace("flash_price = 58", "flash_price = 30"), demo_catalog())
         engine = CueEngine(show, mgr, bus, session_id=str(sid))

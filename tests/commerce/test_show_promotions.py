@@ -21,7 +21,7 @@ from studio.show.catalog import demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import parse_show
 from tests.commerce.backend import Backend
-from tests.commerce.conftest import make_commerce
+from tests.commerce.conftest import make_commerce, prepared_link
 
 FPS = 25
 SHOW = textwrap.dedent(
@@ -68,10 +68,8 @@ def test_show_promotions_are_created_at_the_backend_and_offered_at_checkout(
     commerce.attach()
     side = CommerceSide(commerce)
     try:
-        side.call(commerce.refresh_catalog(images=False), 20)
-        pid = commerce.product_id("GS-1011")
-        assert pid is not None
-        links = side.call(commerce.prepare_session(sid, [pid], wait=10), 20)
+        pid, url = prepared_link(side, commerce, sid, "GS-1011")
+        links = {pid: url}
         mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False)
         engine = CueEngine(parse_show(SHOW, demo_catalog()), mgr, bus, session_id=str(sid))
         for frame in range(FPS):
@@ -130,10 +128,8 @@ def test_the_on_air_leaderboard_ranks_the_regions_guides_from_the_backend(
     mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False, guide="小美")
     mgr.listen(bus)
     try:
-        side.call(commerce.refresh_catalog(images=False), 20)
-        pid = commerce.product_id("GS-1011")
-        assert pid is not None
-        links = side.call(commerce.prepare_session(sid, [pid], wait=10), 20)
+        pid, url = prepared_link(side, commerce, sid, "GS-1011")
+        links = {pid: url}
         assert backend.buy(links[pid].rsplit("/", 1)[1]) == 201
         mgr.leaderboard(None)
         board = mgr.slots["board"]
@@ -171,10 +167,8 @@ def test_three_buyers_through_the_on_air_link_complete_the_group_the_overlay_sho
     show = parse_show(SHOW, demo_catalog())
 
     try:
-        side.call(commerce.refresh_catalog(images=False), 20)
-        pid = commerce.product_id("GS-1011")
-        assert pid is not None
-        links = side.call(commerce.prepare_session(sid, [pid], wait=10), 20)
+        pid, url = prepared_link(side, commerce, sid, "GS-1011")
+        links = {pid: url}
         engine = CueEngine(show, mgr, bus, session_id=str(sid))
         promo = mgr.slots["promo"]
         frame = 0
