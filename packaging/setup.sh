@@ -37,6 +37,7 @@ TEST_APT=(
   fonts-noto-cjk              # Chinese text in screenshots outside the bundled subset
   chromium                    # headless browser for the checkout-page tests (never `playwright install`)
   debootstrap                 # the fresh-machine check (tests/fresh_machine.sh)
+  stunnel4                    # TLS terminator in front of nginx-rtmp: the RTMPS tests
 )
 LOCK=packaging/requirements.lock
 [ "$want_tests" -eq 1 ] && LOCK=packaging/requirements-test.lock
