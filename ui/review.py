@@ -5,6 +5,13 @@ exact seeking). Chapter marks come from the take report, so they are the cue
 chapters the engine wrote while the take ran. Notes and rubric scores live in
 a :class:`studio.rehearsal.review.Review` and are saved into the report
 (JSON and HTML), so the exported report carries them.
+
+The player is driven only through queued calls (:meth:`ReviewWindow._transport`):
+PySide keeps the GIL through a direct ``stop()``, while the FFmpeg backend's
+worker thread, tearing down its renderers, holds a Qt connection lock and
+waits for the GIL to ask our Python-made ``QAudioOutput`` for overrides. The
+direct call deadlocked the window on close (seen in CI and reproduced: 1 close
+in about 10). A queued call runs from the event loop, in C++, without the GIL.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt, QUrl, Signal
+from PySide6.QtCore import Q_ARG, QMetaObject, QPointF, QRectF, Qt, QUrl, Signal
 from PySide6.QtGui import QColor, QDesktopServices, QFont, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
@@ -149,6 +156,8 @@ class ReviewWindow(QMainWindow):
         )
         self.duration = float(self.report["summary"].get("actual_seconds") or 0.0)
 
+        self._closed = False
+        self._last_ms = 0
         self.player = QMediaPlayer(self)
         self.audio = QAudioOutput(self)
         self.player.setAudioOutput(self.audio)
@@ -234,8 +243,8 @@ class ReviewWindow(QMainWindow):
         recording = report_path.parent / str(self.report.get("recording") or "take.mkv")
         if not recording.exists():
             self.statusBar().showMessage(self.tr("找不到录像：") + str(recording))
-        self.player.setSource(QUrl.fromLocalFile(str(recording)))
-        self.player.pause()  # the first picture, ready to play
+        self._transport("setSource", Q_ARG(QUrl, QUrl.fromLocalFile(str(recording))))
+        self._transport("pause")  # the first picture, ready to play
         self._refresh_notes()
 
     # side panel -------------------------------------------------------------------
@@ -322,17 +331,27 @@ class ReviewWindow(QMainWindow):
     # playback -----------------------------------------------------------------------
     @property
     def position(self) -> float:
+        if self._closed:
+            return self._last_ms / 1000.0
         return self.player.position() / 1000.0
 
+    def _transport(self, method: str, *args: Any) -> None:
+        """Call a QMediaPlayer slot from the event loop, never directly (module docstring)."""
+        if self._closed:
+            return
+        QMetaObject.invokeMethod(self.player, method, Qt.ConnectionType.QueuedConnection, *args)
+
     def seek(self, seconds: float) -> None:
-        self.player.setPosition(round(max(0.0, seconds) * 1000))
+        self._transport("setPosition", Q_ARG("qint64", round(max(0.0, seconds) * 1000)))
         self.timeline.set_position(seconds)
 
     def toggle_play(self) -> None:
+        if self._closed:
+            return
         if self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState:
-            self.player.pause()
+            self._transport("pause")
         else:
-            self.player.play()
+            self._transport("play")
 
     def jump_chapter(self, direction: int) -> None:
         """To the next (or previous) cue mark from where the playhead is."""
@@ -350,6 +369,7 @@ class ReviewWindow(QMainWindow):
         self.seek(float(item.data(Qt.ItemDataRole.UserRole)))
 
     def _position_changed(self, ms: int) -> None:
+        self._last_ms = ms
         self.timeline.set_position(ms / 1000.0)
         self.clock.setText(f"{_mmss(ms / 1000.0)} / {_mmss(self.duration)}")
 
@@ -490,6 +510,9 @@ class ReviewWindow(QMainWindow):
         box.open()
 
     def closeEvent(self, event: Any) -> None:  # noqa: N802
+        if self._closed:
+            event.accept()
+            return
         if self.dirty:
             answer = QMessageBox.question(
                 self,
@@ -505,5 +528,10 @@ class ReviewWindow(QMainWindow):
             if answer == QMessageBox.StandardButton.Save and not self.save():
                 event.ignore()
                 return
-        self.player.stop()
+        # stop, then free the player and its sound output from the event loop: a closed
+        # review keeps no decoder threads (and no lock the GIL could meet) behind it
+        self._transport("stop")
+        self._closed = True
+        self.player.deleteLater()
+        self.audio.deleteLater()
         event.accept()

@@ -6,6 +6,7 @@ import json
 import shutil
 from pathlib import Path
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtMultimedia import QMediaPlayer
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox, QPushButton
@@ -176,4 +177,7 @@ def test_review_compares_with_the_previous_take(qtbot, tmp_path: Path, monkeypat
         timeout=5000,
     )
     assert _button(review, "playPause").text() == "暂停"
+    player = review.player
     review.close()
+    # closing frees the player and its decoder threads, from the event loop
+    qtbot.waitUntil(lambda: not shiboken6.isValid(player), timeout=5000)
