@@ -66,6 +66,29 @@ NO_WINNER = "本轮无人中奖"  # a lottery drawn with no paying buyer yet (on
 FEED_READ_TIMEOUT = 45.0  # the backend pings every 15 s; three missed pings = dead stream
 
 
+def _promo_fields(kind: str, d: dict[str, Any]) -> dict[str, Any]:
+    """A coupon's or group-buy's on-air figures in yuan, from a cue payload or a backend body.
+
+    The overlay matches a confirmation or a refusal to the promotion it is holding by these.
+    """
+
+    def yuan(cents_key: str, yuan_key: str) -> float | None:
+        if d.get(cents_key) is not None:
+            return float(d[cents_key]) / 100
+        return None if d.get(yuan_key) is None else float(d[yuan_key])
+
+    if kind == "coupon":
+        return {
+            "amount": yuan("discount_cents", "amount"),
+            "threshold": yuan("min_spend_cents", "threshold"),
+        }
+    return {
+        "price": yuan("group_price_cents", "price"),
+        "size": None if d.get("size") is None else int(d["size"]),
+        "joined": int(d.get("joined") or 0),
+    }
+
+
 class Commerce:
     """Offline-first commerce for one studio: local store, outbox, feed, links."""
 
@@ -162,11 +185,12 @@ class Commerce:
                 pbody["session_id"] = sid
                 self.store.enqueue(db, f"{out_kind}:{action_id}", out_kind, path, pbody, sid)
             elif kind in PROMOTION_PATHS:
-                log.warning(
-                    "%s for session %d says too little to create it at the backend: %s",
-                    kind,
-                    sid,
-                    sorted(payload),
+                unknown = payload.get("sku") and self.product_id(str(payload["sku"])) is None
+                self._promo_refused(
+                    {**payload, "kind": PROMOTION_PATHS[kind][0]},
+                    "the product is not in the cached catalog"
+                    if unknown and payload.get("product_id") is None
+                    else f"the cue says too little to create it at the backend: {sorted(payload)}",
                 )
             flash = self._flash_body(sid, kind, payload, body["client_time"])
             if flash is not None:
@@ -206,7 +230,30 @@ class Commerce:
         }
 
     def _promo_refused(self, payload: dict[str, Any], reason: str) -> None:
-        """Tell the guide (log + ``commerce.promo_refused``) why a flash price is not on air."""
+        """Tell the guide (log + ``commerce.promo_refused``) why a promotion is not on air.
+
+        ``payload`` is a flash price's (the default) or, with ``kind`` ``coupon`` or
+        ``groupbuy``, that promotion's cue payload or backend body.
+        """
+        kind = str(payload.get("kind") or "flash_price")
+        if kind != "flash_price":
+            fields = _promo_fields(kind, payload)
+            log.warning(
+                "%s %s will not be drawn: %s",
+                kind,
+                {k: v for k, v in fields.items() if v is not None},
+                reason,
+            )
+            self.bus.publish(
+                "commerce.promo_refused",
+                kind=kind,
+                sku=payload.get("sku"),
+                product_id=payload.get("product_id"),
+                reason=reason,
+                source="commerce",
+                **fields,
+            )
+            return
         price = payload.get("flash_price")
         if price is None and payload.get("price_cents") is not None:
             price = payload["price_cents"] / 100
@@ -517,6 +564,8 @@ class Commerce:
             self._set_online(True)
             if item["kind"] == "flash" and isinstance(result, dict):
                 self._flash_confirmed(result)
+            elif item["kind"] in ("coupon", "groupbuy") and isinstance(result, dict):
+                self._promo_confirmed(item["kind"], result)
             self._publish_status()
 
     def _flash_confirmed(self, fp: dict[str, Any]) -> None:
@@ -538,6 +587,17 @@ class Commerce:
             **self._display_fields("", fp),
         )
 
+    def _promo_confirmed(self, kind: str, obj: dict[str, Any]) -> None:
+        """The backend created this coupon or group-buy: checkout offers it, so it may be drawn."""
+        log.info("%s %s confirmed for session %s", kind, obj.get("id"), obj.get("session_id"))
+        self.bus.publish(
+            "commerce.promo",
+            kind=kind,
+            data=obj,
+            **_promo_fields(kind, obj),
+            **self._display_fields("", obj),
+        )
+
     def _attempt_failed(self, item: dict[str, Any], error: str) -> None:
         with self.store.tx() as db:
             db.execute(
@@ -547,10 +607,12 @@ class Commerce:
 
     def _refused(self, item: dict[str, Any], exc: PermanentError) -> None:
         log.error("backend refused %s for good (%s); kept as failed", item["key"], exc)
-        if item["kind"] == "flash":
+        if item["kind"] in ("flash", "coupon", "groupbuy"):
             body = json.loads(item["body"])
+            kind = "flash_price" if item["kind"] == "flash" else item["kind"]
             self._promo_refused(
-                {**body, **self._display_fields("", body)}, f"the backend refused it: {exc}"
+                {**body, **self._display_fields("", body), "kind": kind},
+                f"the backend refused it: {exc}",
             )
         with self.store.tx() as db:
             db.execute(

@@ -96,7 +96,10 @@ class OverlayManager:
         # (rehearsing the look); with real links only those the backend confirmed
         self._placeholder = self.link_for if link_for is None else None
         self.flash_confirmed: dict[tuple[str, int], float] = {}  # (sku, cents) -> ends_at
-        self.withheld: list[dict[str, Any]] = []  # flash prices not drawn, and why
+        self.withheld: list[dict[str, Any]] = []  # flash prices, coupons, group-buys not drawn
+        # coupons and group-buys: drawn only once the backend created them (as flash prices)
+        self.promo_confirmed: list[dict[str, Any]] = []  # confirmations before their cue
+        self._promo_wait: dict[str, Any] | None = None  # asked for, not confirmed yet
         self._bus: EventBus | None = None
         self.lock = lock or threading.RLock()
         self.now = now
@@ -288,27 +291,53 @@ class OverlayManager:
     def coupon(
         self, amount: float, threshold: float | None = None, title: str = "", duration: float = 30.0
     ) -> None:
-        self._show(
-            "promo",
-            {"kind": "coupon", "amount": amount, "threshold": threshold, "title": title},
-            duration,
-        )
+        state = {"kind": "coupon", "amount": amount, "threshold": threshold, "title": title}
+        self._show_promo(state, duration)
 
     def groupbuy(
         self, sku: str, size: int, price: float | None = None, duration: float = 60.0
     ) -> None:
-        self._show(
-            "promo",
-            {
-                "kind": "groupbuy",
-                "sku": sku,
-                "size": size,
-                "price": price,
-                "joined": 0,
-                "len": duration,
-            },
-            duration,
-        )
+        state = {
+            "kind": "groupbuy",
+            "sku": sku,
+            "size": size,
+            "price": price,
+            "joined": 0,
+            "len": duration,
+        }
+        self._show_promo(state, duration)
+
+    def _show_promo(self, state: dict[str, Any], duration: float) -> None:
+        """A coupon or group-buy goes on air once the backend created it (checkout offers it).
+
+        With placeholder links nothing sells: drawn at once, as the script says.
+        """
+        if not self.flash_needs_backend:
+            self._show("promo", state, duration)
+            return
+        self._ask("promo", state, duration)
+
+        def apply(t: float) -> None:
+            match = next((c for c in self.promo_confirmed if _same_promo(state, c)), None)
+            if match is not None:
+                self.promo_confirmed.remove(match)
+                self._put_promo(state, match, duration, t)
+            else:
+                self._promo_wait = {"state": state, "duration": duration, "t0": t}
+
+        self._queue(apply)
+
+    def _put_promo(
+        self, state: dict[str, Any], confirmed: dict[str, Any], seconds: float, t: float
+    ) -> None:
+        """On air now, with the backend's figures (a group's seats taken) for ``seconds``."""
+        if state["kind"] == "groupbuy" and confirmed.get("joined") is not None:
+            state["joined"] = int(confirmed["joined"])
+        s = self.slots["promo"]
+        if s.state is None or s.anim == "out":
+            s.anim, s.anim_t0 = "in", t
+        s.state = state
+        s.until = t + seconds
 
     def lottery(self, prize: str, duration: float = 30.0) -> None:
         self._show(
@@ -370,6 +399,7 @@ class OverlayManager:
             "groupbuy": self._groupbuy,
             "lottery": self._lottery,
             "flash": self._flash,
+            "promo": self._promo_confirmed,
             "promo_refused": self._promo_refused,
             "leaderboard": self._leaderboard,
         }.get(kind)
@@ -427,9 +457,32 @@ class OverlayManager:
         if round(s["want"] * 100) != int(cents) or left <= 0:
             return
         s["flash"] = s.pop("want")
+        if s.get("withheld"):  # confirmed late: on air after all
+            self._set_alert("")
         slot.until = min(slot.until if slot.until is not None else math.inf, t + left)
 
+    def _promo_confirmed(self, d: dict[str, Any], t: float) -> None:
+        """The backend created a coupon or group-buy: draw the one waiting for it."""
+        w = self._promo_wait
+        if w is None or not _same_promo(w["state"], d):
+            self.promo_confirmed.append(d)
+            return
+        self._promo_wait = None
+        left = w["duration"] - (t - w["t0"])
+        if left > 0:
+            self._put_promo(w["state"], d, left, t)
+            if w.get("withheld"):
+                self._set_alert("")
+
     def _promo_refused(self, d: dict[str, Any], _t: float) -> None:
+        if d.get("kind") in ("coupon", "groupbuy"):
+            w = self._promo_wait
+            if d.get("source") != "overlay" and w is not None and _same_promo(w["state"], d):
+                self._promo_wait = None  # commerce logged it already
+                reason = str(d.get("reason") or "refused")
+                self.withheld.append({**_promo_what(w["state"]), "reason": reason})
+                self._set_alert(_alert(w["state"], reason))
+            return
         s = self.slots["popup"].state
         if (
             d.get("source") != "overlay"
@@ -441,6 +494,7 @@ class OverlayManager:
             self.withheld.append(
                 {"sku": s["sku"], "flash_price": s["want"], "reason": s["withheld"]}
             )
+            self._set_alert(_alert({"kind": "flash_price", **s}, s["withheld"]))
 
     def _withhold(self, s: dict[str, Any], reason: str) -> None:
         """Tell the guide why the scripted flash price is not on air (log + bus)."""
@@ -452,6 +506,7 @@ class OverlayManager:
             reason,
         )
         self.withheld.append({"sku": s["sku"], "flash_price": s["want"], "reason": reason})
+        self._set_alert(_alert({"kind": "flash_price", **s}, reason))
         if self._bus is not None:
             self._bus.publish(
                 "commerce.promo_refused",
@@ -461,6 +516,32 @@ class OverlayManager:
                 reason=reason,
                 source="overlay",
             )
+
+    def _set_alert(self, text: str) -> None:
+        """The guide-only panel says what is not on air and why (viewers never see it)."""
+        self.info.alert = text
+
+    def _check_promo(self, t: float) -> None:
+        """A coupon or group-buy the backend has not created within 2 s: tell the guide.
+
+        It stays waiting for the rest of its time on air: a late confirmation still draws it.
+        """
+        w = self._promo_wait
+        if w is None:
+            return
+        if t - w["t0"] >= w["duration"]:
+            self._promo_wait = None
+            return
+        if w.get("withheld") or t - w["t0"] < FLASH_CONFIRM_SECONDS:
+            return
+        reason = "the backend has not confirmed it (offline or not registered)"
+        w["withheld"] = reason
+        what = _promo_what(w["state"])
+        log.warning("%s %s is not drawn: %s", w["state"]["kind"], what, reason)
+        self.withheld.append({**what, "reason": reason})
+        self._set_alert(_alert(w["state"], reason))
+        if self._bus is not None:
+            self._bus.publish("commerce.promo_refused", **what, reason=reason, source="overlay")
 
     def _check_flash(self, t: float) -> None:
         s = self.slots["popup"].state
@@ -499,6 +580,7 @@ class OverlayManager:
                     log.exception("overlay change failed")
             self._feed_toast(t)
             self._check_flash(t)
+            self._check_promo(t)
             for slot in self.slots.values():
                 expired = slot.state is not None and slot.until is not None and t >= slot.until
                 if expired and slot.anim != "out":
@@ -638,5 +720,60 @@ class OverlayManager:
             info.next_cue,
             info.notes,
             info.talking_points,
+            info.alert,
+            info.rank,
         )
         return key, lambda: widgets.guide_panel(info, sc)
+
+
+def _cents(yuan: Any) -> int | None:
+    return None if yuan is None else round(float(yuan) * 100)
+
+
+def _same_promo(state: dict[str, Any], d: dict[str, Any]) -> bool:
+    """Is ``d`` (a confirmation or refusal) about the coupon or group-buy ``state`` asks for?"""
+    kind = state["kind"]
+    if d.get("kind") != kind:
+        return False
+    if kind == "coupon":
+        return _cents(state["amount"]) == _cents(d.get("amount")) and _cents(
+            state.get("threshold") or 0
+        ) == _cents(d.get("threshold") or 0)
+    return (
+        d.get("sku", state["sku"]) == state["sku"]
+        and _cents(state.get("price")) == _cents(d.get("price"))
+        and d.get("size", state["size"]) == state["size"]
+    )
+
+
+def _promo_what(state: dict[str, Any]) -> dict[str, Any]:
+    """The figures of a promotion not on air, as ``withheld`` and the bus report them."""
+    if state["kind"] == "coupon":
+        return {"kind": "coupon", "amount": state["amount"], "threshold": state["threshold"]}
+    return {
+        "kind": "groupbuy",
+        "sku": state["sku"],
+        "price": state["price"],
+        "size": state["size"],
+    }
+
+
+_WHY = {  # the guide-only panel is Chinese, as the guide's on-air overlays
+    "the backend has not confirmed it": "后台未确认（离线或未登记）",
+    "the backend refused it": "后台拒绝",
+    "the product is not in the cached catalog": "商品不在目录中",
+    "the cue says too little": "脚本参数不全",
+}
+
+
+def _alert(state: dict[str, Any], reason: str) -> str:
+    """``未上屏 ¥10 券：后台拒绝`` for the guide: what viewers do not see, and why."""
+    kind = state["kind"]
+    if kind == "coupon":
+        what = f"¥{state['amount']:g} 券"
+    elif kind == "groupbuy":
+        what = f"拼团 ¥{state['price']:g}" if state.get("price") is not None else "拼团"
+    else:
+        what = f"秒杀 ¥{state['want']:g}"
+    why = next((zh for en, zh in _WHY.items() if reason.startswith(en)), reason)
+    return f"未上屏 {what}：{why}"

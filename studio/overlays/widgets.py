@@ -296,6 +296,8 @@ class GuideInfo:
     next_cue: str = ""
     notes: str = ""
     talking_points: tuple[str, ...] = ()
+    alert: str = ""  # a promotion not on air and why (未上屏 ¥10 券：后台拒绝)
+    rank: str = ""  # the guide's own place on the region's board when not in its top 5
 
 
 GUIDE_BG = (16, 72, 48, 255)  # opaque, distinctive: tests look for it in the program (absent)
@@ -305,7 +307,8 @@ def guide_panel(info: GuideInfo, scale: float) -> np.ndarray:
     """The guide-only panel: commission, the next cue, notes and talking points."""
     w = 520
     points = list(info.talking_points[:4])
-    h = 112 + 28 * len(points) + (30 if info.notes else 0)
+    extra = [t for t in (info.rank, info.alert) if t]
+    h = 112 + 28 * len(points) + (30 if info.notes else 0) + 30 * len(extra)
     c = Canvas(*_size(w, h, scale), scale)
     c.rect(0, 0, w, h, GUIDE_BG, radius=12)
     c.text(16, 12, "我的佣金", 18, (190, 230, 200, 255))
@@ -316,6 +319,12 @@ def guide_panel(info: GuideInfo, scale: float) -> np.ndarray:
     y = 110
     if info.notes:
         c.text(16, y, c.fit(f"备注：{info.notes}", 17, w - 32), 17, (255, 200, 200, 255))
+        y += 30
+    if info.rank:
+        c.text(16, y, c.fit(info.rank, 17, w - 32), 17, GOLD)
+        y += 30
+    if info.alert:
+        c.text(16, y, c.fit(f"！{info.alert}", 17, w - 32), 17, (255, 170, 150, 255))
         y += 30
     for p in points:
         c.text(16, y, c.fit(f"· {p}", 17, w - 32), 17, (230, 240, 235, 255))
