@@ -2,8 +2,10 @@
 
 Stores come from the commerce backend (``--backend``: play URLs, sessions and
 sales, followed live) and/or a ``--streams`` file of name + URL pairs for chains
-whose media server the backend does not know. Like ``studio gui``, this module
-reaches ``ui`` only lazily inside ``run`` so ``studio`` stays Qt-free.
+whose media server the backend does not know. The flags become a
+``studio.wall.options.WallOptions``; like ``studio gui``, this module reaches
+``ui`` only lazily inside ``run`` so ``studio`` stays Qt-free, and ``ui`` never
+imports this module back.
 """
 
 from __future__ import annotations
@@ -15,9 +17,7 @@ import os
 from pathlib import Path
 
 from studio.errors import UserError
-from studio.wall.alerts import AlertRules
-from studio.wall.model import StoreInfo
-from studio.wall.streams import load_streams
+from studio.wall.options import WallOptions
 
 HELP = "open the regional manager's wall: many stores live, with health and sales"
 
@@ -46,24 +46,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--stale-seconds", type=float, default=5.0, help="picture older = amber")
 
 
-def rules(args: argparse.Namespace) -> AlertRules:
-    for name in ("drop_seconds", "max_drop_rate", "no_orders_minutes", "stale_seconds"):
-        if getattr(args, name) <= 0:
-            raise UserError(f"--{name.replace('_', '-')} must be positive", "give a number > 0")
-    return AlertRules(
-        drop_after=args.drop_seconds,
-        max_drop_rate=args.max_drop_rate / 100,
-        no_orders_after=args.no_orders_minutes * 60,
+def options(args: argparse.Namespace) -> WallOptions:
+    """The flags as the wall's typed options (``UserError`` for a bad number)."""
+    return WallOptions(
+        backend=args.backend,
+        user=args.user,
+        region=args.region,
+        streams=args.streams,
+        audio=not args.no_audio,
+        alert_sound=args.alert_sound,
+        drop_seconds=args.drop_seconds,
+        max_drop_rate=args.max_drop_rate,
+        no_orders_minutes=args.no_orders_minutes,
+        stale_seconds=args.stale_seconds,
     )
-
-
-def stream_stores(args: argparse.Namespace) -> list[StoreInfo]:
-    if args.streams is None:
-        return []
-    return [
-        StoreInfo(key=f"stream:{e.name}", name=e.name, url=e.url)
-        for e in load_streams(args.streams)
-    ]
 
 
 def password() -> str:
@@ -76,8 +72,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             "the wall needs stores", "give --backend URL and/or --streams FILE (name + URL lines)"
         )
-    rules(args)
-    stream_stores(args)  # bad files fail here, before any window opens
-    secret = password() if args.backend else ""
+    opts = options(args)
+    opts.stream_stores()  # bad files fail here, before any window opens
+    secret = password() if opts.backend else ""
     wall_app = importlib.import_module("ui.wall.app")
-    return int(wall_app.run_wall(args, secret))
+    return int(wall_app.run_wall(opts, secret))

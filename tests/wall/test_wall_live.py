@@ -21,6 +21,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from studio.cli import build_parser
+from studio.commands.wall import options
 from studio.media.sources.test_pattern import TestPatternSource
 from tests.nginx_rtmp import NginxRtmp
 from ui.wall.app import build_wall
@@ -119,7 +120,7 @@ def test_six_stores_each_tile_shows_its_own_stream_and_a_stop_turns_its_badge(
     args = build_parser().parse_args(
         ["wall", "--streams", str(streams), "--no-audio", "--drop-seconds", "3"]
     )
-    win: WallWindow = build_wall(args)
+    win: WallWindow = build_wall(options(args))
     qtbot.addWidget(win)
     win.resize(1280, 720)
     win.show()
