@@ -3,7 +3,9 @@
 Plain asyncio + httpx, so it runs on the GUI's qasync loop and in tests alike.
 ``follow`` reconnects with backoff and resumes with ``Last-Event-ID``; every
 (re)connect starts with a ``snapshot`` of all stores, so nothing is stale after
-an outage.
+an outage. A refusal (wrong password, a user who may not see the region, an
+unknown region) is a :class:`WallAccessError`, never retried: only the manager
+can fix it, so the window shows it.
 """
 
 from __future__ import annotations
@@ -20,6 +22,31 @@ import httpx
 from studio.wall.model import StoreInfo
 
 log = logging.getLogger(__name__)
+
+# HTTP status -> why the backend refused the wall (WallAccessError.reason)
+_REFUSALS = {401: "token", 403: "forbidden", 404: "region", 422: "region"}
+
+
+class WallAccessError(Exception):
+    """The backend refused this wall; retrying cannot help, the manager must act.
+
+    ``reason``: ``password`` (login refused), ``token`` (the feed no longer takes the
+    login), ``forbidden`` (this user may not see the region), ``region`` (no such
+    region, or an admin gave none). Not an ``OSError``, so no network retry loop
+    catches it. Its text is the status and the backend's detail, never a secret.
+    """
+
+    def __init__(self, reason: str, status: int, detail: str) -> None:
+        self.reason, self.status, self.detail = reason, status, detail
+        super().__init__(f"backend refused the wall ({status} {reason}): {detail}")
+
+
+def _detail(body: bytes, status: int) -> str:
+    try:
+        detail = json.loads(body or b"{}").get("detail")
+    except (ValueError, AttributeError):
+        detail = None
+    return str(detail or status)
 
 
 def store_info(row: dict[str, Any]) -> StoreInfo:
@@ -77,9 +104,12 @@ class WallClient:
             self._http.headers["Authorization"] = f"Bearer {token}"
 
     async def login(self, username: str, password: str) -> None:
+        """Sign in; ``WallAccessError("password")`` when the backend says no."""
         r = await self._http.post(
             "/api/auth/login", json={"username": username, "password": password}
         )
+        if r.status_code in (401, 403):
+            raise WallAccessError("password", r.status_code, _detail(r.content, r.status_code))
         r.raise_for_status()
         self._http.headers["Authorization"] = f"Bearer {r.json()['token']}"
 
@@ -116,7 +146,10 @@ class WallClient:
         stop: asyncio.Event | None = None,
         follow: bool = True,
     ) -> None:
-        """Deliver changes until ``stop`` is set (or once, with ``follow=False``)."""
+        """Deliver changes until ``stop`` is set (or once, with ``follow=False``).
+
+        Network trouble is retried with backoff; a refusal raises ``WallAccessError``.
+        """
         delay = 1.0
         while stop is None or not stop.is_set():
             headers = {"Last-Event-ID": self.last_event_id} if self.last_event_id else {}
@@ -125,10 +158,10 @@ class WallClient:
                 async with self._http.stream(
                     "GET", "/api/wall/events", params=params, headers=headers, timeout=None
                 ) as r:
-                    if r.status_code in (401, 403, 404, 422):
+                    if r.status_code in _REFUSALS:
                         body = await r.aread()
-                        raise PermissionError(
-                            json.loads(body or b"{}").get("detail", r.status_code)
+                        raise WallAccessError(
+                            _REFUSALS[r.status_code], r.status_code, _detail(body, r.status_code)
                         )
                     r.raise_for_status()
                     self.connected, delay = True, 1.0

@@ -1470,6 +1470,26 @@
         <source>门店 %1 · 直播 %2 · 异常 %3 · </source>
         <translation>Stores %1 · live %2 · trouble %3 · </translation>
     </message>
+    <message>
+        <location filename="../wall/window.py" line="183"/>
+        <source>后台拒绝登录：账号 %1 的密码不对。请检查 STUDIO_WALL_PASSWORD（或 --user），然后重新打开大屏。</source>
+        <translation>The backend refused the sign-in: wrong password for %1. Check STUDIO_WALL_PASSWORD (or --user), then open the wall again.</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="186"/>
+        <source>后台不再接受账号 %1 的登录（可能已过期）。请重新打开大屏再登录。</source>
+        <translation>The backend no longer accepts the sign-in of %1 (it may have expired). Open the wall again to sign in.</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="188"/>
+        <source>账号 %1 无权查看这个区域的大屏。请用本区域的区域经理账号（--user）登录，或用 --region 选择自己的区域。</source>
+        <translation>%1 may not see this region's wall. Sign in as the region's manager (--user), or choose your own region with --region.</translation>
+    </message>
+    <message>
+        <location filename="../wall/window.py" line="192"/>
+        <source>后台没有账号 %1 可看的这个区域。请用 --region 指定一个存在的区域编号。</source>
+        <translation>The backend has no such region for %1. Give the number of an existing region with --region.</translation>
+    </message>
 </context>
 <context>
     <name>window</name>

@@ -150,12 +150,18 @@ class WallWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.stack.addWidget(self.grid_host)
         self.stack.addWidget(self.focus_view)
+        self.banner = QLabel()  # what stops the wall and how to fix it (show_access_error)
+        self.banner.setObjectName("wallBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet("background:#b3261e;color:white;padding:8px;font-weight:bold")
+        self.banner.hide()
         central = QWidget()
         col = QGridLayout(central)
         col.setContentsMargins(0, 0, 0, 0)
-        col.addWidget(bar, 0, 0)
-        col.addWidget(self.stack, 1, 0)
-        col.setRowStretch(1, 1)
+        col.addWidget(self.banner, 0, 0)
+        col.addWidget(bar, 1, 0)
+        col.addWidget(self.stack, 2, 0)
+        col.setRowStretch(2, 1)
         self.setCentralWidget(central)
         self.alert_list = AlertList()
         self.alert_list.store_clicked.connect(self.focus)
@@ -168,6 +174,27 @@ class WallWindow(QMainWindow):
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.unfocus)
         if self.audio.note:
             self.statusBar().showMessage(self.audio.note)
+
+    def show_access_error(self, reason: str, user: str) -> None:
+        """The backend refused the wall (``studio.wall.feed.WallAccessError.reason``):
+        say so over the tiles, with what the manager must change; it stays up."""
+        texts = {
+            "password": self.tr(
+                "后台拒绝登录：账号 %1 的密码不对。请检查 STUDIO_WALL_PASSWORD（或 --user），"
+                "然后重新打开大屏。"
+            ),
+            "token": self.tr("后台不再接受账号 %1 的登录（可能已过期）。请重新打开大屏再登录。"),
+            "forbidden": self.tr(
+                "账号 %1 无权查看这个区域的大屏。请用本区域的区域经理账号（--user）登录，"
+                "或用 --region 选择自己的区域。"
+            ),
+            "region": self.tr(
+                "后台没有账号 %1 可看的这个区域。请用 --region 指定一个存在的区域编号。"
+            ),
+        }
+        text = texts.get(reason, texts["token"]).replace("%1", user)
+        self.banner.setText(text)
+        self.banner.show()
 
     # ---- store data --------------------------------------------------------------------
     def set_stores(self, stores: list[StoreInfo]) -> None:
