@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import faulthandler
 import os
 import sys
 from collections.abc import Iterator
@@ -16,6 +17,33 @@ ROOT = Path(__file__).resolve().parent.parent
 # The suite runs as `.venv/bin/python -m pytest` with no venv activated: the venv's own tools
 # (pyside6-lrelease, schemathesis, ...) are found beside the interpreter, ahead of anything else.
 os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
+HANG_MARGIN = float(os.environ.get("STUDIO_TEST_HANG_MARGIN", "120"))  # s past a test's timeout
+_terminal_fd: list[int] = []  # the real stderr, before pytest captures fd 2 around a test
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    _terminal_fd.append(os.dup(2))  # capture is suspended while plugins configure
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Iterator[None]:
+    """A test stuck in C code (pytest-timeout's signal never runs) ends the run with stacks.
+
+    A deadlock in Qt or FFmpeg holds the main thread outside Python, so the
+    SIGALRM of pytest-timeout is never handled; CI then sat for its whole 90
+    minutes with no word of where. faulthandler's watchdog thread needs no GIL:
+    past the test's timeout plus a margin it prints every thread and exits 1.
+    """
+    marker = item.get_closest_marker("timeout")
+    ini = float(item.config.getini("timeout"))
+    limit = float(marker.args[0]) if marker and marker.args else ini
+    faulthandler.dump_traceback_later(limit + HANG_MARGIN, exit=True, file=_terminal_fd[0])
+    try:
+        yield
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(autouse=True, scope="session")
