@@ -1,7 +1,9 @@
 """Once a second: per-output and overall health, as engine events and JSON lines.
 
 The shape follows what OBS shows a streamer: state, bitrate, frames dropped by
-cause (render lag, encode lag, network), reconnects, render fps, CPU.
+cause (render lag, encode lag, network), reconnects, render fps, CPU. The
+collector reads a pipeline through the narrow :class:`Sampled` protocol, so this
+module does not import the engine that owns it (no engine <-> stats cycle).
 """
 
 from __future__ import annotations
@@ -10,16 +12,20 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import psutil
 
 from studio.redact import redact
 
 if TYPE_CHECKING:
-    from studio.media.engine import Pipeline
+    from studio.events import EventBus
+    from studio.media.encoder import Encoder
+    from studio.media.outputs.base import Output
+    from studio.media.sources.base import Source
 
 log = logging.getLogger(__name__)
 
@@ -36,10 +42,27 @@ class Counters:
     ticks_over_period: int = 0
 
 
+class Sampled(Protocol):
+    """What the collector reads of a running pipeline (``studio.media.engine.Pipeline``)."""
+
+    @property
+    def bus(self) -> EventBus: ...
+    @property
+    def counters(self) -> Counters: ...
+    @property
+    def media_seconds(self) -> float: ...
+    @property
+    def encoder(self) -> Encoder | None: ...
+    @property
+    def outputs(self) -> Sequence[Output]: ...
+    @property
+    def sources(self) -> Mapping[str, Source]: ...
+
+
 class StatsCollector:
     """Samples a pipeline every ``interval`` s and publishes ``stats`` events."""
 
-    def __init__(self, pipeline: Pipeline, interval: float = 1.0) -> None:
+    def __init__(self, pipeline: Sampled, interval: float = 1.0) -> None:
         self.pipeline = pipeline
         self.interval = interval
         self._proc = psutil.Process()
