@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QRectF, QSize, Qt, QThreadPool, Signal
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import QBrush, QColor, QFont, QIcon, QImage, QPainter, QPainterPath, QPixmap
 from PySide6.QtWidgets import QLineEdit, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
@@ -29,8 +30,13 @@ class _Loaded(QObject):
     picture = Signal(str, QImage)  # path, scaled image (null when unreadable)
 
 
+# Python threads, not QThreadPool: Qt's global pool is joined by ~QCoreApplication with the GIL
+# held, and a picture task still running Python then waits for the GIL forever (a hung exit).
+_READER = ThreadPoolExecutor(max_workers=2, thread_name_prefix="shelf-pictures")
+
+
 def _read_picture(path: str, done: _Loaded) -> None:
-    """On a pool thread: QImage (unlike QPixmap) may be made off the GUI thread."""
+    """On a reader thread: QImage (unlike QPixmap) may be made off the GUI thread."""
     img = QImage(path)
     if not img.isNull():
         img = img.scaled(
@@ -130,7 +136,7 @@ class ProductShelf(QWidget):
         if path and path not in self._reading and Path(path).is_file():
             self._reading.add(path)
             done = self._loaded
-            QThreadPool.globalInstance().start(lambda: _read_picture(path, done))
+            _READER.submit(_read_picture, path, done)
 
     def _picture_read(self, path: str, img: QImage) -> None:
         self._reading.discard(path)
@@ -145,7 +151,7 @@ class ProductShelf(QWidget):
                 self._picture(item)
 
     def picture_state(self, sku: str) -> str:
-        """"picture" or "placeholder": what the card of ``sku`` shows (tests, screenshots)."""
+        """Either "picture" or "placeholder": what the card of ``sku`` shows (for tests)."""
         item = self.item(sku)
         return str(item.data(Qt.ItemDataRole.UserRole + 1)) if item else ""
 
