@@ -31,6 +31,21 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "output.reconnect_requested": ("按要求重新连接", "reconnecting as asked"),
     "output.stopped": ("已停止", "stopped"),
     "output.internal_error": ("软件内部出错（{detail}）", "an internal error ({detail})"),
+    "output.certificate": (
+        "{where} 的证书无法验证（{detail}）。请核对推流地址；公司网络或代理可能在拦截加密连接；"
+        "若是自建的服务器，请用 --ca-file 或 STUDIO_CA_FILE 指定它的 CA 证书",
+        "the certificate of {where} cannot be verified ({detail}). Check the stream address; "
+        "a company network or proxy may be intercepting the encrypted connection; for a "
+        "server of your own, give its CA certificate with --ca-file or STUDIO_CA_FILE",
+    ),
+    # the upload budget, before going live
+    "budget.over": (
+        "{n} 个平台 × {each} kb/s = {need} kb/s，超过了上次测得上行带宽 {upload} kb/s 的"
+        "安全用量 {allowed} kb/s。画面可能卡顿、掉帧。建议降低码率、减少平台，或换更快的网络。",
+        "{n} destinations × {each} kb/s = {need} kb/s, more than the {allowed} kb/s that is "
+        "safe on the {upload} kb/s upload measured last. The picture may stutter and drop "
+        "frames: lower the bitrate, push to fewer platforms, or use a faster network.",
+    ),
     # the banner over the window while an output cannot connect
     "banner.retrying": (
         "“{name}”连不上：{reason}。请检查{fix}。正在自动重试（已试 {tries} 次）。",
@@ -47,6 +62,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "the stream key and the stream address (the /live part)",
     ),
     "fix.any": ("推流地址、推流码和网络", "the stream address, the stream key and the network"),
+    "fix.certificate": (
+        "推流地址，以及网络是否拦截加密连接",
+        "the stream address and whether the network intercepts encrypted connections",
+    ),
     # stream keys without a secure keyring
     "keys.memory_only": (
         "这台电脑没有安全的系统钥匙串：推流码只在本次运行中保存，重启后要重新填写。",

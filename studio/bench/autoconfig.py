@@ -253,5 +253,9 @@ def autoconfigure(
             if local is not None:
                 local.stop()
     up = upload_kbps(steps)
+    if steps:  # for the budget check before going live (studio.upload_budget)
+        from studio.upload_budget import remember_upload
+
+        remember_upload(up, loopback=local is not None)
     profile, why = recommend(ms, up, encoder)
     return AutoconfigResult(profile, why, ms, encoder, up, steps)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import sys
 import threading
@@ -11,13 +12,16 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from studio import upload_budget
 from studio.commerce.side import CommerceSide, add_backend_arguments
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
 from studio.errors import UserError
 from studio.media.engine import Pipeline
 from studio.media.outputs.recorder import check_writable, unique_path
+from studio.media.outputs.rtmp import CA_FILE_ENV
 from studio.media.sources import SPEC_HELP, check_push_url, open_source
 from studio.media.stats import JsonLinesWriter
+from studio.platforms import Platform, names, platform
 from studio.redact import mask_url
 
 if TYPE_CHECKING:
@@ -45,6 +49,18 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="rtmp://host/app/streamkey; repeat for several platforms",
     )
     p.add_argument("--record", type=Path, metavar="FILE.mkv", help="also record to this file")
+    p.add_argument(
+        "--platform",
+        metavar="NAME",
+        help="preset for the platform pushed to: its size, fps, bitrate, keyframe interval "
+        f"and safe area, unless given here ({names()})",
+    )
+    p.add_argument(
+        "--ca-file",
+        type=Path,
+        metavar="CA.pem",
+        help="also trust this CA certificate for rtmps:// (a server of your own)",
+    )
     p.add_argument("--size", help="output size, e.g. 1280x720 (default from the profile)")
     p.add_argument("--fps", help="frames per second (default from the profile)")
     p.add_argument("--bitrate", help="video bitrate, e.g. 2500k")
@@ -61,8 +77,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_backend_arguments(p)  # --backend URL --session ID: the commerce side (docs/commerce.md)
 
 
+def chosen_platform(args: argparse.Namespace) -> Platform | None:
+    return platform(args.platform) if getattr(args, "platform", None) else None
+
+
 def build_profile(args: argparse.Namespace) -> Profile:
     profile = load_profile()
+    preset = chosen_platform(args)
+    if preset is not None:  # the preset first; what is given explicitly wins
+        profile = preset.apply(profile, size=bool(args.size), fps=bool(args.fps),
+                               bitrate=bool(args.bitrate))  # fmt: skip
     changes: dict[str, object] = {}
     if args.size:
         changes["width"], changes["height"] = parse_size(args.size)
@@ -83,8 +107,20 @@ def _check_outputs(args: argparse.Namespace) -> None:
             "nothing to do: no --output and no --record",
             "add --output rtmp://host/app/key and/or --record show.mkv",
         )
+    preset = chosen_platform(args)
     for url in args.output:
         check_push_url(url, f"--output {mask_url(url)!r}")
+        wanted = preset.scheme_problem(url) if preset else None
+        if preset and wanted:
+            raise UserError(
+                f"--output {mask_url(url)!r}: {preset.name} takes {wanted}:// addresses only",
+                f"use the {wanted}:// server address {preset.name} shows",
+            )
+    ca = getattr(args, "ca_file", None)
+    if ca is not None:
+        if not ca.expanduser().is_file():
+            raise UserError(f"--ca-file {ca} does not exist", "give the CA certificate's PEM file")
+        os.environ[CA_FILE_ENV] = str(ca.expanduser().resolve())  # the outputs read it
     if args.duration is not None and args.duration <= 0:
         raise UserError(f"--duration {args.duration} must be positive", "give seconds, e.g. 60")
 
@@ -194,6 +230,10 @@ def run(args: argparse.Namespace) -> int:
     pipeline.add_source(source)
     attach_audio(pipeline, args, source.audio is not None)
     outputs = [pipeline.add_rtmp(url) for url in args.output]
+    over = upload_budget.check(profile, len(outputs), upload_budget.measured_upload())
+    if over is not None:  # a warning: the guide may know better (a faster line today)
+        sys.stderr.write(f"studio: warning: {over.message().text('en')}\n")
+        sys.stderr.flush()
     if record_path:
         pipeline.add_recorder(record_path)
     writer = None
@@ -219,6 +259,8 @@ def run(args: argparse.Namespace) -> int:
     commerce = CommerceSide.from_args(args, pipeline.bus)
     engine = None
     if show is not None:
+        preset = chosen_platform(args)
+        area = {"platform": preset.safe_area} if preset else {}  # overlays clear its own UI
         if commerce is not None:
             engine = attach_show(
                 pipeline,
@@ -226,9 +268,10 @@ def run(args: argparse.Namespace) -> int:
                 catalog,
                 session_id=args.session,
                 link_for=commerce_links(commerce, show, args.session),
+                **area,
             )
         else:
-            engine = attach_show(pipeline, show, catalog)
+            engine = attach_show(pipeline, show, catalog, **area)
         print(f"studio: show {show.title!r}: {len(show.cues)} cues", flush=True)
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()

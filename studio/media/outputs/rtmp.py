@@ -9,13 +9,22 @@
   connection is cut and retried (:mod:`studio.media.outputs.stall`).
 - The server is reachable but refuses the stream (bad key, unknown app) twice
   in a row: give up with a clear reason; that will not heal by retrying.
+- RTMPS (``rtmps://``, port 443 by default): FFmpeg's own TLS (GnuTLS in the PyAV
+  wheel) does not verify the server, and PyAV opens the output without passing
+  ``tls_verify``/``ca_file`` to it (its GnuTLS also looks for /etc/pki/tls/cert.pem,
+  absent on Debian). So the reachability check is a TLS handshake of Python's own,
+  verifying the chain and the host name against the system's CAs (certifi's when the
+  system has none) plus ``STUDIO_CA_FILE``; a certificate it cannot verify fails the
+  output with what, where and the fix, before the key is ever sent.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import random
 import socket
+import ssl
 import threading
 import time
 from urllib.parse import urlsplit
@@ -37,16 +46,43 @@ MAX_RETRY = 10.0
 REJECTIONS_TO_FAIL = 2
 DRAIN_SECONDS = 2.0  # on stop, how long the last queued packets may take to send
 REFUSED_WITHIN = 3.0  # a connection dropped this soon after publish counts as a refusal
+CA_FILE_ENV = "STUDIO_CA_FILE"  # an extra CA certificate (PEM) to trust for rtmps://
+
+
+class CertificateError(Exception):
+    """The RTMPS server's certificate could not be verified (``str``: why, redacted)."""
+
+
+def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
+    """Verify chain and host name: the system's CAs (or certifi's) and ``ca_file`` if given."""
+    ctx = ssl.create_default_context()
+    if not ctx.cert_store_stats().get("x509_ca"):
+        try:
+            import certifi
+
+            ctx.load_verify_locations(certifi.where())
+        except ImportError:  # no bundle either: only ca_file can be trusted
+            log.warning("no system CA certificates and no certifi: rtmps trusts only %s", ca_file)
+    if ca_file:
+        try:
+            ctx.load_verify_locations(ca_file)
+        except (OSError, ssl.SSLError) as exc:
+            raise CertificateError(
+                f"{CA_FILE_ENV}={ca_file} is not a readable PEM file ({exc})"
+            ) from None
+    return ctx
 
 
 class RtmpOutput(Output):
     kind = "rtmp"
 
-    def __init__(self, url: str, connect_timeout: float = 5.0) -> None:
+    def __init__(self, url: str, connect_timeout: float = 5.0, ca_file: str | None = None) -> None:
         _, key = split_stream_url(url)
         register_secret(key)
         super().__init__(mask_url(url))
         self.url = url
+        self.tls = urlsplit(url).scheme.lower() == "rtmps"
+        self.ca_file = ca_file or os.environ.get(CA_FILE_ENV) or None
         self.connect_timeout = connect_timeout
         self._wake = threading.Event()
         self._drop_until_key = True  # every connection starts on a keyframe
@@ -113,21 +149,42 @@ class RtmpOutput(Output):
         the handshake here, in Python with the GIL released, keeps that call short.
         """
         parts = urlsplit(self.url)
+        host = parts.hostname or ""
         try:
             with socket.create_connection(
-                (parts.hostname or "", parts.port or 1935), timeout=self.connect_timeout
-            ) as sock:
-                self._peer = sock.getpeername()[:2]
-                sock.sendall(b"\x03" + bytes(1536))  # C0 + C1
-                got = 0
-                while got < 1 + 1536:  # S0 + S1
-                    chunk = sock.recv(4096)
-                    if not chunk:
-                        return False
-                    got += len(chunk)
-                return True
-        except OSError:
+                (host, parts.port or (443 if self.tls else 1935)), timeout=self.connect_timeout
+            ) as raw:
+                self._peer = raw.getpeername()[:2]
+                with self._verified(raw, host) if self.tls else raw as sock:
+                    sock.sendall(b"\x03" + bytes(1536))  # C0 + C1
+                    got = 0
+                    while got < 1 + 1536:  # S0 + S1
+                        chunk = sock.recv(4096)
+                        if not chunk:
+                            return False
+                        got += len(chunk)
+                    return True
+        except OSError:  # ssl.SSLError too: no TLS there, or a handshake cut short
             return False
+
+    def _verified(self, raw: socket.socket, host: str) -> ssl.SSLSocket:
+        """``raw`` wrapped in TLS whose certificate verified for ``host``, or CertificateError."""
+        try:
+            return tls_context(self.ca_file).wrap_socket(raw, server_hostname=host)
+        except ssl.SSLCertVerificationError as exc:
+            detail = exc.verify_message or exc.reason or str(exc)
+            log.warning("output %s: certificate not verified: %s", self.name, detail)
+            raise CertificateError(redact(str(detail))) from None
+
+    def _certificate_problem(self, detail: str) -> tuple[str, Message]:
+        parts = urlsplit(self.url)
+        where = f"{parts.hostname}:{parts.port or 443}"
+        reason = (
+            f"the certificate of {where} cannot be verified ({detail}) — check the stream "
+            "address; a company network or proxy may be intercepting encrypted connections; "
+            f"for a server of your own, give its CA certificate with --ca-file or {CA_FILE_ENV}"
+        )
+        return reason, Message("output.certificate", {"where": where, "detail": detail})
 
     def _run(self) -> None:
         delay = FIRST_RETRY
@@ -136,7 +193,14 @@ class RtmpOutput(Output):
         while not self._stop.is_set():
             self._wake.clear()
             self._set_state("connecting" if first else "reconnecting", self.reason, self.message)
-            if not self._reachable():
+            try:
+                reachable = self._reachable()
+            except CertificateError as exc:
+                # no key goes to a server we cannot verify; that will not heal by retrying
+                reason, msg = self._certificate_problem(str(exc))
+                self._set_state("failed", reason, msg)
+                return
+            if not reachable:
                 reason, msg = "server unreachable", Message("output.unreachable")
             else:
                 before = peer_connections(self._peer) if self._peer else set()
