@@ -173,7 +173,8 @@ class ReviewWindow(QMainWindow):
         self.timeline = TakeTimeline()
         self.timeline.duration = self.duration
         self.timeline.chapters = [
-            (float(c["start"]), str(c["title"])) for c in self.report["chapters"]
+            (float(c["start"]), self._chapter_title(str(c["title"])))
+            for c in self.report["chapters"]
         ]
         self.timeline.dead_air = [
             (float(d["start"]), float(d["end"])) for d in self.report["dead_air"]
@@ -247,12 +248,40 @@ class ReviewWindow(QMainWindow):
         self._transport("pause")  # the first picture, ready to play
         self._refresh_notes()
 
+    def _chapter_title(self, title: str) -> str:
+        """A chapter as the window's language says it.
+
+        The engine writes chapters in one machine form, ``讲解｜<name>｜<sku>``
+        (``studio clips`` parses it); only its kind word is ours to translate,
+        the rest is the script's and the catalogue's data.
+        """
+        kinds = {
+            "段落": self.tr("段落"),
+            "讲解": self.tr("讲解"),
+            "收起": self.tr("收起"),
+            "链接": self.tr("链接"),
+            "优惠券": self.tr("优惠券"),
+            "拼团": self.tr("拼团"),
+            "抽奖": self.tr("抽奖"),
+            "字幕": self.tr("字幕"),
+            "榜单": self.tr("榜单"),
+            "切换": self.tr("切换"),
+            "收起链接": self.tr("收起链接"),
+            "商品卡": self.tr("商品卡"),
+        }
+        parts = title.split("｜")
+        return "｜".join(
+            kinds.get(part, part) if i == 0 or part == "商品卡" else part
+            for i, part in enumerate(parts)
+        )
+
     # side panel -------------------------------------------------------------------
     def _side_panel(self) -> QWidget:
         self.chapter_list = QListWidget()
         self.chapter_list.setObjectName("chapterList")
         for c in self.report["chapters"]:
-            item = QListWidgetItem(f"{fmt_time(float(c['start']))}  {c['title']}")
+            title = self._chapter_title(str(c["title"]))
+            item = QListWidgetItem(f"{fmt_time(float(c['start']))}  {title}")
             item.setData(Qt.ItemDataRole.UserRole, float(c["start"]))
             self.chapter_list.addItem(item)
         self.chapter_list.itemActivated.connect(self._item_seek)
@@ -288,7 +317,15 @@ class ReviewWindow(QMainWindow):
         self.reviewer.textChanged.connect(self._reviewer_edited)
         form.addRow(self.tr("点评人"), self.reviewer)
         self.scores: dict[str, QSpinBox] = {}
-        for key, label in RUBRIC:
+        names = {
+            "timing": self.tr("节奏"),
+            "product": self.tr("商品讲解"),
+            "call_to_action": self.tr("引导下单"),
+            "energy": self.tr("状态"),
+            "interaction": self.tr("互动"),
+        }
+        for key, fallback in RUBRIC:
+            label = names.get(key, fallback)
             box = QSpinBox()
             box.setObjectName(f"score_{key}")
             box.setRange(0, MAX_SCORE)

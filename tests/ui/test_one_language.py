@@ -13,7 +13,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import keyring.backends.null
-import pytest
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import (
     QAbstractButton,
@@ -34,7 +33,6 @@ from studio.app import StudioApp
 from studio.config import Profile
 from studio.secrets import SecretStore
 from studio.show.script import load_show
-from ui.app import install_qt_translation, install_translator
 from ui.destinations import DestinationDialog
 from ui.main_window import MainWindow
 from ui.settings import KEY_SERVICE, AppSettings
@@ -107,18 +105,6 @@ def other_language(texts: list[tuple[str, str]], lang: str, data: list[str]) -> 
             if re.search(r"[A-Za-z]{2,}", rest):
                 bad.append(f"{where}: {text!r}")
     return bad
-
-
-@pytest.fixture(params=["zh", "en"])
-def language(request) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    app = QApplication.instance()
-    tr = install_translator(app, request.param)
-    try:
-        yield request.param
-    finally:
-        if tr is not None:
-            app.removeTranslator(tr)
-        install_qt_translation(app, "en")  # no qtbase translation: Qt's source strings again
 
 
 def test_window_dialog_and_end_question_speak_one_language(

@@ -983,6 +983,91 @@
 <context>
     <name>ReviewWindow</name>
     <message>
+        <location filename="../review.py" line="262"/>
+        <source>段落</source>
+        <translation>Segment</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>讲解</source>
+        <translation>Product</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>收起</source>
+        <translation>Hidden</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>链接</source>
+        <translation>Link</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>优惠券</source>
+        <translation>Coupon</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>拼团</source>
+        <translation>Group buy</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>抽奖</source>
+        <translation>Lottery</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>字幕</source>
+        <translation>Lower third</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>榜单</source>
+        <translation>Leaderboard</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>切换</source>
+        <translation>Scene</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>收起链接</source>
+        <translation>Link hidden</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="262"/>
+        <source>商品卡</source>
+        <translation>product card</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="292"/>
+        <source>节奏</source>
+        <translation>Timing</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="292"/>
+        <source>商品讲解</source>
+        <translation>Product knowledge</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="292"/>
+        <source>引导下单</source>
+        <translation>Call to action</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="292"/>
+        <source>状态</source>
+        <translation>Energy</translation>
+    </message>
+    <message>
+        <location filename="../review.py" line="292"/>
+        <source>互动</source>
+        <translation>Interaction</translation>
+    </message>
+    <message>
         <location filename="../review.py" line="146"/>
         <source>彩排回看</source>
         <translation>Take review</translation>
