@@ -85,12 +85,14 @@ class Recorder(Output):
             # (or, for an output without one, the recording's start)
             origin = self.base_seconds if self.base_seconds is not None else self.not_before
             t = 0.0 if origin is None else max(0.0, at_seconds - origin)
+        # the sidecar is rewritten under the lock: two cues at once (the clock thread and a
+        # click) must not write one temp file together, nor an older list replace a newer one
         with self._chapter_lock:
             self._chapters.append({"title": title, "start": round(t, 3)})
-            data = list(self._chapters)
-        tmp = chapters_sidecar(self.path).with_suffix(".tmp")
-        tmp.write_text(json.dumps({"chapters": data}, ensure_ascii=False, indent=1), "utf-8")
-        os.replace(tmp, chapters_sidecar(self.path))
+            data = {"chapters": list(self._chapters)}
+            tmp = chapters_sidecar(self.path).with_suffix(".tmp")
+            tmp.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
+            os.replace(tmp, chapters_sidecar(self.path))
         log.info("chapter %r at %.2f s", title, t)
 
     @property
