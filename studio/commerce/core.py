@@ -39,6 +39,7 @@ from studio.commerce.client import (
     RetryableError,
     classify,
 )
+from studio.commerce.limits import refusal, rules_of
 from studio.commerce.promotions import PATHS as PROMOTION_PATHS
 from studio.commerce.promotions import promotion_body
 from studio.commerce.status import SyncStatus, read_status
@@ -64,6 +65,9 @@ FLASH_PATH = "/api/flash-prices"
 BOARD_SECONDS = 10.0  # how often the region's leaderboard is read
 NO_WINNER = "本轮无人中奖"  # a lottery drawn with no paying buyer yet (on air, so Chinese)
 FEED_READ_TIMEOUT = 45.0  # the backend pings every 15 s; three missed pings = dead stream
+
+
+_CUE_OF = {"coupon_issued": "coupon", "groupbuy_started": "groupbuy"}
 
 
 def _promo_fields(kind: str, d: dict[str, Any]) -> dict[str, Any]:
@@ -116,7 +120,7 @@ class Commerce:
         self._stop_requested = False
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._online: bool | None = None
-        self._unsubscribe: Callable[[], None] | None = None
+        self._unsubscribe: list[Callable[[], None]] = []
         self.feed_repeats_dropped = 0  # events the server sent again; must stay 0
         self.feed_connects = 0
         store.set_meta(backend_url=client.base_url)
@@ -128,13 +132,16 @@ class Commerce:
         """Listen to the show engine's ``show.action`` events on ``bus``."""
         if bus is not None:
             self.bus = bus
-        if self._unsubscribe is None:
-            self._unsubscribe = self.bus.subscribe("show.action", self.on_show_action)
+        if not self._unsubscribe:
+            self._unsubscribe = [
+                self.bus.subscribe("show.action", self.on_show_action),
+                self.bus.subscribe("show.prepared", self.on_show_prepared),
+            ]
 
     def detach(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe = []
 
     def status(self) -> SyncStatus:
         return read_status(self.store)
@@ -180,7 +187,10 @@ class Commerce:
                 return action_id
             self._apply_locally(db, sid, kind, payload, now)
             pbody = promotion_body(kind, payload, self.product_id)
-            if pbody is not None:
+            why = self._would_refuse(sid, _CUE_OF.get(kind, ""), payload) if pbody else None
+            if why is not None:  # known before sending: no 422 to wait for, no failed row
+                self._promo_refused({**payload, "kind": PROMOTION_PATHS[kind][0]}, why)
+            elif pbody is not None:
                 out_kind, path = PROMOTION_PATHS[kind]
                 pbody["session_id"] = sid
                 self.store.enqueue(db, f"{out_kind}:{action_id}", out_kind, path, pbody, sid)
@@ -220,6 +230,10 @@ class Commerce:
         if pid is None:
             self._promo_refused(payload, "the product is not in the cached catalog")
             return None
+        why = self._would_refuse(sid, "pop_link", payload)
+        if why is not None:
+            self._promo_refused(payload, why)
+            return None
         duration = float(payload.get("duration") or 20.0)
         return {
             "session_id": sid,
@@ -229,7 +243,9 @@ class Commerce:
             "ends_at": fired_at + duration,
         }
 
-    def _promo_refused(self, payload: dict[str, Any], reason: str) -> None:
+    def _promo_refused(
+        self, payload: dict[str, Any], reason: str, source: str = "commerce"
+    ) -> None:
         """Tell the guide (log + ``commerce.promo_refused``) why a promotion is not on air.
 
         ``payload`` is a flash price's (the default) or, with ``kind`` ``coupon`` or
@@ -250,7 +266,8 @@ class Commerce:
                 sku=payload.get("sku"),
                 product_id=payload.get("product_id"),
                 reason=reason,
-                source="commerce",
+                source=source,
+                cue_id=payload.get("cue_id"),
                 **fields,
             )
             return
@@ -270,8 +287,82 @@ class Commerce:
             product_id=payload.get("product_id"),
             flash_price=price,
             reason=reason,
-            source="commerce",
+            source=source,
+            cue_id=payload.get("cue_id"),
         )
+
+    # ---- a show being prepared ---------------------------------------------------------
+    def on_show_prepared(self, event: Event) -> None:
+        """Before going live: the show's stock as the backend counts it, and its promotions
+        the backend would refuse (``commerce.promo_refused`` with ``source="prepare"``).
+
+        Synchronous and local (the catalog and the store's limits cached at prepare), so
+        the guide hears of a refused flash price before the show starts, not on air.
+        """
+        d = event.data
+        raw = d.get("session_id")
+        sid = int(raw) if raw not in (None, "") else self.session_id
+        if sid is None:
+            return
+        cues = [dict(c) for c in d.get("cues") or []]
+        sess = self.store.one("SELECT store_id, rehearsal FROM sessions WHERE id=?", [sid])
+        for sku in sorted({str(c["sku"]) for c in cues if c.get("sku")}):
+            row = self.store.one("SELECT id, sku, stock FROM products WHERE sku=?", [sku])
+            if row is not None and row["stock"] is not None:
+                self.bus.publish(
+                    "commerce.stock",
+                    session_id=sid,
+                    product_id=row["id"],
+                    sku=sku,
+                    stock=self._session_stock(sid, int(row["id"]), int(row["stock"])),
+                    source="prepare",
+                )
+        if not sess or not self.store.meta(f"promo_rules:{sess['store_id']}"):
+            log.info("no promotion limits cached for session %d: checked on air instead", sid)
+            return
+        kinds = {"pop_link": "flash_price", "coupon": "coupon", "groupbuy": "groupbuy"}
+        for c in cues:
+            why = self._would_refuse(sid, str(c.get("action")), c)
+            if why is not None:
+                kind = kinds[str(c["action"])]
+                self._promo_refused({**c, "kind": kind}, why, source="prepare")
+
+    def _would_refuse(self, sid: int, action: str, params: dict[str, Any]) -> str | None:
+        """Why the backend would refuse this cue's promotion (the store's cached limits)."""
+        if action not in ("pop_link", "coupon", "groupbuy"):
+            return None
+        sess = self.store.one("SELECT store_id FROM sessions WHERE id=?", [sid])
+        cached = self.store.meta(f"promo_rules:{sess['store_id']}") if sess else None
+        if not cached:
+            return None
+        price = None
+        sku = params.get("sku")
+        if sku:
+            row = self.store.one("SELECT price_cents FROM products WHERE sku=?", [sku])
+            price = int(row["price_cents"]) if row else None
+        why = refusal(rules_of(json.loads(cached)), action, {**params, "product": sku}, price)
+        return None if why is None else f"the backend would refuse it: {why}"
+
+    def _session_stock(self, sid: int, pid: int, real: int) -> int:
+        """The stock a session's pop-ups go by: the real one, or a rehearsal's own.
+
+        A rehearsal sells no real stock (the backend keeps its sales apart), so its
+        pop-ups count down from the stock when it was prepared by its own orders only.
+        """
+        row = self.store.one("SELECT rehearsal FROM sessions WHERE id=?", [sid])
+        if not row or not row.get("rehearsal"):
+            return real
+        key = f"rehearsal_stock:{sid}:{pid}"
+        base = self.store.meta(key)
+        if base is None:
+            self.store.set_meta(**{key: real})
+            base = str(real)
+        sold = self.store.one(
+            "SELECT COALESCE(SUM(quantity), 0) AS n FROM orders"
+            " WHERE session_id=? AND product_id=? AND status='paid'",
+            [sid, pid],
+        )
+        return max(0, int(base) - int(sold["n"] if sold else 0))
 
     def _apply_locally(
         self, db: sqlite_utils.Database, sid: int, kind: str, payload: dict[str, Any], now: float
@@ -360,6 +451,7 @@ class Commerce:
                         self._store_link(db, link)
             if product_ids is None:
                 wanted = [int(lk["product_id"]) for lk in links]
+            await self._cache_rules(int(sess["store_id"]))
             self._set_online(True)
         except RetryableError as exc:
             self._set_online(False, str(exc))
@@ -379,6 +471,15 @@ class Commerce:
         if self._loop is not None and wait > 0:
             await self.flush(wait)
         return {pid: self.link_for(pid, sid) for pid in wanted}
+
+    async def _cache_rules(self, store_id: int) -> None:
+        """Keep the store's promotion limits: a show's promotions are checked against them."""
+        try:
+            rules = await self.client.request("GET", f"/api/stores/{store_id}/promo-rules")
+        except PermanentError as exc:  # an older backend, or no right to read them
+            log.info("promotion limits of store %d not read: %s", store_id, exc)
+            return
+        self.store.set_meta(**{f"promo_rules:{store_id}": json.dumps(rules)})
 
     def _store_link(self, db: sqlite_utils.Database, link: dict[str, Any]) -> None:
         """Keep the backend's link as it is now: the backend is the truth for its URL.
@@ -761,10 +862,12 @@ class Commerce:
             session_id=session_id,
             type=etype,
             data=data,
-            **self._display_fields(etype, data),
+            **self._display_fields(etype, data, session_id),
         )
 
-    def _display_fields(self, etype: str, data: dict[str, Any]) -> dict[str, Any]:
+    def _display_fields(
+        self, etype: str, data: dict[str, Any], session_id: int | None = None
+    ) -> dict[str, Any]:
         """Flat fields the overlays and the UI show (sku, yuan amounts, masked buyer)."""
         out: dict[str, Any] = {}
         pid = data.get("product_id")
@@ -786,6 +889,9 @@ class Commerce:
             )
         elif etype == "stock.changed":
             out["stock"] = data.get("stock")
+            pid = data.get("product_id")
+            if session_id is not None and pid is not None and data.get("stock") is not None:
+                out["stock"] = self._session_stock(session_id, int(pid), int(data["stock"]))
         elif etype == "groupbuy.progress":  # the overlay's N/M is the backend's count
             out.update(joined=data.get("joined"), size=data.get("size"), state=data.get("state"))
         elif etype == "lottery.result":

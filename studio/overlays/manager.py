@@ -168,6 +168,33 @@ class OverlayManager:
         mgr._unsub.append(lambda: pipeline.tick_hooks.remove(mgr.tick))
         return mgr
 
+    def set_platform(self, platform: str | SafeArea | None) -> None:
+        """Lay the overlays out clear of another platform's UI (the guide picked one); queued.
+
+        Every slot is placed and drawn again at the new layout's scale; the guide-only
+        boxes of the covered bands follow.
+        """
+        layout = layout_for(self.width, self.height, platform)
+
+        def apply(_t: float) -> None:
+            if layout.scale != self.scale and self.raster is not None:
+                old, self.raster = self.raster, RasterWorker(self.raster.capacity)
+                self._unsub.append(self.raster.close)
+                old.close()  # its cache holds images at the old scale
+            self.layout, self.scale = layout, layout.scale
+            for name, slot in self.slots.items():
+                slot.place = (layout.guide if name == "guide" else layout.regions[name]).place
+                slot.key = ()
+            guide = self.scene.guide
+            guide[:] = [ly for ly in guide if not ly.name.startswith("guide:safe-area:")]
+            at = guide.index(self.slots["guide"].layer) if self.slots["guide"].layer in guide else 0
+            guide[at:at] = [
+                ImageLayer(name=f"guide:safe-area:{i}", x=rect.x, y=rect.y, rgba=rgba)
+                for i, (rect, rgba) in enumerate(safe_area_images(layout))
+            ]
+
+        self._queue(apply)
+
     @property
     def late_frames(self) -> int:
         return sum(self.late.values())
@@ -475,6 +502,17 @@ class OverlayManager:
                 self._set_alert("")
 
     def _promo_refused(self, d: dict[str, Any], _t: float) -> None:
+        if d.get("source") == "prepare":  # found before going live: the guide hears it now
+            reason = str(d.get("reason") or "refused")
+            if d.get("kind") in ("coupon", "groupbuy"):
+                what = shown = _promo_what(d)
+            else:
+                price = d.get("flash_price")
+                what = {"kind": "flash_price", "sku": d.get("sku"), "flash_price": price}
+                shown = {"kind": "flash_price", "want": price or 0}
+            self.withheld.append({**what, "reason": reason, "stage": "prepare"})
+            self._set_alert(_alert(shown, reason))
+            return
         if d.get("kind") in ("coupon", "groupbuy"):
             w = self._promo_wait
             if d.get("source") != "overlay" and w is not None and _same_promo(w["state"], d):
@@ -761,6 +799,7 @@ def _promo_what(state: dict[str, Any]) -> dict[str, Any]:
 _WHY = {  # the guide-only panel is Chinese, as the guide's on-air overlays
     "the backend has not confirmed it": "后台未确认（离线或未登记）",
     "the backend refused it": "后台拒绝",
+    "the backend would refuse it": "超出门店促销限制，后台会拒绝",
     "the product is not in the cached catalog": "商品不在目录中",
     "the cue says too little": "脚本参数不全",
 }

@@ -88,6 +88,22 @@ class CueEngine:
         )
         # every card, pop-up and promo of the script drawn now, not on the clock when it fires
         overlays.prerender(self._draw_ahead)
+        # commerce answers with the stock the backend counts and the promotions it would refuse
+        bus.publish(
+            "show.prepared",
+            session_id=session_id,
+            run_id=self.run_id,
+            cues=[
+                {
+                    "cue_id": c.id,
+                    "action": c.action,
+                    "sku": c.product,
+                    **{k: v for k, v in c.params.items() if k != "product"},
+                    "duration": c.duration,
+                }
+                for c in show.cues
+            ],
+        )
 
     @classmethod
     def attach(
@@ -135,6 +151,8 @@ class CueEngine:
     # -- events -------------------------------------------------------------------------
     def _on_commerce(self, event: Event) -> None:
         d = event.data
+        if d.get("source") == "prepare":  # stock before the show: nothing sold out during it
+            return
         due: list[str] = []
         if event.topic == "commerce.order":
             with self._qlock:

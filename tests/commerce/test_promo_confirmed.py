@@ -21,7 +21,7 @@ from studio.show.cues import CueEngine
 from studio.show.script import parse_show
 from tests.commerce.backend import Backend, free_port
 from tests.commerce.conftest import make_commerce, prepared_link
-from tests.commerce.test_flash_price import collect, drive, rig
+from tests.commerce.test_flash_price import collect, drive, forget_limits, rig
 
 SHOW = textwrap.dedent(
     """\
@@ -117,6 +117,7 @@ def test_refused_coupon_and_group_buy_are_never_drawn_and_the_guide_sees_why(
     refused = collect(bus, "commerce.promo_refused")
     try:
         prepared_link(side, commerce, sid, "GS-1011")
+        forget_limits(commerce, sid)  # limits unknown: only the backend can refuse
         mgr = rig(commerce, bus, sid)
         show = SHOW.replace("amount = 10", "amount = 40").replace("price = 60", "price = 5")
         engine = CueEngine(parse_show(show, demo_catalog()), mgr, bus, session_id=str(sid))
