@@ -767,18 +767,28 @@ class Commerce:
                 log.debug("leaderboard not fetched: %s", exc)
             else:
                 hour = max((r["hour"] for r in rows), default=None)
+                me = self._my_guide_id()
                 board = [
                     {
                         "guide": r["guide_name"],
                         "store": r["store_name"],
                         "orders": r["orders"],
                         "gmv": r["gmv_cents"] / 100,
+                        "guide_id": r.get("guide_id"),
+                        "me": me is not None and r.get("guide_id") == me,
                     }
                     for r in sorted(rows, key=lambda r: -r["gmv_cents"])
                     if r["hour"] == hour
                 ]
-                self.bus.publish("commerce.leaderboard", rows=board)
+                self.bus.publish("commerce.leaderboard", rows=board, me=me)
             await asyncio.sleep(self.board_seconds)
+
+    def _my_guide_id(self) -> int | None:
+        """The guide of this studio's session (from prepare): their row is marked ``me``."""
+        if self.session_id is None:
+            return None
+        row = self.store.one("SELECT guide_id FROM sessions WHERE id=?", [self.session_id])
+        return int(row["guide_id"]) if row and row.get("guide_id") is not None else None
 
     # ---- order feed --------------------------------------------------------------------
     async def _feed_loop(self, session_id: int) -> None:

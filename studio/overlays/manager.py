@@ -43,6 +43,7 @@ DRAW_WAIT_SECONDS = 30.0  # a lottery without a result from commerce gives up af
 # a flash price the backend has not confirmed this long after its pop-up: the guide is told
 FLASH_CONFIRM_SECONDS = 2.0
 MARGIN = 24  # design units (720p pixels)
+BOARD_ROWS = 5  # the on-air 超级带单王 shows the top five
 
 
 @dataclass(eq=False)
@@ -591,10 +592,12 @@ class OverlayManager:
 
     def _leaderboard(self, d: dict[str, Any], _t: float) -> None:
         """The region's guides this hour from the backend (``commerce.leaderboard``)."""
+        rows = list(d.get("rows") or [])
         self._region_board = [
             (f"{r['guide']} · {r['store']}" if r.get("store") else str(r["guide"]), float(r["gmv"]))
-            for r in d.get("rows") or []
+            for r in rows
         ]
+        self.info.rank = _my_rank(rows, d.get("me") is not None)
 
     def _lottery(self, d: dict[str, Any], t: float) -> None:
         slot = self.slots["promo"]
@@ -740,7 +743,7 @@ class OverlayManager:
             )
         if name == "board":
             rows = self._region_board or sorted(self._board.totals.items(), key=lambda kv: -kv[1])
-            rows = rows[:5]
+            rows = rows[:BOARD_ROWS]
             return ("board", tuple(rows)), lambda: widgets.leaderboard(rows, sc)
         if name == "lower":
             return ("lower", s["name"], s["detail"]), lambda: widgets.lower_third(
@@ -816,3 +819,18 @@ def _alert(state: dict[str, Any], reason: str) -> str:
         what = f"秒杀 ¥{state['want']:g}"
     why = next((zh for en, zh in _WHY.items() if reason.startswith(en)), reason)
     return f"未上屏 {what}：{why}"
+
+
+def _my_rank(rows: list[dict[str, Any]], known: bool) -> str:
+    """The guide's own place for the guide-only panel, when the on-air top five leaves it out.
+
+    '' when the guide is on air already (top five) or the studio does not know who it is.
+    """
+    if not known:
+        return ""
+    for i, r in enumerate(rows):
+        if r.get("me"):
+            if i < BOARD_ROWS:
+                return ""
+            return f"我的排名 第{i + 1}名 · {r.get('orders', 0)}单 · ¥{float(r['gmv']):g}"
+    return "我的排名 本小时暂无成交" if rows else ""
