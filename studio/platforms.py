@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 from studio.config import Profile
 from studio.errors import UserError
-from studio.overlays.layout import SAFE_AREAS, SafeArea
+from studio.overlays.layout import SAFE_AREAS, Insets, SafeArea
 
 log = logging.getLogger(__name__)
 
@@ -194,3 +194,26 @@ def guess(server: str) -> Platform | None:
         if p.server and host and urlsplit(p.server).hostname == host:
             return p
     return None
+
+
+def combined_area(keys: list[str]) -> SafeArea | None:
+    """One safe area covering every band of ``keys`` (several platforms at once), or None.
+
+    One program goes to every destination, so overlays keep out of each app's UI.
+    """
+    areas = [SAFE_AREAS[k] for k in dict.fromkeys(keys) if k in SAFE_AREAS]
+    if len(areas) <= 1:
+        return areas[0] if areas else None
+
+    def union(side: str) -> Insets:
+        ins = [getattr(a, side) for a in areas]
+        edges = ("top", "bottom", "left", "right")
+        return Insets(*(max(getattr(i, e) for i in ins) for e in edges))
+
+    return SafeArea(
+        "+".join(a.key for a in areas),
+        " + ".join(a.label for a in areas),
+        union("portrait"),
+        union("landscape"),
+        "every band of each platform",
+    )

@@ -1,4 +1,9 @@
-"""Add or edit a platform: name, server address, stream key (masked, with a show toggle)."""
+"""Add or edit a platform: which one, name, server address, stream key (masked, show toggle).
+
+Picking a platform (视频号, YouTube, ...) fills its server address where it has a fixed
+one and says where its push address and key are found and what it recommends; the
+window then keeps the overlays clear of that platform's own UI (its safe area).
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,7 @@ from urllib.parse import urlsplit
 
 from PySide6.QtWidgets import (
     QCheckBox,
+    QComboBox,
     QDialog,
     QDialogButtonBox,
     QFormLayout,
@@ -14,6 +20,9 @@ from PySide6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
+from studio.platforms import PLATFORMS, Platform, guess
+from ui.bridge import window_language
 
 
 def check_server(server: str) -> str | None:
@@ -32,10 +41,24 @@ def check_server(server: str) -> str | None:
 
 class DestinationDialog(QDialog):
     def __init__(
-        self, parent: QWidget | None = None, name: str = "", server: str = "", has_key: bool = False
+        self,
+        parent: QWidget | None = None,
+        name: str = "",
+        server: str = "",
+        has_key: bool = False,
+        platform: str = "",
     ) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("推流平台"))
+        self.platform_combo = QComboBox()
+        self.platform_combo.setObjectName("platformPicker")
+        self.platform_combo.addItem(self.tr("其他平台（自己填写）"), "")
+        for p in PLATFORMS.values():
+            self.platform_combo.addItem(p.name, p.key)
+        self.hint = QLabel()
+        self.hint.setObjectName("platformHint")
+        self.hint.setWordWrap(True)
+        self.hint.setStyleSheet("color: #555")
         self.name_edit = QLineEdit(name)
         self.name_edit.setPlaceholderText(self.tr("例如：视频号"))
         self.server_edit = QLineEdit(server)
@@ -56,6 +79,8 @@ class DestinationDialog(QDialog):
         self.error.setObjectName("error")
         self.error.setStyleSheet("color: #d9534f")
         form = QFormLayout()
+        form.addRow(self.tr("平台"), self.platform_combo)
+        form.addRow("", self.hint)
         form.addRow(self.tr("名称"), self.name_edit)
         form.addRow(self.tr("服务器"), self.server_edit)
         form.addRow(self.tr("推流密钥"), self.key_edit)
@@ -70,6 +95,35 @@ class DestinationDialog(QDialog):
         lay.addWidget(self.error)
         lay.addWidget(buttons)
         self.setMinimumWidth(460)
+        chosen = PLATFORMS.get(platform) or guess(server)
+        if chosen is not None:
+            self.platform_combo.setCurrentIndex(self.platform_combo.findData(chosen.key))
+        self._show_hint(chosen)
+        self.platform_combo.currentIndexChanged.connect(lambda _i: self._platform_chosen())
+
+    def platform(self) -> Platform | None:
+        """The platform picked (None: another one, filled in by hand)."""
+        return PLATFORMS.get(self.platform_combo.currentData() or "")
+
+    def _platform_chosen(self) -> None:
+        p = self.platform()
+        name = self.name_edit.text().strip()
+        if not name or name in {q.name for q in PLATFORMS.values()}:
+            self.name_edit.setText(p.name if p else "")
+        if p is not None and p.server:
+            self.server_edit.setText(p.server)
+        elif guess(self.server_edit.text()) not in (None, p):  # another platform's address
+            self.server_edit.clear()
+        self._show_hint(p)
+
+    def _show_hint(self, p: Platform | None) -> None:
+        if p is None:
+            self.hint.setText(self.tr("填写平台给的推流地址（rtmp:// 或 rtmps://）和推流密钥。"))
+            self.server_edit.setPlaceholderText("rtmp://push.example.com/live")
+            return
+        lang = window_language()
+        self.hint.setText(f"{p.hint(lang)}\n{self.tr('推荐设置：')}{p.settings_text(lang)}")
+        self.server_edit.setPlaceholderText(p.server or self.tr("粘贴平台给的推流地址"))
 
     def _accept(self) -> None:
         if not self.name_edit.text().strip():
@@ -86,6 +140,12 @@ class DestinationDialog(QDialog):
                     "app": self.tr("地址里缺少应用名，例如 …/live"),
                 }[problem]
             )
+            return
+        p = self.platform()
+        wanted = p.scheme_problem(self.server_edit.text()) if p else None
+        if p is not None and wanted:
+            self.error.setText(self.tr("%1 只接受 %2:// 开头的地址").replace("%1", p.name)
+                               .replace("%2", wanted))  # fmt: skip
             return
         self.accept()
 

@@ -23,8 +23,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.config import default_recordings_dir
+from studio import upload_budget
+from studio.config import Profile, default_recordings_dir
 from studio.messages import Message, render
+from studio.overlays.layout import SafeArea
+from studio.platforms import PLATFORMS, Platform, combined_area, guess
 from studio.redact import MASK
 from ui.bridge import message_text, window_language
 from ui.destinations import DestinationDialog
@@ -40,6 +43,7 @@ FIX_FOR = {  # which fix a reason points at
     "output.unreachable": "fix.unreachable",
     "output.refused": "fix.refused",
     "output.closed_on_publish": "fix.refused",
+    "output.certificate": "fix.certificate",
 }
 
 
@@ -103,6 +107,8 @@ class GoLivePanel(QWidget):
     end_requested = Signal()
     reconnect_requested = Signal(str)
     record_dir_changed = Signal(object)  # Path: the guide picked another recording folder
+    # SafeArea | None: the ticked platforms' covered bands, for the overlays and the preview
+    safe_area_changed = Signal(object)
 
     def __init__(self, settings: AppSettings, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -110,6 +116,8 @@ class GoLivePanel(QWidget):
         self.live = False
         self.dest_list = QListWidget()
         self.dest_list.setObjectName("destinations")
+        self._area_key: str | None = ""  # the safe area last announced ("": none yet)
+        self.dest_list.itemChanged.connect(lambda _item: self._announce_area())
         add = QPushButton(self.tr("添加平台"))
         edit = QPushButton(self.tr("编辑"))
         remove = QPushButton(self.tr("删除"))
@@ -200,6 +208,7 @@ class GoLivePanel(QWidget):
 
     # destinations ---------------------------------------------------------------
     def reload(self) -> None:
+        self.dest_list.blockSignals(True)
         self.dest_list.clear()
         not_saved = render("keys.not_saved", None, window_language())
         for d in self.settings.destinations():
@@ -208,7 +217,44 @@ class GoLivePanel(QWidget):
             item.setData(Qt.ItemDataRole.UserRole, d.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if d.enabled else Qt.CheckState.Unchecked)
+            p = self.platform_of(d)
+            if p is not None:
+                item.setToolTip(p.name + " · " + p.settings_text(window_language()))
             self.dest_list.addItem(item)
+        self.dest_list.blockSignals(False)
+        self._announce_area()
+
+    # platforms ------------------------------------------------------------------
+    def platform_of(self, d: SavedDestination) -> Platform | None:
+        """The platform picked for ``d`` (kept beside it in the settings), else its server's."""
+        return PLATFORMS.get(self.settings.value(f"platforms/{d.id}", "")) or guess(d.server)
+
+    def _set_platform(self, d: SavedDestination, p: Platform | None) -> None:
+        if p is None:
+            self.settings.qs.remove(f"platforms/{d.id}")
+            self.settings.qs.sync()
+        else:
+            self.settings.set_value(f"platforms/{d.id}", p.key)
+
+    def safe_area(self) -> SafeArea | None:
+        """Every ticked platform's covered bands: one program goes to all of them."""
+        keys = [p.safe_area for p in map(self.platform_of, self.checked()) if p is not None]
+        return combined_area(keys)
+
+    def _announce_area(self) -> None:
+        area = self.safe_area()
+        key = area.key if area else None
+        if key != self._area_key:
+            self._area_key = key
+            self.safe_area_changed.emit(area)
+
+    def confirm_budget(self, profile: Profile, destinations: int) -> bool:
+        """Warn when N destinations x the bitrate exceed the measured upload; True: go on."""
+        over = upload_budget.check(profile, destinations, upload_budget.measured_upload())
+        if over is None:
+            return True
+        text = over.message().text(window_language()) + "\n\n" + self.tr("仍要开播吗？")
+        return ask_yes_no(self, self.tr("上行带宽可能不够"), text)
 
     def _selected(self) -> SavedDestination | None:
         item = self.dest_list.currentItem()
@@ -219,7 +265,12 @@ class GoLivePanel(QWidget):
 
     def add_destination(self) -> DestinationDialog:
         dlg = DestinationDialog(self)
-        dlg.accepted.connect(lambda: (self.settings.add_destination(*dlg.values()), self.reload()))
+
+        def save() -> None:
+            self._set_platform(self.settings.add_destination(*dlg.values()), dlg.platform())
+            self.reload()
+
+        dlg.accepted.connect(save)
         dlg.open()
         return dlg
 
@@ -227,13 +278,16 @@ class GoLivePanel(QWidget):
         d = self._selected()
         if d is None:
             return
-        dlg = DestinationDialog(self, d.name, d.server, has_key=bool(self.settings.keys.get(d.id)))
+        p = self.platform_of(d)
+        dlg = DestinationDialog(
+            self, d.name, d.server, bool(self.settings.keys.get(d.id)), p.key if p else ""
+        )
 
         def save() -> None:
             name, server, key = dlg.values()
-            self.settings.update_destination(
-                SavedDestination(d.id, name, server, d.enabled), key or None
-            )
+            saved = SavedDestination(d.id, name, server, d.enabled)
+            self.settings.update_destination(saved, key or None)
+            self._set_platform(saved, dlg.platform())
             self.reload()
 
         dlg.accepted.connect(save)
@@ -242,6 +296,7 @@ class GoLivePanel(QWidget):
     def remove_destination(self) -> None:
         d = self._selected()
         if d is not None:
+            self._set_platform(d, None)
             self.settings.remove_destination(d)
             self.reload()
 

@@ -88,6 +88,9 @@ class MainWindow(QMainWindow):
         self.panel.go_live_requested.connect(self.go_live)
         self.panel.end_requested.connect(self.end_live)
         self.panel.reconnect_requested.connect(lambda name: app.reconnect_now(name or None))
+        # overlays (and the preview's guide boxes) keep clear of the ticked platforms' own UI
+        self.panel.safe_area_changed.connect(app.overlays.set_platform)
+        app.overlays.set_platform(self.panel.safe_area())
         self.bridge.stats.connect(self._on_stats)
 
         self.shelf = ProductShelf(app.catalog)
@@ -602,6 +605,8 @@ class MainWindow(QMainWindow):
             )
             return
         destinations = [d.destination(self.settings.keys) for d in dests]
+        if not self.panel.confirm_budget(self.app.profile, len(destinations)):
+            return  # the guide chose to lower the bitrate or push to fewer platforms first
         self.panel.set_busy(True)
         self._pending = "go_live"
         self._job.run(lambda: self.app.go_live(destinations, record))

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from studio.app import StudioApp
 from studio.config import Profile
+from studio.platforms import PLATFORMS
 from studio.secrets import SecretStore
 from studio.show.script import load_show
 from ui.destinations import DestinationDialog
@@ -145,6 +146,7 @@ def test_window_dialog_and_end_question_speak_one_language(
         show.store,
         show.guide,
         "视频号",
+        *(p.name for p in PLATFORMS.values()),  # the platform picker's names are data
         "导购直播台",  # the brand, next to "Guide Studio" in the title
         *(s.title for s in show.segments),
         *(p for s in show.segments for p in s.talking_points),

@@ -101,6 +101,30 @@
 <context>
     <name>DestinationDialog</name>
     <message>
+        <source>其他平台（自己填写）</source>
+        <translation>Other platform (fill in yourself)</translation>
+    </message>
+    <message>
+        <source>平台</source>
+        <translation>Platform</translation>
+    </message>
+    <message>
+        <source>填写平台给的推流地址（rtmp:// 或 rtmps://）和推流密钥。</source>
+        <translation>Fill in the push address the platform gives you (rtmp:// or rtmps://) and the stream key.</translation>
+    </message>
+    <message>
+        <source>推荐设置：</source>
+        <translation>Recommended: </translation>
+    </message>
+    <message>
+        <source>粘贴平台给的推流地址</source>
+        <translation>Paste the push address the platform gives you</translation>
+    </message>
+    <message>
+        <source>%1 只接受 %2:// 开头的地址</source>
+        <translation>%1 takes only addresses starting with %2://</translation>
+    </message>
+    <message>
         <location filename="../destinations.py" line="38"/>
         <source>推流平台</source>
         <translation>Platforms</translation>
@@ -354,6 +378,14 @@
 </context>
 <context>
     <name>GoLivePanel</name>
+    <message>
+        <source>仍要开播吗？</source>
+        <translation>Go live anyway?</translation>
+    </message>
+    <message>
+        <source>上行带宽可能不够</source>
+        <translation>The upload may not be enough</translation>
+    </message>
     <message>
         <location filename="../golive.py" line="113"/>
         <source>添加平台</source>
