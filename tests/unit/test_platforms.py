@@ -13,7 +13,7 @@ from studio.config import SUPPORTED_FPS, SUPPORTED_SIZES, Profile
 from studio.errors import UserError
 from studio.messages import render
 from studio.overlays.layout import SAFE_AREAS, check, layout_for
-from studio.platforms import PLATFORMS, guess, platform
+from studio.platforms import PLATFORMS, combined_area, guess, platform
 
 WANTED = {"视频号", "淘宝直播", "小红书", "哔哩哔哩", "快手", "YouTube", "Facebook"}
 
@@ -141,3 +141,38 @@ def test_certificate_message_in_both_languages() -> None:
     zh, en = render("output.certificate", p, "zh"), render("output.certificate", p, "en")
     assert "live.example:443" in zh and "证书无法验证" in zh and "--ca-file" in zh
     assert "cannot be verified" in en and "STUDIO_CA_FILE" in en
+
+
+def test_several_platforms_at_once_keep_clear_of_every_band() -> None:
+    both = combined_area(["channels", "douyin", "channels"])
+    assert both is not None and both.key == "channels+douyin"
+    ch, dy = SAFE_AREAS["channels"].portrait, SAFE_AREAS["douyin"].portrait
+    assert both.portrait.bottom == max(ch.bottom, dy.bottom) == dy.bottom
+    assert both.portrait.right == max(ch.right, dy.right)
+    assert combined_area(["bilibili"]) is SAFE_AREAS["bilibili"]
+    assert combined_area([]) is None
+    assert check(layout_for(720, 1280, both)) == []
+
+
+def test_overlay_manager_moves_to_the_chosen_platforms_safe_area() -> None:
+    from studio.media.compositor import Scene
+    from studio.overlays.manager import OverlayManager
+    from studio.show.catalog import demo_catalog
+
+    scene = Scene("s")
+    mgr = OverlayManager(scene, 720, 1280, demo_catalog(), clock=False)
+    mgr.show_card(next(iter(demo_catalog())).sku)
+    mgr.tick(0, 0.0)
+    free = mgr.layout.regions["card"].rect
+    mgr.set_platform(PLATFORMS["channels"].safe_area)
+    mgr.tick(1, 1 / 30)
+    boxes = [ly for ly in scene.guide if ly.name.startswith("guide:safe-area:")]
+    assert mgr.layout.platform is SAFE_AREAS["channels"] and len(boxes) == 3
+    card = mgr.layout.regions["card"].rect
+    assert card != free and card.bottom <= 1280 * (1 - SAFE_AREAS["channels"].portrait.bottom)
+    layer = mgr.slots["card"].layer
+    assert layer.visible and layer.y + layer.rgba.shape[0] <= card.bottom  # drawn in its place
+    mgr.set_platform(None)
+    mgr.tick(2, 2 / 30)
+    assert mgr.layout.platform is None
+    assert not [ly for ly in scene.guide if ly.name.startswith("guide:safe-area:")]
