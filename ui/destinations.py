@@ -80,7 +80,6 @@ class DestinationDialog(QDialog):
         self.error.setStyleSheet("color: #d9534f")
         form = QFormLayout()
         form.addRow(self.tr("平台"), self.platform_combo)
-        form.addRow("", self.hint)
         form.addRow(self.tr("名称"), self.name_edit)
         form.addRow(self.tr("服务器"), self.server_edit)
         form.addRow(self.tr("推流密钥"), self.key_edit)
@@ -92,6 +91,7 @@ class DestinationDialog(QDialog):
         buttons.rejected.connect(self.reject)
         lay = QVBoxLayout(self)
         lay.addLayout(form)
+        lay.addWidget(self.hint)
         lay.addWidget(self.error)
         lay.addWidget(buttons)
         self.setMinimumWidth(460)
@@ -124,6 +124,7 @@ class DestinationDialog(QDialog):
         lang = window_language()
         self.hint.setText(f"{p.hint(lang)}\n{self.tr('推荐设置：')}{p.settings_text(lang)}")
         self.server_edit.setPlaceholderText(p.server or self.tr("粘贴平台给的推流地址"))
+        self.adjustSize()  # a longer hint: the dialog grows instead of clipping it
 
     def _accept(self) -> None:
         if not self.name_edit.text().strip():
