@@ -161,3 +161,31 @@ def test_within_the_budget_or_never_measured_nobody_is_asked(
     upload_budget.remember_upload(9000, loopback=True)  # a loopback figure is not the uplink
     assert win.panel.confirm_budget(profile, 5)
     win.close()
+
+
+def test_a_certificate_failure_is_explained_in_the_banner(
+    qtbot, tmp_path: Path, language: str
+) -> None:  # type: ignore[no-untyped-def]
+    win = make_window(qtbot, tmp_path, size=(640, 360))
+    where = "live-api-s.facebook.com:443"
+    failed = {
+        "name": "rtmps://live-api-s.facebook.com:443/rtmp/****",
+        "state": "failed",
+        "reason": f"the certificate of {where} cannot be verified (self-signed certificate)",
+        "message": {
+            "id": "output.certificate",
+            "params": {"where": where, "detail": "self-signed certificate"},
+        },
+        "reconnects": 0,
+    }
+    win.panel.live = True
+    win.panel.show_stats({"outputs": [failed]})
+    qtbot.waitUntil(win.panel.banner.isVisible, timeout=3000)
+    text = win.panel.banner.text()
+    assert where in text
+    if language == "zh":
+        assert "证书无法验证" in text and "拦截加密连接" in text
+    else:
+        assert "cannot be verified" in text and "intercepts encrypted connections" in text
+    win.panel.live = False
+    win.close()
