@@ -90,6 +90,7 @@ class OverlayManager:
         self.width, self.height = width, height
         # where each slot goes, clear of the platform's own UI (None: a small margin only)
         self.layout: Layout = layout_for(width, height, platform)
+        self._platform_asked = self.layout.platform  # the last set_platform() queued
         self.scale = self.layout.scale
         self.catalog = catalog
         self.link_for = link_for or placeholder_link_for()
@@ -176,6 +177,9 @@ class OverlayManager:
         boxes of the covered bands follow.
         """
         layout = layout_for(self.width, self.height, platform)
+        if layout.platform == self._platform_asked:
+            return  # the same bands: nothing moves, nothing is drawn again
+        self._platform_asked = layout.platform
 
         def apply(_t: float) -> None:
             if layout.scale != self.scale and self.raster is not None:
