@@ -20,6 +20,7 @@ from PySide6.QtCore import QLibraryInfo, QLocale, QTimer, QTranslator
 from PySide6.QtGui import QFont, QFontDatabase
 from PySide6.QtWidgets import QApplication, QWidget
 
+from studio import APP_ID
 from studio.app import StudioApp
 from studio.config import load_profile
 from studio.crash import CrashGuard
@@ -151,6 +152,7 @@ def run_window(
     qapp = QApplication.instance() or QApplication(sys.argv)
     qapp.setApplicationName("Guide Studio")
     qapp.setOrganizationName("GuideStudio")
+    qapp.setDesktopFileName(APP_ID)  # the .desktop entry (packaging/linux): taskbar icon, Wayland
     guard = guard or CrashGuard("window")
     guard.start()
     guard.install()
