@@ -7,7 +7,7 @@ from fastapi import APIRouter
 from studio.backend import models as m
 from studio.backend.access import readable_session, writable_session
 from studio.backend.deps import AUTH_ERRORS, WRITE_ERRORS, Auth, Idem, IdemKey, IdPath, State
-from studio.backend.services import sessions
+from studio.backend.services import links
 
 router = APIRouter(tags=["links"])
 
@@ -22,17 +22,7 @@ def create_link(
         idempotency_key,
         "create_link",
         body,
-        lambda conn: (
-            201,
-            state.commerce.create_link(
-                conn,
-                user,
-                sess,
-                product_id=body.product_id,
-                coupon_id=body.coupon_id,
-                ttl=body.ttl_seconds,
-            ),
-        ),
+        lambda conn: (201, links.create(conn, state.commerce, user, sess, body)),
     )
 
 
@@ -41,4 +31,4 @@ def create_link(
 )
 def list_links(session_id: IdPath, user: Auth, state: State) -> list[dict[str, Any]]:
     readable_session(state.commerce, user, session_id, f"read links of session {session_id}")
-    return sessions.links(state.commerce, session_id)
+    return links.listed(state.commerce, session_id)

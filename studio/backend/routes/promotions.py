@@ -1,29 +1,54 @@
-"""Coupons, 拼团, 限时秒杀 and lotteries of a session."""
+"""Coupons, 拼团, 限时秒杀 and lotteries of a session.
 
-from typing import Any
+Every promotion is created the same way (:func:`_create`): the caller may change the
+session, the store's limits allow it, then the row is written once per
+Idempotency-Key and answered with 201.
+"""
+
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from fastapi import APIRouter
 
 from studio.backend import flash
 from studio.backend import models as m
 from studio.backend.access import readable_session, writable_session
-from studio.backend.deps import AUTH_ERRORS, WRITE_ERRORS, Auth, Idem, IdemKey, IdPath, State
+from studio.backend.deps import (
+    AUTH_ERRORS,
+    WRITE_ERRORS,
+    Auth,
+    Idem,
+    IdemKey,
+    Idempotency,
+    IdPath,
+    State,
+)
+from studio.backend.service import Commerce
 from studio.backend.services import promotions as promo
 
 router = APIRouter(tags=["promotions"])
+In = TypeVar("In", m.CouponIn, m.GroupBuyIn, m.FlashPriceIn, m.LotteryIn)
+
+
+def _create(
+    idem: Idempotency,
+    key: str | None,
+    endpoint: str,
+    body: In,
+    create: Callable[[Any, Commerce, Any, In], dict[str, Any]],
+    check: Callable[[Commerce, int, In], None] | None = None,
+) -> dict[str, Any]:
+    commerce, user = idem.commerce, idem.user
+    sess = writable_session(commerce, user, body.session_id)
+    if check is not None:
+        check(commerce, sess["store_id"], body)
+    return idem.run(key, endpoint, body, lambda conn: (201, create(conn, commerce, user, body)))
 
 
 @router.post("/api/coupons", response_model=m.CouponOut, status_code=201, responses=WRITE_ERRORS)
-def create_coupon(
-    body: m.CouponIn, user: Auth, state: State, idem: Idem, idempotency_key: IdemKey = None
-) -> dict[str, Any]:
-    sess = writable_session(state.commerce, user, body.session_id)
-    promo.check_coupon(state.commerce, sess["store_id"], body)
-    return idem.run(
-        idempotency_key,
-        "create_coupon",
-        body,
-        lambda conn: (201, promo.create_coupon(conn, state.commerce, body)),
+def create_coupon(body: m.CouponIn, idem: Idem, idempotency_key: IdemKey = None) -> dict[str, Any]:
+    return _create(
+        idem, idempotency_key, "create_coupon", body, promo.create_coupon, promo.check_coupon
     )
 
 
@@ -39,16 +64,11 @@ def list_coupons(session_id: IdPath, user: Auth, state: State) -> list[dict[str,
     "/api/groupbuys", response_model=m.GroupBuyOut, status_code=201, responses=WRITE_ERRORS
 )
 def start_groupbuy(
-    body: m.GroupBuyIn, user: Auth, state: State, idem: Idem, idempotency_key: IdemKey = None
+    body: m.GroupBuyIn, idem: Idem, idempotency_key: IdemKey = None
 ) -> dict[str, Any]:
     """Start a 拼团: `size` buyers within `minutes` get `group_price_cents`."""
-    sess = writable_session(state.commerce, user, body.session_id)
-    promo.check_groupbuy(state.commerce, sess["store_id"], body)
-    return idem.run(
-        idempotency_key,
-        "start_groupbuy",
-        body,
-        lambda conn: (201, promo.start_groupbuy(conn, state.commerce, body)),
+    return _create(
+        idem, idempotency_key, "start_groupbuy", body, promo.start_groupbuy, promo.check_groupbuy
     )
 
 
@@ -66,17 +86,17 @@ def list_groupbuys(session_id: IdPath, user: Auth, state: State) -> list[dict[st
     "/api/flash-prices", response_model=m.FlashPriceOut, status_code=201, responses=WRITE_ERRORS
 )
 def create_flash_price(
-    body: m.FlashPriceIn, user: Auth, state: State, idem: Idem, idempotency_key: IdemKey = None
+    body: m.FlashPriceIn, idem: Idem, idempotency_key: IdemKey = None
 ) -> dict[str, Any]:
     """A 限时秒杀 price for the session's product: checkout charges it inside
     [starts_at, ends_at) only, and the regular price outside."""
-    sess = writable_session(state.commerce, user, body.session_id)
-    promo.check_flash_price(state.commerce, sess["store_id"], body)
-    return idem.run(
+    return _create(
+        idem,
         idempotency_key,
         "create_flash_price",
         body,
-        lambda conn: (201, promo.create_flash_price(conn, state.commerce, user, body)),
+        promo.create_flash_price,
+        promo.check_flash_price,
     )
 
 
@@ -91,16 +111,8 @@ def list_flash_prices(session_id: IdPath, user: Auth, state: State) -> list[dict
 
 
 @router.post("/api/lotteries", response_model=m.LotteryOut, status_code=201, responses=WRITE_ERRORS)
-def start_lottery(
-    body: m.LotteryIn, user: Auth, state: State, idem: Idem, idempotency_key: IdemKey = None
-) -> dict[str, Any]:
-    writable_session(state.commerce, user, body.session_id)
-    return idem.run(
-        idempotency_key,
-        "start_lottery",
-        body,
-        lambda conn: (201, promo.start_lottery(conn, state.commerce, body)),
-    )
+def start_lottery(body: m.LotteryIn, idem: Idem, idempotency_key: IdemKey = None) -> dict[str, Any]:
+    return _create(idem, idempotency_key, "start_lottery", body, promo.start_lottery)
 
 
 @router.post(

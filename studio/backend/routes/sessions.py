@@ -35,16 +35,7 @@ def create_session(
         body,
         lambda conn: (
             201,
-            sessions.create(
-                conn,
-                commerce,
-                user,
-                store_id=store_id,
-                guide_id=guide_id,
-                title=body.title,
-                scheduled_start=body.scheduled_start,
-                rehearsal=body.rehearsal,
-            ),
+            sessions.create(conn, commerce, user, body, store_id=store_id, guide_id=guide_id),
         ),
     )
 
@@ -88,18 +79,7 @@ def record_action(
         idempotency_key,
         f"record_action:{session_id}",
         body,
-        lambda conn: (
-            201,
-            sessions.record_action(
-                conn,
-                state.commerce,
-                user,
-                session_id,
-                kind=body.kind,
-                payload=body.payload,
-                client_time=body.client_time,
-            ),
-        ),
+        lambda conn: (201, sessions.record_action(conn, state.commerce, user, session_id, body)),
     )
 
 

@@ -2,7 +2,9 @@
 
 The limits and the promotions' own rules live in :mod:`~studio.backend.promos`,
 :mod:`~studio.backend.flash`, :mod:`~studio.backend.groupbuys` and
-:mod:`~studio.backend.lotteries`; this module applies them for the routes.
+:mod:`~studio.backend.lotteries`; this module applies them for the routes. Every
+``create_*``/``start_*`` takes the same arguments (transaction, commerce, caller,
+request body), so one route helper runs them all.
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ def check_coupon(commerce: Commerce, store_id: int, body: m.CouponIn) -> None:
     )
 
 
-def create_coupon(conn: sqlite3.Connection, commerce: Commerce, body: m.CouponIn) -> dict[str, Any]:
+def create_coupon(
+    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.CouponIn
+) -> dict[str, Any]:
     now = commerce.clock.now()
     code = "C" + secrets.token_hex(4).upper()
     cur = conn.execute(
@@ -89,7 +93,7 @@ def check_groupbuy(commerce: Commerce, store_id: int, body: m.GroupBuyIn) -> Non
 
 
 def start_groupbuy(
-    conn: sqlite3.Connection, commerce: Commerce, body: m.GroupBuyIn
+    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.GroupBuyIn
 ) -> dict[str, Any]:
     """The new 拼团, announced on the session's feed."""
     now = commerce.clock.now()
@@ -144,7 +148,7 @@ def create_flash_price(
 
 
 def start_lottery(
-    conn: sqlite3.Connection, commerce: Commerce, body: m.LotteryIn
+    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.LotteryIn
 ) -> dict[str, Any]:
     now = commerce.clock.now()
     draws_at = now + body.draw_in_seconds if body.draw_in_seconds else None

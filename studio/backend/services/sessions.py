@@ -12,6 +12,7 @@ import logging
 import sqlite3
 from typing import Any
 
+from studio.backend import models as m
 from studio.backend.access import User, readable
 from studio.backend.errors import ApiError
 from studio.backend.service import Commerce
@@ -47,12 +48,10 @@ def create(
     conn: sqlite3.Connection,
     commerce: Commerce,
     user: User,
+    body: m.SessionIn,
     *,
     store_id: int,
     guide_id: int,
-    title: str,
-    scheduled_start: float | None,
-    rehearsal: bool,
 ) -> dict[str, Any]:
     cur = conn.execute(
         "INSERT INTO live_sessions(store_id, guide_id, title, scheduled_start, rehearsal,"
@@ -60,9 +59,9 @@ def create(
         (
             store_id,
             guide_id,
-            title,
-            scheduled_start,
-            int(rehearsal),
+            body.title,
+            body.scheduled_start,
+            int(body.rehearsal),
             user.id,
             commerce.clock.now(),
         ),
@@ -85,12 +84,10 @@ def record_action(
     commerce: Commerce,
     user: User,
     session_id: int,
-    *,
-    kind: str,
-    payload: dict[str, Any],
-    client_time: float | None,
+    body: m.ActionIn,
 ) -> dict[str, Any]:
     """Append a studio action; a session_* kind moves the state forward (and says so)."""
+    kind, payload, client_time = body.kind, body.payload, body.client_time
     now = commerce.clock.now()
     sess = conn.execute("SELECT * FROM live_sessions WHERE id=?", (session_id,)).fetchone()
     state = sess["state"]
@@ -132,11 +129,4 @@ def actions(commerce: Commerce, sess: sqlite3.Row) -> list[dict[str, Any]]:
             "FROM session_actions WHERE session_id=? ORDER BY id",
             sess["id"],
         )
-    ]
-
-
-def links(commerce: Commerce, session_id: int) -> list[dict[str, Any]]:
-    return [
-        commerce.link_out(r)
-        for r in commerce.db.all("SELECT * FROM links WHERE session_id=? ORDER BY id", session_id)
     ]

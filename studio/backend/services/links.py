@@ -1,0 +1,34 @@
+"""Purchase links of a session (the signed tokens themselves are minted by
+:meth:`studio.backend.service.Commerce.create_link`)."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from typing import Any
+
+from studio.backend import models as m
+from studio.backend.access import User
+from studio.backend.service import Commerce
+
+log = logging.getLogger(__name__)
+
+
+def create(
+    conn: sqlite3.Connection, commerce: Commerce, user: User, sess: sqlite3.Row, body: m.LinkIn
+) -> dict[str, Any]:
+    return commerce.create_link(
+        conn,
+        user,
+        sess,
+        product_id=body.product_id,
+        coupon_id=body.coupon_id,
+        ttl=body.ttl_seconds,
+    )
+
+
+def listed(commerce: Commerce, session_id: int) -> list[dict[str, Any]]:
+    return [
+        commerce.link_out(r)
+        for r in commerce.db.all("SELECT * FROM links WHERE session_id=? ORDER BY id", session_id)
+    ]
