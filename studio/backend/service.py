@@ -1,4 +1,6 @@
-"""Commerce rules: links, orders, attribution, commissions, events, idempotency.
+"""Commerce rules: lookups, serializers, links, offers, events, idempotency, reports.
+
+Orders, commissions and refunds are :mod:`studio.backend.ordering`, mixed in.
 
 Everything that changes state runs inside one ``Database.write()`` transaction
 and appends its feed events in that same transaction, so the SSE feed (read
@@ -11,25 +13,20 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import secrets
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from studio.backend import flash, groupbuys, lotteries, promos
-from studio.backend import stock as ledger
+from studio.backend import flash, lotteries
 from studio.backend.access import StoreRef, User
 from studio.backend.db import Clock, Database, SystemClock
 from studio.backend.errors import ApiError
+from studio.backend.ordering import OrderRules, commission_out
 from studio.backend.security import LinkSigner
 from studio.privacy import mask_name
 
 log = logging.getLogger(__name__)
-
-DAY = 86400.0
-DEFAULT_RATE = 0.05
 
 
 @dataclass
@@ -47,8 +44,9 @@ def body_hash(data: Any) -> str:
     return hashlib.sha256(_dumps(data).encode()).hexdigest()
 
 
-class Commerce:
-    """The backend's domain services over one database and one clock."""
+class Commerce(OrderRules):
+    """The backend's domain services over one database and one clock (the order rules
+    are :class:`~studio.backend.ordering.OrderRules`)."""
 
     def __init__(
         self, db: Database, signer: LinkSigner, settings: Settings, clock: Clock | None = None
@@ -311,360 +309,7 @@ class Commerce:
             "session": self.session_row(link["session_id"]),
         }
 
-    def _usable_coupon(
-        self, conn: sqlite3.Connection, link: sqlite3.Row, subtotal: int, now: float
-    ) -> sqlite3.Row | None:
-        sql = (
-            "SELECT * FROM coupons WHERE session_id=? AND used<total "
-            "AND (expires_at IS NULL OR expires_at>?) AND min_spend_cents<=? "
-            "AND (product_id IS NULL OR product_id=?)"
-        )
-        params: list[Any] = [link["session_id"], now, subtotal, link["product_id"]]
-        if link["coupon_id"] is not None:
-            sql += " AND id=?"
-            params.append(link["coupon_id"])
-        return conn.execute(sql + " ORDER BY discount_cents DESC LIMIT 1", params).fetchone()
-
-    def _open_groupbuy(
-        self, conn: sqlite3.Connection, link: sqlite3.Row, now: float
-    ) -> sqlite3.Row | None:
-        return conn.execute(
-            "SELECT * FROM groupbuys WHERE session_id=? AND product_id=? AND state='open' "
-            "AND ends_at>? ORDER BY id DESC LIMIT 1",
-            (link["session_id"], link["product_id"], now),
-        ).fetchone()
-
-    # ---- orders --------------------------------------------------------------------------
-    def checkout(
-        self,
-        token: str,
-        *,
-        quantity: int,
-        fulfilment: str,
-        address: str = "",
-        buyer_name: str = "",
-        buyer_phone: str = "",
-        use_coupon: bool = True,
-        join_group: bool = False,
-    ) -> dict[str, Any]:
-        """A shopper's purchase through a link, paid by the simulated payment."""
-        if not 1 <= quantity <= 99:
-            raise ApiError(422, "quantity must be between 1 and 99")
-        if fulfilment not in ("pickup", "delivery"):
-            raise ApiError(422, "fulfilment must be pickup or delivery")
-        if fulfilment == "delivery" and not address.strip():
-            raise ApiError(422, "delivery needs an address (or choose in-store pickup)")
-        with self.db.write() as conn:
-            link = self.resolve_link(token)
-            now = self.clock.now()
-            product = self.product_row(link["product_id"], conn)
-            rules = promos.rules_for(conn, link["store_id"])
-            fp = flash.active(conn, link["session_id"], link["product_id"], now)
-            unit = fp["price_cents"] if fp is not None else product["price_cents"]
-            gb = self._open_groupbuy(conn, link, now) if join_group else None
-            seat = groupbuys.buyer_key(buyer_phone) if gb is not None else None
-            if gb is not None:
-                groupbuys.check_seat(conn, gb["id"], seat)
-                unit = gb["group_price_cents"]
-                fp = None  # the group price, not the flash price, set this order's unit
-            subtotal = unit * quantity
-            coupon = self._usable_coupon(conn, link, subtotal, now) if use_coupon else None
-            discount = (
-                promos.capped_discount(rules, coupon["discount_cents"], subtotal) if coupon else 0
-            )
-            if coupon is not None:
-                conn.execute("UPDATE coupons SET used=used+1 WHERE id=?", (coupon["id"],))
-            order_id = self._insert_order(
-                conn,
-                link,
-                source="checkout",
-                shop_order_id=None,
-                quantity=quantity,
-                unit=unit,
-                discount=discount,
-                amount=subtotal - discount,
-                coupon_id=coupon["id"] if coupon else None,
-                groupbuy_id=gb["id"] if gb else None,
-                flash_price_id=fp["id"] if fp is not None else None,
-                fulfilment=fulfilment,
-                address=address.strip()[:200],
-                buyer_name=buyer_name.strip()[:50],
-                buyer_phone=buyer_phone.strip()[:30],
-                payment_ref="SIMPAY-" + secrets.token_hex(6),
-                exact_stock=True,
-            )
-            if gb is not None and seat is not None:
-                gb_row = groupbuys.take_seat(conn, gb, seat, order_id)
-                self.emit(conn, link["session_id"], "groupbuy.progress", self.groupbuy_out(gb_row))
-            return self.order_out(order_id, conn)
-
-    def link_is_closed(self, conn: sqlite3.Connection, link: sqlite3.Row) -> bool:
-        """True once the link's session has ended or its TTL has passed (checkout: 410)."""
-        sess = conn.execute(
-            "SELECT state FROM live_sessions WHERE id=?", (link["session_id"],)
-        ).fetchone()
-        expired = link["expires_at"] is not None and link["expires_at"] <= self.clock.now()
-        return expired or sess["state"] == "ended"
-
-    def webhook_order(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
-        """A shop's order: attribution comes from the link row, never from the payload.
-
-        Policy for links that are closed (session ended or TTL passed; checkout says
-        410): the shop's sale really happened, so it is recorded and takes stock, but
-        it earns no commission. A refund for a shop order id never seen is recorded
-        (status refunded) and gives back nothing.
-        """
-        with self.db.write() as conn:
-            existing = conn.execute(
-                "SELECT id, status FROM orders WHERE shop_order_id=?", (body["shop_order_id"],)
-            ).fetchone()
-            if existing is not None:
-                if body["status"] == "refunded" and existing["status"] == "paid":
-                    self._refund(conn, existing["id"])
-                    return self.order_out(existing["id"], conn), False
-                return self.order_out(existing["id"], conn), True
-            public_id = self.signer.verify(body["link_token"])
-            link = (
-                conn.execute("SELECT * FROM links WHERE public_id=?", (public_id,)).fetchone()
-                if public_id
-                else None
-            )
-            if link is None:
-                raise ApiError(422, "link_token is not a purchase link of this backend")
-            q = body["quantity"]
-            refunded = body["status"] == "refunded"
-            order_id = self._insert_order(
-                conn,
-                link,
-                source="webhook",
-                shop_order_id=body["shop_order_id"],
-                quantity=q,
-                unit=body["amount_cents"] // q,
-                discount=0,
-                amount=body["amount_cents"],
-                coupon_id=None,
-                groupbuy_id=None,
-                fulfilment=body["fulfilment"],
-                address="",
-                buyer_name="",
-                buyer_phone="",
-                payment_ref="SHOP-" + body["shop_order_id"],
-                exact_stock=False,
-                refunded_unseen=refunded,
-                commission=not refunded and not self.link_is_closed(conn, link),
-            )
-            return self.order_out(order_id, conn), False
-
-    def _insert_order(
-        self,
-        conn: sqlite3.Connection,
-        link: sqlite3.Row,
-        *,
-        source: str,
-        shop_order_id: str | None,
-        quantity: int,
-        unit: int,
-        discount: int,
-        amount: int,
-        coupon_id: int | None,
-        groupbuy_id: int | None,
-        fulfilment: str,
-        address: str,
-        buyer_name: str,
-        buyer_phone: str,
-        payment_ref: str,
-        exact_stock: bool,
-        refunded_unseen: bool = False,
-        commission: bool = True,
-        flash_price_id: int | None = None,
-    ) -> int:
-        """Insert an order, take its stock, add its commission and announce it.
-
-        ``refunded_unseen``: a shop's refund of an order never seen here: recorded as
-        refunded, no stock given back, no commission, only ``order.refunded`` sent.
-        """
-        now = self.clock.now()
-        sess = conn.execute(
-            "SELECT rehearsal FROM live_sessions WHERE id=?", (link["session_id"],)
-        ).fetchone()
-        order_no = time.strftime("GS%Y%m%d", time.gmtime(now)) + secrets.token_hex(4).upper()
-        cur = conn.execute(
-            "INSERT INTO orders(order_no, source, shop_order_id, link_id, session_id, product_id,"
-            " guide_id, store_id, quantity, unit_price_cents, discount_cents, amount_cents,"
-            " coupon_id, groupbuy_id, fulfilment, address, buyer_name, buyer_phone, status,"
-            " payment_ref, rehearsal, created_at, refunded_at, flash_price_id)"
-            " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                order_no,
-                source,
-                shop_order_id,
-                link["id"],
-                link["session_id"],
-                link["product_id"],
-                link["guide_id"],
-                link["store_id"],
-                quantity,
-                unit,
-                discount,
-                amount,
-                coupon_id,
-                groupbuy_id,
-                fulfilment,
-                address,
-                buyer_name,
-                buyer_phone,
-                "refunded" if refunded_unseen else "paid",
-                payment_ref,
-                sess["rehearsal"],
-                now,
-                now if refunded_unseen else None,
-                flash_price_id,
-            ),
-        )
-        order_id = int(cur.lastrowid or 0)
-        if refunded_unseen:
-            ledger.unmatched_refund(
-                conn,
-                product_id=link["product_id"],
-                quantity=quantity,
-                order_id=order_id,
-                session_id=link["session_id"],
-                shop_order_id=shop_order_id or "",
-                now=now,
-            )
-            self.emit(conn, link["session_id"], "order.refunded", self.order_out(order_id, conn))
-            return order_id
-        ledger.sell(
-            conn,
-            product_id=link["product_id"],
-            quantity=quantity,
-            order_id=order_id,
-            session_id=link["session_id"],
-            rehearsal=bool(sess["rehearsal"]),
-            exact=exact_stock,
-            now=now,
-        )
-        # rehearsal orders are practice, and a closed link's late sale earns nothing
-        if commission and not sess["rehearsal"]:
-            product = self.product_row(link["product_id"], conn)
-            rate, amt = self.commission_for(conn, product, amount)
-            conn.execute(
-                "INSERT INTO commissions(order_id, guide_id, amount_cents, rate, state,"
-                " created_at, settle_after) VALUES(?,?,?,?,'pending',?,?)",
-                (
-                    order_id,
-                    link["guide_id"],
-                    amt,
-                    rate,
-                    now,
-                    now + self.settings.return_window_days * DAY,
-                ),
-            )
-        order = self.order_out(order_id, conn)
-        self.emit(conn, link["session_id"], "order.placed", order)
-        stock = conn.execute(
-            "SELECT stock FROM products WHERE id=?", (link["product_id"],)
-        ).fetchone()[0]
-        self.emit(
-            conn,
-            link["session_id"],
-            "stock.changed",
-            {"product_id": link["product_id"], "stock": stock},
-        )
-        log.info(
-            "order %s: session %s guide %s amount %d",
-            order_no,
-            link["session_id"],
-            link["guide_id"],
-            amount,
-        )
-        return order_id
-
-    def commission_for(
-        self, conn: sqlite3.Connection, product: sqlite3.Row, amount: int
-    ) -> tuple[float, int]:
-        """Product rule beats category rule beats the default rule (or 5 %)."""
-        rule = conn.execute(
-            "SELECT rate, cap_cents FROM commission_rules WHERE product_id=? "
-            "UNION ALL SELECT rate, cap_cents FROM commission_rules "
-            "WHERE product_id IS NULL AND category=? "
-            "UNION ALL SELECT rate, cap_cents FROM commission_rules "
-            "WHERE product_id IS NULL AND category IS NULL LIMIT 1",
-            (product["id"], product["category"]),
-        ).fetchone()
-        rate, cap = (rule["rate"], rule["cap_cents"]) if rule else (DEFAULT_RATE, None)
-        value = round(amount * rate)
-        return rate, min(value, cap) if cap is not None else value
-
-    def refund(self, order_id: int) -> dict[str, Any]:
-        with self.db.write() as conn:
-            row = conn.execute("SELECT status FROM orders WHERE id=?", (order_id,)).fetchone()
-            if row is None:
-                raise ApiError(404, f"order {order_id} does not exist")
-            if row["status"] == "refunded":
-                raise ApiError(409, f"order {order_id} is already refunded")
-            self._refund(conn, order_id)
-            return self.order_out(order_id, conn)
-
-    def _refund(self, conn: sqlite3.Connection, order_id: int) -> None:
-        now = self.clock.now()
-        o = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
-        conn.execute(
-            "UPDATE orders SET status='refunded', refunded_at=? WHERE id=?", (now, order_id)
-        )
-        conn.execute(
-            "UPDATE commissions SET state='reversed', reversed_at=? "
-            "WHERE order_id=? AND state!='reversed'",
-            (now, order_id),
-        )
-        ledger.give_back(conn, order_id, now)
-        self.emit(conn, o["session_id"], "order.refunded", self.order_out(order_id, conn))
-        stock = conn.execute(
-            "SELECT stock FROM products WHERE id=?", (o["product_id"],)
-        ).fetchone()[0]
-        self.emit(
-            conn, o["session_id"], "stock.changed", {"product_id": o["product_id"], "stock": stock}
-        )
-
     # ---- time-driven work ----------------------------------------------------------------
-    def settle_due(self) -> int:
-        """Settle pending commissions whose return window has passed."""
-        now = self.clock.now()
-        with self.db.write() as conn:
-            rows = conn.execute(
-                "SELECT c.id, o.session_id, c.order_id FROM commissions c "
-                "JOIN orders o ON o.id=c.order_id "
-                "WHERE c.state='pending' AND c.settle_after<=? AND o.status='paid'",
-                (now,),
-            ).fetchall()
-            for r in rows:
-                conn.execute(
-                    "UPDATE commissions SET state='settled', settled_at=? WHERE id=?",
-                    (now, r["id"]),
-                )
-                com = conn.execute("SELECT * FROM commissions WHERE id=?", (r["id"],)).fetchone()
-                self.emit(conn, r["session_id"], "commission.settled", commission_out(com))
-        if rows:
-            log.info("settled %d commissions", len(rows))
-        return len(rows)
-
-    def sweep_groupbuys(self) -> int:
-        """Fail group-buys that ran out of time unfilled and refund their orders."""
-        now = self.clock.now()
-        with self.db.write() as conn:
-            rows = conn.execute(
-                "SELECT * FROM groupbuys WHERE state='open' AND ends_at<=?", (now,)
-            ).fetchall()
-            for gb in rows:
-                conn.execute("UPDATE groupbuys SET state='failed' WHERE id=?", (gb["id"],))
-                for o in conn.execute(
-                    "SELECT id FROM orders WHERE groupbuy_id=? AND status='paid'", (gb["id"],)
-                ).fetchall():
-                    self._refund(conn, o["id"])
-                row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).fetchone()
-                self.emit(conn, gb["session_id"], "groupbuy.progress", self.groupbuy_out(row))
-        return len(rows)
-
     def draw_due_lotteries(self) -> int:
         """Draw every lottery whose draw time has come (the backend's own clock)."""
         now = self.clock.now()
@@ -741,21 +386,3 @@ def user_from_row(row: sqlite3.Row) -> User:
         store_id=row["store_id"],
         guide_id=row["guide_id"],
     )
-
-
-def commission_out(row: sqlite3.Row) -> dict[str, Any]:
-    return {
-        k: row[k]
-        for k in (
-            "id",
-            "order_id",
-            "guide_id",
-            "amount_cents",
-            "rate",
-            "state",
-            "created_at",
-            "settle_after",
-            "settled_at",
-            "reversed_at",
-        )
-    }

@@ -6,7 +6,8 @@ import logging
 from typing import Any
 
 from studio.backend.access import User, read_store, readable
-from studio.backend.service import Commerce, commission_out
+from studio.backend.ordering import commission_out
+from studio.backend.service import Commerce
 
 log = logging.getLogger(__name__)
 
