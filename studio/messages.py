@@ -79,6 +79,12 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The stream key of “{name}” was not saved (no secure keyring on this computer). "
         "Enter the stream key:",
     ),
+    "keys.missing": (
+        "没有开播：“{name}”缺少推流码。请在“编辑”里填写推流码，"
+        "或把平台给的完整推流地址（…/live/推流码）粘贴到服务器一栏。",
+        "Not live: “{name}” has no stream key. Enter the stream key under “Edit”, "
+        "or paste the full push address the platform gives (…/live/KEY) into the server field.",
+    ),
     # what a cue does (the cue list)
     "cue.show_card": ("商品卡 · {product}", "product card · {product}"),
     "cue.hide_card": ("收起商品卡", "hide the product card"),

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 
 from studio.platforms import PLATFORMS, Platform, guess
 from ui.bridge import window_language
+from ui.settings import split_push_url
 
 
 def check_server(server: str) -> str | None:
@@ -151,8 +152,6 @@ class DestinationDialog(QDialog):
         self.accept()
 
     def values(self) -> tuple[str, str, str]:
-        return (
-            self.name_edit.text().strip(),
-            self.server_edit.text().strip().rstrip("/"),
-            self.key_edit.text().strip(),
-        )
+        """(name, server, key); a full push URL in the server field is split into both."""
+        server, key = split_push_url(self.server_edit.text(), self.key_edit.text().strip())
+        return self.name_edit.text().strip(), server, key

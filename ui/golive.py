@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QListWidget,
     QListWidgetItem,
+    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -28,7 +29,7 @@ from studio.config import Profile, default_recordings_dir
 from studio.messages import Message, render
 from studio.overlays.layout import SafeArea
 from studio.platforms import PLATFORMS, Platform, combined_area, guess
-from studio.redact import MASK
+from studio.redact import MASK, mask_url
 from ui.bridge import message_text, window_language
 from ui.destinations import DestinationDialog
 from ui.dialogs import ask_yes_no
@@ -213,7 +214,8 @@ class GoLivePanel(QWidget):
         not_saved = render("keys.not_saved", None, window_language())
         for d in self.settings.destinations():
             key = f"/{MASK}" if self.settings.keys.get(d.id) else f"  ({not_saved})"
-            item = QListWidgetItem(f"{d.name}  —  {d.server}{key}")
+            # mask_url: a server saved before push URLs were split may still hold a key
+            item = QListWidgetItem(f"{d.name}  —  {mask_url(d.server)}{key}")
             item.setData(Qt.ItemDataRole.UserRole, d.id)
             item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
             item.setCheckState(Qt.CheckState.Checked if d.enabled else Qt.CheckState.Unchecked)
@@ -334,7 +336,18 @@ class GoLivePanel(QWidget):
             dlg.setWindowTitle(render("keys.ask_title", None, lang))
             dlg.setLabelText(render("keys.ask", {"name": d.name}, lang))
             dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
-            if not dlg.exec() or not dlg.textValue().strip():
+            if not dlg.exec():
+                return False
+            if not dlg.textValue().strip():  # OK with nothing typed: say what is missing
+                box = QMessageBox(
+                    QMessageBox.Icon.Warning,
+                    render("keys.ask_title", None, lang),
+                    render("keys.missing", {"name": d.name}, lang),
+                    QMessageBox.StandardButton.Ok,
+                    self,
+                )
+                box.setObjectName("missingKey")
+                box.exec()
                 return False
             self.settings.keys.set(d.id, dlg.textValue().strip())
             asked = True

@@ -16,11 +16,26 @@ from PySide6.QtCore import QSettings
 
 from studio.app import Destination
 from studio.config import config_dir
+from studio.redact import split_stream_url
 from studio.secrets import SecretStore
 
 log = logging.getLogger(__name__)
 
 KEY_SERVICE = "guide-studio-stream-keys"
+
+
+def split_push_url(server: str, key: str) -> tuple[str, str]:
+    """(server, key): a full push URL pasted as the server gives its key to the key field.
+
+    Guides often paste the whole ``rtmp://host/app/KEY`` the platform shows; the
+    key part must reach the secret store, never the INI file. A key typed in the
+    key field wins: then the server is taken as it is (an ``app/instance`` path).
+    """
+    server = server.strip().rstrip("/")
+    if key:
+        return server, key
+    base, found = split_stream_url(server)
+    return (base, found) if found else (server, "")
 
 
 @dataclass
@@ -71,6 +86,7 @@ class AppSettings:
         self.qs.sync()
 
     def add_destination(self, name: str, server: str, key: str) -> SavedDestination:
+        server, key = split_push_url(server, key)
         d = SavedDestination(uuid.uuid4().hex[:12], name, server)
         if key:
             self.keys.set(d.id, key)
@@ -78,6 +94,9 @@ class AppSettings:
         return d
 
     def update_destination(self, d: SavedDestination, key: str | None) -> None:
+        server, found = split_push_url(d.server, key or "")
+        d = SavedDestination(d.id, d.name, server, d.enabled)
+        key = found or key
         items = [d if x.id == d.id else x for x in self.destinations()]
         if key:
             self.keys.set(d.id, key)
