@@ -209,6 +209,94 @@ def commerce_links(commerce, show, session_id: int):  # type: ignore[no-untyped-
     return link_for
 
 
+# What a guide should do about each reason an output is not live (the CLI's own hints).
+FIXES = {
+    "output.unreachable": "check the server address and port and this machine's network",
+    "output.refused": "check the stream key and the app name in the address",
+    "output.closed_on_publish": "check the stream key and the app name in the address",
+    "output.stalled": "the platform's server may be overloaded; it is retried",
+    "output.connection_lost": "check this machine's network",
+    "output.certificate": "check the stream address, or give --ca-file for a server of your own",
+}
+
+
+class DestinationWatch:
+    """Per RTMP destination: warn once per reason while it is not live, time it live.
+
+    A stream that never reaches its platform must not look like a success: the
+    guide would sell to nobody. So the first retry (and each new reason) gets a
+    warning line, and the end gets a summary and a non-zero exit.
+    """
+
+    def __init__(self, outputs: list[Any]) -> None:
+        self._outputs = {o.name: o for o in outputs}
+        self._lock = threading.Lock()
+        self._warned: dict[str, str] = {}  # name -> reason last warned about
+        self._why: dict[str, str] = {}  # name -> the last reason it was not live
+        self._live_since: dict[str, float] = {}
+        self.live_seconds: dict[str, float] = dict.fromkeys(self._outputs, 0.0)
+        self.ever_live: set[str] = set()
+
+    def on_state(self, event: Any) -> None:
+        name, state = event.data["name"], event.data["state"]
+        out = self._outputs.get(name)
+        if out is None:
+            return
+        now = time.monotonic()
+        with self._lock:
+            since = self._live_since.pop(name, None)
+            if since is not None:
+                self.live_seconds[name] += now - since
+            if state == "live":
+                self._live_since[name] = now
+                self.ever_live.add(name)
+                self._warned.pop(name, None)  # a later outage warns again
+                return
+            if state not in ("reconnecting", "failed"):
+                return
+            message = out.message
+            reason = message.text("en") if message is not None else event.data["reason"]
+            if not reason or (message is not None and message.id == "output.reconnect_requested"):
+                return
+            self._why[name] = reason
+            if self._warned.get(name) == reason + state:
+                return
+            self._warned[name] = reason + state
+        fix = FIXES.get(message.id, "") if message is not None else ""
+        doing = "gave up" if state == "failed" else "still retrying"
+        sys.stderr.write(
+            f"studio: warning: {name}: {reason} ({doing})" + (f"; {fix}" if fix else "") + "\n"
+        )
+        sys.stderr.flush()
+
+    def finish(self) -> None:
+        """Close the live spans still open (call once the pipeline stopped)."""
+        now = time.monotonic()
+        with self._lock:
+            for name, since in self._live_since.items():
+                self.live_seconds[name] += now - since
+            self._live_since.clear()
+
+    def why(self, name: str) -> str:
+        return self._why.get(name, "no answer yet")
+
+    def never_live(self) -> list[Any]:
+        return [o for n, o in self._outputs.items() if n not in self.ever_live]
+
+    def summary(self) -> list[str]:
+        lines = []
+        for name, out in self._outputs.items():
+            tries = out.stats.reconnects
+            if name in self.ever_live:
+                lines.append(
+                    f"studio: {name}: live {self.live_seconds[name]:.1f} s, {tries} reconnects"
+                )
+            else:
+                why = self.why(name)
+                lines.append(f"studio: {name}: never went live ({why}), {tries} reconnects")
+        return lines
+
+
 def run(args: argparse.Namespace) -> int:
     show = None
     catalog = None
@@ -256,6 +344,8 @@ def run(args: argparse.Namespace) -> int:
                 stop.set()
 
     pipeline.bus.subscribe("output.state", on_output)
+    watch = DestinationWatch(outputs)
+    pipeline.bus.subscribe("output.state", watch.on_state)
     commerce = CommerceSide.from_args(args, pipeline.bus)
     engine = None
     if show is not None:
@@ -297,6 +387,7 @@ def run(args: argparse.Namespace) -> int:
             signal.signal(s, h)
         if writer:
             writer.close()
+    watch.finish()
     c = pipeline.counters
     print(
         f"studio: stopped after {pipeline.media_seconds:.1f} s, {c.encoded} frames encoded, "
@@ -305,8 +396,17 @@ def run(args: argparse.Namespace) -> int:
     )
     if record_path:
         print(f"studio: recording saved to {record_path}", flush=True)
+    for line in watch.summary():
+        print(line, flush=True)
     if failed.is_set():
         reasons = "; ".join(f"{o.name}: {o.reason}" for o in outputs)
         sys.stderr.write(f"studio: every output failed ({reasons})\n")
+        return 1
+    dead = watch.never_live()
+    if dead:
+        names = ", ".join(f"{o.name} ({watch.why(o.name)})" for o in dead)
+        sys.stderr.write(
+            f"studio: error: {len(dead)} of {len(outputs)} destinations never went live: {names}\n"
+        )
         return 1
     return 0

@@ -151,3 +151,64 @@ def test_sigterm_stops_cleanly_and_flushes(studio_cmd: list[str], tmp_path: Path
     played = read_media(str(rec))
     assert not played.error
     assert played.video_times[-1] - played.video_times[0] >= 3.0  # media time up to the signal
+
+
+def test_unreachable_destination_warns_while_retrying_and_exits_non_zero(
+    studio_cmd: list[str], tmp_path: Path
+) -> None:
+    """A push that never reaches its platform must not end like a successful show."""
+    key = "SECRETKEY123"
+    r = subprocess.run(
+        [*studio_cmd, "live", "--output", f"rtmp://127.0.0.1:1/live/{key}", "--duration", "4"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(tmp_path),
+    )
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    warnings = [x for x in r.stderr.splitlines() if x.startswith("studio: warning:")]
+    assert len(warnings) == 1, r.stderr  # once, not once per retry
+    assert "cannot reach the streaming server" in warnings[0]
+    assert "check the server address" in warnings[0]
+    assert "never went live (cannot reach the streaming server)" in r.stdout
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("studio: error: 1 of 1 destinations never went live")
+    assert "rtmp://127.0.0.1:1/live/****" in last
+    assert key not in r.stdout + r.stderr
+
+
+def test_one_live_one_dead_destination_ends_non_zero_naming_the_dead_one(
+    nginx_rtmp: NginxRtmp, studio_cmd: list[str], tmp_path: Path
+) -> None:
+    good, dead = nginx_rtmp.url(SECRET), "rtmp://no-such-host.invalid/live/DEADKEY77"
+    r = subprocess.run(
+        [
+            *studio_cmd,
+            "live",
+            "--size",
+            "640x360",
+            "--output",
+            good,
+            "--output",
+            dead,
+            "--duration",
+            "5",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=_env(tmp_path),
+    )
+    assert r.returncode == 1, (r.stdout, r.stderr)
+    assert "Traceback" not in r.stderr
+    good_line = next(
+        x for x in r.stdout.splitlines() if x.startswith(f"studio: {good[: -len(SECRET)]}")
+    )
+    assert ": live " in good_line and "0 reconnects" in good_line, good_line
+    assert "rtmp://no-such-host.invalid/live/****: never went live" in r.stdout
+    last = r.stderr.strip().splitlines()[-1]
+    assert "1 of 2 destinations never went live: rtmp://no-such-host.invalid/live/****" in last
+    assert "127.0.0.1" not in last
+    for text in (r.stdout, r.stderr):
+        assert SECRET not in text and "DEADKEY77" not in text
