@@ -19,7 +19,6 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from studio.backend import background, inventory, routes
-from studio.backend import wall as wall_api
 from studio.backend.db import Clock, Database
 from studio.backend.deps import Backend, auth
 from studio.backend.headers import SecurityHeaders
@@ -95,8 +94,7 @@ def create_app(
     for router in routes.ROUTERS:
         _name_operations(router.routes)
         app.include_router(router)
-    wall_api.install(app, commerce, auth, sse_poll_seconds)  # the regional wall (docs/wall.md)
-    inventory.install(app, commerce, auth)
+    inventory.install(app, commerce, auth)  # still wired by closures (not this module's)
     _name_operations(app.routes)
     return app
 

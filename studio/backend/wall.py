@@ -1,6 +1,6 @@
 """The regional wall's API: every store of a region with its live session and today's sales.
 
-Routes (added by :func:`install`; operation ids are the handler names):
+Routes (``router``, included by ``create_app``; operation ids are the handler names):
 
 - ``GET /api/wall`` (``wall``): stores with play URL, session state, viewers,
   orders, GMV and top guide today.
@@ -13,29 +13,30 @@ Routes (added by :func:`install`; operation ids are the handler names):
 - ``POST /api/sessions/{id}/viewers`` (``report_viewers``): a studio reports the
   platform's viewer count, when the platform tells it.
 
-Kept in its own module so the core app only gains one ``install`` call. No
-``from __future__ import annotations``: FastAPI must see the local Annotated aliases.
+Kept in its own module (with its read model, :func:`wall_rows`) so the core app only
+gains one router. No ``from __future__ import annotations``: FastAPI must see the
+Annotated aliases.
 """
 
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
 
 import anyio
-from fastapi import Depends, FastAPI, Header, Path, Query, Response
+from fastapi import APIRouter, Header, Query, Response
 from pydantic import BaseModel, Field, field_validator
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from studio.backend import sse
 from studio.backend.access import User, can_read_store, can_write_session, require
+from studio.backend.deps import Auth, IdPath, State
 from studio.backend.errors import ApiError
 from studio.backend.models import ErrorOut, _In
 from studio.backend.service import Commerce
 
 _ERR = {"model": ErrorOut}
 _ERRORS: dict[int | str, dict[str, Any]] = {401: _ERR, 403: _ERR, 404: _ERR, 422: _ERR}
-IdPath = Annotated[int, Path(ge=1, le=2**62)]
 ORDER_EVENTS = ("order.placed", "order.refunded")
 
 
@@ -193,131 +194,130 @@ def region_order_events(commerce: Commerce, region_id: int, after: int) -> list[
     )
 
 
-def install(
-    app: FastAPI,
-    commerce: Commerce,
-    auth: Callable[..., Awaitable[User]],
-    sse_poll_seconds: float = 0.2,
-) -> None:
-    db = commerce.db
-    Auth = Annotated[User, Depends(auth)]  # noqa: N806 - a type alias
+router = APIRouter(tags=["wall"])
+Region = Annotated[int | None, Query(ge=1, le=2**62)]
+Offset = Annotated[
+    int, Query(ge=-720, le=840, description="Local time zone for 'today'; 480 = 北京时间")
+]
 
-    def region_for(user: User, region_id: int | None) -> int:
-        region = region_id or user.region_id
-        if region is None:
-            raise ApiError(422, "region_id is required for users without a region")
-        if db.one("SELECT 1 FROM regions WHERE id=?", region) is None:
-            raise ApiError(404, f"region {region} does not exist")
-        require(
-            user.role == "admin"
-            or (user.role in ("regional_manager", "trainer") and user.region_id == region),
-            f"read the wall of region {region}",
-        )
-        return region
 
-    Region = Annotated[int | None, Query(ge=1, le=2**62)]  # noqa: N806
-    Offset = Annotated[  # noqa: N806
-        int, Query(ge=-720, le=840, description="Local time zone for 'today'; 480 = 北京时间")
-    ]
+def region_for(commerce: Commerce, user: User, region_id: int | None) -> int:
+    """The region asked for (the caller's by default) if it exists and the caller may
+    watch it: admins, and the region's regional managers and trainers."""
+    region = region_id or user.region_id
+    if region is None:
+        raise ApiError(422, "region_id is required for users without a region")
+    if commerce.db.one("SELECT 1 FROM regions WHERE id=?", region) is None:
+        raise ApiError(404, f"region {region} does not exist")
+    require(
+        user.role == "admin"
+        or (user.role in ("regional_manager", "trainer") and user.region_id == region),
+        f"read the wall of region {region}",
+    )
+    return region
 
-    @app.get("/api/wall", response_model=WallOut, tags=["wall"], responses=_ERRORS)
-    def wall(user: Auth, region_id: Region = None, utc_offset_minutes: Offset = 480) -> Any:
-        """The region's stores with their live sessions and today's sales (regional wall)."""
-        region = region_for(user, region_id)
+
+@router.get("/api/wall", response_model=WallOut, responses=_ERRORS)
+def wall(
+    user: Auth, state: State, region_id: Region = None, utc_offset_minutes: Offset = 480
+) -> Any:
+    """The region's stores with their live sessions and today's sales (regional wall)."""
+    commerce = state.commerce
+    region = region_for(commerce, user, region_id)
+    since = day_start(commerce.clock.now(), utc_offset_minutes)
+    return {
+        "region_id": region,
+        "day_start": since,
+        "stores": wall_rows(commerce, region, since),
+    }
+
+
+@router.get(
+    "/api/wall/events",
+    response_class=Response,
+    responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}}},
+)
+async def wall_events(
+    user: Auth,
+    state: State,
+    region_id: Region = None,
+    utc_offset_minutes: Offset = 480,
+    last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
+    follow: Annotated[bool, Query(description="false: snapshot and backlog, then close")] = True,
+) -> Response:
+    """snapshot, then store (a changed store) and order.* events (with ids) as they happen."""
+    commerce = state.commerce
+    resume = sse.parse_event_id(last_event_id)
+    region = await anyio.to_thread.run_sync(region_for, commerce, user, region_id)
+    start = resume or 0
+    if resume is None:  # a fresh client wants the future, not the region's history
+        row = await anyio.to_thread.run_sync(commerce.db.one, "SELECT MAX(id) FROM events")
+        start = int(row[0] or 0) if row else 0
+
+    def snapshot() -> list[dict[str, Any]]:
         since = day_start(commerce.clock.now(), utc_offset_minutes)
-        return {
-            "region_id": region,
-            "day_start": since,
-            "stores": wall_rows(commerce, region, since),
-        }
+        return wall_rows(commerce, region, since)
 
-    @app.get(
-        "/api/wall/events",
-        tags=["wall"],
-        response_class=Response,
-        responses={**_ERRORS, 200: {"content": {"text/event-stream": {}}}},
-    )
-    async def wall_events(
-        user: Auth,
-        region_id: Region = None,
-        utc_offset_minutes: Offset = 480,
-        last_event_id: Annotated[str | None, Header(alias="Last-Event-ID", max_length=20)] = None,
-        follow: Annotated[
-            bool, Query(description="false: snapshot and backlog, then close")
-        ] = True,
-    ) -> Response:
-        """snapshot, then store (a changed store) and order.* events (with ids) as they happen."""
-        resume = sse.parse_event_id(last_event_id)
-        region = await anyio.to_thread.run_sync(region_for, user, region_id)
-        start = resume or 0
-        if resume is None:  # a fresh client wants the future, not the region's history
-            row = await anyio.to_thread.run_sync(db.one, "SELECT MAX(id) FROM events")
-            start = int(row[0] or 0) if row else 0
-
-        def snapshot() -> list[dict[str, Any]]:
-            since = day_start(commerce.clock.now(), utc_offset_minutes)
-            return wall_rows(commerce, region, since)
-
-        async def stream() -> AsyncIterator[ServerSentEvent | bytes]:
-            last = start
-            rows = await anyio.to_thread.run_sync(snapshot)
-            seen = {r["store_id"]: r for r in rows}
-            yield ServerSentEvent(data=json.dumps(rows, ensure_ascii=False), event="snapshot")
-            while True:
-                events = await anyio.to_thread.run_sync(
-                    region_order_events, commerce, region, last, limiter=sse.feed_limiter()
-                )
-                if events:
-                    last = events[-1]["id"]
-                    yield sse.encode(events)
-                for r in await anyio.to_thread.run_sync(snapshot, limiter=sse.feed_limiter()):
-                    if seen.get(r["store_id"]) != r:
-                        seen[r["store_id"]] = r
-                        yield ServerSentEvent(data=json.dumps(r, ensure_ascii=False), event="store")
-                if not follow and not events:
-                    return
-                await anyio.sleep(sse_poll_seconds)
-
-        return EventSourceResponse(stream(), ping=15, headers={"Cache-Control": "no-store"})
-
-    @app.put(
-        "/api/stores/{store_id}/stream", response_model=StreamOut, tags=["wall"], responses=_ERRORS
-    )
-    def set_store_stream(store_id: IdPath, body: StreamIn, user: Auth) -> Any:
-        """Where the wall pulls this store's live picture from (the chain's media server)."""
-        store = commerce.store_ref(store_id)
-        require(
-            user.role == "admin"
-            or (user.role == "regional_manager" and user.region_id == store.region_id)
-            or (user.role == "store_manager" and user.store_id == store_id),
-            f"set the stream of store {store_id}",
-        )
-        now = commerce.clock.now()
-        with db.write() as conn:
-            conn.execute(
-                "INSERT INTO store_streams(store_id, play_url, updated_at) VALUES(?,?,?) "
-                "ON CONFLICT(store_id) DO UPDATE SET play_url=excluded.play_url, "
-                "updated_at=excluded.updated_at",
-                (store_id, body.play_url, now),
+    async def stream() -> AsyncIterator[ServerSentEvent | bytes]:
+        last = start
+        rows = await anyio.to_thread.run_sync(snapshot)
+        seen = {r["store_id"]: r for r in rows}
+        yield ServerSentEvent(data=json.dumps(rows, ensure_ascii=False), event="snapshot")
+        while True:
+            events = await anyio.to_thread.run_sync(
+                region_order_events, commerce, region, last, limiter=sse.feed_limiter()
             )
-        return {"store_id": store_id, "play_url": body.play_url, "updated_at": now}
+            if events:
+                last = events[-1]["id"]
+                yield sse.encode(events)
+            for r in await anyio.to_thread.run_sync(snapshot, limiter=sse.feed_limiter()):
+                if seen.get(r["store_id"]) != r:
+                    seen[r["store_id"]] = r
+                    yield ServerSentEvent(data=json.dumps(r, ensure_ascii=False), event="store")
+            if not follow and not events:
+                return
+            await anyio.sleep(state.sse_poll_seconds)
 
-    @app.post(
-        "/api/sessions/{session_id}/viewers", status_code=204, tags=["wall"], responses=_ERRORS
+    return EventSourceResponse(stream(), ping=15, headers={"Cache-Control": "no-store"})
+
+
+@router.put("/api/stores/{store_id}/stream", response_model=StreamOut, responses=_ERRORS)
+def set_store_stream(store_id: IdPath, body: StreamIn, user: Auth, state: State) -> Any:
+    """Where the wall pulls this store's live picture from (the chain's media server)."""
+    commerce = state.commerce
+    store = commerce.store_ref(store_id)
+    require(
+        user.role == "admin"
+        or (user.role == "regional_manager" and user.region_id == store.region_id)
+        or (user.role == "store_manager" and user.store_id == store_id),
+        f"set the stream of store {store_id}",
     )
-    def report_viewers(session_id: IdPath, body: ViewersIn, user: Auth) -> Response:
-        """The platform's viewer count for a live session, as the studio last saw it."""
-        sess = commerce.session_row(session_id)
-        store = commerce.store_ref(sess["store_id"])
-        require(
-            can_read_store(user, store) and can_write_session(user, store, bool(sess["rehearsal"])),
-            f"report viewers of session {session_id}",
+    now = commerce.clock.now()
+    with commerce.db.write() as conn:
+        conn.execute(
+            "INSERT INTO store_streams(store_id, play_url, updated_at) VALUES(?,?,?) "
+            "ON CONFLICT(store_id) DO UPDATE SET play_url=excluded.play_url, "
+            "updated_at=excluded.updated_at",
+            (store_id, body.play_url, now),
         )
-        with db.write() as conn:
-            conn.execute(
-                "INSERT INTO session_viewers(session_id, viewers, reported_at) VALUES(?,?,?) "
-                "ON CONFLICT(session_id) DO UPDATE SET viewers=excluded.viewers, "
-                "reported_at=excluded.reported_at",
-                (session_id, body.viewers, commerce.clock.now()),
-            )
-        return Response(status_code=204)
+    return {"store_id": store_id, "play_url": body.play_url, "updated_at": now}
+
+
+@router.post("/api/sessions/{session_id}/viewers", status_code=204, responses=_ERRORS)
+def report_viewers(session_id: IdPath, body: ViewersIn, user: Auth, state: State) -> Response:
+    """The platform's viewer count for a live session, as the studio last saw it."""
+    commerce = state.commerce
+    sess = commerce.session_row(session_id)
+    store = commerce.store_ref(sess["store_id"])
+    require(
+        can_read_store(user, store) and can_write_session(user, store, bool(sess["rehearsal"])),
+        f"report viewers of session {session_id}",
+    )
+    with commerce.db.write() as conn:
+        conn.execute(
+            "INSERT INTO session_viewers(session_id, viewers, reported_at) VALUES(?,?,?) "
+            "ON CONFLICT(session_id) DO UPDATE SET viewers=excluded.viewers, "
+            "reported_at=excluded.reported_at",
+            (session_id, body.viewers, commerce.clock.now()),
+        )
+    return Response(status_code=204)

@@ -8,6 +8,7 @@ OpenAPI document lists the operations as it always has.
 
 from fastapi import APIRouter
 
+from studio.backend import wall
 from studio.backend.routes import (
     auth,
     catalog,
@@ -34,4 +35,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     webhooks.router,
     shopper.router,
     ops.router,
+    wall.router,  # the regional wall (docs/wall.md)
 )
