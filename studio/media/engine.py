@@ -140,10 +140,19 @@ class Pipeline:
             self.recorder.add_chapter(title, self.media_seconds)
         self.bus.publish("chapter", title=title, at=self.media_seconds)
 
-    def reconnect_now(self, name: str | None = None) -> None:
-        for out in self.outputs:
-            if isinstance(out, RtmpOutput) and name in (None, out.name):
-                out.reconnect_now()
+    def reconnect_now(self, name: str | None = None) -> list[str]:
+        """Retry the RTMP outputs that are not live now; the names of those retried.
+
+        Without ``name`` (the window's 立即重连) live outputs keep their connection;
+        naming one output reconnects it even when live (the guide asked for that one).
+        """
+        return [
+            out.name
+            for out in self.outputs
+            if isinstance(out, RtmpOutput)
+            and name in (None, out.name)
+            and out.reconnect_now(force=name is not None)
+        ]
 
     # -- lifecycle ------------------------------------------------------------
     def _templates(self) -> Templates:

@@ -143,7 +143,7 @@ def test_reconnect_now_skips_the_backoff(pipeline: Pipeline, nginx_rtmp: NginxRt
     pipeline.start()
     assert wait_for(lambda: out.state == "live", 10)
     before = out.stats.reconnects
-    pipeline.reconnect_now()
+    pipeline.reconnect_now(out.name)  # named: reconnected even though live
     assert wait_for(lambda: out.stats.reconnects > before and out.state == "live", 3)
 
 

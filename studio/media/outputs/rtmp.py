@@ -4,7 +4,8 @@
   count it (OBS's rule); audio is kept, it is cheap.
 - Connection lost: retry after 1 s, then x1.5 with jitter, capped at 10 s,
   for as long as the show runs; resume on a keyframe. ``reconnect_now`` skips
-  the wait.
+  the wait of an output that is not live (a live one is left alone) and
+  retries a failed one.
 - Connected but no longer reading (a half-dead CDN edge): after 10 s without progress the
   connection is cut and retried (:mod:`studio.media.outputs.stall`).
 - The server is reachable but refuses the stream (bad key, unknown app) twice
@@ -90,12 +91,32 @@ class RtmpOutput(Output):
         self._watch: StallWatch | None = None
         self._mux_since: float | None = None  # start of the mux call in progress
 
-    def reconnect_now(self) -> None:
-        """Drop the current connection (or the backoff wait) and connect again at once."""
-        log.info("output %s: reconnect requested", self.name)
+    def reconnect_now(self, force: bool = False) -> bool:
+        """Connect again at once if this output is not live; True when it will.
+
+        The guide presses 立即重连 because one platform is down: cutting the healthy
+        ones too would drop their frames. So a live output is left alone unless
+        ``force``; one waiting out its backoff skips the wait; a failed one (a key
+        refused twice, fixed meanwhile on the platform) starts trying again.
+        """
+        if self._stop.is_set() or self._thread is None:
+            return False
+        if self.state == "live" and not force:
+            log.info("output %s: live, not reconnected", self.name)
+            return False
+        log.info("output %s: reconnect requested (%s)", self.name, self.state)
+        if self.state == "failed":
+            self._thread.join(1.0)  # it is returning from _run
+        if self.state == "failed" and not self._thread.is_alive():
+            self._thread = threading.Thread(
+                target=self._run_guarded, name=f"{self.kind}:{self.name}", daemon=True
+            )
+            self._thread.start()
+            return True
         self._wake.set()
         with self._cond:
             self._cond.notify_all()
+        return True
 
     # -- queue policy ---------------------------------------------------------
     def _admit(self, packet: EncodedPacket) -> None:
