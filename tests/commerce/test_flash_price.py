@@ -49,7 +49,7 @@ SHOW = textwrap.dedent(
       action = "pop_link"
       product = "GS-1011"
       flash_price = 58
-      duration = 4
+      duration = 8  # a loaded machine needs seconds between the confirmation and the buy
     """
 )
 
