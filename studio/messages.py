@@ -85,6 +85,33 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "Not live: “{name}” has no stream key. Enter the stream key under “Edit”, "
         "or paste the full push address the platform gives (…/live/KEY) into the server field.",
     ),
+    # the guide-only panel on the preview (never on air): the window's language
+    "guide.commission": ("我的佣金", "My commission"),
+    "guide.orders": ("{orders} 单", "{orders} orders"),
+    "guide.now": ("当前：{text}", "Now: {text}"),
+    "guide.next": ("下一条：{text}", "Next: {text}"),
+    "guide.notes": ("备注：{text}", "Notes: {text}"),
+    "guide.not_on_air": ("未上屏 {what}：{why}", "Not on air: {what}: {why}"),
+    "guide.what.coupon": ("¥{amount} 券", "¥{amount} coupon"),
+    "guide.what.groupbuy": ("拼团 ¥{price}", "group buy ¥{price}"),
+    "guide.what.groupbuy_any": ("拼团", "group buy"),
+    "guide.what.flash_price": ("秒杀 ¥{price}", "flash sale ¥{price}"),
+    "guide.why.unconfirmed": (
+        "后台未确认（离线或未登记）",
+        "not confirmed (offline or not registered)",
+    ),
+    "guide.why.refused": ("后台拒绝", "refused by the backend"),
+    "guide.why.would_refuse": (
+        "超出门店促销限制，后台会拒绝",
+        "over the store's promotion limits, the backend would refuse it",
+    ),
+    "guide.why.no_product": ("商品不在目录中", "the product is not in the catalogue"),
+    "guide.why.incomplete": ("脚本参数不全", "the script gives too little"),
+    "guide.rank": (
+        "我的排名 第{place}名 · {orders}单 · ¥{gmv}",
+        "My rank #{place} · {orders} orders · ¥{gmv}",
+    ),
+    "guide.rank_none": ("我的排名 本小时暂无成交", "My rank: no sales this hour"),
     # what a cue does (the cue list)
     "cue.show_card": ("商品卡 · {product}", "product card · {product}"),
     "cue.hide_card": ("收起商品卡", "hide the product card"),

@@ -33,7 +33,7 @@ from studio.errors import UserError
 from studio.media.devices import advertised_sizes, list_cameras, list_microphones
 from studio.redact import redact
 from studio.show.script import ShowError, fmt_time
-from ui.bridge import EngineBridge
+from ui.bridge import EngineBridge, window_language
 from ui.dialogs import ask_yes_no
 from ui.first_run import FirstRunDialog
 from ui.folders import choose_folder, folder_error_text
@@ -91,6 +91,8 @@ class MainWindow(QMainWindow):
         # overlays (and the preview's guide boxes) keep clear of the ticked platforms' own UI
         self.panel.safe_area_changed.connect(app.overlays.set_platform)
         app.overlays.set_platform(self.panel.safe_area())
+        # the guide-only panel on the preview speaks the window's language (viewers: Chinese)
+        app.overlays.set_language(window_language())
         self.bridge.stats.connect(self._on_stats)
 
         self.shelf = ProductShelf(app.catalog)
@@ -482,7 +484,6 @@ class MainWindow(QMainWindow):
             return
         from studio.messages import report_summary
         from studio.rehearsal.report import load_report
-        from ui.bridge import window_language
 
         path = Path(str(result))
         summary = report_summary(load_report(path)["summary"], window_language())

@@ -25,6 +25,7 @@ import numpy as np
 
 from studio.events import Event, EventBus
 from studio.media.compositor import ImageLayer, Scene, VideoLayer
+from studio.messages import render
 from studio.overlays import widgets
 from studio.overlays.layout import Layout, SafeArea, layout_for, safe_area_images
 from studio.overlays.links import LinkFor, placeholder_link_for
@@ -85,8 +86,11 @@ class OverlayManager:
         clock: bool = True,
         raster: RasterWorker | None = None,
         platform: str | SafeArea | None = None,
+        lang: str = "zh",
     ) -> None:
         self.scene = scene
+        # the guide-only panel's language (the window's); on-air overlays stay Chinese
+        self.lang = lang
         self.width, self.height = width, height
         # where each slot goes, clear of the platform's own UI (None: a small margin only)
         self.layout: Layout = layout_for(width, height, platform)
@@ -411,6 +415,10 @@ class OverlayManager:
 
         self._queue(apply)
 
+    def set_language(self, lang: str) -> None:
+        """The guide-only panel in ``lang`` (``zh``/``en``): the window's; viewers see Chinese."""
+        self.lang = "en" if lang == "en" else "zh"  # one str: the next tick redraws the panel
+
     def set_guide_info(self, **changes: Any) -> None:
         """Update the guide-only panel (segment, next_cue, notes, talking_points)."""
 
@@ -516,7 +524,7 @@ class OverlayManager:
                 what = {"kind": "flash_price", "sku": d.get("sku"), "flash_price": price}
                 shown = {"kind": "flash_price", "want": price or 0}
             self.withheld.append({**what, "reason": reason, "stage": "prepare"})
-            self._set_alert(_alert(shown, reason))
+            self._set_alert(_alert(shown, reason, self.lang))
             return
         if d.get("kind") in ("coupon", "groupbuy"):
             w = self._promo_wait
@@ -524,7 +532,7 @@ class OverlayManager:
                 self._promo_wait = None  # commerce logged it already
                 reason = str(d.get("reason") or "refused")
                 self.withheld.append({**_promo_what(w["state"]), "reason": reason})
-                self._set_alert(_alert(w["state"], reason))
+                self._set_alert(_alert(w["state"], reason, self.lang))
             return
         s = self.slots["popup"].state
         if (
@@ -537,7 +545,7 @@ class OverlayManager:
             self.withheld.append(
                 {"sku": s["sku"], "flash_price": s["want"], "reason": s["withheld"]}
             )
-            self._set_alert(_alert({"kind": "flash_price", **s}, s["withheld"]))
+            self._set_alert(_alert({"kind": "flash_price", **s}, s["withheld"], self.lang))
 
     def _withhold(self, s: dict[str, Any], reason: str) -> None:
         """Tell the guide why the scripted flash price is not on air (log + bus)."""
@@ -549,7 +557,7 @@ class OverlayManager:
             reason,
         )
         self.withheld.append({"sku": s["sku"], "flash_price": s["want"], "reason": reason})
-        self._set_alert(_alert({"kind": "flash_price", **s}, reason))
+        self._set_alert(_alert({"kind": "flash_price", **s}, reason, self.lang))
         if self._bus is not None:
             self._bus.publish(
                 "commerce.promo_refused",
@@ -582,7 +590,7 @@ class OverlayManager:
         what = _promo_what(w["state"])
         log.warning("%s %s is not drawn: %s", w["state"]["kind"], what, reason)
         self.withheld.append({**what, "reason": reason})
-        self._set_alert(_alert(w["state"], reason))
+        self._set_alert(_alert(w["state"], reason, self.lang))
         if self._bus is not None:
             self._bus.publish("commerce.promo_refused", **what, reason=reason, source="overlay")
 
@@ -601,7 +609,7 @@ class OverlayManager:
             (f"{r['guide']} · {r['store']}" if r.get("store") else str(r["guide"]), float(r["gmv"]))
             for r in rows
         ]
-        self.info.rank = _my_rank(rows, d.get("me") is not None)
+        self.info.rank = _my_rank(rows, d.get("me") is not None, self.lang)
 
     def _lottery(self, d: dict[str, Any], t: float) -> None:
         slot = self.slots["promo"]
@@ -767,8 +775,10 @@ class OverlayManager:
             info.talking_points,
             info.alert,
             info.rank,
+            self.lang,
         )
-        return key, lambda: widgets.guide_panel(info, sc)
+        lang = self.lang
+        return key, lambda: widgets.guide_panel(info, sc, lang)
 
 
 def _cents(yuan: Any) -> int | None:
@@ -803,29 +813,35 @@ def _promo_what(state: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-_WHY = {  # the guide-only panel is Chinese, as the guide's on-air overlays
-    "the backend has not confirmed it": "后台未确认（离线或未登记）",
-    "the backend refused it": "后台拒绝",
-    "the backend would refuse it": "超出门店促销限制，后台会拒绝",
-    "the product is not in the cached catalog": "商品不在目录中",
-    "the cue says too little": "脚本参数不全",
+_WHY = {  # the reason (English, as logged) -> the guide-only panel's words for it
+    "the backend has not confirmed it": "guide.why.unconfirmed",
+    "the backend refused it": "guide.why.refused",
+    "the backend would refuse it": "guide.why.would_refuse",
+    "the product is not in the cached catalog": "guide.why.no_product",
+    "the cue says too little": "guide.why.incomplete",
 }
 
 
-def _alert(state: dict[str, Any], reason: str) -> str:
-    """``未上屏 ¥10 券：后台拒绝`` for the guide: what viewers do not see, and why."""
+def _alert(state: dict[str, Any], reason: str, lang: str = "zh") -> str:
+    """``未上屏 ¥10 券：后台拒绝`` for the guide: what viewers do not see, and why (``lang``)."""
     kind = state["kind"]
     if kind == "coupon":
-        what = f"¥{state['amount']:g} 券"
+        what = render("guide.what.coupon", {"amount": f"{state['amount']:g}"}, lang)
     elif kind == "groupbuy":
-        what = f"拼团 ¥{state['price']:g}" if state.get("price") is not None else "拼团"
+        price = state.get("price")
+        what = (
+            render("guide.what.groupbuy", {"price": f"{price:g}"}, lang)
+            if price is not None
+            else render("guide.what.groupbuy_any", None, lang)
+        )
     else:
-        what = f"秒杀 ¥{state['want']:g}"
-    why = next((zh for en, zh in _WHY.items() if reason.startswith(en)), reason)
-    return f"未上屏 {what}：{why}"
+        what = render("guide.what.flash_price", {"price": f"{state['want']:g}"}, lang)
+    mid = next((m for en, m in _WHY.items() if reason.startswith(en)), None)
+    why = render(mid, None, lang) if mid else reason
+    return render("guide.not_on_air", {"what": what, "why": why}, lang)
 
 
-def _my_rank(rows: list[dict[str, Any]], known: bool) -> str:
+def _my_rank(rows: list[dict[str, Any]], known: bool, lang: str = "zh") -> str:
     """The guide's own place for the guide-only panel, when the on-air top five leaves it out.
 
     '' when the guide is on air already (top five) or the studio does not know who it is.
@@ -836,5 +852,6 @@ def _my_rank(rows: list[dict[str, Any]], known: bool) -> str:
         if r.get("me"):
             if i < BOARD_ROWS:
                 return ""
-            return f"我的排名 第{i + 1}名 · {r.get('orders', 0)}单 · ¥{float(r['gmv']):g}"
-    return "我的排名 本小时暂无成交" if rows else ""
+            params = {"place": i + 1, "orders": r.get("orders", 0), "gmv": f"{float(r['gmv']):g}"}
+            return render("guide.rank", params, lang)
+    return render("guide.rank_none", None, lang) if rows else ""

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from PIL import Image, ImageDraw
 
+from studio.messages import render
 from studio.overlays.draw import (
     GOLD,
     GREEN,
@@ -303,22 +304,30 @@ class GuideInfo:
 GUIDE_BG = (16, 72, 48, 255)  # opaque, distinctive: tests look for it in the program (absent)
 
 
-def guide_panel(info: GuideInfo, scale: float) -> np.ndarray:
-    """The guide-only panel: commission, the next cue, notes and talking points."""
+def guide_panel(info: GuideInfo, scale: float, lang: str = "zh") -> np.ndarray:
+    """The guide-only panel: commission, the next cue, notes and talking points.
+
+    In the window's language (``lang``): only the guide sees it, on the preview.
+    """
     w = 520
     points = list(info.talking_points[:4])
     extra = [t for t in (info.rank, info.alert) if t]
     h = 112 + 28 * len(points) + (30 if info.notes else 0) + 30 * len(extra)
     c = Canvas(*_size(w, h, scale), scale)
     c.rect(0, 0, w, h, GUIDE_BG, radius=12)
-    c.text(16, 12, "我的佣金", 18, (190, 230, 200, 255))
-    c.text(100, 6, money(info.commission), 30, GOLD, bold=True)
-    c.text(w - 16, 12, f"{info.orders} 单", 18, (190, 230, 200, 255), anchor="ra")
-    c.text(16, 50, c.fit(f"当前：{info.segment or '—'}", 18, w - 32), 18, WHITE)
-    c.text(16, 78, c.fit(f"下一条：{info.next_cue or '—'}", 18, w - 32), 18, GOLD)
+    label = render("guide.commission", None, lang)
+    c.text(16, 12, label, 18, (190, 230, 200, 255))
+    c.text(max(100, 28 + c.text_width(label, 18)), 6, money(info.commission), 30, GOLD, bold=True)
+    orders = render("guide.orders", {"orders": info.orders}, lang)
+    c.text(w - 16, 12, orders, 18, (190, 230, 200, 255), anchor="ra")
+    now = render("guide.now", {"text": info.segment or "—"}, lang)
+    nxt = render("guide.next", {"text": info.next_cue or "—"}, lang)
+    c.text(16, 50, c.fit(now, 18, w - 32), 18, WHITE)
+    c.text(16, 78, c.fit(nxt, 18, w - 32), 18, GOLD)
     y = 110
     if info.notes:
-        c.text(16, y, c.fit(f"备注：{info.notes}", 17, w - 32), 17, (255, 200, 200, 255))
+        notes = render("guide.notes", {"text": info.notes}, lang)
+        c.text(16, y, c.fit(notes, 17, w - 32), 17, (255, 200, 200, 255))
         y += 30
     if info.rank:
         c.text(16, y, c.fit(info.rank, 17, w - 32), 17, GOLD)

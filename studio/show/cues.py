@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studio.events import Event, EventBus
+from studio.messages import describe_cue
 from studio.overlays.manager import OverlayManager
 from studio.show.catalog import Product
 from studio.show.script import ACTIONS, Cue, Show, fmt_time
@@ -232,12 +233,16 @@ class CueEngine:
             segment=seg.title, notes=seg.notes, talking_points=seg.talking_points
         )
 
+    def describe(self, cue: Cue) -> str:
+        """A cue as the cue list says it (product names, no ids), in the guide panel's language."""
+        return describe_cue(cue, self.overlays.lang, lambda sku: self.overlays.product(sku).name)
+
     def _guide_next(self) -> None:
         nxt = self.upcoming()
-        text = nxt.describe() if nxt else ""
+        text = self.describe(nxt) if nxt else ""
         if not text:
             manual = [c for c in self.show.cues if c.trigger == "manual"]
-            text = "  ".join(c.describe() for c in manual[:3])
+            text = "   ".join(self.describe(c) for c in manual[:3])
         if text != self.overlays.info.next_cue:
             self.overlays.set_guide_info(next_cue=text)
 

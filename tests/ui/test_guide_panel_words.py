@@ -1,0 +1,42 @@
+"""The guide-only panel says cues as the cue list does, in the window's language."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from studio.show.script import ACTIONS
+from tests.ui.test_selling import make_window
+
+SHOW = Path(__file__).resolve().parents[2] / "assets" / "shows" / "winter-new.toml"
+CJK = re.compile(r"[\u3400-\u9fff]")
+
+
+def test_next_cue_in_the_guide_panel_has_names_not_ids_in_the_windows_language(
+    qtbot,
+    tmp_path: Path,
+    language: str,  # type: ignore[no-untyped-def]
+) -> None:
+    win = make_window(qtbot, tmp_path)
+    assert win.load_show(SHOW)
+    win.start_show()
+    ov = win.app.overlays
+    qtbot.waitUntil(lambda: bool(ov.info.next_cue), timeout=5000)
+    text = ov.info.next_cue
+    assert "GS-" not in text, text
+    # internal action names; in English "coupon" is also the word for it
+    ids = [a for a in ACTIONS if language == "zh" or "_" in a]
+    raw = [a for a in ids if re.search(rf"\b{a}\b", text)]
+    assert not raw, text
+    nxt = win.app.cues.upcoming()
+    assert nxt is not None
+    assert text == win.app.cues.describe(nxt)
+    # the panel is drawn in the window's language: its labels, not only the cue
+    qtbot.waitUntil(lambda: ov.slots["guide"].key[-1:] == (language,), timeout=5000)
+    if language == "en":
+        assert ov.lang == "en"
+        words = CJK.sub("", text)
+        assert re.search(r"[A-Za-z]{3,}", words), text
+    else:
+        assert ov.lang == "zh"
+        assert CJK.search(text), text
