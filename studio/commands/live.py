@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from studio import upload_budget
-from studio.commerce.side import CommerceSide, add_backend_arguments
+from studio.commerce.side import PASSWORD_ENV, TOKEN_ENV, CommerceSide, add_backend_arguments
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
 from studio.errors import UserError
 from studio.media.engine import Pipeline
@@ -32,6 +32,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 HELP = "go live headless: a source, one encode, RTMP outputs and a crash-safe recording"
+ENV_HELP = (
+    f"environment: {PASSWORD_ENV} = the password of --backend-user; {TOKEN_ENV} = a backend "
+    f"token instead; {CA_FILE_ENV} = a CA certificate to trust for rtmps:// (as --ca-file)"
+)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -75,6 +79,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show", type=Path, metavar="FILE.toml", help="run this show script's cues")
     p.add_argument("--catalog", default="demo", help="products for --show: 'demo' or a JSON file")
     add_backend_arguments(p)  # --backend URL --session ID: the commerce side (docs/commerce.md)
+    p.epilog = ENV_HELP
 
 
 def chosen_platform(args: argparse.Namespace) -> Platform | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
 from studio.commerce.side import CommerceSide, add_backend_arguments
@@ -51,10 +52,32 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_backend_arguments(p)
 
 
+def _check_report(path: Path) -> None:
+    """A missing or non-JSON file is bad input: one line naming it, not a traceback."""
+    fix = "give two report.json files written by `studio rehearse` (in its --out folder)"
+    if not path.expanduser().is_file():
+        raise UserError(f"--compare {path}: no such file", fix)
+    try:
+        data = json.loads(path.expanduser().read_text("utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        reason = exc.strerror if isinstance(exc, OSError) else "not JSON"
+        raise UserError(f"--compare {path} is not a take report ({reason})", fix) from None
+    if not isinstance(data, dict):
+        raise UserError(f"--compare {path} is not a take report", fix)
+
+
 def _compare(args: argparse.Namespace) -> int:
     from studio.rehearsal.compare import write_comparison
 
-    cmp, html = write_comparison(*args.compare, args.out)
+    a, b = (p.expanduser() for p in args.compare)
+    for path in (a, b):
+        _check_report(path)
+    try:
+        cmp, html = write_comparison(a, b, args.out)
+    except OSError as exc:
+        raise UserError(
+            f"cannot write the comparison to {args.out} ({exc.strerror})", "give --out FOLDER"
+        ) from None
     print(f"studio: improved: {', '.join(cmp['improved']) or '-'}", flush=True)
     print(f"studio: worse: {', '.join(cmp['worse']) or '-'}", flush=True)
     print(f"studio: comparison written to {html}", flush=True)

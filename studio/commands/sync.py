@@ -19,8 +19,13 @@ EXIT_OK, EXIT_WAITING, EXIT_OFFLINE, EXIT_REFUSED = 0, 3, 4, 5
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    from studio.commerce.side import add_backend_arguments
+    from studio.commerce.side import PASSWORD_ENV, TOKEN_ENV, add_backend_arguments
 
+    env = (
+        f"environment: {PASSWORD_ENV} = the password of --backend-user (login, flush); "
+        f"{TOKEN_ENV} = a backend token instead"
+    )
+    parser.epilog = env
     sub = parser.add_subparsers(dest="sync_command", metavar="ACTION", required=True)
     st = sub.add_parser("status", help="print online/offline, waiting items, last sync")
     st.add_argument("--store", type=str, metavar="FILE", help="local commerce store file")
@@ -28,9 +33,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     st.add_argument(
         "--probe", action="store_true", help="also check now whether the backend answers"
     )
-    lg = sub.add_parser("login", help="log in and keep the token in the OS keyring")
+    lg = sub.add_parser("login", help="log in and keep the token in the OS keyring", epilog=env)
     add_backend_arguments(lg, session=False)
-    fl = sub.add_parser("flush", help="deliver waiting outbox items, then exit")
+    fl = sub.add_parser("flush", help="deliver waiting outbox items, then exit", epilog=env)
     add_backend_arguments(fl, session=False)
     fl.add_argument("--timeout", type=float, default=30.0, help="give up after this many seconds")
 

@@ -14,17 +14,28 @@ import argparse
 import getpass
 import importlib
 import os
+import sys
 from pathlib import Path
 
 from studio.errors import UserError
 from studio.wall.options import WallOptions
 
 HELP = "open the regional manager's wall: many stores live, with health and sales"
+PASSWORD_ENV = "STUDIO_WALL_PASSWORD"  # the --user's backend password (else asked)
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.epilog = (
+        f"environment: {PASSWORD_ENV} = the backend password of --user "
+        "(asked in the terminal when unset; required without one)"
+    )
     p.add_argument("--backend", metavar="URL", help="commerce backend, e.g. http://host:8700")
-    p.add_argument("--user", default="manager", help="backend login (default: manager)")
+    p.add_argument(
+        "--user",
+        default="manager",
+        help=f"backend login (default: manager); its password from ${PASSWORD_ENV}, "
+        "else asked in the terminal",
+    )
     p.add_argument("--region", type=int, help="region id (default: the user's own region)")
     p.add_argument(
         "--streams", type=Path, metavar="FILE", help="name + URL per line (see docs/wall.md)"
@@ -63,8 +74,16 @@ def options(args: argparse.Namespace) -> WallOptions:
 
 
 def password() -> str:
-    pw = os.environ.get("STUDIO_WALL_PASSWORD")
-    return pw if pw is not None else getpass.getpass("backend password: ")
+    """The backend password: the variable, else asked in the terminal (never echoed)."""
+    pw = os.environ.get(PASSWORD_ENV)
+    if pw is not None:
+        return pw
+    if not sys.stdin.isatty():  # getpass would fall back to an echoing prompt
+        raise UserError(
+            "the wall needs the backend password and there is no terminal to ask in",
+            f"set {PASSWORD_ENV} (or run studio wall in a terminal)",
+        )
+    return getpass.getpass("backend password: ")
 
 
 def run(args: argparse.Namespace) -> int:

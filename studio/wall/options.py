@@ -35,6 +35,14 @@ class WallOptions:
     stale_seconds: float = 5.0  # a picture older than this is amber
 
     def __post_init__(self) -> None:
+        # checked before the password is asked for: a typo is not worth a login
+        if self.backend is not None and not self.backend.strip().startswith(
+            ("http://", "https://")
+        ):
+            raise UserError(
+                f"--backend {self.backend!r} is not an http(s) URL",
+                "write it like http://127.0.0.1:8700",
+            )
         for name in _POSITIVE:
             if getattr(self, name) <= 0:
                 raise UserError(f"--{name.replace('_', '-')} must be positive", "give a number > 0")
