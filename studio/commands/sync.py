@@ -69,6 +69,27 @@ def _probe(url: str | None) -> bool | None:
         return False
 
 
+def _unprobed(status, text: str) -> str:  # type: ignore[no-untyped-def]
+    """Without ``--probe`` nobody asked the backend: say what was last seen, and when.
+
+    The store's "online" is what the last sync saw; the studio that wrote it may
+    have exited long ago, so "(online)" would be a claim nobody checked.
+    """
+    ago = (
+        ""
+        if status.last_sync_at is None
+        else f" {max(0.0, time.time() - status.last_sync_at):.0f} s ago"
+    )
+    seen = {
+        True: f"last seen online{ago}; not asked now, --probe asks",
+        False: "OFFLINE when last tried; --probe asks again",
+        None: "never connected",
+    }[status.online]
+    first, _, rest = text.partition("\n")
+    head = first.rsplit(" (", 1)[0]
+    return f"{head} ({seen})\n{rest}"
+
+
 def _status(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -84,9 +105,14 @@ def _status(args: argparse.Namespace) -> int:
         if reachable is not None:
             status = replace(status, online=reachable)
     if args.json:
-        print(json.dumps(status.as_dict(), ensure_ascii=False, sort_keys=True))
+        data = status.as_dict()
+        data["probed"] = bool(args.probe)  # False: "online" is what was last seen, not now
+        print(json.dumps(data, ensure_ascii=False, sort_keys=True))
     else:
-        print(status.describe())
+        text = status.describe()
+        if not args.probe:
+            text = _unprobed(status, text)
+        print(text)
     if status.failed:
         return EXIT_REFUSED
     if status.pending:
@@ -134,7 +160,20 @@ def _flush(args: argparse.Namespace) -> int:
     from studio.commerce.side import credentials_from_args
 
     store = _open_store(str(args.store) if args.store else None)
-    commerce = Commerce(store, BackendClient(credentials_from_args(args)))
+    if not args.backend:  # the backend this store last synced with, as `status` shows
+        args.backend = store.meta("backend_url") or None
+        if not args.backend:
+            store.close()
+            raise UserError(
+                "no --backend and this store has never synced with one",
+                "pass --backend http://host:8700",
+            )
+    try:
+        creds = credentials_from_args(args)
+    except UserError:
+        store.close()
+        raise
+    commerce = Commerce(store, BackendClient(creds))
 
     async def go() -> bool:
         task = asyncio.create_task(commerce.run())
