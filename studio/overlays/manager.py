@@ -17,7 +17,7 @@ import math
 import threading
 import time
 from collections import Counter, defaultdict, deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -301,8 +301,33 @@ class OverlayManager:
         else:
             self.hide("clock")
 
-    def show_card(self, sku: str, duration: float | None = None) -> None:
+    def show_card(self, sku: str, duration: float | None = None, keep: Iterable[str] = ()) -> None:
+        """The product card of ``sku``; another product's QR and group-buy come down.
+
+        Viewers would otherwise scan the QR of the product before while this one is
+        explained. ``keep``: products the script sells alongside (the segment's).
+        """
+        self.retire_products({sku, *keep})
         self._show("card", {"sku": sku}, duration)
+
+    def retire_products(self, keep: Iterable[str]) -> None:
+        """Take down the purchase QR and the product-bound promo of products not in ``keep``.
+
+        A coupon without a product and a lottery stay: they belong to the whole show.
+        """
+        kept = set(keep)
+
+        def apply(t: float) -> None:
+            for name in ("popup", "promo"):
+                s = self.slots[name]
+                sku = (s.state or {}).get("sku")
+                if sku and sku not in kept and s.anim != "out":
+                    s.anim, s.anim_t0 = "out", t
+            w = self._promo_wait  # a group-buy still waiting for the backend: not later either
+            if w is not None and w["state"].get("sku") not in (None, *kept):
+                self._promo_wait = None
+
+        self._queue(apply)
 
     def hide_card(self) -> None:
         self.hide("card")
@@ -325,9 +350,22 @@ class OverlayManager:
         self.hide("popup")
 
     def coupon(
-        self, amount: float, threshold: float | None = None, title: str = "", duration: float = 30.0
+        self,
+        amount: float,
+        threshold: float | None = None,
+        title: str = "",
+        duration: float = 30.0,
+        sku: str | None = None,
     ) -> None:
-        state = {"kind": "coupon", "amount": amount, "threshold": threshold, "title": title}
+        """A coupon banner; with ``sku`` it is that product's and leaves with it."""
+        state: dict[str, Any] = {
+            "kind": "coupon",
+            "amount": amount,
+            "threshold": threshold,
+            "title": title,
+        }
+        if sku:
+            state["sku"] = sku
         self._show_promo(state, duration)
 
     def groupbuy(

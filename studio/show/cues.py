@@ -229,6 +229,8 @@ class CueEngine:
         self._segment, self._segment_entered = idx, t
         seg = self.show.segments[idx]
         self.chapter(f"{SEGMENT}{SEP}{seg.title}")
+        # the products before leave with their QR and group-buy, unless this segment lists them
+        self.overlays.retire_products(seg.products)
         self.overlays.set_guide_info(
             segment=seg.title, notes=seg.notes, talking_points=seg.talking_points
         )
@@ -281,7 +283,7 @@ class CueEngine:
         dur = cue.duration
         a = cue.action
         if a == "show_card":
-            ov.show_card(p["product"], p.get("duration"))
+            ov.show_card(p["product"], p.get("duration"))  # another product's QR comes down
         elif a == "hide_card":
             ov.hide_card()
         elif a == "pop_link":
@@ -290,7 +292,9 @@ class CueEngine:
         elif a == "hide_link":
             ov.hide_link()
         elif a == "coupon":
-            ov.coupon(p["amount"], p.get("threshold"), p.get("title") or "", dur or 30.0)
+            ov.coupon(
+                p["amount"], p.get("threshold"), p.get("title") or "", dur or 30.0, p.get("product")
+            )
         elif a == "groupbuy":
             ov.groupbuy(p["product"], p["size"], p.get("price"), dur or 60.0)
         elif a == "lottery":
