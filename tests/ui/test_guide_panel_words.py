@@ -40,3 +40,19 @@ def test_next_cue_in_the_guide_panel_has_names_not_ids_in_the_windows_language(
     else:
         assert ov.lang == "zh"
         assert CJK.search(text), text
+
+
+def test_a_shelf_click_on_another_product_takes_the_previous_qr_down(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    from tests.ui.test_selling import click
+
+    win = make_window(qtbot, tmp_path)
+    ov = win.app.overlays
+    popup = ov.slots["popup"]
+    ov.pop_link("GS-1007", 60.0)
+    qtbot.waitUntil(lambda: (popup.state or {}).get("sku") == "GS-1007" and popup.anim != "out")
+    click(qtbot, win, "GS-1008")
+    qtbot.waitUntil(lambda: (ov.slots["card"].state or {}).get("sku") == "GS-1008", timeout=5000)
+    qtbot.waitUntil(lambda: popup.state is None, timeout=5000)
