@@ -38,6 +38,7 @@ from ui.dialogs import ask_yes_no
 from ui.first_run import FirstRunDialog
 from ui.folders import choose_folder, folder_error_text
 from ui.golive import GoLivePanel
+from ui.language import LanguageDialog
 from ui.preview import PreviewWidget
 from ui.review import ReviewWindow
 from ui.sales import SalesPanel
@@ -203,7 +204,17 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         connect = bar.addAction(self.tr("连接后台…"))
         connect.triggered.connect(self.first_run)
+        self.language_action = bar.addAction(self.tr("语言"))
+        self.language_action.setObjectName("languageAction")
+        self.language_action.setToolTip(self.tr("界面语言，下次启动时生效"))
+        self.language_action.triggered.connect(self.choose_language)
         self.addToolBar(bar)
+
+    def choose_language(self) -> LanguageDialog:
+        """The 语言 / Language dialog; the choice is used at the next start."""
+        dlg = LanguageDialog(self.settings, self)
+        dlg.open()
+        return dlg
 
     def _build_scene_controls(self, bar: QToolBar) -> None:
         """Scene layout and the overlays a guide turns on and off by hand."""

@@ -541,7 +541,45 @@
     </message>
 </context>
 <context>
+    <name>LanguageDialog</name>
+    <message>
+        <location filename="../language.py" line="37"/>
+        <source>语言</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <location filename="../language.py" line="41"/>
+        <source>跟随系统</source>
+        <translation>Follow the system</translation>
+    </message>
+    <message>
+        <location filename="../language.py" line="46"/>
+        <source>重新启动导购直播台后生效。</source>
+        <translation>Takes effect when Guide Studio is started again.</translation>
+    </message>
+    <message>
+        <location filename="../language.py" line="50"/>
+        <source>界面语言（观众看到的画面仍是中文）</source>
+        <translation>Window language (what viewers see stays Chinese)</translation>
+    </message>
+    <message>
+        <location filename="../language.py" line="54"/>
+        <source>现在由环境变量 STUDIO_LANG 决定，它优先于这里的选择。</source>
+        <translation>The STUDIO_LANG environment variable decides now; it wins over this choice.</translation>
+    </message>
+</context>
+<context>
     <name>MainWindow</name>
+    <message>
+        <location filename="../main_window.py" line="207"/>
+        <source>语言</source>
+        <translation>Language</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="209"/>
+        <source>界面语言，下次启动时生效</source>
+        <translation>Window language, used from the next start</translation>
+    </message>
     <message>
         <location filename="../main_window.py" line="83"/>
         <source>导购直播台 Guide Studio</source>
