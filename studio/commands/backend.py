@@ -116,6 +116,11 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--request-timeout and --limit-concurrency must be positive")
     if not 0 < args.login_backoff <= args.login_backoff_max or args.buys_per_minute < 0:
         raise UserError("bad throttle settings", "use 0 < --login-backoff <= --login-backoff-max")
+    if args.db is not None and not args.db.expanduser().parent.is_dir():  # a typo, not a folder
+        raise UserError(
+            f"--db {args.db}: the folder {args.db.expanduser().parent} does not exist",
+            "create it or pick another folder",
+        )
     _check_port_free(args.host, args.port)
     db = args.db or data_dir() / "backend.sqlite3"
     local = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"

@@ -16,6 +16,9 @@ from studio.backend.embedded import DEMO_PASSWORD, DEMO_SESSION, DEMO_USER, Embe
 from studio.commands import live
 from studio.commerce.side import PASSWORD_ENV
 from studio.fonts import ASSETS
+from studio.media.outputs.recorder import check_writable, unique_path
+from studio.media.sources import check_push_url
+from studio.redact import mask_url
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +50,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # bad input first: a typo must not cost a backend start (and leave one to stop)
+    for url in args.output:
+        check_push_url(url, f"--output {mask_url(url)!r}")
+    check_writable(unique_path(args.record.expanduser()))
     backend = EmbeddedBackend.start(shoppers=args.shoppers)
     print(f"studio: demo backend at {backend.url} (checkout pages work in a browser)", flush=True)
     os.environ[PASSWORD_ENV] = DEMO_PASSWORD  # the seed's public demo password

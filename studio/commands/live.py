@@ -16,6 +16,7 @@ from studio import upload_budget
 from studio.commerce.side import PASSWORD_ENV, TOKEN_ENV, CommerceSide, add_backend_arguments
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
 from studio.errors import UserError
+from studio.media.encoder import _HW_BY_NAME as HW_ENCODERS
 from studio.media.engine import Pipeline
 from studio.media.outputs.recorder import check_writable, unique_path
 from studio.media.outputs.rtmp import CA_FILE_ENV
@@ -302,6 +303,18 @@ class DestinationWatch:
         return lines
 
 
+def _warn_encoder_fallback(profile: Profile, pipeline: Pipeline) -> None:
+    """A hardware encoder asked for by name but not there: say so, the CPU will work harder."""
+    wanted = HW_ENCODERS.get(profile.encoder)
+    got = pipeline.encoder.video_codec if pipeline.encoder else ""
+    if wanted and got and got != wanted:
+        sys.stderr.write(
+            f"studio: warning: --encoder {profile.encoder} ({wanted}) could not be opened "
+            f"here (no such hardware or driver); encoding with {got} on the CPU instead\n"
+        )
+        sys.stderr.flush()
+
+
 def run(args: argparse.Namespace) -> int:
     show = None
     catalog = None
@@ -372,6 +385,7 @@ def run(args: argparse.Namespace) -> int:
     started = time.monotonic()
     try:
         pipeline.start()
+        _warn_encoder_fallback(profile, pipeline)
         targets = [o.name for o in outputs] + ([str(record_path)] if record_path else [])
         print(
             f"studio: live {profile.width}x{profile.height}@{profile.fps} "
