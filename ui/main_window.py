@@ -569,6 +569,11 @@ class MainWindow(QMainWindow):
             self.shelf.set_images(dict(data.get("images") or {}))
         elif topic == "source.changed":
             self._offer_pip()
+        elif topic == "overlays.scene":  # F3/F4 or a scripted cue: the picker shows it
+            i = self.scene_combo.findData(data.get("name"))
+            if i >= 0:
+                self._scene = str(data["name"])
+                self.scene_combo.setCurrentIndex(i)
 
     # commerce -------------------------------------------------------------------------
     def first_run(self) -> FirstRunDialog:

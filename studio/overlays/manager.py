@@ -19,9 +19,11 @@ import time
 from collections import Counter, defaultdict, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from PIL import Image
 
 from studio.events import Event, EventBus
 from studio.media.compositor import ImageLayer, Scene, VideoLayer
@@ -91,6 +93,7 @@ class OverlayManager:
         self.scene = scene
         # the guide-only panel's language (the window's); on-air overlays stay Chinese
         self.lang = lang
+        self.scene_name = "full"  # the layout on air (set_scene), for the window's picker
         self.width, self.height = width, height
         # where each slot goes, clear of the platform's own UI (None: a small margin only)
         self.layout: Layout = layout_for(width, height, platform)
@@ -112,6 +115,8 @@ class OverlayManager:
         self.guide, self.store = guide, store
         self.commission_rate = commission_rate
         self.stock = {p.sku: p.stock for p in catalog}
+        # product pictures on disk (the commerce cache), as the shelf shows them
+        self.pictures: dict[str, str] = {p.sku: p.image for p in catalog if p.image}
         self.links: dict[str, str] = {}
         self.info = widgets.GuideInfo()
         self.rasterised = 0  # how many times any overlay was drawn (tests check caching)
@@ -211,6 +216,16 @@ class OverlayManager:
     def listen(self, bus: EventBus) -> None:
         self._bus = bus
         self._unsub.append(bus.subscribe("commerce.", self.on_commerce))
+        self._unsub.append(bus.subscribe("catalog.images", self._on_images))
+
+    def _on_images(self, event: Event) -> None:
+        """``catalog.images`` ({sku: path}): cards show the pictures fetched after connecting."""
+        images = {str(k): str(v) for k, v in dict(event.data.get("images") or {}).items() if v}
+
+        def apply(_t: float) -> None:
+            self.pictures.update(images)
+
+        self._queue(apply)
 
     @property
     def flash_needs_backend(self) -> bool:
@@ -450,6 +465,9 @@ class OverlayManager:
                 inset.w, inset.h = round(cw * 0.33), round(ch * 0.33)
             else:
                 main.x = main.y = main.w = main.h = 0
+            self.scene_name = name
+            if self._bus is not None:  # the window's 场景 picker follows a scripted switch
+                self._bus.publish("overlays.scene", name=name)
 
         self._queue(apply)
 
@@ -463,6 +481,31 @@ class OverlayManager:
         def apply(_t: float) -> None:
             for k, v in changes.items():
                 setattr(self.info, k, tuple(v) if k == "talking_points" else v)
+
+        self._queue(apply)
+
+    def clear_show(self) -> None:
+        """The show is over (live ended, take finished): its overlays leave the program.
+
+        Card, pop-up, promo, toasts, lower third and board go (with what waits to be
+        drawn: an unconfirmed promo, queued toasts); the guide panel's segment, next
+        cue, notes, talking points and alert are emptied. The clock and the session's
+        commission and orders stay.
+        """
+
+        def apply(t: float) -> None:
+            self._promo_wait = None
+            self.promo_confirmed.clear()
+            self._toasts.clear()
+            for name in ("card", "popup", "promo", "toast", "lower", "board"):
+                s = self.slots[name]
+                if s.state is not None:
+                    s.state.pop("want", None)  # no flash price is judged on its way out
+                    if s.anim != "out":
+                        s.anim, s.anim_t0 = "out", t
+            info = self.info
+            info.segment = info.next_cue = info.notes = info.alert = ""
+            info.talking_points = ()
 
         self._queue(apply)
 
@@ -756,7 +799,10 @@ class OverlayManager:
         name = slot.name
         if name == "card":
             p, stock = self.product(s["sku"]), self.stock.get(s["sku"], 0)
-            return ("card", p.sku, stock), lambda: widgets.product_card(p, stock, sc)
+            path = self.pictures.get(p.sku, "")
+            return ("card", p.sku, stock, path), lambda: widgets.product_card(
+                p, stock, sc, _picture(path)
+            )
         if name == "popup":
             p = self.product(s["sku"])
             if self.stock.get(p.sku, 1) <= 0:  # nothing to sell: 已售罄, no QR, no price promise
@@ -817,6 +863,22 @@ class OverlayManager:
         )
         lang = self.lang
         return key, lambda: widgets.guide_panel(info, sc, lang)
+
+
+@lru_cache(maxsize=64)
+def _picture(path: str) -> Image.Image | None:
+    """A product's picture from disk, cropped square (None: the drawn stand-in instead)."""
+    if not path:
+        return None
+    try:
+        with Image.open(path) as img:
+            pic = img.convert("RGB")
+    except (OSError, ValueError) as exc:
+        log.warning("product picture %s unusable (%s): the stand-in is drawn", path, exc)
+        return None
+    side = min(pic.size)
+    left, top = (pic.width - side) // 2, (pic.height - side) // 2
+    return pic.crop((left, top, left + side, top + side))
 
 
 def _cents(yuan: Any) -> int | None:
