@@ -79,6 +79,10 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "The stream key of “{name}” was not saved (no secure keyring on this computer). "
         "Enter the stream key:",
     ),
+    "keys.ask_missing": (
+        "“{name}”还没有推流码。请输入平台给的推流码：",
+        "“{name}” has no stream key yet. Enter the stream key the platform gives:",
+    ),
     "keys.missing": (
         "没有开播：“{name}”缺少推流码。请在“编辑”里填写推流码，"
         "或把平台给的完整推流地址（…/live/推流码）粘贴到服务器一栏。",

@@ -334,7 +334,9 @@ class GoLivePanel(QWidget):
             dlg = QInputDialog(self)
             dlg.setObjectName("askKey")
             dlg.setWindowTitle(render("keys.ask_title", None, lang))
-            dlg.setLabelText(render("keys.ask", {"name": d.name}, lang))
+            # no key typed when it was added, or none kept (no secure keyring): say which
+            ask = "keys.ask_missing" if self.settings.keys.secure else "keys.ask"
+            dlg.setLabelText(render(ask, {"name": d.name}, lang))
             dlg.setTextEchoMode(QLineEdit.EchoMode.Password)
             if not dlg.exec():
                 return False

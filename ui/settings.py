@@ -56,6 +56,23 @@ class AppSettings:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.qs = QSettings(str(self.path), QSettings.Format.IniFormat)
         self.keys = keys or SecretStore(KEY_SERVICE)
+        self._split_saved_push_urls()
+
+    def _split_saved_push_urls(self) -> None:
+        """A key saved inside a server address (before pasted URLs were split) leaves the INI.
+
+        Only a server whose destination has no key yet: with a key, a longer path is
+        the platform's own (``app/instance``) and stays.
+        """
+        items, moved = self.destinations(), 0
+        for d in items:
+            base, key = split_stream_url(d.server)
+            if key and not self.keys.get(d.id):
+                self.keys.set(d.id, key)
+                d.server, moved = base, moved + 1
+        if moved:
+            log.info("%d stream key(s) moved from the settings file to the key store", moved)
+            self.save_destinations(items)
 
     # destinations ----------------------------------------------------------
     def destinations(self) -> list[SavedDestination]:

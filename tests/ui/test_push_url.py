@@ -52,3 +52,27 @@ def test_an_empty_key_at_go_live_says_what_is_missing(qtbot, window: MainWindow)
     qtbot.waitUntil(lambda: bool(seen), timeout=5000)
     assert "视频号" in seen[0] and "推流码" in seen[0]
     assert not wanted and not window.panel.live
+
+
+def test_a_key_saved_inside_the_server_before_is_moved_out_of_the_ini(
+    qtbot,
+    tmp_path: Path,  # type: ignore[no-untyped-def]
+) -> None:
+    import keyring.backends.null
+
+    from studio.app import StudioApp
+    from studio.config import Profile
+    from studio.secrets import SecretStore
+    from ui.settings import KEY_SERVICE, AppSettings, SavedDestination
+
+    ini = tmp_path / "old" / "studio.ini"
+    keys = SecretStore(KEY_SERVICE, backend=keyring.backends.null.Keyring())
+    old = AppSettings(ini, keys)
+    old.save_destinations([SavedDestination("d1", "视频号", URL)])  # as the old dialog saved it
+    assert "FULLKEY999" in ini.read_text(encoding="utf-8")
+    settings = AppSettings(ini, keys)  # the next start
+    win = MainWindow(StudioApp(Profile(width=640, height=360, fps=30)), settings)
+    qtbot.addWidget(win)
+    assert "FULLKEY999" not in ini.read_text(encoding="utf-8")
+    assert keys.get("d1") == "FULLKEY999"
+    assert win.panel.dest_list.item(0).text().endswith("rtmp://push.example.com/live/****")
