@@ -11,6 +11,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 from PySide6.QtCore import QSettings
 
@@ -31,9 +32,14 @@ def split_push_url(server: str, key: str) -> tuple[str, str]:
     key part must reach the secret store, never the INI file. A key typed in the
     key field wins: then the server is taken as it is (an ``app/instance`` path).
     """
-    server = server.strip().rstrip("/")
+    server = server.strip()
     if key:
-        return server, key
+        return server.rstrip("/"), key
+    parts = urlsplit(server)
+    if parts.query and "/" not in parts.path.strip("/"):  # bilibili: …/live-bvc/?streamname=…
+        base = urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+        return base, "?" + parts.query
+    server = server.rstrip("/")
     base, found = split_stream_url(server)
     return (base, found) if found else (server, "")
 
@@ -66,7 +72,7 @@ class AppSettings:
         """
         items, moved = self.destinations(), 0
         for d in items:
-            base, key = split_stream_url(d.server)
+            base, key = split_push_url(d.server, "")
             if key and not self.keys.get(d.id):
                 self.keys.set(d.id, key)
                 d.server, moved = base, moved + 1

@@ -76,3 +76,13 @@ def test_a_key_saved_inside_the_server_before_is_moved_out_of_the_ini(
     assert "FULLKEY999" not in ini.read_text(encoding="utf-8")
     assert keys.get("d1") == "FULLKEY999"
     assert win.panel.dest_list.item(0).text().endswith("rtmp://push.example.com/live/****")
+
+
+def test_a_pasted_address_whose_key_is_a_query_is_split_too(qtbot, window: MainWindow) -> None:  # noqa: F811  # type: ignore[no-untyped-def]
+    url = "rtmp://live-push.bilivideo.com/live-bvc/?streamname=live_1_2&key=QKEY777"
+    add_platform(qtbot, window, "B站", url, "")
+    listed = window.panel.dest_list.item(0).text()
+    assert "QKEY777" not in listed and listed.endswith("/live-bvc/****"), listed
+    (saved,) = window.panel.settings.destinations()
+    assert saved.server == "rtmp://live-push.bilivideo.com/live-bvc"
+    assert saved.destination(window.panel.settings.keys).url == url
