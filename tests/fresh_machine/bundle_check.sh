@@ -108,6 +108,14 @@ say "1/3 GuideStudio/studio --version"
 out=$(as_guide "$bin --version" 2>&1) || { echo "$out"; fail "--version exited non-zero"; }
 [[ "$out" == "studio "* ]] || fail "--version printed: $out"
 say "   $out"
+# The take review plays takes through Qt Multimedia's FFmpeg backend: loaded only when a player
+# is made, so check here that the plugin finds every library it needs (bundle + GL driver).
+internal=/opt/GuideStudio/_internal
+plugin=$internal/PySide6/Qt/plugins/multimedia/libffmpegmediaplugin.so
+[ -f "$root$plugin" ] || fail "no Qt Multimedia FFmpeg plugin in the bundle"
+unresolved=$(in_chroot env LD_LIBRARY_PATH="$internal/PySide6/Qt/lib:$internal" ldd "$plugin" | grep "not found" || true)
+[ -z "$unresolved" ] || { echo "$unresolved"; fail "the Qt Multimedia FFmpeg plugin misses libraries"; }
+say "   Qt Multimedia FFmpeg plugin: every library resolves ($(in_chroot env LD_LIBRARY_PATH="$internal/PySide6/Qt/lib:$internal" ldd "$plugin" | grep -c "=> /opt") from the bundle)"
 
 say "2/3 studio demo --duration 10"
 t0=$(date +%s)
