@@ -212,3 +212,39 @@ def test_one_live_one_dead_destination_ends_non_zero_naming_the_dead_one(
     assert "127.0.0.1" not in last
     for text in (r.stdout, r.stderr):
         assert SECRET not in text and "DEADKEY77" not in text
+
+
+def test_destination_lost_mid_show_warns_and_the_summary_counts_its_live_time(
+    nginx_rtmp: NginxRtmp, studio_cmd: list[str], tmp_path: Path
+) -> None:
+    proc = subprocess.Popen(
+        [
+            *studio_cmd,
+            "live",
+            "--size",
+            "640x360",
+            "--output",
+            nginx_rtmp.url(SECRET),
+            "--duration",
+            "9",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(tmp_path),
+    )
+    try:
+        assert "studio: live" in proc.stdout.readline()  # type: ignore[union-attr]
+        time.sleep(3)  # on air a while
+        nginx_rtmp.kill()
+    finally:
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err  # it did go live: the show reached its platform
+    assert "Traceback" not in err
+    warnings = [x for x in err.splitlines() if x.startswith("studio: warning:")]
+    assert warnings, err  # the outage is said while it lasts, not only in the log
+    assert all("****" in w and SECRET not in w for w in warnings)
+    line = next(x for x in out.splitlines() if "/live/****: live " in x)
+    seconds = float(line.split(": live ")[1].split(" s,")[0])
+    assert 1.5 <= seconds <= 8.0, line
+    assert " 0 reconnects" not in line, line
