@@ -3,9 +3,11 @@ after every restart nothing recorded is lost and nothing reaches the backend twi
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -57,6 +59,20 @@ def test_sigkill_during_sync_loses_and_doubles_nothing(backend: Backend, tmp_pat
             stderr=subprocess.STDOUT,
         )
 
+    def started_recording(prefix: str, p: subprocess.Popen[bytes], timeout: float = 30) -> bool:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and p.poll() is None:
+            with contextlib.suppress(sqlite3.Error):  # not created yet, or mid-migration
+                db = sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1)
+                try:
+                    sql = "SELECT count(*) FROM outbox WHERE key LIKE ?"
+                    if db.execute(sql, (f"act:{prefix}-%",)).fetchone()[0]:
+                        return True
+                finally:
+                    db.close()
+            time.sleep(0.02)
+        return False
+
     rng = random.Random(20)
     shopper = threading.Thread(target=shoppers, name="shoppers", daemon=True)
     shopper.start()
@@ -64,7 +80,10 @@ def test_sigkill_during_sync_loses_and_doubles_nothing(backend: Backend, tmp_pat
     try:
         for r in range(ROUNDS):
             p = driver(f"r{r}", 100)
-            time.sleep(rng.uniform(0.3, 1.2))  # start-up takes ~0.4 s: kills land mid-sync
+            # the kill lands mid-sync however long the start-up takes on a loaded machine:
+            # once this round's first action is recorded, within the next 0.6 s
+            assert started_recording(f"r{r}", p), f"round {r}: the driver never recorded"
+            time.sleep(rng.uniform(0.0, 0.6))
             p.send_signal(signal.SIGKILL)
             p.wait()
             assert p.returncode in (-signal.SIGKILL, 0), p.stdout.read() if p.stdout else ""
