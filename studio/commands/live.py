@@ -19,7 +19,7 @@ from studio.errors import UserError
 from studio.media.encoder import _HW_BY_NAME as HW_ENCODERS
 from studio.media.engine import Pipeline
 from studio.media.outputs.recorder import check_writable, unique_path
-from studio.media.outputs.rtmp import CA_FILE_ENV
+from studio.media.outputs.rtmp import CA_FILE_ENV, RtmpOutput
 from studio.media.sources import SPEC_HELP, check_push_url, open_source
 from studio.media.stats import JsonLinesWriter
 from studio.platforms import Platform, names, platform
@@ -234,7 +234,7 @@ class DestinationWatch:
     warning line, and the end gets a summary and a non-zero exit.
     """
 
-    def __init__(self, outputs: list[Any]) -> None:
+    def __init__(self, outputs: list[RtmpOutput]) -> None:
         self._outputs = {o.name: o for o in outputs}
         self._lock = threading.Lock()
         self._warned: dict[str, str] = {}  # name -> reason last warned about
@@ -284,12 +284,14 @@ class DestinationWatch:
             self._live_since.clear()
 
     def why(self, name: str) -> str:
+        """The last reason ``name`` was not live, in English."""
         return self._why.get(name, "no answer yet")
 
-    def never_live(self) -> list[Any]:
+    def never_live(self) -> list[RtmpOutput]:
         return [o for n, o in self._outputs.items() if n not in self.ever_live]
 
     def summary(self) -> list[str]:
+        """One line per destination: seconds live and reconnects, or why it never went live."""
         lines = []
         for name, out in self._outputs.items():
             tries = out.stats.reconnects
