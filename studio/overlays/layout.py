@@ -386,8 +386,19 @@ def check(layout: Layout) -> list[str]:
 SAFE_AREA_RGBA = (255, 70, 70, 70)  # translucent red: the guide sees the picture beneath
 
 
-def safe_area_images(layout: Layout) -> list[tuple[Rect, np.ndarray]]:
-    """The platform's covered bands as translucent labelled boxes, for the guide's preview."""
+def _band_label(area: SafeArea, why: str, lang: str) -> str:
+    """``视频号 遮挡区 · 标题栏``; in English the app's own (Chinese) element names are left out."""
+    if lang != "en":
+        return f"{area.label} 遮挡区 · {why}"
+    text = f"covered by {area.label}'s own UI"
+    return f"{text} · {why}" if why and why.isascii() else text
+
+
+def safe_area_images(layout: Layout, lang: str = "zh") -> list[tuple[Rect, np.ndarray]]:
+    """The platform's covered bands as translucent labelled boxes, for the guide's preview.
+
+    Guide-only, so labelled in the window's language (``lang``).
+    """
     area = layout.platform
     if area is None:
         return []
@@ -404,7 +415,7 @@ def safe_area_images(layout: Layout) -> list[tuple[Rect, np.ndarray]]:
         c.veil(SAFE_AREA_RGBA)
         if side in ("top", "bottom") and h >= 24:
             why = ins.why.get(side, "")
-            text = c.fit(f"{area.label} 遮挡区 · {why}", 16, w - 24)
+            text = c.fit(_band_label(area, why, lang), 16, w - 24)
             c.text(12, 8 if side == "top" else h - 28, text, 16, (255, 255, 255, 230))
         out.append((rect, c.finish()))
     return out

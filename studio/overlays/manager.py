@@ -150,7 +150,7 @@ class OverlayManager:
                 scene.program.append(layer)
             glayer = ImageLayer(name="overlay:guide", visible=True)
             self.slots["guide"] = _Slot("guide", glayer, self.layout.guide.place, (0, 0))
-            for i, (rect, rgba) in enumerate(safe_area_images(self.layout)):
+            for i, (rect, rgba) in enumerate(safe_area_images(self.layout, lang)):
                 box = ImageLayer(name=f"guide:safe-area:{i}", x=rect.x, y=rect.y, rgba=rgba)
                 scene.guide.append(box)  # guide-only: the platform's covered bands
             scene.guide.append(glayer)
@@ -199,15 +199,19 @@ class OverlayManager:
             for name, slot in self.slots.items():
                 slot.place = (layout.guide if name == "guide" else layout.regions[name]).place
                 slot.key = ()
-            guide = self.scene.guide
-            guide[:] = [ly for ly in guide if not ly.name.startswith("guide:safe-area:")]
-            at = guide.index(self.slots["guide"].layer) if self.slots["guide"].layer in guide else 0
-            guide[at:at] = [
-                ImageLayer(name=f"guide:safe-area:{i}", x=rect.x, y=rect.y, rgba=rgba)
-                for i, (rect, rgba) in enumerate(safe_area_images(layout))
-            ]
+            self._safe_boxes()
 
         self._queue(apply)
+
+    def _safe_boxes(self) -> None:
+        """The guide-only boxes of the covered bands, for the layout and language now (tick)."""
+        guide = self.scene.guide
+        guide[:] = [ly for ly in guide if not ly.name.startswith("guide:safe-area:")]
+        at = guide.index(self.slots["guide"].layer) if self.slots["guide"].layer in guide else 0
+        guide[at:at] = [
+            ImageLayer(name=f"guide:safe-area:{i}", x=rect.x, y=rect.y, rgba=rgba)
+            for i, (rect, rgba) in enumerate(safe_area_images(self.layout, self.lang))
+        ]
 
     @property
     def late_frames(self) -> int:
@@ -473,7 +477,12 @@ class OverlayManager:
 
     def set_language(self, lang: str) -> None:
         """The guide-only panel in ``lang`` (``zh``/``en``): the window's; viewers see Chinese."""
-        self.lang = "en" if lang == "en" else "zh"  # one str: the next tick redraws the panel
+        lang = "en" if lang == "en" else "zh"
+        if lang == self.lang:
+            return
+        self.lang = lang  # one str: the next tick redraws the panel
+        if self.layout.platform is not None:
+            self._queue(lambda _t: self._safe_boxes())  # their labels too
 
     def set_guide_info(self, **changes: Any) -> None:
         """Update the guide-only panel (segment, next_cue, notes, talking_points)."""

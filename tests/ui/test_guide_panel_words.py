@@ -56,3 +56,29 @@ def test_a_shelf_click_on_another_product_takes_the_previous_qr_down(
     click(qtbot, win, "GS-1008")
     qtbot.waitUntil(lambda: (ov.slots["card"].state or {}).get("sku") == "GS-1008", timeout=5000)
     qtbot.waitUntil(lambda: popup.state is None, timeout=5000)
+
+
+def test_the_platforms_covered_bands_are_labelled_in_the_windows_language(
+    qtbot,
+    tmp_path: Path,
+    language: str,  # type: ignore[no-untyped-def]
+) -> None:
+    from studio.overlays.layout import safe_area_images
+
+    win = make_window(qtbot, tmp_path, size=(720, 1280))
+    ov = win.app.overlays
+    ov.set_platform("channels")
+
+    def boxes() -> list:
+        return [ly for ly in win.app.pipeline.scene.guide if ly.name.startswith("guide:safe")]
+
+    qtbot.waitUntil(lambda: bool(boxes()), timeout=5000)
+    other = "zh" if language == "en" else "en"
+    want = [rgba for _, rgba in safe_area_images(ov.layout, language)]
+    wrong = [rgba for _, rgba in safe_area_images(ov.layout, other)]
+    assert all(a.shape == b.shape for a, b in zip(want, wrong, strict=True))
+    assert not all((a == b).all() for a, b in zip(want, wrong, strict=True))
+    qtbot.waitUntil(
+        lambda: all((ly.rgba == rgba).all() for ly, rgba in zip(boxes(), want, strict=True)),
+        timeout=5000,
+    )
