@@ -12,7 +12,7 @@ import logging
 import threading
 import uuid
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -24,6 +24,7 @@ from studio.media.engine import Pipeline
 from studio.media.outputs import Output, Recorder, RtmpOutput
 from studio.media.outputs.recorder import unique_path
 from studio.media.sources import check_push_url, open_source
+from studio.messages import render
 from studio.overlays.manager import OverlayManager
 from studio.redact import mask_url
 from studio.show.catalog import Catalog, demo_catalog
@@ -32,9 +33,51 @@ from studio.show.script import Show, load_show
 
 if TYPE_CHECKING:
     from studio.commerce.credentials import Credentials
+    from studio.events import Event
     from studio.rehearsal.desk import DeskTake
 
 log = logging.getLogger(__name__)
+
+# a pop-up held back for want of a link, on the guide-only panel: (Chinese, English)
+_NO_LINK_WHAT = ("购买码 · {product}", "purchase code · {product}")
+_NO_LINK_WHY = ("后台还没有给出它的购买链接", "the backend has not made its purchase link yet")
+
+
+class StudioOverlays(OverlayManager):
+    """The window's overlays: no QR code for a product the backend has no link for.
+
+    ``OverlayManager.pop_link`` draws a QR of whatever ``link_for`` answers, an
+    empty string included (a code that leads nowhere). Offline with nothing made
+    ahead for this backend there is no link: the pop-up stays off the program and
+    the guide-only panel says why (``未上屏 购买码 · 真丝围巾：…``); once the backend
+    makes the link (``commerce.link``) the next pop-up shows it.
+    """
+
+    def pop_link(self, sku: str, duration: float = 20.0, flash_price: float | None = None) -> str:
+        if self.link(sku):
+            return super().pop_link(sku, duration, flash_price)
+        self.links.pop(sku, None)  # asked again next time: the link may be made by then
+        lang = 1 if self.lang == "en" else 0
+        product = self.catalog.get(sku)
+        what = _NO_LINK_WHAT[lang].format(product=product.name if product else sku)
+        log.warning("no purchase link for %s: its pop-up is not drawn (no QR code)", sku)
+        self.set_guide_info(
+            alert=render("guide.not_on_air", {"what": what, "why": _NO_LINK_WHY[lang]}, self.lang)
+        )
+        self.withheld.append({"kind": "pop_link", "sku": sku, "reason": "no purchase link"})
+        return ""
+
+
+@dataclass(frozen=True)
+class Joined:
+    """How joining a backend session went, for the window to say so."""
+
+    url: str
+    session_id: int
+    links: int  # purchase links ready (made ahead: they work offline too)
+    online: bool  # the backend answered and took the login
+    reason: str | None = None  # why not online (SyncStatus.reason)
+    user: str | None = None
 
 
 @dataclass(frozen=True)
@@ -64,7 +107,7 @@ class StudioApp:
         self.live_outputs: list[Output] = []
         self.recorder: Recorder | None = None
         self.catalog = catalog or demo_catalog()
-        self.overlays = OverlayManager.attach(self.pipeline, self.catalog)
+        self.overlays = StudioOverlays.attach(self.pipeline, self.catalog)
         self.show: Show | None = None
         self.cues: CueEngine | None = None
         self.show_started_at: float | None = None  # pipeline seconds when the script began
@@ -76,12 +119,18 @@ class StudioApp:
         self._credentials: Credentials | None = None  # in memory, to switch sessions
         self.take: DeskTake | None = None  # while a rehearsal take starts, runs, ends
         self.rejoin_error: str | None = None  # the real session could not be rejoined
+        self.joined: Joined | None = None  # the last session joined, and how
+        self._live_session: tuple[str, int] | None = None  # (backend, session) this live runs
         self._clicked: tuple[str, int] = ("", 0)
         self._click_n = 0
         self._run_id = uuid.uuid4().hex[:12]  # action ids stay unique across runs
         # chapters asked for from the GUI, marked on the clock thread like the cue engine's
         self._chapters_due: deque[str] = deque(maxlen=64)
         self.pipeline.tick_hooks.append(self._mark_chapters)
+        self.bus.subscribe("commerce.totals", self._on_totals)
+        self.bus.subscribe("commerce.link", self._on_link)
+        self.bus.subscribe("commerce.status", self._on_status)
+        self._catching_up = threading.Lock()  # one catch-up after an offline join at a time
 
     # -- preview ------------------------------------------------------------
     def open(self, source_spec: str = "test") -> None:
@@ -112,49 +161,158 @@ class StudioApp:
             )
 
     def _join(self, creds: Credentials | None, session_id: int) -> int:
+        """Sign in, cache the catalog, make the session's links ahead; follow its orders.
+
+        A refused login, a session the backend does not have or will not let this login
+        run, or one that has ended raises :class:`ConnectError` (nothing stays joined).
+        A backend that does not answer is joined offline: the outbox waits for it and
+        :attr:`joined` says so (``online`` False, ``reason``); only links made ahead for
+        this backend are shown. The session goes live at the backend with :meth:`go_live`.
+        """
+        from studio.commerce.client import (
+            BackendClient,
+            ConnectError,
+            LoginRefusedError,
+            PermanentError,
+            SessionEndedError,
+        )
+        from studio.commerce.core import Commerce
         from studio.commerce.side import CommerceSide
+        from studio.commerce.store import Store
 
         if creds is None:
             raise UserError("not signed in to a backend", "connect to the backend first")
-        self._stop_commerce_side()
+        if self.commerce is not None:
+            self._stop_commerce_side()
+            self._forget_session(placeholders=False)  # no QR of the last session meanwhile
         backend_url = creds.backend_url
-        side = CommerceSide.start(
-            bus=self.bus, credentials=creds, session_id=session_id, products=None, prepare_wait=5.0
-        )
-        core = side.commerce
+        core = Commerce(Store(), BackendClient(creds), self.bus, session_id=session_id)
+        core.attach()
+        side = CommerceSide(core)
+        side.owns_store = True
         try:
-            side.call(core.refresh_catalog(images=False), timeout=15)
-        except Exception as exc:  # offline: keep the cached or demo catalog
-            log.warning("catalog refresh failed: %s", exc)
-        rows = core.store.query("SELECT * FROM products ORDER BY id")
-        if rows:
-            self.catalog = Catalog.from_dicts(
-                {**r, "price": r["price_cents"] / 100, "list_price": r["list_price_cents"] / 100}
-                for r in rows
-            )
-            self.overlays.catalog = self.catalog
-            self.overlays.stock = {p.sku: p.stock for p in self.catalog}
-        ids = [pid for pid in (core.product_id(p.sku) for p in self.catalog) if pid is not None]
-        links = side.call(core.prepare_session(session_id, ids, wait=5.0), timeout=30)
+            online = side.call(core.sign_in(), timeout=30) is not None
+            if online:
+                try:
+                    side.call(core.refresh_catalog(images=False), timeout=15)
+                except Exception as exc:  # keep the cached or demo catalog
+                    log.warning("catalog refresh failed: %s", exc)
+            rows = core.store.query("SELECT * FROM products ORDER BY id")
+            if rows:
+                self.catalog = Catalog.from_dicts(
+                    {
+                        **r,
+                        "price": r["price_cents"] / 100,
+                        "list_price": r["list_price_cents"] / 100,
+                    }
+                    for r in rows
+                )
+                self.overlays.catalog = self.catalog
+                self.overlays.stock = {p.sku: p.stock for p in self.catalog}
+            ids = [pid for pid in (core.product_id(p.sku) for p in self.catalog) if pid is not None]
+            links = side.call(core.prepare_session(session_id, ids, wait=5.0), timeout=30)
+        except BaseException as exc:
+            side.stop(flush_timeout=0)
+            self._forget_session()
+            user = creds.username
+            if isinstance(exc, LoginRefusedError):
+                raise ConnectError("login_refused", backend_url, user=user) from exc
+            if isinstance(exc, SessionEndedError):
+                raise ConnectError("session_ended", backend_url, session_id=session_id) from exc
+            if isinstance(exc, PermanentError):
+                problem = "session_missing" if exc.status == 404 else "session_refused"
+                raise ConnectError(
+                    problem, backend_url, user=user, session_id=session_id, detail=exc.detail
+                ) from exc
+            raise
         self.overlays.link_for = lambda sku: core.link_for_sku(sku, session_id) or ""
         self.overlays.links.clear()
         core.follow(session_id)
-        try:  # the session's guide and store name the lower third, not a sample script's
-            self._people = side.call(core.session_people(session_id), timeout=10)
-        except Exception as exc:
-            log.info("session names not read: %s", exc)
-            self._people = ("", "")
+        self._people = ("", "")
+        if online:  # the session's guide and store name the lower third, not a sample script's
+            try:
+                self._people = side.call(core.session_people(session_id), timeout=10)
+            except Exception as exc:
+                log.info("session names not read: %s", exc)
         self.commerce, self.session_id, self._credentials = side, session_id, creds
-        threading.Thread(
-            target=self._fetch_images, args=(side,), name="catalog-images", daemon=True
-        ).start()
+        ready = sum(1 for u in links.values() if u)
+        status = core.status()
+        self.joined = Joined(
+            backend_url, session_id, ready, bool(status.online), status.reason, creds.username
+        )
+        if online:
+            threading.Thread(
+                target=self._fetch_images, args=(side,), name="catalog-images", daemon=True
+            ).start()
+        core.publish_totals(session_id)  # the session's figures so far, from the store
         self.bus.publish(
             "commerce.connected",
             url=backend_url,
             session_id=session_id,
-            links=sum(1 for u in links.values() if u),
+            links=ready,
+            online=self.joined.online,
+            reason=self.joined.reason,
+            user=creds.username,
+            orders=core.session_orders(session_id),
         )
-        return sum(1 for u in links.values() if u)
+        return ready
+
+    def _on_totals(self, event: Event) -> None:
+        """The guide-only panel shows the session's figures, as the Sales tab does."""
+        d = event.data
+        if d.get("session_id") == self.session_id:
+            self.overlays.set_guide_info(commission=float(d["commission"]), orders=int(d["orders"]))
+
+    def _on_status(self, event: Event) -> None:
+        """Joined offline and the backend answers now: catch up (catalog, links) off-thread."""
+        joined, side = self.joined, self.commerce
+        d = event.data
+        if joined is None or joined.online or side is None or not d.get("online"):
+            return
+        if d.get("backend_url") != joined.url or not self._catching_up.acquire(blocking=False):
+            return
+        threading.Thread(
+            target=self._catch_up, args=(side, joined), name="commerce-catch-up", daemon=True
+        ).start()
+
+    def _catch_up(self, side: Any, joined: Joined) -> None:
+        """What joining would have done had the backend answered: links ready, "connected"."""
+        core, sid = side.commerce, joined.session_id
+        try:
+            side.call(core.refresh_catalog(images=False), timeout=30)
+            ids = [pid for pid in (core.product_id(p.sku) for p in self.catalog) if pid is not None]
+            links = side.call(core.prepare_session(sid, ids, wait=10.0), timeout=60)
+        except Exception as exc:  # offline again, or the session is not this login's
+            log.warning("catching up with %s after an offline start: %s", joined.url, exc)
+            return
+        finally:
+            self._catching_up.release()
+        if self.commerce is not side:  # left that backend meanwhile
+            return
+        self.overlays.links.clear()  # the next pop-up asks again: its link is there now
+        ready = sum(1 for u in links.values() if u)
+        self.joined = replace(joined, links=ready, online=True, reason=None)
+        log.info("caught up with %s: %d purchase links ready", joined.url, ready)
+        threading.Thread(
+            target=self._fetch_images, args=(side,), name="catalog-images", daemon=True
+        ).start()
+        core.publish_totals(sid)
+        self.bus.publish(
+            "commerce.connected",
+            url=joined.url,
+            session_id=sid,
+            links=ready,
+            online=True,
+            reason=None,
+            user=joined.user,
+            orders=core.session_orders(sid),
+        )
+
+    def _on_link(self, event: Event) -> None:
+        """A link the backend made after all: the next pop-up of its product shows it."""
+        d = event.data
+        if d.get("session_id") == self.session_id and d.get("sku"):
+            self.overlays.links.pop(str(d["sku"]), None)
 
     def _fetch_images(self, side: Any) -> None:
         """Product pictures into the commerce cache, after connecting (not to delay it).
@@ -173,7 +331,11 @@ class StudioApp:
             self.bus.publish("catalog.images", images=images)
 
     def start_demo(self, shoppers: int = 20) -> int:
-        """Demo mode: an embedded backend with demo data, signed in as a demo guide."""
+        """Demo mode: an embedded backend with demo data, signed in as a demo guide.
+
+        The demo's own session while it is open; once a live (or an earlier run) ended
+        it, the demo guide's next open session, made if there is none.
+        """
         from studio.backend.embedded import (
             DEMO_PASSWORD,
             DEMO_SESSION,
@@ -184,27 +346,66 @@ class StudioApp:
         self._refuse_during_take()
         self.disconnect_commerce()
         self.embedded = EmbeddedBackend.start(shoppers=shoppers)
-        return self.connect_commerce(self.embedded.url, DEMO_USER, DEMO_PASSWORD, DEMO_SESSION)
+        sid = self._open_demo_session(DEMO_SESSION)
+        return self.connect_commerce(self.embedded.url, DEMO_USER, DEMO_PASSWORD, sid)
+
+    def _open_demo_session(self, preferred: int) -> int:
+        """A demo session that still sells: ``preferred`` unless ended, else one made now."""
+        import httpx
+
+        from studio.backend.embedded import DEMO_PASSWORD, DEMO_USER
+
+        base = self.embedded.url
+        with httpx.Client(base_url=base, timeout=10) as http:
+            r = http.post(
+                "/api/auth/login", json={"username": DEMO_USER, "password": DEMO_PASSWORD}
+            )
+            r.raise_for_status()
+            auth = {"Authorization": f"Bearer {r.json()['token']}"}
+            me = http.get("/api/me", headers=auth).json()
+            sessions = http.get("/api/sessions", headers=auth).json()
+            mine = [
+                x for x in sessions if x["guide_id"] == me.get("guide_id") and not x["rehearsal"]
+            ]
+            first = next((x for x in mine if x["id"] == preferred), None)
+            if first is not None and first["state"] != "ended":
+                return preferred
+            open_ = [x for x in mine if x["state"] != "ended"]
+            if open_:
+                return int(open_[-1]["id"])
+            title = first["title"] if first else "演示专场"
+            made = http.post(
+                "/api/sessions",
+                json={"title": title},
+                headers={**auth, "Idempotency-Key": uuid.uuid4().hex},
+            )
+            made.raise_for_status()
+            log.info("demo session %s ended; demo session %s made", preferred, made.json()["id"])
+            return int(made.json()["id"])
 
     def _stop_commerce_side(self) -> None:
         if self.commerce is not None:
             self.commerce.stop(flush_timeout=3.0)
             self.commerce = None
 
-    def disconnect_commerce(self) -> None:
-        """Leave the backend; in demo mode the embedded backend stops too.
+    def _forget_session(self, *, placeholders: bool = True) -> None:
+        """No session any more: a QR of a session the studio has left must not stay on screen.
 
-        Purchase links fall back to placeholders: a QR of a session the studio
-        has left must not stay on screen.
+        Purchase links fall back to placeholders (nothing sells), or with
+        ``placeholders=False`` (while another session is being joined) to none.
         """
         from studio.overlays.links import placeholder_link_for
 
-        had_links = self.commerce is not None
-        self._stop_commerce_side()
         self.session_id = None
-        if had_links:
-            self.overlays.link_for = placeholder_link_for()
-            self.overlays.links.clear()
+        self.joined = None
+        self.overlays.link_for = placeholder_link_for() if placeholders else (lambda _sku: "")
+        self.overlays.links.clear()
+
+    def disconnect_commerce(self) -> None:
+        """Leave the backend; in demo mode the embedded backend stops too."""
+        if self.commerce is not None:
+            self._stop_commerce_side()
+            self._forget_session()
         if self.embedded is not None:
             self.embedded.stop()
             self.embedded = None
@@ -378,6 +579,8 @@ class StudioApp:
             check_push_url(
                 d.url, f"{d.name}: {d.shown!r}", "write it as rtmp://host/app and the key apart"
             )
+        if destinations:  # on air, selling: a session that has ended sells nothing
+            self._open_session_for_live()
         rec_path = None
         if record is not None:  # the window's folder setting, worded as one (not --record)
             if record.suffix.lower() not in (".mkv", ".mka"):
@@ -396,6 +599,8 @@ class StudioApp:
             self.recorder = self.pipeline.add_recorder(rec_path)
             outs.append(self.recorder)
         self.live_outputs = outs
+        if destinations:
+            self._start_backend_session()
         self.bus.publish(
             "live.started",
             outputs=[o.name for o in outs],
@@ -404,14 +609,58 @@ class StudioApp:
         return outs
 
     def end(self) -> Path | None:
-        """End the show: every output flushed and closed; returns the recording path."""
+        """End the show: every output flushed and closed; returns the recording path.
+
+        The script stops and its overlays leave the preview (the next live starts
+        clean), and the backend session this live ran on is ended through the outbox
+        (offline, it is sent when the backend is back), once.
+        """
         path = self.recorder.path if self.recorder else None
         for out in self.live_outputs:
             self.pipeline.remove_output(out)
         self.live_outputs = []
         self.recorder = None
+        self.stop_show()
+        self.overlays.clear_show()
+        live, self._live_session = self._live_session, None
+        if live is not None:
+            self._end_backend_session(*live)
         self.bus.publish("live.ended", record=str(path) if path else None)
         return path
+
+    # -- the backend session's life: live with the first platform, ended with the live -------
+    def _open_session_for_live(self) -> None:
+        """Going on air on a session that has ended: demo mode moves on to a fresh demo
+        session; a shop's backend needs the next session picked (``ConnectError``)."""
+        from studio.commerce.client import ConnectError
+
+        side, sid = self.commerce, self.session_id
+        if side is None or sid is None:
+            return
+        row = side.commerce.store.one("SELECT state FROM sessions WHERE id=?", [sid])
+        if not row or row["state"] != "ended":
+            return
+        if self.embedded is None:
+            raise ConnectError("session_ended", side.commerce.client.base_url, session_id=sid)
+        self._join(self._credentials, self._open_demo_session(sid))
+
+    def _start_backend_session(self) -> None:
+        side, sid = self.commerce, self.session_id
+        if side is None or sid is None:
+            return
+        core = side.commerce
+        core.start_session(sid, action_id=f"ui:{self._run_id}:start:{sid}")
+        self._live_session = (core.client.base_url, sid)
+
+    def _end_backend_session(self, backend: str, sid: int) -> None:
+        """``session_ended`` for ``sid`` into the outbox of its backend (once per run)."""
+        side = self.commerce
+        if side is None or side.commerce.client.base_url != backend:
+            log.warning(
+                "session %s at %s not ended: the studio has left that backend", sid, backend
+            )
+            return
+        side.commerce.end_session(sid, action_id=f"ui:{self._run_id}:end:{sid}")
 
     # -- rehearsal ------------------------------------------------------------
     @property
@@ -446,14 +695,21 @@ class StudioApp:
         try:
             self.stop_show()
             sid = desk.rehearsal_session(self, show.title)
+            take.session_id = sid
             if sid is not None and sid != self.session_id:
-                take.live_session = self.session_id
+                take.made_session = True
+                if not desk.is_rehearsal(self, self.session_id):
+                    take.live_session = self.session_id  # the real one, to go back to
                 self._join(self._credentials, sid)
             ensure_folder(folder, "rehearsal_dir")  # the take's own, under the setting's
             engine = self.make_engine()
             for url in preview_urls:
                 take.previews.append(self.pipeline.add_output(RtmpOutput(url)))
             desk.start_on_next_frame(self, take, engine)
+            if sid is not None and self.commerce is not None:  # on the manager's wall: 彩排
+                self.commerce.commerce.start_session(
+                    sid, action_id=f"ui:{self._run_id}:start:{sid}"
+                )
         except BaseException:
             self._drop_take()
             desk.remove_if_empty(folder)
@@ -491,18 +747,24 @@ class StudioApp:
     def _drop_take(self) -> None:
         """Stop the take's show, recorder and previews; back to the real session if any.
 
-        If the real session cannot be rejoined, the studio disconnects rather than
-        keep rehearsal links on screen; :attr:`rejoin_error` says why.
+        The take's overlays leave the preview and its rehearsal session is ended at
+        the backend (through the outbox, once). If the real session cannot be
+        rejoined, the studio disconnects rather than keep rehearsal links on screen;
+        :attr:`rejoin_error` says why.
         """
         take = self.take
         if take is None:
             return
         take.cancel()
         self.stop_show()
+        self.overlays.clear_show()
         for out in [take.recorder, *take.previews]:
             if out is not None:
                 self.pipeline.remove_output(out)
         self.take = None
+        side, sid = self.commerce, take.session_id
+        if sid is not None and side is not None and (take.started or take.made_session):
+            self._end_backend_session(side.commerce.client.base_url, sid)
         if take.live_session is not None and self._credentials is not None:
             try:
                 self._join(self._credentials, take.live_session)

@@ -73,6 +73,15 @@ class FirstRunDialog(QDialog):
         lay.addLayout(row)
         self.setMinimumWidth(480)
 
+    def remember(self, url: str, user: str, session: int) -> None:
+        """The last sign-in's address, account and session (a typo is fixed, not retyped)."""
+        if url:
+            self.url.setText(url)
+        if user:
+            self.user.setText(user)
+        if session > 0:
+            self.session.setValue(session)
+
     def _login(self) -> None:
         if not self.url.text().strip().startswith(("http://", "https://")):
             self.error.setText(self.tr("后台地址应以 http:// 或 https:// 开头"))

@@ -28,6 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from studio.app import StudioApp
+from studio.commerce.client import ConnectError
 from studio.config import FolderError
 from studio.errors import UserError
 from studio.media.devices import advertised_sizes, list_cameras, list_microphones
@@ -487,7 +488,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("彩排中：不推流，不产生真实订单"), 8000)
             return
         self.runner.set_rehearsing(None)
-        self.runner.set_running(False)
+        self._show_cleared()
         self.panel.setEnabled(True)
         self._after_take()
         if error is not None:
@@ -580,6 +581,11 @@ class MainWindow(QMainWindow):
         """Sign in or demo mode; shown once on the first start, later from the toolbar."""
         cams = [(self.tr("摄像头：") + c.name, f"camera:{c.index}") for c in list_cameras()]
         dlg = FirstRunDialog(self, cams)
+        dlg.remember(  # the last sign-in (never its password): a typo is fixed, not retyped
+            self.settings.value("backend/url", ""),
+            self.settings.value("backend/user", ""),
+            int(v) if (v := self.settings.value("backend/session", "")).isdigit() else 0,
+        )
         dlg.accepted.connect(lambda: self._connect(dlg))
         dlg.open()
         return dlg
@@ -597,7 +603,7 @@ class MainWindow(QMainWindow):
             )
             if wanted
         ]
-        self.sales.state.setText(self.tr("正在连接后台…"))
+        self.sales.connecting()
         self.tabs.setCurrentWidget(self.sales)
         self._pending = "connect"
         if dlg.choice == "demo":
@@ -609,6 +615,8 @@ class MainWindow(QMainWindow):
                 dlg.password.text(),
                 dlg.session.value(),
             )
+            for key, value in (("url", url), ("user", user), ("session", sid)):
+                self.settings.set_value(f"backend/{key}", str(value))
             self._job.run(lambda: self.app.connect_commerce(url, user, pw, sid))
 
     # live -------------------------------------------------------------------------
@@ -642,8 +650,8 @@ class MainWindow(QMainWindow):
             if not isinstance(error, UserError):
                 log.error("%s failed: %r", self._pending, error, exc_info=error)  # type: ignore[arg-type]
             if self._pending == "connect":
-                self.sales.state.setText(self.tr("未连接后台"))
-                self.error(self.tr("无法连接后台"), str(error))
+                self.sales.disconnected()
+                self.error(self.tr("无法连接后台"), self._error_text(error))
             elif self._pending == "test_recording":
                 self.error(self.tr("试录没有完成"), self._error_text(error))
             elif isinstance(error, UserError):
@@ -652,10 +660,7 @@ class MainWindow(QMainWindow):
                 self.error(self.tr("出错了"), self._error_text(error))
             return
         if self._pending == "connect":
-            self.shelf.rebuild(self.app.catalog)
-            self.statusBar().showMessage(
-                self.tr("已连接后台，购买链接已备好：") + str(result), 8000
-            )
+            self._connected()
             self._next_first_run_step()
             return
         if self._pending == "test_recording":
@@ -676,8 +681,34 @@ class MainWindow(QMainWindow):
         else:
             self._live_since = None
             self.panel.set_live(False)
+            self._show_cleared()
             if result:
                 self.statusBar().showMessage(self.tr("录像已保存：") + str(result), 15000)
+
+    def _connected(self) -> None:
+        """Joined: "connected" only if the backend answered; otherwise say why, in a dialog."""
+        from ui.sales import unreachable_text
+
+        self.shelf.rebuild(self.app.catalog)
+        joined = self.app.joined
+        if joined is None or joined.online:
+            links = joined.links if joined else 0
+            self.statusBar().showMessage(self.tr("已连接后台，购买链接已备好：") + str(links), 8000)
+            return
+        self.statusBar().showMessage(self.tr("后台没有响应，正在重试"), 8000)
+        self.error(
+            self.tr("后台没有响应"), unreachable_text(joined.url, joined.reason, joined.links)
+        )
+
+    def _show_cleared(self) -> None:
+        """The live or take ended: the script stopped, its overlays left the preview."""
+        self.runner.set_running(False)
+        self.runner.update_progress(None, set(), None)  # the prompter back to the start
+        for key in ("lower", "board"):  # taken down with the show's overlays
+            act = self.toggles[key]
+            act.blockSignals(True)
+            act.setChecked(False)
+            act.blockSignals(False)
 
     def _next_first_run_step(self) -> None:
         if self._after_connect:
@@ -725,6 +756,10 @@ class MainWindow(QMainWindow):
         """A folder problem in the window's language; other errors as the engine words them."""
         if isinstance(error, FolderError):
             return folder_error_text(error)
+        if isinstance(error, ConnectError):
+            from ui.sales import connect_error_text
+
+            return connect_error_text(error)
         if isinstance(error, UserError):
             return str(error)
         return redact(f"{type(error).__name__}: {error}")

@@ -33,10 +33,11 @@ from httpx_sse import SSEError, aconnect_sse
 from studio.backend.models import ActionKind
 from studio.commerce.backoff import Backoff
 from studio.commerce.client import (
-    AuthError,
     BackendClient,
+    LoginRefusedError,
     PermanentError,
     RetryableError,
+    SessionEndedError,
     classify,
 )
 from studio.commerce.limits import refusal, rules_of
@@ -51,6 +52,8 @@ log = logging.getLogger(__name__)
 
 # the backend's action kinds: one list, the contract's own (docs/backend.md, record_action)
 ACTION_KINDS = frozenset(get_args(ActionKind))
+# feed events after which the session's figures (commerce.totals) are published again
+TOTALS_EVENTS = frozenset({"order.placed", "order.refunded", "commission.settled"})
 # feed event type -> bus topic
 FEED_TOPICS = {
     "order.placed": "commerce.order",
@@ -123,7 +126,8 @@ class Commerce:
         self._unsubscribe: list[Callable[[], None]] = []
         self.feed_repeats_dropped = 0  # events the server sent again; must stay 0
         self.feed_connects = 0
-        store.set_meta(backend_url=client.base_url)
+        # the store's cache is this backend's from now on (another one's is dropped)
+        self.cache_dropped = store.bind_backend(client.base_url)
         if session_id is not None:
             self._follow.add(session_id)
 
@@ -182,7 +186,7 @@ class Commerce:
         now = time.time()
         body = {"kind": kind, "payload": payload, "client_time": client_time or now}
         with self.store.tx() as db:
-            if db.execute("SELECT 1 FROM outbox WHERE key=?", [f"act:{action_id}"]).fetchone():
+            if self.store.has_key(db, f"act:{action_id}"):
                 log.debug("action %s already recorded", action_id)
                 return action_id
             self._apply_locally(db, sid, kind, payload, now)
@@ -384,11 +388,25 @@ class Commerce:
                 [sid, payload["product_id"]],
             )
 
-    def start_session(self, session_id: int | None = None, **payload: Any) -> str:
-        return self.record_action("session_started", payload, session_id=session_id)
+    def start_session(
+        self, session_id: int | None = None, *, action_id: str | None = None, **payload: Any
+    ) -> str:
+        """The session goes live at the backend (``session_started``, through the outbox)."""
+        return self.record_action(
+            "session_started", payload, session_id=session_id, action_id=action_id
+        )
 
-    def end_session(self, session_id: int | None = None, **payload: Any) -> str:
-        return self.record_action("session_ended", payload, session_id=session_id)
+    def end_session(
+        self, session_id: int | None = None, *, action_id: str | None = None, **payload: Any
+    ) -> str:
+        """The session ends at the backend (``session_ended``, through the outbox).
+
+        Its links close there (checkout refuses them); a given ``action_id`` makes a
+        second call a no-op, so a session is ended once.
+        """
+        return self.record_action(
+            "session_ended", payload, session_id=session_id, action_id=action_id
+        )
 
     def link_for(self, product_id: int, session_id: int | None = None) -> str | None:
         """The purchase URL for the product's QR code, from the local store (works offline)."""
@@ -435,8 +453,17 @@ class Commerce:
         """
         sid = int(session_id)
         wanted = list(dict.fromkeys(int(p) for p in product_ids or []))
+        online = False
         try:
             sess = await self.client.request("GET", f"/api/sessions/{sid}")
+            if sess.get("state") == "ended":  # its links are closed: nothing would sell
+                with self.store.tx() as db:
+                    db.execute(
+                        "INSERT OR IGNORE INTO sessions(id, state) VALUES(?, 'ended')", [sid]
+                    )
+                    db.execute("UPDATE sessions SET state='ended' WHERE id=?", [sid])
+                self._set_online(True)
+                raise SessionEndedError(sid)
             links = await self.client.request("GET", f"/api/sessions/{sid}/links")
             with self.store.tx() as db:
                 db["sessions"].upsert(
@@ -453,8 +480,12 @@ class Commerce:
                 wanted = [int(lk["product_id"]) for lk in links]
             await self._cache_rules(int(sess["store_id"]))
             self._set_online(True)
+            online = True
+        except LoginRefusedError as exc:  # the guide must sign in again: nothing to prepare
+            self._set_online(False, str(exc), exc.reason)
+            raise
         except RetryableError as exc:
-            self._set_online(False, str(exc))
+            self._set_online(False, str(exc), exc.reason)
             log.warning("preparing session %d offline: %s", sid, exc)
         with self.store.tx() as db:
             for pid in wanted:
@@ -468,9 +499,27 @@ class Commerce:
                         sid,
                     )
             self.record_action("session_prepared", {"product_ids": wanted}, session_id=sid)
-        if self._loop is not None and wait > 0:
+        if self._loop is not None and wait > 0 and online:  # offline, nothing would arrive
             await self.flush(wait)
         return {pid: self.link_for(pid, sid) for pid in wanted}
+
+    async def sign_in(self) -> dict[str, Any] | None:
+        """Ask the backend who this login is (``GET /api/me``): the user, or None if no answer.
+
+        None means unreachable or unavailable (the status says which); a refused user name
+        or password raises :class:`LoginRefusedError`. Only an answer sets the status online.
+        """
+        try:
+            me = await self.client.request("GET", "/api/me")
+        except LoginRefusedError as exc:
+            self._set_online(False, str(exc), exc.reason)
+            raise
+        except RetryableError as exc:
+            self._set_online(False, str(exc), exc.reason)
+            log.warning("signing in to %s: %s", self.client.base_url, exc)
+            return None
+        self._set_online(True)
+        return dict(me) if isinstance(me, dict) else {}
 
     async def _cache_rules(self, store_id: int) -> None:
         """Keep the store's promotion limits: a show's promotions are checked against them."""
@@ -608,15 +657,22 @@ class Commerce:
             await asyncio.sleep(0.05)
         return True
 
-    def _set_online(self, online: bool, error: str | None = None) -> None:
-        changed = online != self._online
+    def _set_online(
+        self, online: bool, error: str | None = None, reason: str = "unreachable"
+    ) -> None:
+        """Online: the backend answered and took the login. Offline says why (``reason``)."""
+        changed = online != self._online or (
+            not online and reason != self.store.meta("offline_reason")
+        )
         self._online = online
         values: dict[str, object] = {"online": "1" if online else "0"}
         if online:
             values["last_sync_at"] = time.time()
             values["last_error"] = ""
+            values["offline_reason"] = ""
         else:
             values["last_error"] = redact(error or "")
+            values["offline_reason"] = reason
         if changed or not online:
             self.store.set_meta(**values)
         else:
@@ -645,10 +701,10 @@ class Commerce:
                     json=json.loads(item["body"]),
                     idempotency_key=item["key"],
                 )
-            except RetryableError as exc:
+            except RetryableError as exc:  # a refused login too: the row waits for a sign-in
                 delay = backoff.next_delay(exc.retry_after)
                 self._attempt_failed(item, str(exc))
-                self._set_online(isinstance(exc, AuthError), str(exc))
+                self._set_online(False, str(exc), exc.reason)
                 log.info("outbox %s: %s; retry in %.2f s", item["key"], exc, delay)
                 await asyncio.sleep(delay)
                 continue
@@ -663,11 +719,23 @@ class Commerce:
             backoff.reset()
             self._delivered(item, result)
             self._set_online(True)
+            if item["kind"] == "link" and isinstance(result, dict):
+                self._link_made(result)
             if item["kind"] == "flash" and isinstance(result, dict):
                 self._flash_confirmed(result)
             elif item["kind"] in ("coupon", "groupbuy") and isinstance(result, dict):
                 self._promo_confirmed(item["kind"], result)
             self._publish_status()
+
+    def _link_made(self, link: dict[str, Any]) -> None:
+        """``commerce.link``: a purchase link the backend made (a QR can show it now)."""
+        self.bus.publish(
+            "commerce.link",
+            session_id=link.get("session_id"),
+            product_id=link.get("product_id"),
+            url=link.get("url"),
+            **self._display_fields("", link),
+        )
 
     def _flash_confirmed(self, fp: dict[str, Any]) -> None:
         """The backend honours this flash price in its window: the overlay may draw it."""
@@ -830,7 +898,10 @@ class Commerce:
                     connected = False
                     backoff.reset()
                 else:
-                    self._set_online(False, f"order feed: {type(exc).__name__}: {exc}")
+                    reason = getattr(exc, "reason", "unreachable")
+                    if isinstance(exc, SSEError):
+                        reason = "unavailable"
+                    self._set_online(False, f"order feed: {type(exc).__name__}: {exc}", reason)
             except PermanentError as exc:
                 log.error("order feed for session %d refused: %s", session_id, exc)
                 retry_after = backoff.cap
@@ -874,6 +945,60 @@ class Commerce:
             data=data,
             **self._display_fields(etype, data, session_id),
         )
+        if etype in TOTALS_EVENTS:
+            self.publish_totals(session_id)
+
+    # ---- the session's figures: one source for every place that shows them ------------
+    def session_totals(self, session_id: int) -> dict[str, Any]:
+        """The session's paid orders, GMV and commission as the backend counts them.
+
+        From the orders and commissions the feed stored (every event of the session,
+        whenever this studio learnt it): a refund takes its order out of the GMV and
+        its reversed commission out of the guide's, whether the order was placed in
+        this window or in an earlier run. The backend's ``/summary`` uses the same rules.
+        """
+        sid = int(session_id)
+        o = self.store.one(
+            "SELECT COALESCE(SUM(status='paid'), 0) AS orders,"
+            " COALESCE(SUM(status='refunded'), 0) AS refunds,"
+            " COALESCE(SUM(CASE WHEN status='paid' THEN amount_cents END), 0) AS gmv"
+            " FROM orders WHERE session_id=?",
+            [sid],
+        ) or {"orders": 0, "refunds": 0, "gmv": 0}
+        c = self.store.one(
+            "SELECT COALESCE(SUM(c.amount_cents), 0) AS cents FROM commissions c"
+            " JOIN orders o ON o.id=c.order_id WHERE o.session_id=? AND c.state!='reversed'",
+            [sid],
+        ) or {"cents": 0}
+        return {
+            "session_id": sid,
+            "orders": int(o["orders"]),
+            "refunds": int(o["refunds"]),
+            "gmv_cents": int(o["gmv"]),
+            "commission_cents": int(c["cents"]),
+            "gmv": int(o["gmv"]) / 100,
+            "commission": int(c["cents"]) / 100,
+        }
+
+    def session_orders(self, session_id: int) -> list[dict[str, Any]]:
+        """The session's orders in the store, oldest first, with the fields the UI lists."""
+        out = []
+        for row in self.store.orders(int(session_id)):
+            data = json.loads(row["data"]) if row.get("data") else {}
+            out.append(
+                {
+                    "order_no": data.get("order_no", ""),
+                    "event_id": row.get("event_id"),
+                    "status": row["status"],
+                    "created_at": row["created_at"],
+                    **self._display_fields("order.placed", data),
+                }
+            )
+        return out
+
+    def publish_totals(self, session_id: int) -> None:
+        """``commerce.totals``: the session's figures now (after a feed event, on joining)."""
+        self.bus.publish("commerce.totals", **self.session_totals(session_id))
 
     def _display_fields(
         self, etype: str, data: dict[str, Any], session_id: int | None = None

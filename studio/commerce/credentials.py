@@ -65,6 +65,7 @@ class Credentials:
         )
         self._token: str | None = None
         self._warned = False
+        self.refused = False  # the backend refused this user name and password
         register_secret(password)
         if token:
             self._token = token
@@ -107,6 +108,12 @@ class Credentials:
         if self.secure:
             with contextlib.suppress(keyring.errors.KeyringError):
                 self._keyring.delete_password(SERVICE, self._account)
+
+    def refuse(self) -> None:
+        """The backend said the user name or password is wrong: forget the password."""
+        self.refused = True
+        self.password = None
+        self.forget()
 
     @property
     def can_login(self) -> bool:

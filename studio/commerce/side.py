@@ -120,7 +120,7 @@ class CommerceSide:
         prepare_wait: float = 5.0,
     ) -> CommerceSide:
         """Open the store, listen to ``show.action``, prepare links, mark the session live."""
-        from studio.commerce.client import BackendClient, PermanentError
+        from studio.commerce.client import BackendClient, LoginRefusedError, PermanentError
         from studio.commerce.core import Commerce
         from studio.commerce.store import Store
 
@@ -134,6 +134,12 @@ class CommerceSide:
         side.owns_store = True
         try:
             links = side.call(commerce.prepare_session(session_id, products, wait=prepare_wait))
+        except LoginRefusedError as exc:
+            side.stop(flush_timeout=0)
+            raise UserError(
+                f"{credentials.backend_url} refused the login of {credentials.username!r}",
+                f"check --backend-user and ${PASSWORD_ENV}",
+            ) from exc
         except PermanentError as exc:
             side.stop(flush_timeout=0)
             raise UserError(

@@ -15,7 +15,8 @@ from studio.commerce.store import Store
 
 @dataclass(frozen=True)
 class SyncStatus:
-    online: bool | None  # None: this store has never talked to a backend
+    # True only once the backend answered and accepted the login; None: not asked yet
+    online: bool | None
     pending: int  # outbox items waiting for the backend
     failed: int  # items the backend refused for good (kept for inspection)
     delivered: int
@@ -23,6 +24,10 @@ class SyncStatus:
     last_error: str | None
     backend_url: str | None
     feed_cursor: dict[int, int]  # session id -> last feed event id applied
+    # why not online: "unreachable" (no answer), "unavailable" (5xx, 429), "login_refused"
+    # (wrong user or password), "login_needed" (no valid token, no password); None if online
+    reason: str | None = None
+    waiting_elsewhere: int = 0  # outbox items kept for another backend this store talked to
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -31,6 +36,8 @@ class SyncStatus:
         """Human lines for the CLI (Chinese product, English operator messages)."""
         now = time.time() if now is None else now
         state = {True: "online", False: "OFFLINE", None: "never connected"}[self.online]
+        if self.online is False and self.reason:
+            state += f": {self.reason.replace('_', ' ')}"
         ago = (
             "never"
             if self.last_sync_at is None
@@ -44,6 +51,11 @@ class SyncStatus:
         ]
         for sid, eid in sorted(self.feed_cursor.items()):
             lines.append(f"order feed:   session {sid} up to event {eid}")
+        if self.waiting_elsewhere:
+            lines.append(
+                f"kept:         {self.waiting_elsewhere} waiting for another backend "
+                "(sent when the studio signs in there again)"
+            )
         if self.last_error:
             lines.append(f"last error:   {self.last_error}")
         return "\n".join(lines)
@@ -66,4 +78,6 @@ def read_status(store: Store) -> SyncStatus:
         last_error=store.meta("last_error") or None,
         backend_url=store.meta("backend_url") or None,
         feed_cursor=cursors,
+        reason=(store.meta("offline_reason") or None) if online == "0" else None,
+        waiting_elsewhere=store.waiting_elsewhere(),
     )

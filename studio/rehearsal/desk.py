@@ -44,6 +44,8 @@ class DeskTake:
     previews: list[Output] = field(default_factory=list)
     started: bool = False  # the first frame is recorded and the show's clock runs
     live_session: int | None = None  # the real session to go back to afterwards
+    session_id: int | None = None  # the rehearsal session the take runs on (ended after it)
+    made_session: bool = False  # that session was made for this take
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
     _cancelled: bool = False
 
@@ -65,15 +67,25 @@ def take_folder(root: Path, show_path: str, title: str) -> tuple[int, Path]:
     return n, folder / f"take-{n:02d}"
 
 
+def is_rehearsal(app: StudioApp, session_id: int | None) -> bool:
+    """Is ``session_id`` a rehearsal session (as the backend said when it was prepared)?"""
+    side = app.commerce
+    if side is None or session_id is None:
+        return False
+    row = side.commerce.store.one("SELECT rehearsal FROM sessions WHERE id=?", [session_id])
+    return bool(row and row.get("rehearsal"))
+
+
 def rehearsal_session(app: StudioApp, title: str) -> int | None:
-    """The backend session a take runs on: the current one if it is a rehearsal,
-    else a new rehearsal session made for this take (None when not connected)."""
+    """The backend session a take runs on: the current one if it is a rehearsal that
+    has not ended, else a new rehearsal session made for this take (None when not
+    connected). A take's session is ended when the take ends."""
     side = app.commerce
     if side is None or app.session_id is None:
         return None
     core = side.commerce
-    row = core.store.one("SELECT rehearsal FROM sessions WHERE id=?", [app.session_id])
-    if row and row.get("rehearsal"):
+    row = core.store.one("SELECT rehearsal, state FROM sessions WHERE id=?", [app.session_id])
+    if row and row.get("rehearsal") and row.get("state") != "ended":
         return app.session_id
     try:
         made = side.call(

@@ -76,12 +76,16 @@ def test_migration_backs_up_first_and_keeps_data(tmp_path: Path) -> None:
     old = Store(path, target_version=1)
     with old.tx() as db:
         db["products"].insert({"id": 3, "sku": "A3", "name": "真丝围巾", "stock": 5})
-        old.enqueue(db, "act:x", "action", "/api/sessions/1/actions", {"kind": "note"}, 1)
+        db.execute(  # an outbox row as version 1 wrote it (no backend column)
+            "INSERT INTO outbox(key, kind, session_id, path, body, created_at)"
+            " VALUES('act:x', 'action', 1, '/api/sessions/1/actions', '{}', 0)"
+        )
+        db.execute("INSERT INTO meta(key, value) VALUES('backend_url', 'http://b:8700')")
     old.close()
     assert _version(path) == 1
 
     new = Store(path)
-    assert new.schema_version() == SCHEMA_VERSION == 2
+    assert new.schema_version() == SCHEMA_VERSION == 3
     assert new.backup_path == tmp_path / "c.sqlite3.v1.bak"
     assert _version(new.backup_path) == 1  # the backup is the file as it was
     with sqlite3.connect(new.backup_path) as conn:
@@ -93,6 +97,9 @@ def test_migration_backs_up_first_and_keeps_data(tmp_path: Path) -> None:
         "image_path": None,
     }
     assert new.counts()["pending"] == 1
+    # the row belongs to the backend the store talked to (version 3)
+    row = new.one("SELECT backend, key FROM outbox")
+    assert row == {"backend": "http://b:8700", "key": "act:x"}
     new.close()
     assert Store(path).backup_path is None  # already current: no second backup
 

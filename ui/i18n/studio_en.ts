@@ -101,82 +101,83 @@
 <context>
     <name>DestinationDialog</name>
     <message>
+        <location filename="../destinations.py" line="56"/>
         <source>其他平台（自己填写）</source>
         <translation>Other platform (fill in yourself)</translation>
     </message>
     <message>
+        <location filename="../destinations.py" line="83"/>
         <source>平台</source>
         <translation>Platform</translation>
     </message>
     <message>
+        <location filename="../destinations.py" line="122"/>
         <source>填写平台给的推流地址（rtmp:// 或 rtmps://）和推流密钥。</source>
         <translation>Fill in the push address the platform gives you (rtmp:// or rtmps://) and the stream key.</translation>
     </message>
     <message>
-        <source>推荐设置：</source>
-        <translation>Recommended: </translation>
-    </message>
-    <message>
+        <location filename="../destinations.py" line="127"/>
         <source>粘贴平台给的推流地址</source>
         <translation>Paste the push address the platform gives you</translation>
     </message>
     <message>
+        <location filename="../destinations.py" line="149"/>
         <source>%1 只接受 %2:// 开头的地址</source>
         <translation>%1 takes only addresses starting with %2://</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="38"/>
+        <location filename="../destinations.py" line="53"/>
         <source>推流平台</source>
         <translation>Platforms</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="40"/>
+        <location filename="../destinations.py" line="64"/>
         <source>例如：视频号</source>
         <translation>e.g. WeChat Channels</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="47"/>
+        <location filename="../destinations.py" line="71"/>
         <source>已保存（留空则不变）</source>
         <translation>Saved (leave empty to keep)</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="47"/>
-        <location filename="../destinations.py" line="61"/>
+        <location filename="../destinations.py" line="71"/>
+        <location filename="../destinations.py" line="86"/>
         <source>推流密钥</source>
         <translation>Stream key</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="49"/>
+        <location filename="../destinations.py" line="73"/>
         <source>显示密钥</source>
         <translation>Show key</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="59"/>
+        <location filename="../destinations.py" line="84"/>
         <source>名称</source>
         <translation>Name</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="60"/>
+        <location filename="../destinations.py" line="85"/>
         <source>服务器</source>
         <translation>Server</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="76"/>
+        <location filename="../destinations.py" line="132"/>
         <source>请填写名称</source>
         <translation>Please enter a name</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="83"/>
+        <location filename="../destinations.py" line="139"/>
         <source>服务器地址应以 rtmp:// 开头，例如 rtmp://push.example.com/live</source>
         <translation>The server address starts with rtmp://, e.g. rtmp://push.example.com/live</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="85"/>
+        <location filename="../destinations.py" line="141"/>
         <source>端口号不正确</source>
         <translation>The port number is wrong</translation>
     </message>
     <message>
-        <location filename="../destinations.py" line="86"/>
+        <location filename="../destinations.py" line="142"/>
         <source>地址里缺少应用名，例如 …/live</source>
         <translation>The address lacks the app name, e.g. …/live</translation>
     </message>
@@ -249,12 +250,12 @@
         <translation>Later</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="78"/>
+        <location filename="../first_run.py" line="87"/>
         <source>后台地址应以 http:// 或 https:// 开头</source>
         <translation>The backend address starts with http:// or https://</translation>
     </message>
     <message>
-        <location filename="../first_run.py" line="81"/>
+        <location filename="../first_run.py" line="90"/>
         <source>请填写账号和密码</source>
         <translation>Please enter user and password</translation>
     </message>
@@ -379,132 +380,134 @@
 <context>
     <name>GoLivePanel</name>
     <message>
+        <location filename="../golive.py" line="258"/>
         <source>仍要开播吗？</source>
         <translation>Go live anyway?</translation>
     </message>
     <message>
+        <location filename="../golive.py" line="259"/>
         <source>上行带宽可能不够</source>
         <translation>The upload may not be enough</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="113"/>
+        <location filename="../golive.py" line="122"/>
         <source>添加平台</source>
         <translation>Add platform</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="114"/>
+        <location filename="../golive.py" line="123"/>
         <source>编辑</source>
         <translation>Edit</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="115"/>
+        <location filename="../golive.py" line="124"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="120"/>
+        <location filename="../golive.py" line="129"/>
         <source>同时录制到本地</source>
         <translation>Also record locally</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="128"/>
+        <location filename="../golive.py" line="137"/>
         <source>选择…</source>
         <translation>Choose…</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="130"/>
+        <location filename="../golive.py" line="139"/>
         <source>选择录像保存到哪个文件夹</source>
         <translation>Choose the folder recordings are saved in</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="134"/>
-        <location filename="../golive.py" line="292"/>
+        <location filename="../golive.py" line="143"/>
+        <location filename="../golive.py" line="362"/>
         <source>开始直播</source>
         <translation>Go Live</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="151"/>
+        <location filename="../golive.py" line="160"/>
         <source>输出</source>
         <translation>Output</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="151"/>
+        <location filename="../golive.py" line="160"/>
         <source>状态</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="151"/>
+        <location filename="../golive.py" line="160"/>
         <source>码率</source>
         <translation>Bitrate</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="151"/>
+        <location filename="../golive.py" line="160"/>
         <source>丢帧</source>
         <translation>Dropped</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="151"/>
+        <location filename="../golive.py" line="160"/>
         <source>重连</source>
         <translation>Reconnects</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="159"/>
+        <location filename="../golive.py" line="168"/>
         <source>立即重连</source>
         <translation>Reconnect now</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="166"/>
+        <location filename="../golive.py" line="175"/>
         <source>推流平台</source>
         <translation>Platforms</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="172"/>
+        <location filename="../golive.py" line="181"/>
         <source>录制文件夹</source>
         <translation>Recording folder</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="177"/>
+        <location filename="../golive.py" line="186"/>
         <source>推流状态</source>
         <translation>Stream health</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="264"/>
-        <location filename="../golive.py" line="292"/>
+        <location filename="../golive.py" line="321"/>
+        <location filename="../golive.py" line="362"/>
         <source>结束直播</source>
         <translation>End Show</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="264"/>
+        <location filename="../golive.py" line="321"/>
         <source>确定要结束直播吗？观众将看不到画面。</source>
         <translation>End the show? Viewers will stop seeing you.</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="313"/>
+        <location filename="../golive.py" line="383"/>
         <source>连接中</source>
         <translation>Connecting</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="314"/>
+        <location filename="../golive.py" line="384"/>
         <source>直播中</source>
         <translation>Live</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="315"/>
+        <location filename="../golive.py" line="385"/>
         <source>重连中</source>
         <translation>Reconnecting</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="316"/>
+        <location filename="../golive.py" line="386"/>
         <source>失败</source>
         <translation>Failed</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="317"/>
+        <location filename="../golive.py" line="387"/>
         <source>已停止</source>
         <translation>Stopped</translation>
     </message>
     <message>
-        <location filename="../golive.py" line="318"/>
+        <location filename="../golive.py" line="388"/>
         <source>待机</source>
         <translation>Idle</translation>
     </message>
@@ -543,27 +546,27 @@
 <context>
     <name>LanguageDialog</name>
     <message>
-        <location filename="../language.py" line="37"/>
+        <location filename="../language.py" line="36"/>
         <source>语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../language.py" line="41"/>
+        <location filename="../language.py" line="40"/>
         <source>跟随系统</source>
         <translation>Follow the system</translation>
     </message>
     <message>
-        <location filename="../language.py" line="46"/>
+        <location filename="../language.py" line="45"/>
         <source>重新启动导购直播台后生效。</source>
         <translation>Takes effect when Guide Studio is started again.</translation>
     </message>
     <message>
-        <location filename="../language.py" line="50"/>
+        <location filename="../language.py" line="49"/>
         <source>界面语言（观众看到的画面仍是中文）</source>
         <translation>Window language (what viewers see stays Chinese)</translation>
     </message>
     <message>
-        <location filename="../language.py" line="54"/>
+        <location filename="../language.py" line="53"/>
         <source>现在由环境变量 STUDIO_LANG 决定，它优先于这里的选择。</source>
         <translation>The STUDIO_LANG environment variable decides now; it wins over this choice.</translation>
     </message>
@@ -571,444 +574,448 @@
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../main_window.py" line="207"/>
+        <location filename="../main_window.py" line="208"/>
         <source>语言</source>
         <translation>Language</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209"/>
+        <location filename="../main_window.py" line="210"/>
         <source>界面语言，下次启动时生效</source>
         <translation>Window language, used from the next start</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="83"/>
+        <location filename="../main_window.py" line="85"/>
         <source>导购直播台 Guide Studio</source>
         <translation>Guide Studio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="117"/>
+        <location filename="../main_window.py" line="124"/>
         <source>开播</source>
         <translation>Go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="118"/>
+        <location filename="../main_window.py" line="125"/>
         <source>脚本</source>
         <translation>Script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="120"/>
+        <location filename="../main_window.py" line="127"/>
         <source>销售</source>
         <translation>Sales</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="136"/>
-        <location filename="../main_window.py" line="759"/>
+        <location filename="../main_window.py" line="143"/>
+        <location filename="../main_window.py" line="816"/>
         <source>未开播</source>
         <translation>Not live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="154"/>
+        <location filename="../main_window.py" line="161"/>
         <source>画面</source>
         <translation>Picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="160"/>
+        <location filename="../main_window.py" line="167"/>
         <source>测试画面</source>
         <translation>Test pattern</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="163"/>
-        <location filename="../main_window.py" line="281"/>
-        <location filename="../main_window.py" line="561"/>
+        <location filename="../main_window.py" line="170"/>
+        <location filename="../main_window.py" line="298"/>
+        <location filename="../main_window.py" line="582"/>
         <source>摄像头：</source>
         <translation>Camera: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="169"/>
+        <location filename="../main_window.py" line="176"/>
         <source>视频文件…</source>
         <translation>Video file…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="170"/>
+        <location filename="../main_window.py" line="177"/>
         <source>远程流（连麦）…</source>
         <translation>Remote stream (co-host)…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="174"/>
+        <location filename="../main_window.py" line="181"/>
         <source>画面自带声音</source>
         <translation>Source&apos;s own audio</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="179"/>
+        <location filename="../main_window.py" line="186"/>
         <source>未发现麦克风</source>
         <translation>No microphone found</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="186"/>
+        <location filename="../main_window.py" line="193"/>
         <source>音量</source>
         <translation>Level</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="191"/>
+        <location filename="../main_window.py" line="198"/>
         <source> 画面来源 </source>
         <translation> Source </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="193"/>
+        <location filename="../main_window.py" line="200"/>
         <source>  声音 </source>
         <translation>  Audio </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="199"/>
+        <location filename="../main_window.py" line="206"/>
         <source>连接后台…</source>
         <translation>Connect backend…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="209"/>
+        <location filename="../main_window.py" line="226"/>
         <source>全屏</source>
         <translation>Full</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="210"/>
+        <location filename="../main_window.py" line="227"/>
         <source>分屏</source>
         <translation>Split</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="211"/>
+        <location filename="../main_window.py" line="228"/>
         <source>画中画</source>
         <translation>Picture in picture</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="217"/>
+        <location filename="../main_window.py" line="234"/>
         <source> 场景 </source>
         <translation> Scene </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="223"/>
+        <location filename="../main_window.py" line="240"/>
         <source>字幕条</source>
         <translation>Lower third</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="227"/>
+        <location filename="../main_window.py" line="244"/>
         <source>时钟</source>
         <translation>Clock</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="230"/>
+        <location filename="../main_window.py" line="247"/>
         <source>排行榜</source>
         <translation>Leaderboard</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="240"/>
+        <location filename="../main_window.py" line="257"/>
         <source>收起商品</source>
         <translation>Hide product</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="250"/>
+        <location filename="../main_window.py" line="267"/>
         <source>画中画需要两个画面来源（比如摄像头加连麦），现在只有一个</source>
         <translation>Picture-in-picture needs two picture sources (e.g. a camera and a co-host stream); there is only one</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="260"/>
+        <location filename="../main_window.py" line="277"/>
         <source>画中画需要两个画面来源</source>
         <translation>Picture-in-picture needs two picture sources</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="288"/>
+        <location filename="../main_window.py" line="305"/>
         <source>选择视频文件</source>
         <translation>Choose a video file</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="288"/>
+        <location filename="../main_window.py" line="305"/>
         <source>视频 (*.mp4 *.mkv *.mov *.flv)</source>
         <translation>Video (*.mp4 *.mkv *.mov *.flv)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="295"/>
+        <location filename="../main_window.py" line="312"/>
         <source>远程流</source>
         <translation>Remote stream</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="295"/>
+        <location filename="../main_window.py" line="312"/>
         <source>RTMP / FLV / HLS 地址</source>
         <translation>RTMP / FLV / HLS address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="306"/>
+        <location filename="../main_window.py" line="323"/>
         <source>无法打开画面来源</source>
         <translation>Cannot open the source</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="324"/>
+        <location filename="../main_window.py" line="341"/>
         <source>空格</source>
         <translation>Space</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="345"/>
+        <location filename="../main_window.py" line="362"/>
         <source>提示的快捷键已被占用：</source>
         <translation>This cue&apos;s key is already taken: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="355"/>
-        <location filename="../main_window.py" line="364"/>
+        <location filename="../main_window.py" line="372"/>
+        <location filename="../main_window.py" line="381"/>
         <source>脚本还没有开始：先点“开始脚本”</source>
         <translation>The script has not started: press “Start script” first</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="361"/>
+        <location filename="../main_window.py" line="378"/>
         <source>已执行提示：</source>
         <translation>Cue fired: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="375"/>
+        <location filename="../main_window.py" line="392"/>
         <source>已弹出购买链接：</source>
         <translation>Purchase link shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="375"/>
+        <location filename="../main_window.py" line="392"/>
         <source>已展示商品卡：</source>
         <translation>Product card shown: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="381"/>
+        <location filename="../main_window.py" line="398"/>
         <source>载入直播脚本</source>
         <translation>Load a show script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="383"/>
+        <location filename="../main_window.py" line="400"/>
         <source>直播脚本 (*.toml)</source>
         <translation>Show scripts (*.toml)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="392"/>
+        <location filename="../main_window.py" line="409"/>
         <source>脚本有错误</source>
         <translation>The script has errors</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="395"/>
+        <location filename="../main_window.py" line="412"/>
         <source>无法载入脚本</source>
         <translation>Cannot load the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="406"/>
+        <location filename="../main_window.py" line="423"/>
         <source>无法开始脚本</source>
         <translation>Cannot start the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="436"/>
+        <location filename="../main_window.py" line="453"/>
         <source>直播中不能彩排。请先结束直播。</source>
         <translation>You cannot rehearse while live. End the live show first.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="439"/>
+        <location filename="../main_window.py" line="456"/>
         <source>请稍候，上一步还没有完成</source>
         <translation>Please wait: the previous step is still running</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="444"/>
+        <location filename="../main_window.py" line="461"/>
         <source>正在开始彩排…</source>
         <translation>Starting the rehearsal…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="453"/>
+        <location filename="../main_window.py" line="470"/>
         <source>彩排结束，正在生成报告和片段…</source>
         <translation>Rehearsal over: writing the report and clips…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="465"/>
+        <location filename="../main_window.py" line="482"/>
         <source>无法开始彩排</source>
         <translation>Cannot start the rehearsal</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="471"/>
+        <location filename="../main_window.py" line="488"/>
         <source>彩排中：不推流，不产生真实订单</source>
         <translation>Rehearsing: nothing is streamed, no real orders</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="478"/>
+        <location filename="../main_window.py" line="495"/>
         <source>彩排报告没有生成</source>
         <translation>The rehearsal report was not written</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="486"/>
+        <location filename="../main_window.py" line="502"/>
         <source>彩排报告：</source>
         <translation>Rehearsal report: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="493"/>
+        <location filename="../main_window.py" line="509"/>
         <source>已断开后台</source>
         <translation>Disconnected from the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="494"/>
+        <location filename="../main_window.py" line="510"/>
         <source>彩排后没能回到正式场次，已断开后台，请重新连接：</source>
         <translation>After the rehearsal the studio could not rejoin the live session, so it disconnected. Please connect again: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="506"/>
+        <location filename="../main_window.py" line="522"/>
         <source>彩排预览地址</source>
         <translation>Rehearsal preview address</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="507"/>
+        <location filename="../main_window.py" line="523"/>
         <source>彩排时也推到这个 RTMP 地址（留空则不推）：</source>
         <translation>During takes, also push to this RTMP address (leave empty for none):</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="515"/>
+        <location filename="../main_window.py" line="531"/>
         <source>预览地址…</source>
         <translation>Preview address…</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="520"/>
+        <location filename="../main_window.py" line="536"/>
         <source>预览地址不对</source>
         <translation>Preview address is wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="524"/>
+        <location filename="../main_window.py" line="540"/>
         <source>预览：</source>
         <translation>Preview: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="528"/>
+        <location filename="../main_window.py" line="544"/>
         <source>选择一次彩排的报告</source>
         <translation>Choose a rehearsal take report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="529"/>
+        <location filename="../main_window.py" line="545"/>
         <source>彩排报告 (report.json)</source>
         <translation>Rehearsal reports (report.json)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="538"/>
+        <location filename="../main_window.py" line="554"/>
         <source>无法打开彩排报告</source>
         <translation>Cannot open the rehearsal report</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="546"/>
+        <location filename="../main_window.py" line="562"/>
         <source>脚本里没有下一条了</source>
         <translation>No cue left in the script</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="580"/>
-        <source>正在连接后台…</source>
-        <translation>Connecting to the backend…</translation>
-    </message>
-    <message>
-        <location filename="../main_window.py" line="497"/>
-        <location filename="../main_window.py" line="623"/>
+        <location filename="../main_window.py" line="513"/>
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="624"/>
+        <location filename="../main_window.py" line="654"/>
         <source>无法连接后台</source>
         <translation>Cannot connect to the backend</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="598"/>
-        <location filename="../main_window.py" line="628"/>
+        <location filename="../main_window.py" line="626"/>
+        <location filename="../main_window.py" line="658"/>
         <source>无法开播</source>
         <translation>Cannot go live</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="600"/>
+        <location filename="../main_window.py" line="628"/>
         <source>没有可推流的平台，也没有勾选录制。请勾选一个平台，或勾选“同时录制到本地”。</source>
         <translation>No platform to stream to and no recording ticked. Tick a platform, or tick “Also record locally”.</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="626"/>
+        <location filename="../main_window.py" line="656"/>
         <source>试录没有完成</source>
         <translation>The test recording did not finish</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="630"/>
+        <location filename="../main_window.py" line="660"/>
         <source>出错了</source>
         <translation>Something went wrong</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="635"/>
+        <location filename="../main_window.py" line="696"/>
         <source>已连接后台，购买链接已备好：</source>
         <translation>Connected; purchase links ready: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641"/>
+        <location filename="../main_window.py" line="668"/>
         <source>试录完成</source>
         <translation>Test recording done</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="641"/>
+        <location filename="../main_window.py" line="668"/>
         <source>试录已保存，请打开看看画面和声音：</source>
         <translation>The test recording is saved; open it to check picture and sound:</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="653"/>
+        <location filename="../main_window.py" line="680"/>
         <source>正在录制到：</source>
         <translation>Recording to: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="658"/>
+        <location filename="../main_window.py" line="686"/>
         <source>录像已保存：</source>
         <translation>Recording saved: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="683"/>
+        <location filename="../main_window.py" line="698"/>
+        <source>后台没有响应，正在重试</source>
+        <translation>The backend does not answer; retrying</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="700"/>
+        <source>后台没有响应</source>
+        <translation>The backend does not answer</translation>
+    </message>
+    <message>
+        <location filename="../main_window.py" line="736"/>
         <source>正在测量这台电脑…（约 1 分钟）</source>
         <translation>Measuring this PC… (about 1 minute)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="692"/>
+        <location filename="../main_window.py" line="745"/>
         <source>推荐：</source>
         <translation>Recommended: </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="696"/>
+        <location filename="../main_window.py" line="749"/>
         <source>保存为默认画质？（下次启动生效）</source>
         <translation>Save as the default quality? (applies at the next start)</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="698"/>
+        <location filename="../main_window.py" line="751"/>
         <source>画质推荐</source>
         <translation>Recommended quality</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="700"/>
+        <location filename="../main_window.py" line="753"/>
         <source>画质已保存</source>
         <translation>Quality saved</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="747"/>
+        <location filename="../main_window.py" line="804"/>
         <source>● 彩排中 </source>
         <translation>● Rehearsing </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="749"/>
+        <location filename="../main_window.py" line="806"/>
         <source>● 彩排中</source>
         <translation>● Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="755"/>
+        <location filename="../main_window.py" line="812"/>
         <source>● 直播中 </source>
         <translation>● LIVE </translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="778"/>
+        <location filename="../main_window.py" line="835"/>
         <source>正在彩排</source>
         <translation>Rehearsing</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="779"/>
+        <location filename="../main_window.py" line="836"/>
         <source>正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？</source>
         <translation>A rehearsal is running. Closing the window ends this take (the recording is kept, no report is written). Close anyway?</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="436"/>
-        <location filename="../main_window.py" line="772"/>
+        <location filename="../main_window.py" line="453"/>
+        <location filename="../main_window.py" line="829"/>
         <source>正在直播</source>
         <translation>Live now</translation>
     </message>
     <message>
-        <location filename="../main_window.py" line="772"/>
+        <location filename="../main_window.py" line="829"/>
         <source>正在直播，关闭窗口将结束直播。确定吗？</source>
         <translation>You are live. Closing the window ends the show. Close anyway?</translation>
     </message>
@@ -1024,17 +1031,17 @@
 <context>
     <name>ProductShelf</name>
     <message>
-        <location filename="../shelf.py" line="72"/>
+        <location filename="../shelf.py" line="78"/>
         <source>搜索商品名称或货号</source>
         <translation>Search name or SKU</translation>
     </message>
     <message>
-        <location filename="../shelf.py" line="170"/>
+        <location filename="../shelf.py" line="176"/>
         <source>已售罄</source>
         <translation>Sold out</translation>
     </message>
     <message numerus="yes">
-        <location filename="../shelf.py" line="172"/>
+        <location filename="../shelf.py" line="178"/>
         <source>仅剩 %n 件</source>
         <translation>
             <numerusform>Only %n left</numerusform>
@@ -1042,7 +1049,7 @@
         </translation>
     </message>
     <message numerus="yes">
-        <location filename="../shelf.py" line="174"/>
+        <location filename="../shelf.py" line="180"/>
         <source>库存 %n</source>
         <translation>
             <numerusform>%n in stock</numerusform>
@@ -1053,17 +1060,17 @@
 <context>
     <name>ReviewWindow</name>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="259"/>
         <source>段落</source>
         <translation>Segment</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="260"/>
         <source>讲解</source>
         <translation>Product</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="261"/>
         <source>收起</source>
         <translation>Hidden</translation>
     </message>
@@ -1073,77 +1080,77 @@
         <translation>Link</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="263"/>
         <source>优惠券</source>
         <translation>Coupon</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="264"/>
         <source>拼团</source>
         <translation>Group buy</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="265"/>
         <source>抽奖</source>
         <translation>Lottery</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="266"/>
         <source>字幕</source>
         <translation>Lower third</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="267"/>
         <source>榜单</source>
         <translation>Leaderboard</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="268"/>
         <source>切换</source>
         <translation>Scene</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="269"/>
         <source>收起链接</source>
         <translation>Link hidden</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="270"/>
         <source>商品卡</source>
         <translation>product card</translation>
     </message>
     <message>
-        <location filename="../review.py" line="292"/>
+        <location filename="../review.py" line="321"/>
         <source>节奏</source>
         <translation>Timing</translation>
     </message>
     <message>
-        <location filename="../review.py" line="292"/>
+        <location filename="../review.py" line="322"/>
         <source>商品讲解</source>
         <translation>Product knowledge</translation>
     </message>
     <message>
-        <location filename="../review.py" line="292"/>
+        <location filename="../review.py" line="323"/>
         <source>引导下单</source>
         <translation>Call to action</translation>
     </message>
     <message>
-        <location filename="../review.py" line="292"/>
+        <location filename="../review.py" line="324"/>
         <source>状态</source>
         <translation>Energy</translation>
     </message>
     <message>
-        <location filename="../review.py" line="292"/>
+        <location filename="../review.py" line="325"/>
         <source>互动</source>
         <translation>Interaction</translation>
     </message>
     <message>
-        <location filename="../review.py" line="146"/>
+        <location filename="../review.py" line="153"/>
         <source>彩排回看</source>
         <translation>Take review</translation>
     </message>
     <message numerus="yes">
-        <location filename="../review.py" line="148"/>
+        <location filename="../review.py" line="155"/>
         <source>第 %n 次</source>
         <translation>
             <numerusform>take %n</numerusform>
@@ -1151,28 +1158,28 @@
         </translation>
     </message>
     <message>
-        <location filename="../review.py" line="174"/>
-        <location filename="../review.py" line="362"/>
+        <location filename="../review.py" line="184"/>
+        <location filename="../review.py" line="419"/>
         <source>播放</source>
         <translation>Play</translation>
     </message>
     <message>
-        <location filename="../review.py" line="177"/>
+        <location filename="../review.py" line="187"/>
         <source>◀ 上一提示</source>
         <translation>◀ Previous cue</translation>
     </message>
     <message>
-        <location filename="../review.py" line="180"/>
+        <location filename="../review.py" line="190"/>
         <source>下一提示 ▶</source>
         <translation>Next cue ▶</translation>
     </message>
     <message>
-        <location filename="../review.py" line="193"/>
+        <location filename="../review.py" line="203"/>
         <source>提示准时 %1/%2 · 提前 %3 · 延迟 %4 · 漏掉 %5 · 冷场 %6 次 · 说话占比 %7%</source>
         <translation>Cues on time %1/%2 · early %3 · late %4 · missed %5 · dead air %6× · speaking %7%</translation>
     </message>
     <message numerus="yes">
-        <location filename="../review.py" line="207"/>
+        <location filename="../review.py" line="217"/>
         <source>第 %n 次彩排</source>
         <translation>
             <numerusform>take %n</numerusform>
@@ -1180,154 +1187,154 @@
         </translation>
     </message>
     <message>
-        <location filename="../review.py" line="236"/>
+        <location filename="../review.py" line="246"/>
         <source>找不到录像：</source>
         <translation>Recording not found: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="257"/>
+        <location filename="../review.py" line="295"/>
         <source>在当前时间写一条点评，回车添加</source>
         <translation>A note at the current time; Enter adds it</translation>
     </message>
     <message>
-        <location filename="../review.py" line="259"/>
+        <location filename="../review.py" line="297"/>
         <source>加点评</source>
         <translation>Add note</translation>
     </message>
     <message>
-        <location filename="../review.py" line="262"/>
+        <location filename="../review.py" line="300"/>
         <source>删除</source>
         <translation>Delete</translation>
     </message>
     <message>
-        <location filename="../review.py" line="269"/>
+        <location filename="../review.py" line="307"/>
         <source>点评（按时间）</source>
         <translation>Notes (by time)</translation>
     </message>
     <message>
-        <location filename="../review.py" line="274"/>
+        <location filename="../review.py" line="312"/>
         <source>评分（1–%1 分）</source>
         <translation>Scores (1–%1)</translation>
     </message>
     <message>
-        <location filename="../review.py" line="278"/>
+        <location filename="../review.py" line="316"/>
         <source>培训师姓名</source>
         <translation>Trainer name</translation>
     </message>
     <message>
-        <location filename="../review.py" line="280"/>
+        <location filename="../review.py" line="318"/>
         <source>点评人</source>
         <translation>Reviewer</translation>
     </message>
     <message>
-        <location filename="../review.py" line="286"/>
+        <location filename="../review.py" line="332"/>
         <source>未评</source>
         <translation>not scored</translation>
     </message>
     <message>
-        <location filename="../review.py" line="293"/>
+        <location filename="../review.py" line="339"/>
         <source>总分</source>
         <translation>Total</translation>
     </message>
     <message>
-        <location filename="../review.py" line="296"/>
+        <location filename="../review.py" line="342"/>
         <source>保存</source>
         <translation>Save</translation>
     </message>
     <message>
-        <location filename="../review.py" line="299"/>
+        <location filename="../review.py" line="345"/>
         <source>导出报告…</source>
         <translation>Export report…</translation>
     </message>
     <message>
-        <location filename="../review.py" line="302"/>
+        <location filename="../review.py" line="348"/>
         <source>打开报告</source>
         <translation>Open report</translation>
     </message>
     <message>
-        <location filename="../review.py" line="305"/>
-        <location filename="../review.py" line="476"/>
+        <location filename="../review.py" line="351"/>
+        <location filename="../review.py" line="533"/>
         <source>与上一次对比</source>
         <translation>Compare with previous take</translation>
     </message>
     <message>
-        <location filename="../review.py" line="315"/>
+        <location filename="../review.py" line="361"/>
         <source>提示与段落（点击跳转）</source>
         <translation>Cues and segments (click to jump)</translation>
     </message>
     <message>
-        <location filename="../review.py" line="362"/>
+        <location filename="../review.py" line="419"/>
         <source>暂停</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../review.py" line="366"/>
+        <location filename="../review.py" line="423"/>
         <source>无法播放录像：</source>
         <translation>Cannot play the recording: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="416"/>
+        <location filename="../review.py" line="473"/>
         <source>无法保存点评</source>
         <translation>Cannot save the review</translation>
     </message>
     <message>
-        <location filename="../review.py" line="421"/>
+        <location filename="../review.py" line="478"/>
         <source>点评已保存到报告</source>
         <translation>Review saved in the report</translation>
     </message>
     <message>
-        <location filename="../review.py" line="432"/>
+        <location filename="../review.py" line="489"/>
         <source>导出彩排报告</source>
         <translation>Export the rehearsal report</translation>
     </message>
     <message>
-        <location filename="../review.py" line="432"/>
+        <location filename="../review.py" line="489"/>
         <source>网页 (*.html)</source>
         <translation>Web page (*.html)</translation>
     </message>
     <message>
-        <location filename="../review.py" line="442"/>
+        <location filename="../review.py" line="499"/>
         <source>无法导出报告</source>
         <translation>Cannot export the report</translation>
     </message>
     <message>
-        <location filename="../review.py" line="444"/>
+        <location filename="../review.py" line="501"/>
         <source>报告已导出：</source>
         <translation>Report exported: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="470"/>
+        <location filename="../review.py" line="527"/>
         <source>无法对比</source>
         <translation>Cannot compare</translation>
     </message>
     <message>
-        <location filename="../review.py" line="472"/>
-        <location filename="../review.py" line="473"/>
+        <location filename="../review.py" line="529"/>
+        <location filename="../review.py" line="530"/>
         <source>无</source>
         <translation>none</translation>
     </message>
     <message>
-        <location filename="../review.py" line="477"/>
+        <location filename="../review.py" line="534"/>
         <source>进步：</source>
         <translation>Improved: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="477"/>
+        <location filename="../review.py" line="534"/>
         <source>退步：</source>
         <translation>Worse: </translation>
     </message>
     <message>
-        <location filename="../review.py" line="481"/>
+        <location filename="../review.py" line="538"/>
         <source>打开对比报告</source>
         <translation>Open the comparison</translation>
     </message>
     <message>
-        <location filename="../review.py" line="496"/>
+        <location filename="../review.py" line="556"/>
         <source>保存点评？</source>
         <translation>Save the review?</translation>
     </message>
     <message>
-        <location filename="../review.py" line="497"/>
+        <location filename="../review.py" line="557"/>
         <source>点评和评分还没有保存。保存到报告吗？</source>
         <translation>Notes and scores are not saved yet. Save them in the report?</translation>
     </message>
@@ -1335,64 +1342,177 @@
 <context>
     <name>SalesPanel</name>
     <message>
-        <location filename="../sales.py" line="20"/>
+        <location filename="../sales.py" line="130"/>
+        <location filename="../sales.py" line="163"/>
         <source>未连接后台</source>
         <translation>Not connected</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="30"/>
+        <location filename="../sales.py" line="140"/>
         <source>本场成交额</source>
         <translation>Session GMV</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="31"/>
+        <location filename="../sales.py" line="141"/>
         <source>订单</source>
         <translation>Orders</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="32"/>
+        <location filename="../sales.py" line="142"/>
         <source>我的佣金</source>
         <translation>My commission</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="41"/>
+        <location filename="../sales.py" line="151"/>
         <source>实时订单</source>
         <translation>Live orders</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="54"/>
+        <location filename="../sales.py" line="210"/>
         <source>尾号 </source>
         <translation>phone …</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="68"/>
+        <location filename="../sales.py" line="199"/>
         <source>已连接：</source>
         <translation>Connected: </translation>
     </message>
     <message>
-        <location filename="../sales.py" line="76"/>
+        <location filename="../sales.py" line="36"/>
+        <location filename="../sales.py" line="40"/>
+        <source>后台没有响应</source>
+        <translation>the backend does not answer</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="37"/>
+        <source>后台暂时不可用</source>
+        <translation>the backend is unavailable for now</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="38"/>
+        <source>后台拒绝了账号或密码</source>
+        <translation>the backend refused the user name or password</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="39"/>
+        <source>需要重新登录</source>
+        <translation>sign in again</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="49"/>
+        <source>后台 {url} 拒绝了登录：账号“{user}”或密码不对。</source>
+        <translation>The backend {url} refused the login: the user name “{user}” or the password is wrong.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="53"/>
+        <location filename="../sales.py" line="59"/>
+        <source>请点“连接后台…”，重新输入账号和密码。</source>
+        <translation>Click “Connect backend…” and enter the user name and password again.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="57"/>
+        <source>后台 {url} 需要重新登录。</source>
+        <translation>The backend {url} needs you to sign in again.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="63"/>
+        <source>后台 {url} 上没有直播场次 {session}。</source>
+        <translation>The backend {url} has no live session {session}.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="65"/>
+        <source>请核对直播场次号（在门店后台的场次列表里）。</source>
+        <translation>Check the live session number (in the store backend&apos;s list of sessions).</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="71"/>
+        <source>后台 {url} 不允许账号“{user}”使用直播场次 {session}。</source>
+        <translation>The backend {url} does not let “{user}” run live session {session}.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="75"/>
+        <source>请核对直播场次号，或用这个场次所属门店的导购账号登录。</source>
+        <translation>Check the session number, or sign in as a guide of the store the session belongs to.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="81"/>
+        <source>直播场次 {session} 已经结束，它的购买链接已失效。</source>
+        <translation>Live session {session} has ended; its purchase links no longer work.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="85"/>
+        <source>请点“连接后台…”，选择下一个直播场次。</source>
+        <translation>Click “Connect backend…” and pick the next live session.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="96"/>
+        <source>后台 {url} 暂时不可用。</source>
+        <translation>The backend {url} is unavailable for now.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="99"/>
+        <source>后台 {url} 没有响应。</source>
+        <translation>The backend {url} does not answer.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="101"/>
+        <source>请检查后台地址是否写对、这台电脑能否上网，以及后台是否已经启动。</source>
+        <translation>Check that the address is right, that this computer is online and that the backend is running.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="105"/>
+        <source>工作室会自动重试，账号和密码要等后台响应后才能验证。</source>
+        <translation>The studio keeps trying; the user name and password can only be checked once the backend answers.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="109"/>
+        <source>已为这个后台备好的 {n} 个购买链接可以离线使用。</source>
+        <translation>The {n} purchase links made ahead for this backend work offline.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="113"/>
+        <source>还没有这个后台的购买链接：在它响应之前，不会显示购买二维码。</source>
+        <translation>No purchase links from this backend yet: no purchase QR code is shown until it answers.</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="158"/>
+        <source>正在连接后台…</source>
+        <translation>Connecting to the backend…</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="222"/>
+        <source>（已退款）</source>
+        <translation> (refunded)</translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="233"/>
         <source>在线</source>
         <translation>Online</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="78"/>
+        <location filename="../sales.py" line="235"/>
         <source>离线</source>
         <translation>Offline</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="78"/>
+        <location filename="../sales.py" line="237"/>
         <source>连接中</source>
         <translation>Connecting</translation>
     </message>
     <message>
-        <location filename="../sales.py" line="80"/>
+        <location filename="../sales.py" line="239"/>
         <source>待同步 </source>
         <translation>waiting </translation>
     </message>
     <message>
-        <location filename="../sales.py" line="84"/>
+        <location filename="../sales.py" line="243"/>
         <source>上次同步 </source>
         <translation>last sync </translation>
+    </message>
+    <message>
+        <location filename="../sales.py" line="258"/>
+        <source>无法登录后台</source>
+        <translation>Cannot sign in</translation>
     </message>
 </context>
 <context>
@@ -1611,17 +1731,17 @@
         <translation>Sort</translation>
     </message>
     <message>
-        <location filename="../wall/window.py" line="162"/>
+        <location filename="../wall/window.py" line="168"/>
         <source>告警</source>
         <translation>Alerts</translation>
     </message>
     <message>
-        <location filename="../wall/window.py" line="302"/>
+        <location filename="../wall/window.py" line="329"/>
         <source>无法读取订单：</source>
         <translation>Cannot read the orders: </translation>
     </message>
     <message>
-        <location filename="../wall/window.py" line="355"/>
+        <location filename="../wall/window.py" line="382"/>
         <source>门店 %1 · 直播 %2 · 异常 %3 · </source>
         <translation>Stores %1 · live %2 · trouble %3 · </translation>
     </message>
@@ -1638,7 +1758,7 @@
     <message>
         <location filename="../wall/window.py" line="188"/>
         <source>账号 %1 无权查看这个区域的大屏。请用本区域的区域经理账号（--user）登录，或用 --region 选择自己的区域。</source>
-        <translation>%1 may not see this region's wall. Sign in as the region's manager (--user), or choose your own region with --region.</translation>
+        <translation>%1 may not see this region&apos;s wall. Sign in as the region&apos;s manager (--user), or choose your own region with --region.</translation>
     </message>
     <message>
         <location filename="../wall/window.py" line="192"/>
@@ -1649,7 +1769,7 @@
 <context>
     <name>window</name>
     <message>
-        <location filename="../wall/app.py" line="42"/>
+        <location filename="../wall/app.py" line="53"/>
         <source>无法登录后台：</source>
         <translation>Cannot sign in to the backend: </translation>
     </message>
