@@ -182,7 +182,8 @@ class StudioApp:
 
         if creds is None:
             raise UserError("not signed in to a backend", "connect to the backend first")
-        if self.commerce is not None:
+        left = self.commerce is not None
+        if left:
             self._stop_commerce_side()
             self._forget_session(placeholders=False)  # no QR of the last session meanwhile
         backend_url = creds.backend_url
@@ -213,7 +214,8 @@ class StudioApp:
             links = side.call(core.prepare_session(session_id, ids, wait=5.0), timeout=30)
         except BaseException as exc:
             side.stop(flush_timeout=0)
-            self._forget_session()
+            if left:  # placeholders, as after disconnecting (untouched if never connected)
+                self._forget_session()
             user = creds.username
             if isinstance(exc, LoginRefusedError):
                 raise ConnectError("login_refused", backend_url, user=user) from exc

@@ -18,7 +18,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from tests.commerce.backend import PASSWORD, Backend, free_port
 from tests.nginx_rtmp import NginxRtmp
-from tests.ui.test_golive_window import add_platform, click_yes_when_asked
+from tests.ui.test_golive_window import add_platform
 from tests.ui.test_selling import make_window
 from ui.main_window import MainWindow
 
@@ -59,6 +59,7 @@ SHOWN = ("card", "promo")  # what the script put on the preview by its first sec
 @pytest.fixture
 def show(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("STUDIO_DATA_DIR", str(tmp_path / "data"))
+    # 确定要结束直播吗？ answered Yes (no timer left polling for a box into later tests)
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Yes)
     path = tmp_path / "clear.toml"
     path.write_text(SHOW, encoding="utf-8")
@@ -152,7 +153,6 @@ def test_the_windows_end_buttons_end_the_backend_sessions(
         win.panel.record.setChecked(False)
         qtbot.mouseClick(win.panel.button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: win.panel.live, timeout=10000)
-        click_yes_when_asked()
         qtbot.mouseClick(win.panel.button, Qt.MouseButton.LeftButton)  # 结束直播
         qtbot.waitUntil(lambda: not win.panel.live, timeout=10000)
 
