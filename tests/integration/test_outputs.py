@@ -4,39 +4,18 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from studio.config import Profile
 from studio.events import EventQueue
 from studio.media.engine import Pipeline
-from studio.media.sources.test_pattern import TestPatternSource
+from tests.integration.conftest import wait_for
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp, free_port
 from tests.stall_proxy import StallProxyProcess
 
 pytestmark = pytest.mark.rtmp
-
-PROFILE = Profile(width=640, height=360, fps=30, video_bitrate=1_000_000)
-
-
-@pytest.fixture
-def pipeline() -> Iterator[Pipeline]:
-    p = Pipeline(PROFILE)
-    p.add_source(TestPatternSource(PROFILE.width, PROFILE.height, PROFILE.fps))
-    yield p
-    p.stop()
-
-
-def wait_for(cond, timeout: float, step: float = 0.05) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return False
 
 
 def test_dead_destination_does_not_stall_the_live_one(

@@ -2,36 +2,13 @@
 
 from __future__ import annotations
 
-import time
-from collections.abc import Iterator
-
 import pytest
 
-from studio.config import Profile
 from studio.media.engine import Pipeline
-from studio.media.sources.test_pattern import TestPatternSource
+from tests.integration.conftest import wait_for
 from tests.nginx_rtmp import NginxRtmp, free_port
 
 pytestmark = pytest.mark.rtmp
-
-PROFILE = Profile(width=640, height=360, fps=30, video_bitrate=1_000_000)
-
-
-@pytest.fixture
-def pipeline() -> Iterator[Pipeline]:
-    p = Pipeline(PROFILE)
-    p.add_source(TestPatternSource(PROFILE.width, PROFILE.height, PROFILE.fps))
-    yield p
-    p.stop()
-
-
-def wait_for(cond, timeout: float, step: float = 0.02) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(step)
-    return False
 
 
 def test_reconnect_now_retries_the_dead_destination_and_leaves_the_live_one(

@@ -17,17 +17,14 @@ from pathlib import Path
 
 import pytest
 
-from studio.config import Profile
 from studio.media.engine import Pipeline
 from studio.media.outputs.rtmp import RtmpOutput
-from studio.media.sources.test_pattern import TestPatternSource
 from studio.messages import render
+from tests.integration.conftest import wait_for
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp, free_port, port_open
 
 pytestmark = pytest.mark.rtmp
-
-PROFILE = Profile(width=640, height=360, fps=30, video_bitrate=800_000)
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -86,23 +83,6 @@ def tls(nginx_rtmp: NginxRtmp, tmp_path: Path) -> Iterator[Terminator]:
     yield Terminator(port, ca, log)
     proc.terminate()
     proc.wait(10)
-
-
-def wait_for(cond, timeout: float) -> bool:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if cond():
-            return True
-        time.sleep(0.05)
-    return False
-
-
-@pytest.fixture
-def pipeline() -> Iterator[Pipeline]:
-    p = Pipeline(PROFILE)
-    p.add_source(TestPatternSource(PROFILE.width, PROFILE.height, PROFILE.fps))
-    yield p
-    p.stop()
 
 
 def test_push_through_rtmps_and_pull_back_through_tls(
