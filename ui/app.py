@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -132,6 +133,27 @@ def run_gui(source: str | None = None, start: Callable[[QWidget], Any] | None = 
     return run_window(build, start, language=settings.value("ui/language", "auto"), guard=guard)
 
 
+def _close_on_signals(window: QWidget) -> None:
+    """SIGTERM (logout, shutdown, ``kill``) and SIGINT close the window as its button would.
+
+    Without this the process died where it stood: the live not ended, the marker
+    and an empty fatal log left behind, read at the next start as a crash. The
+    window is told it closes unattended (no question can be answered); a timer
+    lets Python run the handler while Qt's loop is in C++.
+    """
+
+    def close(signum: int, _frame: object) -> None:
+        log.warning("signal %s: closing the window cleanly", signal.Signals(signum).name)
+        window.closing_for_signal = True  # type: ignore[attr-defined]
+        QTimer.singleShot(0, QApplication.closeAllWindows)  # an open dialog too
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, close)
+    wake = QTimer(window)
+    wake.timeout.connect(lambda: None)
+    wake.start(250)
+
+
 def run_window(
     build: Callable[[], QWidget],
     start: Callable[[QWidget], Any] | None = None,
@@ -164,6 +186,7 @@ def run_window(
     asyncio.set_event_loop(loop)
     window = build()
     window.show()
+    _close_on_signals(window)
     closed = asyncio.Event()
     qapp.aboutToQuit.connect(closed.set)
     with loop:

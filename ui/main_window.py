@@ -825,15 +825,28 @@ class MainWindow(QMainWindow):
             self.resize(1280, 760)
 
     def closeEvent(self, event) -> None:  # type: ignore[no-untyped-def]  # noqa: N802
-        if self.app.is_live and not ask_yes_no(
-            self, self.tr("正在直播"), self.tr("正在直播，关闭窗口将结束直播。确定吗？")
+        unattended = getattr(self, "closing_for_signal", False)  # logout, shutdown, kill
+        if unattended:  # no one to ask: the live ends, the trainer's notes are kept
+            for win in self.reviews:
+                if win.isVisible() and win.dirty:
+                    win.save()
+        if (
+            not unattended
+            and self.app.is_live
+            and not ask_yes_no(
+                self, self.tr("正在直播"), self.tr("正在直播，关闭窗口将结束直播。确定吗？")
+            )
         ):
             event.ignore()
             return
-        if self.app.rehearsing and not ask_yes_no(
-            self,
-            self.tr("正在彩排"),
-            self.tr("正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？"),
+        if (
+            not unattended
+            and self.app.rehearsing
+            and not ask_yes_no(
+                self,
+                self.tr("正在彩排"),
+                self.tr("正在彩排，关闭窗口将结束这次彩排（录像保留，不生成报告）。确定吗？"),
+            )
         ):
             event.ignore()
             return

@@ -83,13 +83,13 @@ def run_window_until_it_dies(tmp_path: Path, how: str) -> tuple[dict, int]:
             proc.wait(30)
             pytest.fail(f"the window never went live: {proc.stderr.read()[-3000:]}")  # type: ignore[union-attr]
         live = json.loads(line[5:])
-        if how == "kill":
+        if how in ("kill", "term"):
             went_live, rec = time.monotonic(), Path(live["record"])
             while time.monotonic() < went_live + 20 and (  # about 3 s of show on disk
                 time.monotonic() < went_live + 3 or not rec.exists() or rec.stat().st_size < 300_000
             ):
                 time.sleep(0.2)
-            os.kill(proc.pid, signal.SIGKILL)
+            os.kill(proc.pid, signal.SIGKILL if how == "kill" else signal.SIGTERM)
         rc = proc.wait(30)
     finally:
         if proc.poll() is None:
@@ -185,3 +185,18 @@ def test_a_window_closed_normally_leaves_nothing_to_report(tmp_path: Path) -> No
     assert list((tmp_path / "data" / "sessions").glob("*.json")) == []
     assert list((tmp_path / "log").glob("fatal-*.log")) == []
     assert CrashGuard("gui", data=tmp_path / "data", logs=tmp_path / "log").previous() == []
+
+
+def test_sigterm_while_live_closes_the_window_cleanly(tmp_path: Path) -> None:
+    """Logout, shutdown or ``kill``: the live ends, the recording is whole, no crash is told."""
+    live, rc = run_window_until_it_dies(tmp_path, "term")
+    assert rc == 0, rc
+    took = wait_gone(live["backend_pid"], live["backend_url"], 8.0)
+    assert not port_open(live["backend_url"]), f"demo backend still up {took:.1f} s later"
+    checked = check_recording(Path(live["record"]))
+    assert checked.plays and checked.video_frames > 60, checked
+    assert list((tmp_path / "data" / "sessions").glob("*.json")) == []
+    assert list((tmp_path / "log").glob("fatal-*.log")) == []
+    assert CrashGuard("gui", data=tmp_path / "data", logs=tmp_path / "log").previous() == []
+    log = (tmp_path / "log" / "studio.log").read_text("utf-8")
+    assert "signal SIGTERM: closing the window cleanly" in log
