@@ -32,7 +32,13 @@ def log_dir() -> Path:
 
 # Loggers whose DEBUG lines are data, not diagnostics: sse_starlette logs every SSE chunk
 # it sends (whole orders) and every ping, so a reconnect storm wrote the feed to disk.
-_QUIET = {"sse_starlette": logging.INFO, "multipart": logging.INFO, "PIL": logging.INFO}
+_QUIET = {
+    "sse_starlette": logging.INFO,
+    "multipart": logging.INFO,
+    "PIL": logging.INFO,
+    "httpcore": logging.INFO,  # every request's connect/send/receive: 90 % of a day's log
+    "httpx": logging.WARNING,  # a line per request (outbox, board): the outcome is logged by us
+}
 
 
 class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
