@@ -153,6 +153,7 @@ class ReviewWindow(QMainWindow):
             self.tr("彩排回看")
             + f" · {show['title']} · "
             + self.tr("第 %n 次", "", self.report["take"])
+            + "[*]"  # Qt marks unsaved notes here (setWindowModified)
         )
         self.duration = float(self.report["summary"].get("actual_seconds") or 0.0)
 
