@@ -100,11 +100,16 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "guide.what.groupbuy": ("拼团 ¥{price}", "group buy ¥{price}"),
     "guide.what.groupbuy_any": ("拼团", "group buy"),
     "guide.what.flash_price": ("秒杀 ¥{price}", "flash sale ¥{price}"),
+    "guide.what.pop_link": ("购买码 · {product}", "purchase code · {product}"),
     "guide.why.unconfirmed": (
         "后台未确认（离线或未登记）",
         "not confirmed (offline or not registered)",
     ),
     "guide.why.refused": ("后台拒绝", "refused by the backend"),
+    "guide.why.no_link": (
+        "后台还没有给出它的购买链接",
+        "the backend has not made its purchase link yet",
+    ),
     "guide.why.would_refuse": (
         "超出门店促销限制，后台会拒绝",
         "over the store's promotion limits, the backend would refuse it",

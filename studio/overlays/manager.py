@@ -352,8 +352,24 @@ class OverlayManager:
         self.hide("card")
 
     def pop_link(self, sku: str, duration: float = 20.0, flash_price: float | None = None) -> str:
-        """Show the purchase pop-up; returns the URL its QR code carries."""
+        """Show the purchase pop-up; returns the URL its QR code carries.
+
+        With no link for the product (offline, nothing made ahead for this backend)
+        there is no pop-up: a QR of nothing leads nowhere. The guide-only panel says
+        why, and the link is asked again next time (the backend may have made it).
+        """
         url = self.link(sku)
+        if not url:
+            self.links.pop(sku, None)
+            product = self.catalog.get(sku)
+            name = product.name if product else sku
+            what = render("guide.what.pop_link", {"product": name}, self.lang)
+            why = render("guide.why.no_link", None, self.lang)
+            log.warning("no purchase link for %s: its pop-up is not drawn (no QR code)", sku)
+            alert = render("guide.not_on_air", {"what": what, "why": why}, self.lang)
+            self.set_guide_info(alert=alert)
+            self.withheld.append({"kind": "pop_link", "sku": sku, "reason": "no purchase link"})
+            return ""
         state: dict[str, Any] = {"sku": sku, "url": url, "flash": flash_price, "len": duration}
         if flash_price is not None and self.flash_needs_backend:
             left = self._flash_left(sku, flash_price)
