@@ -24,7 +24,6 @@ from studio.media.engine import Pipeline
 from studio.media.outputs import Output, Recorder, RtmpOutput
 from studio.media.outputs.recorder import unique_path
 from studio.media.sources import check_push_url, open_source
-from studio.messages import render
 from studio.overlays.manager import OverlayManager
 from studio.redact import mask_url
 from studio.show.catalog import Catalog, demo_catalog
@@ -37,35 +36,6 @@ if TYPE_CHECKING:
     from studio.rehearsal.desk import DeskTake
 
 log = logging.getLogger(__name__)
-
-# a pop-up held back for want of a link, on the guide-only panel: (Chinese, English)
-_NO_LINK_WHAT = ("购买码 · {product}", "purchase code · {product}")
-_NO_LINK_WHY = ("后台还没有给出它的购买链接", "the backend has not made its purchase link yet")
-
-
-class StudioOverlays(OverlayManager):
-    """The window's overlays: no QR code for a product the backend has no link for.
-
-    ``OverlayManager.pop_link`` draws a QR of whatever ``link_for`` answers, an
-    empty string included (a code that leads nowhere). Offline with nothing made
-    ahead for this backend there is no link: the pop-up stays off the program and
-    the guide-only panel says why (``未上屏 购买码 · 真丝围巾：…``); once the backend
-    makes the link (``commerce.link``) the next pop-up shows it.
-    """
-
-    def pop_link(self, sku: str, duration: float = 20.0, flash_price: float | None = None) -> str:
-        if self.link(sku):
-            return super().pop_link(sku, duration, flash_price)
-        self.links.pop(sku, None)  # asked again next time: the link may be made by then
-        lang = 1 if self.lang == "en" else 0
-        product = self.catalog.get(sku)
-        what = _NO_LINK_WHAT[lang].format(product=product.name if product else sku)
-        log.warning("no purchase link for %s: its pop-up is not drawn (no QR code)", sku)
-        self.set_guide_info(
-            alert=render("guide.not_on_air", {"what": what, "why": _NO_LINK_WHY[lang]}, self.lang)
-        )
-        self.withheld.append({"kind": "pop_link", "sku": sku, "reason": "no purchase link"})
-        return ""
 
 
 @dataclass(frozen=True)
@@ -107,7 +77,7 @@ class StudioApp:
         self.live_outputs: list[Output] = []
         self.recorder: Recorder | None = None
         self.catalog = catalog or demo_catalog()
-        self.overlays = StudioOverlays.attach(self.pipeline, self.catalog)
+        self.overlays = OverlayManager.attach(self.pipeline, self.catalog)
         self.show: Show | None = None
         self.cues: CueEngine | None = None
         self.show_started_at: float | None = None  # pipeline seconds when the script began
@@ -210,7 +180,7 @@ class StudioApp:
                 )
                 self.overlays.catalog = self.catalog
                 self.overlays.stock = {p.sku: p.stock for p in self.catalog}
-            ids = [pid for pid in (core.product_id(p.sku) for p in self.catalog) if pid is not None]
+            ids = self._product_ids(core)
             links = side.call(core.prepare_session(session_id, ids, wait=5.0), timeout=30)
         except BaseException as exc:
             side.stop(flush_timeout=0)
@@ -242,22 +212,31 @@ class StudioApp:
         self.joined = Joined(
             backend_url, session_id, ready, bool(status.online), status.reason, creds.username
         )
-        if online:
+        self._announce(side, self.joined, images=online)
+        return ready
+
+    def _announce(self, side: Any, joined: Joined, *, images: bool) -> None:
+        """Joined (or caught up): product pictures fetched, the figures so far, "connected"."""
+        core = side.commerce
+        if images:
             threading.Thread(
                 target=self._fetch_images, args=(side,), name="catalog-images", daemon=True
             ).start()
-        core.publish_totals(session_id)  # the session's figures so far, from the store
+        core.publish_totals(joined.session_id)  # the session's figures so far, from the store
         self.bus.publish(
             "commerce.connected",
-            url=backend_url,
-            session_id=session_id,
-            links=ready,
-            online=self.joined.online,
-            reason=self.joined.reason,
-            user=creds.username,
-            orders=core.session_orders(session_id),
+            url=joined.url,
+            session_id=joined.session_id,
+            links=joined.links,
+            online=joined.online,
+            reason=joined.reason,
+            user=joined.user,
+            orders=core.session_orders(joined.session_id),
         )
-        return ready
+
+    def _product_ids(self, core: Any) -> list[int]:
+        """The backend's ids of the catalogue's products (those it knows)."""
+        return [pid for pid in (core.product_id(p.sku) for p in self.catalog) if pid is not None]
 
     def _on_totals(self, event: Event) -> None:
         """The guide-only panel shows the session's figures, as the Sales tab does."""
@@ -282,7 +261,7 @@ class StudioApp:
         core, sid = side.commerce, joined.session_id
         try:
             side.call(core.refresh_catalog(images=False), timeout=30)
-            ids = [pid for pid in (core.product_id(p.sku) for p in self.catalog) if pid is not None]
+            ids = self._product_ids(core)
             links = side.call(core.prepare_session(sid, ids, wait=10.0), timeout=60)
         except Exception as exc:  # offline again, or the session is not this login's
             log.warning("catching up with %s after an offline start: %s", joined.url, exc)
@@ -295,20 +274,7 @@ class StudioApp:
         ready = sum(1 for u in links.values() if u)
         self.joined = replace(joined, links=ready, online=True, reason=None)
         log.info("caught up with %s: %d purchase links ready", joined.url, ready)
-        threading.Thread(
-            target=self._fetch_images, args=(side,), name="catalog-images", daemon=True
-        ).start()
-        core.publish_totals(sid)
-        self.bus.publish(
-            "commerce.connected",
-            url=joined.url,
-            session_id=sid,
-            links=ready,
-            online=True,
-            reason=None,
-            user=joined.user,
-            orders=core.session_orders(sid),
-        )
+        self._announce(side, self.joined, images=True)
 
     def _on_link(self, event: Event) -> None:
         """A link the backend made after all: the next pop-up of its product shows it."""
