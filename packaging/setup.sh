@@ -38,6 +38,7 @@ TEST_APT=(
   chromium                    # headless browser for the checkout-page tests (never `playwright install`)
   debootstrap                 # the fresh-machine check (tests/fresh_machine.sh)
   stunnel4                    # TLS terminator in front of nginx-rtmp: the RTMPS tests
+  postgresql                  # the backend suite runs on PostgreSQL too (initdb + pg_ctl in a temp dir)
 )
 LOCK=packaging/requirements.lock
 [ "$want_tests" -eq 1 ] && LOCK=packaging/requirements-test.lock
