@@ -304,12 +304,8 @@ class StudioApp:
         The demo's own session while it is open; once a live (or an earlier run) ended
         it, the demo guide's next open session, made if there is none.
         """
-        from studio.backend.embedded import (
-            DEMO_PASSWORD,
-            DEMO_SESSION,
-            DEMO_USER,
-            EmbeddedBackend,
-        )
+        from studio.demo.data import DEMO_PASSWORD, DEMO_SESSION, DEMO_USER
+        from studio.demo.embedded import EmbeddedBackend
 
         self._refuse_during_take()
         self.disconnect_commerce()
@@ -321,7 +317,7 @@ class StudioApp:
         """A demo session that still sells: ``preferred`` unless ended, else one made now."""
         import httpx
 
-        from studio.backend.embedded import DEMO_PASSWORD, DEMO_USER
+        from studio.demo.data import DEMO_PASSWORD, DEMO_USER
 
         base = self.embedded.url
         with httpx.Client(base_url=base, timeout=10) as http:

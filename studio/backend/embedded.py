@@ -1,100 +1,29 @@
-"""The demo backend started by the studio itself (first run, "演示模式"): no accounts needed.
+"""The demo backend's side of being embedded: end with the studio that started it.
 
-A child process (``studio backend --demo``) on a free loopback port with its own
-SQLite file in the data directory, stopped with the studio however the studio
-ends: :meth:`EmbeddedBackend.stop` on a clean exit, ``atexit`` when Python
-unwinds, and :func:`watch_parent` inside the child (``--parent-pid``) when the
-studio is killed (kill -9, a fatal error) and nothing of it runs any more.
+The studio starts ``studio backend --demo --parent-pid <pid>`` as a child
+(:class:`studio.demo.embedded.EmbeddedBackend`); :func:`watch_parent` runs inside
+that child and ends it once the studio is gone, however it ended (kill -9 too).
 """
 
 from __future__ import annotations
 
-import atexit
 import contextlib
 import logging
 import os
 import signal
-import socket
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import psutil
 
-from studio.config import data_dir
+from studio.demo.data import DEMO_PASSWORD, DEMO_SESSION, DEMO_USER
+from studio.demo.embedded import EmbeddedBackend
+
+# re-exported for callers from before the demo package (studio.demo is their home now)
+__all__ = ["DEMO_PASSWORD", "DEMO_SESSION", "DEMO_USER", "EmbeddedBackend", "watch_parent"]
 
 log = logging.getLogger(__name__)
-
-DEMO_USER = "guide1"
-DEMO_PASSWORD = "demo1234"  # the seed's published demo password, not a secret
-DEMO_SESSION = 1
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@dataclass
-class EmbeddedBackend:
-    url: str
-    proc: subprocess.Popen[bytes]
-    db: Path
-
-    @classmethod
-    def start(
-        cls, shoppers: int = 20, timeout: float = 30.0, db: Path | None = None
-    ) -> EmbeddedBackend:
-        db = db or data_dir() / "demo-backend.sqlite3"
-        db.parent.mkdir(parents=True, exist_ok=True)
-        port = _free_port()
-        cmd = [
-            sys.executable,
-            "-m",
-            "studio",
-            "backend",
-            "--demo",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--parent-pid",
-            str(os.getpid()),
-        ]
-        if shoppers:
-            cmd += ["--demo-shoppers", str(shoppers)]
-        with (db.parent / "demo-backend.out").open("ab") as out:  # for when it will not start
-            proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-        url = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
-                raise RuntimeError(f"the demo backend exited with code {proc.returncode}")
-            try:
-                if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                    log.info("demo backend on %s (db %s, pid %s)", url, db, proc.pid)
-                    backend = cls(url, proc, db)
-                    atexit.register(backend.stop)  # a sys.exit past the window's close
-                    return backend
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        proc.kill()
-        raise RuntimeError("the demo backend did not start in time")
-
-    def stop(self) -> None:
-        atexit.unregister(self.stop)
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
 
 
 def _parent_alive(pid: int, created: float | None) -> bool:

@@ -2,7 +2,7 @@
 
 A flash price is bound to one session and one product, with ``price_cents`` and a
 window ``[starts_at, ends_at)`` (unix seconds). Its price lies within the store's
-promotion limits (:mod:`studio.backend.promos`): at most the product's price and at
+promotion limits (:mod:`studio.contract.promos`): at most the product's price and at
 least the price less ``max_discount_pct`` (the same share a coupon may take; never
 below 1 cent). Inside the window the checkout page shows and charges it; outside
 it the regular price applies. Overlapping windows: the lowest price wins.
@@ -11,16 +11,27 @@ it the regular price applies. Overlapping windows: the lowest price wins.
 from __future__ import annotations
 
 import logging
-import math
 import sqlite3
 from typing import Any
 
 from studio.backend.errors import ApiError
-from studio.backend.promos import PromoRules
+from studio.contract import promos as rules_mod
+from studio.contract.promos import MAX_FLASH_WINDOW_SECONDS as MAX_WINDOW_SECONDS
+from studio.contract.promos import PromoRuleError, PromoRules
+from studio.contract.promos import flash_floor_cents as floor_cents
 
 log = logging.getLogger(__name__)
 
-MAX_WINDOW_SECONDS = 24 * 3600.0
+__all__ = [
+    "FIELDS",
+    "MAX_WINDOW_SECONDS",
+    "active",
+    "check",
+    "create",
+    "floor_cents",
+    "for_session",
+    "out",
+]
 FIELDS = (
     "id",
     "session_id",
@@ -32,22 +43,12 @@ FIELDS = (
 )
 
 
-def floor_cents(rules: PromoRules, price: int) -> int:
-    """The lowest flash price the store's limits allow for a product at ``price``."""
-    return max(1, math.ceil(price * (100 - rules.max_discount_pct) / 100))
-
-
 def check(rules: PromoRules, *, price: int, flash: int, starts_at: float, ends_at: float) -> None:
     """422 naming the limit when a flash price or its window is out of bounds."""
-    floor = floor_cents(rules, price)
-    if not floor <= flash <= price:
-        raise ApiError(
-            422,
-            f"price_cents must be between {floor} (the price less this store's "
-            f"{rules.max_discount_pct} % discount limit) and the product's price {price}",
-        )
-    if not 0 < ends_at - starts_at <= MAX_WINDOW_SECONDS:
-        raise ApiError(422, "ends_at must be after starts_at, and the window at most 24 hours")
+    try:
+        rules_mod.check_flash(rules, price=price, flash=flash, starts_at=starts_at, ends_at=ends_at)
+    except PromoRuleError as exc:
+        raise ApiError(422, str(exc)) from exc
 
 
 def create(

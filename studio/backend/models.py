@@ -1,5 +1,8 @@
 """Request and response models: the JSON contract published at ``/openapi.json``.
 
+The names both sides share (action kinds, session states) are the commerce
+contract's (:mod:`studio.contract`); these are the server's pydantic shapes of it.
+
 Money is always integer cents (``*_cents``); times are unix seconds (float).
 Requests forbid unknown fields so a typo is a 422, not a silently ignored value.
 """
@@ -10,19 +13,10 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from studio.contract.actions import ActionKind
+from studio.contract.sessions import SessionState
+
 Role = Literal["guide", "store_manager", "regional_manager", "trainer", "admin"]
-ActionKind = Literal[
-    "session_prepared",
-    "session_started",
-    "session_ended",
-    "link_created",
-    "link_shown",
-    "cue_fired",
-    "coupon_issued",
-    "groupbuy_started",
-    "lottery_started",
-    "note",
-]
 Fulfilment = Literal["pickup", "delivery"]
 
 _Id = Field(ge=1, le=2**62)
@@ -104,7 +98,7 @@ class SessionOut(BaseModel):
     guide_id: int
     title: str
     scheduled_start: float | None
-    state: Literal["scheduled", "prepared", "live", "ended"]
+    state: SessionState
     started_at: float | None
     ended_at: float | None
     rehearsal: bool

@@ -1,41 +1,30 @@
 """Business limits on promotions, per store, set by its store manager (or an admin).
 
-- ``max_coupon_cents``: no coupon may be worth more than this (default ¥500);
-- ``max_discount_pct``: a coupon never takes more than this share off what it is
-  used on: at creation against the product's price (product coupons) or the
-  minimum spend (session coupons with one), and again at checkout against the
-  order's subtotal, so stacking a coupon on a group price cannot reach ¥0
-  (default 50 %);
-- ``min_group_price_pct``: a group price lies between this share of the
-  product's price and the price itself (default 10 %, never 0).
-
-Violations are 422 with a sentence naming the limit.
+The limits and the rules applying them are the commerce contract's
+(:mod:`studio.contract.promos`, shared with the studio); this module stores them per
+store and turns a :class:`~studio.contract.promos.PromoRuleError` into a 422.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import sqlite3
-from dataclasses import asdict, dataclass
-from typing import Any
 
 from studio.backend.errors import ApiError
+from studio.contract import promos as rules_mod
+from studio.contract.promos import DEFAULT, PromoRuleError, PromoRules, capped_discount
+
+__all__ = [
+    "DEFAULT",
+    "PromoRules",
+    "capped_discount",
+    "check_coupon",
+    "check_group_price",
+    "rules_for",
+    "set_rules",
+]
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True)
-class PromoRules:
-    max_coupon_cents: int = 50_000
-    max_discount_pct: int = 50
-    min_group_price_pct: int = 10
-
-    def out(self, store_id: int) -> dict[str, Any]:
-        return {"store_id": store_id, **asdict(self)}
-
-
-DEFAULT = PromoRules()
 
 
 def rules_for(conn: sqlite3.Connection, store_id: int) -> PromoRules:
@@ -71,35 +60,16 @@ def set_rules(
 def check_coupon(
     rules: PromoRules, *, discount: int, min_spend: int, product_price: int | None
 ) -> None:
-    if discount > rules.max_coupon_cents:
-        raise ApiError(
-            422,
-            f"discount_cents {discount} is over this store's coupon limit "
-            f"({rules.max_coupon_cents} cents; a store manager sets it)",
+    try:
+        rules_mod.check_coupon(
+            rules, discount=discount, min_spend=min_spend, product_price=product_price
         )
-    base, what = (
-        (product_price, "the product's price")
-        if product_price is not None
-        else (min_spend, "min_spend_cents")
-    )
-    if base and discount * 100 > base * rules.max_discount_pct:
-        raise ApiError(
-            422,
-            f"discount_cents {discount} is more than {rules.max_discount_pct} % of {what} "
-            f"({base} cents)",
-        )
+    except PromoRuleError as exc:
+        raise ApiError(422, str(exc)) from exc
 
 
 def check_group_price(rules: PromoRules, *, price: int, group_price: int) -> None:
-    floor = max(1, math.ceil(price * rules.min_group_price_pct / 100))
-    if not floor <= group_price <= price:
-        raise ApiError(
-            422,
-            f"group_price_cents must be between {floor} ({rules.min_group_price_pct} % of the "
-            f"price) and the product's price {price}",
-        )
-
-
-def capped_discount(rules: PromoRules, coupon_cents: int, subtotal: int) -> int:
-    """What a coupon takes off at checkout: never over the store's share of the subtotal."""
-    return max(0, min(coupon_cents, subtotal, subtotal * rules.max_discount_pct // 100))
+    try:
+        rules_mod.check_group_price(rules, price=price, group_price=group_price)
+    except PromoRuleError as exc:
+        raise ApiError(422, str(exc)) from exc

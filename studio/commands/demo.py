@@ -12,9 +12,10 @@ import logging
 import os
 from pathlib import Path
 
-from studio.backend.embedded import DEMO_PASSWORD, DEMO_SESSION, DEMO_USER, EmbeddedBackend
 from studio.commands import live
 from studio.commerce.side import PASSWORD_ENV
+from studio.demo.data import DEMO_PASSWORD, DEMO_SESSION, DEMO_USER
+from studio.demo.embedded import EmbeddedBackend
 from studio.fonts import ASSETS
 from studio.media.outputs.recorder import check_writable, unique_path
 from studio.media.sources import check_push_url

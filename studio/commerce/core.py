@@ -24,13 +24,12 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, get_args
+from typing import Any
 
 import httpx
 import sqlite_utils
 from httpx_sse import SSEError, aconnect_sse
 
-from studio.backend.models import ActionKind
 from studio.commerce.backoff import Backoff
 from studio.commerce.client import (
     BackendClient,
@@ -45,13 +44,12 @@ from studio.commerce.promotions import PATHS as PROMOTION_PATHS
 from studio.commerce.promotions import promotion_body
 from studio.commerce.status import SyncStatus, read_status
 from studio.commerce.store import Store
+from studio.contract.actions import ACTION_KINDS
 from studio.events import Event, EventBus
 from studio.redact import redact
 
 log = logging.getLogger(__name__)
 
-# the backend's action kinds: one list, the contract's own (docs/backend.md, record_action)
-ACTION_KINDS = frozenset(get_args(ActionKind))
 # feed events after which the session's figures (commerce.totals) are published again
 TOTALS_EVENTS = frozenset({"order.placed", "order.refunded", "commission.settled"})
 # feed event type -> bus topic

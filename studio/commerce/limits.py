@@ -4,28 +4,25 @@ A flash price over the store's discount limit used to be found on air: its pop-u
 backend answered 422 and the guide learnt it mid-show. The script is known before going
 live, and so are the store's limits (``GET /api/stores/{id}/promo-rules``, cached at
 prepare): each scripted flash price, coupon and group price is checked then, with the
-backend's own rule functions, so the studio and the backend cannot disagree on a limit.
+contract's rule functions (:mod:`studio.contract.promos`), the ones the backend applies,
+so the studio and the backend cannot disagree on a limit.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from studio.backend import flash, promos
-from studio.backend.errors import ApiError
+from studio.contract import promos
+from studio.contract.promos import PromoRuleError, PromoRules
 
 
-def rules_of(data: dict[str, Any]) -> promos.PromoRules:
+def rules_of(data: dict[str, Any]) -> PromoRules:
     """The backend's ``PromoRulesOut`` (or its cached copy) as the rule functions take it."""
-    return promos.PromoRules(
-        max_coupon_cents=int(data["max_coupon_cents"]),
-        max_discount_pct=int(data["max_discount_pct"]),
-        min_group_price_pct=int(data["min_group_price_pct"]),
-    )
+    return PromoRules.from_dict(data)
 
 
 def refusal(
-    rules: promos.PromoRules, kind: str, params: dict[str, Any], price_cents: int | None
+    rules: PromoRules, kind: str, params: dict[str, Any], price_cents: int | None
 ) -> str | None:
     """The backend's sentence refusing this cue's promotion, or None when it would accept it.
 
@@ -37,7 +34,7 @@ def refusal(
         if kind == "pop_link" and params.get("flash_price") is not None:
             if price_cents is None:
                 return None
-            flash.check(
+            promos.check_flash(
                 rules,
                 price=price_cents,
                 flash=round(float(params["flash_price"]) * 100),
@@ -55,6 +52,6 @@ def refusal(
             promos.check_group_price(
                 rules, price=price_cents, group_price=round(float(params["price"]) * 100)
             )
-    except ApiError as exc:
-        return exc.detail
+    except PromoRuleError as exc:
+        return str(exc)
     return None

@@ -70,8 +70,8 @@ class Catalog:
 
 
 def demo_catalog() -> Catalog:
-    """The ``studio backend --demo`` products, read from the seed module (no server)."""
-    from studio.backend.seed import PRODUCTS
+    """The demo world's products (``studio backend --demo`` seeds the same), no server."""
+    from studio.demo.data import PRODUCTS
 
     return Catalog(
         Product(sku, name, float(price), float(lp), stock, cat, color)

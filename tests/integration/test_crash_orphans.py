@@ -16,7 +16,7 @@ import psutil
 STARTER = """
 import json, time
 from pathlib import Path
-from studio.backend.embedded import EmbeddedBackend
+from studio.demo.embedded import EmbeddedBackend
 b = EmbeddedBackend.start(shoppers=600, db=Path({db!r}))
 print(json.dumps({{"url": b.url, "pid": b.proc.pid}}), flush=True)
 time.sleep(600)

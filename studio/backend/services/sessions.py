@@ -16,15 +16,10 @@ from studio.backend import models as m
 from studio.backend.access import User, readable
 from studio.backend.errors import ApiError
 from studio.backend.service import Commerce
+from studio.contract.sessions import TRANSITIONS
 
 log = logging.getLogger(__name__)
 
-# action kind -> (states it moves on from, the state it moves to)
-TRANSITIONS: dict[str, tuple[set[str], str]] = {
-    "session_prepared": ({"scheduled"}, "prepared"),
-    "session_started": ({"scheduled", "prepared"}, "live"),
-    "session_ended": ({"scheduled", "prepared", "live"}, "ended"),
-}
 _STAMP = {"live": "started_at", "ended": "ended_at"}
 
 
