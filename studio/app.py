@@ -168,7 +168,7 @@ class StudioApp:
                     side.call(core.refresh_catalog(images=False), timeout=15)
                 except Exception as exc:  # keep the cached or demo catalog
                     log.warning("catalog refresh failed: %s", exc)
-            rows = core.store.query("SELECT * FROM products ORDER BY id")
+            rows = core.store.products()
             if rows:
                 self.catalog = Catalog.from_dicts(
                     {
@@ -290,11 +290,10 @@ class StudioApp:
         core = side.commerce
         try:
             side.call(core.refresh_catalog(images=True), timeout=60)
-            rows = core.store.query("SELECT sku, image_path FROM products")
+            images = core.store.images()
         except Exception as exc:  # offline or gone: the shelf keeps its placeholders
             log.warning("product pictures not fetched: %s", exc)
             return
-        images = {str(r["sku"]): str(r["image_path"]) for r in rows if r.get("image_path")}
         if images:
             self.bus.publish("catalog.images", images=images)
 
@@ -601,8 +600,7 @@ class StudioApp:
         side, sid = self.commerce, self.session_id
         if side is None or sid is None:
             return
-        row = side.commerce.store.one("SELECT state FROM sessions WHERE id=?", [sid])
-        if not row or row["state"] != "ended":
+        if side.commerce.store.session_state(sid) != "ended":
             return
         if self.embedded is None:
             raise ConnectError("session_ended", side.commerce.client.base_url, session_id=sid)

@@ -367,6 +367,8 @@ def run(args: argparse.Namespace) -> int:
     watch = DestinationWatch(outputs)
     pipeline.bus.subscribe("output.state", watch.on_state)
     commerce = CommerceSide.from_args(args, pipeline.bus)
+    for notice in commerce.notices if commerce else ():
+        print(f"studio: {notice}", flush=True)
     engine = None
     if show is not None:
         preset = chosen_platform(args)
@@ -402,8 +404,8 @@ def run(args: argparse.Namespace) -> int:
         pipeline.stop()
         if engine is not None:
             engine.close()
-        if commerce:
-            commerce.stop()
+        if commerce and (pending := commerce.stop()):
+            print(f"studio: {pending} commerce actions wait for the backend (kept)", flush=True)
         for s, h in old.items():
             signal.signal(s, h)
         if writer:

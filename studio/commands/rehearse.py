@@ -108,13 +108,15 @@ def run(args: argparse.Namespace) -> int:
     if commerce is not None:
         from studio.commands.live import commerce_links
 
+        for notice in commerce.notices:
+            print(f"studio: {notice}", flush=True)
         overlay_kw["link_for"] = commerce_links(commerce, show, args.session)
     print(f"studio: rehearsing {show.title!r} ({show.duration:.0f} s)", flush=True)
     try:
         path = _take(args, show, catalog, profile, delays, bus, commerce, overlay_kw)
     finally:
-        if commerce is not None:
-            commerce.stop()
+        if commerce is not None and (pending := commerce.stop()):
+            print(f"studio: {pending} commerce actions wait for the backend (kept)", flush=True)
     print(
         f"studio: take report {path.with_suffix('.html')}: {describe(load_report(path))}",
         flush=True,
@@ -127,8 +129,7 @@ def _rehearsal_commerce(args: argparse.Namespace, bus: EventBus):  # type: ignor
     commerce = CommerceSide.from_args(args, bus)
     if commerce is None:
         return None
-    row = commerce.commerce.store.one("SELECT rehearsal FROM sessions WHERE id=?", [args.session])
-    if not row or not row.get("rehearsal"):
+    if not commerce.commerce.store.is_rehearsal(args.session):
         commerce.stop(flush_timeout=0)
         raise UserError(
             f"backend session {args.session} is not a rehearsal session",

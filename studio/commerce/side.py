@@ -90,6 +90,8 @@ class CommerceSide:
     def __init__(self, commerce: Commerce) -> None:
         self.commerce = commerce
         self.owns_store = False  # start() opened the store, so stop() closes it
+        # what the guide should read once it is running (the commands print them)
+        self.notices: list[str] = []
         self.loop = asyncio.new_event_loop()
         self._thread = threading.Thread(target=self._main, name="commerce-sync", daemon=True)
         self._thread.start()
@@ -127,10 +129,10 @@ class CommerceSide:
         commerce = Commerce(
             Store(store_path), BackendClient(credentials), bus, session_id=session_id
         )
-        if credentials.warning:
-            print(f"studio: {credentials.warning}", flush=True)
         commerce.attach()
         side = cls(commerce)
+        if credentials.warning:
+            side.notices.append(credentials.warning)
         side.owns_store = True
         try:
             links = side.call(commerce.prepare_session(session_id, products, wait=prepare_wait))
@@ -147,10 +149,10 @@ class CommerceSide:
                 "check --session and the login's store",
             ) from exc
         ready = sum(1 for u in links.values() if u)
-        print(
-            f"studio: commerce session {session_id}: {ready}/{len(links)} purchase links ready",
-            flush=True,
+        side.notices.append(
+            f"commerce session {session_id}: {ready}/{len(links)} purchase links ready"
         )
+        log.info("%s", side.notices[-1])
         commerce.start_session(session_id)
         return side
 
@@ -169,9 +171,11 @@ class CommerceSide:
             products=parse_products(args.products),
         )
 
-    def stop(self, flush_timeout: float = 5.0) -> None:
-        """Give the outbox a moment to drain, then stop the loop and join the thread."""
-        self.commerce.detach()
+    def stop(self, flush_timeout: float = 5.0) -> int:
+        """Write the queued show actions, give the outbox a moment to drain, then stop the
+        loop and join the thread. Returns how many actions wait for the backend (kept)."""
+        if not self.commerce.detach():
+            log.error("show actions were still being written when the commerce side stopped")
         if self._thread.is_alive():
             try:
                 self.call(self.commerce.flush(flush_timeout), flush_timeout + 1)
@@ -181,6 +185,7 @@ class CommerceSide:
         self._thread.join(timeout=10)
         pending = self.commerce.status().pending
         if pending:
-            print(f"studio: {pending} commerce actions wait for the backend (kept)", flush=True)
+            log.warning("%d commerce actions wait for the backend (kept)", pending)
         if self.owns_store:
             self.commerce.store.close()
+        return pending

@@ -10,7 +10,7 @@ import time
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from studio.commerce.store import Store
+from studio.commerce.store import LocalStore
 
 
 @dataclass(frozen=True)
@@ -61,14 +61,11 @@ class SyncStatus:
         return "\n".join(lines)
 
 
-def read_status(store: Store) -> SyncStatus:
+def read_status(store: LocalStore) -> SyncStatus:
     counts = store.counts()
     online = store.meta("online")
     last = store.meta("last_sync_at")
-    cursors = {
-        int(r["session_id"]): int(r["last_event_id"])
-        for r in store.query("SELECT session_id, last_event_id FROM feed_cursor")
-    }
+    cursors = store.feed_cursors()
     return SyncStatus(
         online=None if not online else online == "1",
         pending=counts["pending"],

@@ -3,9 +3,9 @@
 It holds the catalog cache, sessions, purchase links made ahead of time, the
 orders and commissions learnt from the feed, the feed cursor and the outbox.
 Every state change and the outbox rows that tell the backend about it are one
-transaction (:meth:`Store.tx`), so a crash can never keep one without the other.
+transaction (:meth:`LocalStore.tx`), so a crash can never keep one without the other.
 
-Everything cached belongs to one backend (:meth:`Store.bind_backend`): a session id,
+Everything cached belongs to one backend (:meth:`LocalStore.bind_backend`): a session id,
 a product id or a purchase link means nothing at another backend, so when the studio
 signs in to another one the cache of the last one is dropped. Outbox rows are kept,
 each marked with the backend it was written for, and only ever sent there.
@@ -22,14 +22,23 @@ import logging
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import sqlite_utils
 
+from studio.commerce.schema import (
+    BACKEND_META,
+    BACKEND_META_PREFIXES,
+    BACKEND_TABLES,
+    MIGRATIONS,
+    SCHEMA_VERSION,
+)
 from studio.config import data_dir
+from studio.contract import dto
+from studio.contract.sessions import INITIAL, advance
 from studio.errors import UserError
 
 log = logging.getLogger(__name__)
@@ -42,155 +51,12 @@ def default_path() -> Path:
     return data_dir() / DEFAULT_NAME
 
 
-def _v1(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["products"].create(
-        {
-            "id": int,
-            "sku": str,
-            "name": str,
-            "category": str,
-            "price_cents": int,
-            "list_price_cents": int,
-            "stock": int,
-            "image_url": str,
-            "updated_at": float,
-        },
-        pk="id",
-    )
-    db["sessions"].create(
-        {
-            "id": int,
-            "title": str,
-            "state": str,
-            "store_id": int,
-            "guide_id": int,
-            "rehearsal": int,
-            "prepared_at": float,
-            "started_at": float,
-            "ended_at": float,
-        },
-        pk="id",
-    )
-    db["links"].create(
-        {
-            "id": int,
-            "session_id": int,
-            "product_id": int,
-            "token": str,
-            "url": str,
-            "created_at": float,
-            "expires_at": float,
-            "shown": int,
-        },
-        pk="id",
-        defaults={"shown": 0},
-        not_null={"session_id", "product_id", "url"},
-    )
-    db["links"].create_index(["session_id", "product_id"], unique=True)
-    db["orders"].create(
-        {
-            "id": int,
-            "session_id": int,
-            "product_id": int,
-            "product_name": str,
-            "quantity": int,
-            "amount_cents": int,
-            "status": str,
-            "created_at": float,
-            "refunded_at": float,
-            "event_id": int,
-            "data": str,
-        },
-        pk="id",
-    )
-    db["orders"].create_index(["session_id"])
-    db["commissions"].create(
-        {
-            "id": int,
-            "order_id": int,
-            "guide_id": int,
-            "amount_cents": int,
-            "state": str,
-            "data": str,
-        },
-        pk="id",
-    )
-    db["feed_cursor"].create(
-        {"session_id": int, "last_event_id": int, "updated_at": float}, pk="session_id"
-    )
-    db.execute(
-        """CREATE TABLE outbox(
-          seq INTEGER PRIMARY KEY AUTOINCREMENT,
-          key TEXT NOT NULL UNIQUE,
-          kind TEXT NOT NULL,
-          session_id INTEGER,
-          method TEXT NOT NULL DEFAULT 'POST',
-          path TEXT NOT NULL,
-          body TEXT NOT NULL,
-          state TEXT NOT NULL DEFAULT 'pending' CHECK(state IN ('pending','done','failed')),
-          attempts INTEGER NOT NULL DEFAULT 0,
-          created_at REAL NOT NULL,
-          sent_at REAL,
-          last_error TEXT,
-          response TEXT
-        )"""
-    )
-    db.execute("CREATE INDEX outbox_state ON outbox(state, seq)")
+class LocalStore:
+    """Thread-safe access to the studio's local SQLite file; every statement on it is here.
 
-
-def _v2(db: sqlite_utils.Database) -> None:
-    """Product pictures are cached on disk next to the store (shown offline)."""
-    db["products"].add_column("image_path", str)
-
-
-def _v3(db: sqlite_utils.Database) -> None:
-    """Outbox rows belong to the backend they were written for; keys are unique per backend.
-
-    Rows already there were written for the backend the store last talked to.
+    Named for what it is: the studio's local database (a "store" in this product is a
+    shop, :data:`Store` is kept as an alias for older callers).
     """
-    row = db.execute("SELECT value FROM meta WHERE key='backend_url'").fetchone()
-    db.execute(
-        """CREATE TABLE outbox_v3(
-          seq INTEGER PRIMARY KEY AUTOINCREMENT,
-          backend TEXT NOT NULL DEFAULT '',
-          key TEXT NOT NULL,
-          kind TEXT NOT NULL,
-          session_id INTEGER,
-          method TEXT NOT NULL DEFAULT 'POST',
-          path TEXT NOT NULL,
-          body TEXT NOT NULL,
-          state TEXT NOT NULL DEFAULT 'pending' CHECK(state IN ('pending','done','failed')),
-          attempts INTEGER NOT NULL DEFAULT 0,
-          created_at REAL NOT NULL,
-          sent_at REAL,
-          last_error TEXT,
-          response TEXT,
-          UNIQUE(backend, key)
-        )"""
-    )
-    cols = "seq, key, kind, session_id, method, path, body, state, attempts, created_at, "
-    cols += "sent_at, last_error, response"
-    db.execute(
-        f"INSERT INTO outbox_v3(backend, {cols}) SELECT ?, {cols} FROM outbox",
-        [row[0] if row and row[0] else ""],
-    )
-    db.execute("DROP TABLE outbox")
-    db.execute("ALTER TABLE outbox_v3 RENAME TO outbox")
-    db.execute("CREATE INDEX outbox_state ON outbox(backend, state, seq)")
-
-
-MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
-
-# what is cached from one backend and means nothing at another (Store.bind_backend)
-BACKEND_TABLES = ("products", "sessions", "links", "orders", "commissions", "feed_cursor")
-BACKEND_META = ("online", "offline_reason", "last_sync_at", "last_error")
-BACKEND_META_PREFIXES = ("promo_rules:", "rehearsal_stock:")
-SCHEMA_VERSION = max(MIGRATIONS)
-
-
-class Store:
-    """Thread-safe access to the local store (the bus listener writes from the cue thread)."""
 
     def __init__(self, path: Path | None = None, *, target_version: int = SCHEMA_VERSION) -> None:
         self.path = Path(path) if path else default_path()
@@ -396,3 +262,223 @@ class Store:
 
     def orders(self, session_id: int) -> list[dict[str, Any]]:
         return self.query("SELECT * FROM orders WHERE session_id=? ORDER BY id", [session_id])
+
+    def feed_cursors(self) -> dict[int, int]:
+        """Session id -> the last feed event applied, for every session followed."""
+        rows = self.query("SELECT session_id, last_event_id FROM feed_cursor")
+        return {int(r["session_id"]): int(r["last_event_id"]) for r in rows}
+
+    def outbox_rows(self, kind: str) -> list[dict[str, Any]]:
+        """This backend's outbox rows of one kind, oldest first (for inspection and tests)."""
+        return self.query(
+            "SELECT * FROM outbox WHERE backend=? AND kind=? ORDER BY seq", [self.backend_url, kind]
+        )
+
+    # ---- sessions ----------------------------------------------------------------------
+    def session(self, session_id: int) -> dict[str, Any] | None:
+        """The cached session (state, store, guide, rehearsal), None if never seen."""
+        return self.one("SELECT * FROM sessions WHERE id=?", [session_id])
+
+    def is_rehearsal(self, session_id: int | None) -> bool:
+        """Is this a rehearsal session (as the backend said when it was prepared)?"""
+        row = self.session(session_id) if session_id is not None else None
+        return bool(row and row.get("rehearsal"))
+
+    def session_state(self, session_id: int) -> str | None:
+        row = self.session(session_id)
+        return str(row["state"]) if row and row.get("state") else None
+
+    def cache_session(self, db: sqlite_utils.Database, sess: dict[str, Any]) -> None:
+        """Keep the backend's session as it is now (in the caller's transaction)."""
+        db.table("sessions").upsert({k: sess[k] for k in dto.SESSION_FIELDS}, pk="id")
+
+    def set_session_state(self, db: sqlite_utils.Database, session_id: int, state: str) -> None:
+        """The backend's word on a session's state (a feed event or an action's answer)."""
+        db.execute("INSERT OR IGNORE INTO sessions(id, state) VALUES(?, ?)", [session_id, INITIAL])
+        db.execute("UPDATE sessions SET state=? WHERE id=?", [state, session_id])
+
+    def apply_action(
+        self,
+        db: sqlite_utils.Database,
+        session_id: int,
+        kind: str,
+        payload: dict[str, Any],
+        now: float,
+    ) -> None:
+        """The local half of an action, in the same transaction as its outbox row.
+
+        A ``session_*`` action moves the cached session by the contract's state machine
+        (:func:`studio.contract.sessions.advance`), the one the backend applies.
+        """
+        db.execute("INSERT OR IGNORE INTO sessions(id, state) VALUES(?, ?)", [session_id, INITIAL])
+        row = db.execute("SELECT state FROM sessions WHERE id=?", [session_id]).fetchone()
+        new = advance(str(row[0] or INITIAL), kind)
+        if new is not None:
+            stamp = _STAMP[new]  # a fixed column name
+            db.execute(f"UPDATE sessions SET state=?, {stamp}=? WHERE id=?", [new, now, session_id])
+        if kind == "link_shown" and payload.get("product_id") is not None:
+            db.execute(
+                "UPDATE links SET shown=shown+1 WHERE session_id=? AND product_id=?",
+                [session_id, payload["product_id"]],
+            )
+
+    def guide_of(self, session_id: int) -> int | None:
+        row = self.session(session_id)
+        return int(row["guide_id"]) if row and row.get("guide_id") is not None else None
+
+    def store_of(self, session_id: int) -> int | None:
+        """The shop (backend store id) a session sells for."""
+        row = self.session(session_id)
+        return int(row["store_id"]) if row and row.get("store_id") is not None else None
+
+    # ---- catalog -----------------------------------------------------------------------
+    def products(self) -> list[dict[str, Any]]:
+        """The cached catalog, in the backend's order."""
+        return self.query("SELECT * FROM products ORDER BY id")
+
+    def product(self, sku: str) -> dict[str, Any] | None:
+        return self.one("SELECT * FROM products WHERE sku=?", [sku])
+
+    def product_id(self, sku: str) -> int | None:
+        """The backend product id of a SKU (show scripts name products by SKU)."""
+        row = self.product(sku)
+        return int(row["id"]) if row else None
+
+    def product_sku(self, product_id: int) -> str | None:
+        row = self.one("SELECT sku FROM products WHERE id=?", [product_id])
+        return str(row["sku"]) if row else None
+
+    def images(self) -> dict[str, str]:
+        """SKU -> the product picture cached on disk (only those fetched)."""
+        rows = self.query("SELECT sku, image_path FROM products WHERE image_path IS NOT NULL")
+        return {str(r["sku"]): str(r["image_path"]) for r in rows if r["image_path"]}
+
+    def cache_products(self, products: list[dict[str, Any]], now: float) -> None:
+        with self.tx() as db:
+            for p in products:
+                row = {**{k: p[k] for k in dto.PRODUCT_FIELDS}, "updated_at": now}
+                db.table("products").upsert(row, pk="id")
+
+    def set_image_path(self, product_id: int, path: str) -> None:
+        with self.tx() as db:
+            db.execute("UPDATE products SET image_path=? WHERE id=?", [path, product_id])
+
+    def store_link(self, db: sqlite_utils.Database, link: dict[str, Any]) -> None:
+        """Keep the backend's link as it is now: the backend is the truth for its URL.
+
+        A cached copy can be stale (the demo backend restarts on another port; a
+        store's data folder once met another backend with the same session ids),
+        and a QR of a stale URL sells nothing.
+        """
+        db.execute(
+            "DELETE FROM links WHERE session_id=? AND product_id=? AND id<>?",
+            [link["session_id"], link["product_id"], link["id"]],
+        )
+        db.execute(
+            "INSERT INTO links(id, session_id, product_id, token, url, created_at, expires_at)"
+            " VALUES(?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET session_id=excluded.session_id,"
+            " product_id=excluded.product_id, token=excluded.token, url=excluded.url,"
+            " created_at=excluded.created_at, expires_at=excluded.expires_at",
+            [link.get(k) for k in dto.LINK_FIELDS],
+        )
+
+    # ---- orders and the feed -----------------------------------------------------------
+    def apply_feed_event(
+        self, session_id: int, event_id: int, etype: str, data: dict[str, Any]
+    ) -> bool:
+        """Apply one feed event and advance the cursor in one transaction.
+
+        False (nothing written) if the event is not after the stored cursor: seen before.
+        """
+        with self.tx() as db:
+            if event_id <= self.cursor(session_id):
+                return False
+            if etype in ("order.placed", "order.refunded"):
+                self._store_order(db, data, event_id)
+            elif etype == "commission.settled":
+                self._store_commission(db, data)
+            elif etype == "stock.changed":
+                db.execute(
+                    "UPDATE products SET stock=? WHERE id=?", [data["stock"], data["product_id"]]
+                )
+            elif etype == "session.state":
+                self.set_session_state(db, session_id, str(data["state"]))
+            now = time.time()
+            db.execute(
+                "INSERT OR REPLACE INTO feed_cursor(session_id, last_event_id, updated_at)"
+                " VALUES(?,?,?)",
+                [session_id, event_id, now],
+            )
+            db.execute(
+                "INSERT OR REPLACE INTO meta(key, value) VALUES('last_sync_at', ?)", [str(now)]
+            )
+        return True
+
+    def _store_order(self, db: sqlite_utils.Database, order: dict[str, Any], eid: int) -> None:
+        row = {k: order[k] for k in dto.ORDER_FIELDS}
+        row.update(event_id=eid, data=json.dumps(order, ensure_ascii=False))
+        db.table("orders").upsert(row, pk="id")
+        if order.get("commission"):
+            self._store_commission(db, order["commission"])
+
+    def _store_commission(self, db: sqlite_utils.Database, c: dict[str, Any]) -> None:
+        row = {k: c[k] for k in dto.COMMISSION_FIELDS}
+        row["data"] = json.dumps(c, ensure_ascii=False)
+        db.table("commissions").upsert(row, pk="id")
+
+    def session_figures(self, session_id: int) -> tuple[int, int, int, int]:
+        """(paid orders, refunds, GMV cents, commission cents) of a session, as the backend
+        counts them: a refund takes its order out of the GMV and its reversed commission
+        out of the guide's."""
+        o = self.one(
+            "SELECT COALESCE(SUM(status='paid'), 0) AS orders,"
+            " COALESCE(SUM(status='refunded'), 0) AS refunds,"
+            " COALESCE(SUM(CASE WHEN status='paid' THEN amount_cents END), 0) AS gmv"
+            " FROM orders WHERE session_id=?",
+            [session_id],
+        ) or {"orders": 0, "refunds": 0, "gmv": 0}
+        c = self.one(
+            "SELECT COALESCE(SUM(c.amount_cents), 0) AS cents FROM commissions c"
+            " JOIN orders o ON o.id=c.order_id WHERE o.session_id=? AND c.state!='reversed'",
+            [session_id],
+        ) or {"cents": 0}
+        return int(o["orders"]), int(o["refunds"]), int(o["gmv"]), int(c["cents"])
+
+    def paid_quantity(self, session_id: int, product_id: int) -> int:
+        """Units of a product the session's paid orders took."""
+        row = self.one(
+            "SELECT COALESCE(SUM(quantity), 0) AS n FROM orders"
+            " WHERE session_id=? AND product_id=? AND status='paid'",
+            [session_id, product_id],
+        )
+        return int(row["n"]) if row else 0
+
+    # ---- outbox delivery ---------------------------------------------------------------
+    def attempt_failed(self, seq: int, error: str) -> None:
+        """One more try of the row went wrong; it stays pending (``error`` redacted)."""
+        with self.tx() as db:
+            db.execute(
+                "UPDATE outbox SET attempts=attempts+1, last_error=? WHERE seq=?",
+                [error[:500], seq],
+            )
+
+    def refused(self, seq: int, error: str) -> None:
+        """The backend refused the row for good: kept as failed, for inspection."""
+        with self.tx() as db:
+            db.execute(
+                "UPDATE outbox SET state='failed', attempts=attempts+1, last_error=? WHERE seq=?",
+                [error[:500], seq],
+            )
+
+    def delivered(self, db: sqlite_utils.Database, seq: int, response: Any) -> None:
+        """The backend took the row (in the caller's transaction, with what it answered)."""
+        db.execute(
+            "UPDATE outbox SET state='done', attempts=attempts+1, sent_at=?, response=?, "
+            "last_error=NULL WHERE seq=?",
+            [time.time(), json.dumps(response, ensure_ascii=False), seq],
+        )
+
+
+# the column stamped when a session reaches a state
+_STAMP = {"prepared": "prepared_at", "live": "started_at", "ended": "ended_at"}
+Store = LocalStore  # the old name, for callers from before the rename

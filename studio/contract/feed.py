@@ -37,6 +37,7 @@ TOPIC_FLASH = "commerce.flash"
 TOPIC_PROMO = "commerce.promo"
 TOPIC_PROMO_REFUSED = "commerce.promo_refused"
 TOPIC_LEADERBOARD = "commerce.leaderboard"
+TOPIC_WRITER_FAILED = "commerce.writer_failed"  # a show action the studio could not record
 # topics the show engine publishes and the commerce client listens to
 TOPIC_SHOW_ACTION = "show.action"
 TOPIC_SHOW_PREPARED = "show.prepared"

@@ -72,8 +72,7 @@ def is_rehearsal(app: StudioApp, session_id: int | None) -> bool:
     side = app.commerce
     if side is None or session_id is None:
         return False
-    row = side.commerce.store.one("SELECT rehearsal FROM sessions WHERE id=?", [session_id])
-    return bool(row and row.get("rehearsal"))
+    return side.commerce.store.is_rehearsal(session_id)
 
 
 def rehearsal_session(app: StudioApp, title: str) -> int | None:
@@ -84,7 +83,7 @@ def rehearsal_session(app: StudioApp, title: str) -> int | None:
     if side is None or app.session_id is None:
         return None
     core = side.commerce
-    row = core.store.one("SELECT rehearsal, state FROM sessions WHERE id=?", [app.session_id])
+    row = core.store.session(app.session_id)
     if row and row.get("rehearsal") and row.get("state") != "ended":
         return app.session_id
     try:
