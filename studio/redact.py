@@ -170,7 +170,7 @@ class RedactingFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         if getattr(record, "_redacted", False):  # the same record, seen by another handler
             return True
-        record._redacted = True  # type: ignore[attr-defined]
+        record._redacted = True
         try:
             msg = record.getMessage()
         except Exception:  # a bad format string must not kill logging

@@ -178,14 +178,15 @@ class Commerce:
             kind = NOTE
         payload["action_id"] = action_id
         now = time.time()
-        body = {"kind": kind, "payload": payload, "client_time": client_time or now}
+        fired_at = client_time or now
+        body = {"kind": kind, "payload": payload, "client_time": fired_at}
         with self.store.tx() as db:
             if self.store.has_key(db, f"act:{action_id}"):
                 log.debug("action %s already recorded", action_id)
                 return action_id
             self.store.apply_action(db, sid, kind, payload, now)
             self._enqueue_promotion(db, sid, kind, payload, action_id)
-            flash = self.checks.flash_body(sid, kind, payload, body["client_time"])
+            flash = self.checks.flash_body(sid, kind, payload, fired_at)
             if flash is not None:
                 self.store.enqueue(db, f"flash:{action_id}", "flash", FLASH_PATH, flash, sid)
             self.store.enqueue(
@@ -500,7 +501,7 @@ class Commerce:
         if data.get("product_sku") is None and pid is not None:
             sku = self.store.product_sku(int(pid))
         stock = None
-        known = pid is not None and data.get("stock") is not None
-        if etype == "stock.changed" and session_id is not None and known:
-            stock = self.cache.session_stock(session_id, int(pid), int(data["stock"]))
+        real = data.get("stock") if etype == "stock.changed" else None
+        if session_id is not None and pid is not None and real is not None:
+            stock = self.cache.session_stock(session_id, int(pid), int(real))
         return display_fields(etype, data, sku=sku, stock=stock)

@@ -12,8 +12,8 @@ import sqlite_utils
 
 
 def _v1(db: sqlite_utils.Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["products"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("products").create(
         {
             "id": int,
             "sku": str,
@@ -27,7 +27,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["sessions"].create(
+    db.table("sessions").create(
         {
             "id": int,
             "title": str,
@@ -41,7 +41,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["links"].create(
+    db.table("links").create(
         {
             "id": int,
             "session_id": int,
@@ -56,8 +56,8 @@ def _v1(db: sqlite_utils.Database) -> None:
         defaults={"shown": 0},
         not_null={"session_id", "product_id", "url"},
     )
-    db["links"].create_index(["session_id", "product_id"], unique=True)
-    db["orders"].create(
+    db.table("links").create_index(["session_id", "product_id"], unique=True)
+    db.table("orders").create(
         {
             "id": int,
             "session_id": int,
@@ -73,8 +73,8 @@ def _v1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["orders"].create_index(["session_id"])
-    db["commissions"].create(
+    db.table("orders").create_index(["session_id"])
+    db.table("commissions").create(
         {
             "id": int,
             "order_id": int,
@@ -85,7 +85,7 @@ def _v1(db: sqlite_utils.Database) -> None:
         },
         pk="id",
     )
-    db["feed_cursor"].create(
+    db.table("feed_cursor").create(
         {"session_id": int, "last_event_id": int, "updated_at": float}, pk="session_id"
     )
     db.execute(
@@ -110,7 +110,7 @@ def _v1(db: sqlite_utils.Database) -> None:
 
 def _v2(db: sqlite_utils.Database) -> None:
     """Product pictures are cached on disk next to the store (shown offline)."""
-    db["products"].add_column("image_path", str)
+    db.table("products").add_column("image_path", str)
 
 
 def _v3(db: sqlite_utils.Database) -> None:

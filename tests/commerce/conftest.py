@@ -1,8 +1,12 @@
-"""Fixtures: a real backend per module, and a Commerce wired to it (or to a proxy)."""
+"""Fixtures: a real backend per module, and a Commerce wired to it (or to a proxy).
+
+:func:`running` is the connect/teardown every test that runs a Commerce uses.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -43,6 +47,30 @@ def make_commerce(
         session_id=session_id,
         backoff=lambda: Backoff(cap=cap),
     )
+
+
+@contextmanager
+def running(
+    store_path: Path,
+    url: str,
+    session_id: int | None = None,
+    *,
+    bus: EventBus | None = None,
+    attach: bool = True,
+    flush_timeout: float = 2.0,
+    **kw: float,
+) -> Iterator[tuple[Commerce, CommerceSide]]:
+    """A Commerce (:func:`make_commerce`) listening to ``bus`` and running on its own
+    thread; on the way out its outbox gets ``flush_timeout`` s, then the store closes."""
+    commerce = make_commerce(store_path, url, session_id, bus=bus, **kw)
+    if attach:
+        commerce.attach()
+    side = CommerceSide(commerce)
+    try:
+        yield commerce, side
+    finally:
+        side.stop(flush_timeout=flush_timeout)
+        commerce.store.close()
 
 
 def prepared_link(
