@@ -58,11 +58,16 @@ def running(
     bus: EventBus | None = None,
     attach: bool = True,
     flush_timeout: float = 2.0,
+    board_seconds: float | None = None,
+    close: bool = True,
     **kw: float,
 ) -> Iterator[tuple[Commerce, CommerceSide]]:
     """A Commerce (:func:`make_commerce`) listening to ``bus`` and running on its own
-    thread; on the way out its outbox gets ``flush_timeout`` s, then the store closes."""
+    thread; on the way out its outbox gets ``flush_timeout`` s, then the store closes
+    (``close=False``: left open for asserts on the final state)."""
     commerce = make_commerce(store_path, url, session_id, bus=bus, **kw)
+    if board_seconds is not None:  # before the board loop first sleeps
+        commerce.board_seconds = board_seconds
     if attach:
         commerce.attach()
     side = CommerceSide(commerce)
@@ -70,7 +75,8 @@ def running(
         yield commerce, side
     finally:
         side.stop(flush_timeout=flush_timeout)
-        commerce.store.close()
+        if close:
+            commerce.store.close()
 
 
 def prepared_link(

@@ -15,13 +15,12 @@ from pathlib import Path
 
 import pytest
 
-from studio.commerce.side import CommerceSide
 from studio.events import EventBus
 from studio.show.catalog import demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import parse_show
 from tests.commerce.backend import Backend
-from tests.commerce.conftest import make_commerce, prepared_link
+from tests.commerce.conftest import make_commerce, prepared_link, running
 from tests.commerce.test_flash_price import collect, rig
 
 BURST = 60  # cues in under a second: several fire on the same frame
@@ -51,10 +50,7 @@ def test_cues_fired_on_the_clock_thread_are_recorded_by_the_writer_in_order_once
 ) -> None:
     sid = backend.new_session("连发演练")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
         prepared_link(side, commerce, sid, "GS-1011")
         mgr = rig(commerce, bus, sid)
         engine = CueEngine(parse_show(burst_show(), demo_catalog()), mgr, bus, session_id=str(sid))
@@ -87,9 +83,6 @@ def test_cues_fired_on_the_clock_thread_are_recorded_by_the_writer_in_order_once
             if a["payload"]["action_id"] in set(fired)
         ]
         assert at_backend == fired  # delivered once each, in order
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
 
 
 def test_detach_writes_everything_queued_before_it_returns(tmp_path: Path) -> None:

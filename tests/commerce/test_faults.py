@@ -15,7 +15,7 @@ import pytest
 from studio.commerce.side import CommerceSide
 from studio.events import EventBus, EventQueue
 from tests.commerce.backend import Backend
-from tests.commerce.conftest import make_commerce
+from tests.commerce.conftest import make_commerce, running
 from tests.commerce.faultproxy import FaultProxy, Faults
 
 
@@ -51,9 +51,17 @@ def test_faults_change_nothing_in_the_final_state(
     sid = backend.new_session("故障代理专场")
     bus = EventBus()
     q = EventQueue(bus, "commerce.", maxsize=100_000)
-    commerce = make_commerce(tmp_path / "c.sqlite3", proxy.url, sid, bus=bus, timeout=1.5, cap=1.0)
-    side = CommerceSide(commerce)
-    try:
+    with running(
+        tmp_path / "c.sqlite3",
+        proxy.url,
+        sid,
+        bus=bus,
+        attach=False,
+        flush_timeout=5,
+        close=False,
+        timeout=1.5,
+        cap=1.0,
+    ) as (commerce, side):
         side.call(commerce.prepare_session(sid, [5, 6, 7], wait=60), 70)
         # a fault on the very first request reads as offline (prepare does not wait then):
         # the links still come, through the outbox
@@ -80,8 +88,6 @@ def test_faults_change_nothing_in_the_final_state(
         assert side.call(commerce.flush(90), 100), commerce.status()
         last = backend.events(sid)[-1][0]
         wait_for(lambda: commerce.store.cursor(sid) >= last, 60, "the feed to catch up")
-    finally:
-        side.stop()
 
     # every fault kind really happened
     assert proxy.counts["503"] and proxy.counts["slow"] and proxy.counts["dropped_after_commit"]
@@ -146,16 +152,17 @@ def test_feed_reconnects_and_restarts_never_skip_or_repeat(
     published: list[int] = []
     connects = 0
     for run in range(2):  # the studio restarts between the runs: resume from the stored cursor
-        c = make_commerce(store, proxy.url, sid, bus=bus, cap=0.3)
-        side = CommerceSide(c)
-        try:
+        with running(
+            store, proxy.url, sid, bus=bus, attach=False, flush_timeout=5, close=False, cap=0.3
+        ) as (
+            c,
+            _side,
+        ):
             for i in range(12):
                 assert backend.buy(tokens[i % 2]) == 201
                 time.sleep(0.12)
             last = backend.events(sid)[-1][0]
             wait_for(lambda c=c, last=last: c.store.cursor(sid) >= last, 30, f"run {run} feed")
-        finally:
-            side.stop()
         published += feed_ids(q)
         connects += c.feed_connects
         assert c.feed_repeats_dropped == 0

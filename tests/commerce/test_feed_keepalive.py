@@ -15,9 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from studio.commerce.side import CommerceSide
 from tests.commerce.backend import Backend
-from tests.commerce.conftest import make_commerce
+from tests.commerce.conftest import running
 
 PING_EVERY = 15  # sse-starlette's ping in studio/backend (ping=15)
 
@@ -40,11 +39,12 @@ def test_keepalive_pings_are_not_repeats(
     backend: Backend, tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     sid = backend.new_session("心跳")
-    c = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid)
-    side = CommerceSide(c)
     comments: list[str] = []
     caplog.set_level(logging.INFO, logger="studio.commerce")
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, attach=False, flush_timeout=5) as (
+        c,
+        side,
+    ):
         links = side.call(c.prepare_session(sid, [1], wait=20), 30)
         c.start_session()
         assert side.call(c.flush(20), 30)
@@ -60,8 +60,6 @@ def test_keepalive_pings_are_not_repeats(
         )
         watcher.start()
         watcher.join(timeout=PING_EVERY + 15)
-    finally:
-        side.stop()
     assert any("ping" in line for line in comments), f"no keep-alive seen: {comments}"
     assert c.feed_connects == 1
     assert c.feed_repeats_dropped == 0

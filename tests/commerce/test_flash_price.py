@@ -31,7 +31,7 @@ from studio.show.catalog import demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import parse_show
 from tests.commerce.backend import Backend, free_port
-from tests.commerce.conftest import make_commerce, prepared_link
+from tests.commerce.conftest import make_commerce, prepared_link, running
 
 FPS = 25
 SHOW = textwrap.dedent(
@@ -109,11 +109,8 @@ def test_on_air_flash_price_is_charged_in_its_window_then_the_regular_one(
 ) -> None:
     sid = backend.new_session("秒杀专场")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    confirmed = collect(bus, "commerce.flash")
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
+        confirmed = collect(bus, "commerce.flash")
         pid, url = prepared_link(side, commerce, sid, "GS-1011")
         links = {pid: url}
         mgr = rig(commerce, bus, sid)
@@ -145,9 +142,6 @@ def test_on_air_flash_price_is_charged_in_its_window_then_the_regular_one(
             (6800, None),
         ]
         engine.close()
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
 
 
 def test_offline_and_unregistered_flash_price_is_not_drawn_and_the_guide_is_told(
@@ -155,11 +149,11 @@ def test_offline_and_unregistered_flash_price_is_not_drawn_and_the_guide_is_told
 ) -> None:
     bus = EventBus()
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens: the backend is unreachable
-    commerce = make_commerce(tmp_path / "studio.sqlite3", dead, 1, bus=bus, timeout=0.5)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    refused = collect(bus, "commerce.promo_refused")
-    try:
+    with running(tmp_path / "studio.sqlite3", dead, 1, bus=bus, timeout=0.5, flush_timeout=0) as (
+        commerce,
+        _side,
+    ):
+        refused = collect(bus, "commerce.promo_refused")
         mgr = rig(commerce, bus, 1)
         engine = CueEngine(parse_show(SHOW, demo_catalog()), mgr, bus, session_id="1")
         popup = mgr.slots["popup"]
@@ -180,20 +174,14 @@ def test_offline_and_unregistered_flash_price_is_not_drawn_and_the_guide_is_told
             for r in caplog.records
         )
         engine.close()
-    finally:
-        side.stop(flush_timeout=0)
-        commerce.store.close()
 
 
 def test_sold_out_pop_up_shows_no_qr(backend: Backend, tmp_path: Path) -> None:
     """限量款福袋 sells out through checkout; the feed's stock turns its pop-up to 已售罄."""
     sid = backend.new_session("福袋")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    stock = collect(bus, "commerce.stock")
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
+        stock = collect(bus, "commerce.stock")
         pid, url = prepared_link(side, commerce, sid, "GS-1020")
         mgr = rig(commerce, bus, sid)
         mgr.pop_link("GS-1020", 30)
@@ -215,9 +203,6 @@ def test_sold_out_pop_up_shows_no_qr(backend: Backend, tmp_path: Path) -> None:
         shown = widgets.purchase_popup(product, url, mgr.scale, sold_out=True)
         assert np.array_equal(popup.layer.rgba, shown)
         assert backend.buy(token) == 409  # and the checkout agrees: 已售罄
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
 
 
 def test_offline_with_a_cached_catalog_the_overlay_waits_then_withholds(
@@ -272,11 +257,8 @@ def test_a_flash_price_the_backend_refuses_is_never_drawn(backend: Backend, tmp_
     fails, the guide is told why and viewers see the regular price."""
     sid = backend.new_session("超限秒杀")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    refused = collect(bus, "commerce.promo_refused")
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
+        refused = collect(bus, "commerce.promo_refused")
         prepared_link(side, commerce, sid, "GS-1011")
         forget_limits(commerce, sid)  # limits unknown: only the backend can refuse
         mgr = rig(commerce, bus, sid)
@@ -294,6 +276,3 @@ def test_a_flash_price_the_backend_refuses_is_never_drawn(backend: Backend, tmp_
         assert backend.get(f"/api/sessions/{sid}/flash-prices") == []
         assert commerce.status().failed == 1
         engine.close()
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()

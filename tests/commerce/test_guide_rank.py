@@ -11,14 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.commerce.side import CommerceSide
 from studio.events import EventBus
 from studio.media.compositor import Scene
 from studio.overlays import widgets
 from studio.overlays.manager import OverlayManager
 from studio.show.catalog import demo_catalog
 from tests.commerce.backend import Backend
-from tests.commerce.conftest import make_commerce, prepared_link
+from tests.commerce.conftest import prepared_link, running
 from tests.commerce.test_flash_price import collect
 
 
@@ -27,23 +26,19 @@ def test_commerce_marks_the_sessions_own_guide_on_the_regions_board(
 ) -> None:
     sid = backend.new_session("我的排名")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.board_seconds = 0.3
-    commerce.attach()
-    side = CommerceSide(commerce)
-    boards = collect(bus, "commerce.leaderboard")
-    mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False, guide="小美")
-    mgr.listen(bus)
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus, board_seconds=0.3) as (
+        commerce,
+        side,
+    ):
+        boards = collect(bus, "commerce.leaderboard")
+        mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False, guide="小美")
+        mgr.listen(bus)
         _, url = prepared_link(side, commerce, sid, "GS-1011")
         assert backend.buy(url.rsplit("/", 1)[1]) == 201
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline and not any(r["me"] for b in boards for r in b["rows"]):
             time.sleep(0.05)
         mgr.tick(0, 0.0)
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
     (guide,) = [g for g in backend.get("/api/guides") if g["name"] == "小美"]
     rows = next(b for b in boards if any(r["me"] for r in b["rows"]))["rows"]
     assert [r["guide"] for r in rows if r["me"]] == ["小美"]

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.commerce.side import CommerceSide
 from tests.commerce.backend import Backend
-from tests.commerce.conftest import make_commerce
+from tests.commerce.conftest import running
 
 
 def test_a_stale_cached_link_is_replaced_when_the_session_is_prepared(
@@ -14,10 +13,10 @@ def test_a_stale_cached_link_is_replaced_when_the_session_is_prepared(
 ) -> None:
     """The demo backend restarts on another port each time; old QR URLs would sell nothing."""
     sid = backend.new_session("旧链接")
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, flush_timeout=0) as (
+        commerce,
+        side,
+    ):
         first = side.call(commerce.prepare_session(sid, [3, 4], wait=10), 20)
         assert first[3] and first[3].startswith(backend.url + "/p/")
         with commerce.store.tx() as db:
@@ -32,6 +31,3 @@ def test_a_stale_cached_link_is_replaced_when_the_session_is_prepared(
         again = side.call(commerce.prepare_session(sid, [3, 4], wait=10), 20)
         assert again == first
         assert commerce.link_for(3) == first[3] and commerce.link_for(4) == first[4]
-    finally:
-        side.stop(flush_timeout=0)
-        commerce.store.close()

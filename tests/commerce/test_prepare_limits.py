@@ -20,13 +20,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from studio.commerce.side import CommerceSide
 from studio.events import EventBus
 from studio.show.catalog import demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import parse_show
 from tests.commerce.backend import Backend
-from tests.commerce.conftest import make_commerce, prepared_link
+from tests.commerce.conftest import prepared_link, running
 from tests.commerce.test_flash_price import collect, drive, qr_text, rig
 
 OVER_LIMITS = textwrap.dedent(
@@ -97,11 +96,8 @@ def test_promotions_over_the_stores_limits_are_reported_when_the_show_is_prepare
 ) -> None:
     sid = backend.new_session("超限预检")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    refused = collect(bus, "commerce.promo_refused")
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
+        refused = collect(bus, "commerce.promo_refused")
         prepared_link(side, commerce, sid, "GS-1011")
         mgr = rig(commerce, bus, sid)
         with caplog.at_level(logging.WARNING):
@@ -139,9 +135,6 @@ def test_promotions_over_the_stores_limits_are_reported_when_the_show_is_prepare
         assert backend.get(f"/api/sessions/{sid}/coupons") == []
         assert backend.get(f"/api/sessions/{sid}/groupbuys") == []
         engine.close()
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
 
 
 def rehearsal_session(backend: Backend, title: str) -> int:
@@ -165,11 +158,8 @@ def test_a_rehearsals_stock_is_its_own(backend: Backend, tmp_path: Path) -> None
     """Practice sales sell the 3 福袋 out on the rehearsal's pop-up; real stock stays 3."""
     sid = rehearsal_session(backend, "彩排福袋")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    stock = collect(bus, "commerce.stock")
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
+        stock = collect(bus, "commerce.stock")
         pid, url = prepared_link(side, commerce, sid, "GS-1020")
         real = backend.get(f"/api/products/{pid}")["stock"]
         assert real == 3
@@ -187,9 +177,6 @@ def test_a_rehearsals_stock_is_its_own(backend: Backend, tmp_path: Path) -> None
         assert mgr.slots["card"].key[:3] == ("card", "GS-1020", 0)  # its card: 已售罄
         assert backend.get(f"/api/products/{pid}")["stock"] == 3  # real stock untouched
         engine.close()
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
 
 
 def test_a_product_sold_out_at_the_backend_never_pops_up_a_qr(
@@ -198,10 +185,7 @@ def test_a_product_sold_out_at_the_backend_never_pops_up_a_qr(
     """The demo catalog says 3 福袋; the backend sold them before the show: 已售罄 at once."""
     seller = backend.new_session("卖光福袋")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, seller, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, seller, bus=bus) as (commerce, side):
         pid, url = prepared_link(side, commerce, seller, "GS-1020")
         token = url.rsplit("/", 1)[1]
         for _ in range(backend.get(f"/api/products/{pid}")["stock"]):
@@ -221,6 +205,3 @@ def test_a_product_sold_out_at_the_backend_never_pops_up_a_qr(
         assert qr_text(popup.layer.rgba) == ""
         assert card.key[:3] == ("card", "GS-1020", 0)
         engine.close()
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()

@@ -14,13 +14,12 @@ from pathlib import Path
 import httpx
 import pytest
 
-from studio.commerce.side import CommerceSide
 from studio.events import EventBus
 from studio.show.catalog import demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import parse_show
 from tests.commerce.backend import Backend, free_port
-from tests.commerce.conftest import make_commerce, prepared_link
+from tests.commerce.conftest import prepared_link, running
 from tests.commerce.test_flash_price import collect, drive, forget_limits, rig
 
 SHOW = textwrap.dedent(
@@ -66,11 +65,8 @@ def test_coupon_and_group_buy_are_drawn_once_the_backend_created_them(
 ) -> None:
     sid = backend.new_session("福利确认")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    confirmed = collect(bus, "commerce.promo")
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
+        confirmed = collect(bus, "commerce.promo")
         pid, url = prepared_link(side, commerce, sid, "GS-1011")
         mgr = rig(commerce, bus, sid)
         engine = CueEngine(parse_show(SHOW, demo_catalog()), mgr, bus, session_id=str(sid))
@@ -100,9 +96,6 @@ def test_coupon_and_group_buy_are_drawn_once_the_backend_created_them(
         assert mgr.withheld == [] and mgr.info.alert == ""
         assert pid == group["product_id"]
         engine.close()
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
 
 
 def test_refused_coupon_and_group_buy_are_never_drawn_and_the_guide_sees_why(
@@ -111,11 +104,8 @@ def test_refused_coupon_and_group_buy_are_never_drawn_and_the_guide_sees_why(
     """¥40 off a ¥50 spend and a ¥5 group price for the ¥68 coffee break the store's limits."""
     sid = backend.new_session("超限福利")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    refused = collect(bus, "commerce.promo_refused")
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
+        refused = collect(bus, "commerce.promo_refused")
         prepared_link(side, commerce, sid, "GS-1011")
         forget_limits(commerce, sid)  # limits unknown: only the backend can refuse
         mgr = rig(commerce, bus, sid)
@@ -146,9 +136,6 @@ def test_refused_coupon_and_group_buy_are_never_drawn_and_the_guide_sees_why(
         assert backend.get(f"/api/sessions/{sid}/groupbuys") == []
         assert commerce.status().failed == 2
         engine.close()
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
 
 
 def test_offline_nothing_registered_no_coupon_or_group_price_is_drawn(
@@ -156,11 +143,11 @@ def test_offline_nothing_registered_no_coupon_or_group_price_is_drawn(
 ) -> None:
     bus = EventBus()
     dead = f"http://127.0.0.1:{free_port()}"  # nothing listens
-    commerce = make_commerce(tmp_path / "studio.sqlite3", dead, 1, bus=bus, timeout=0.5)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    refused = collect(bus, "commerce.promo_refused")
-    try:
+    with running(tmp_path / "studio.sqlite3", dead, 1, bus=bus, timeout=0.5, flush_timeout=0) as (
+        commerce,
+        _side,
+    ):
+        refused = collect(bus, "commerce.promo_refused")
         mgr = rig(commerce, bus, 1)
         engine = CueEngine(parse_show(SHOW, demo_catalog()), mgr, bus, session_id="1")
         promo = mgr.slots["promo"]
@@ -182,6 +169,3 @@ def test_offline_nothing_registered_no_coupon_or_group_price_is_drawn(
         assert any("coupon" in r.getMessage() and "not drawn" in r.message for r in caplog.records)
         assert commerce.store.counts()["pending"] >= 1
         engine.close()
-    finally:
-        side.stop(flush_timeout=0)
-        commerce.store.close()

@@ -13,7 +13,6 @@ from pathlib import Path
 
 import httpx
 
-from studio.commerce.side import CommerceSide
 from studio.events import EventBus
 from studio.media.compositor import Scene
 from studio.overlays.manager import OverlayManager
@@ -21,7 +20,7 @@ from studio.show.catalog import demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import parse_show
 from tests.commerce.backend import Backend
-from tests.commerce.conftest import make_commerce, prepared_link
+from tests.commerce.conftest import prepared_link, running
 
 FPS = 25
 SHOW = textwrap.dedent(
@@ -64,10 +63,7 @@ def test_show_promotions_are_created_at_the_backend_and_offered_at_checkout(
 ) -> None:
     sid = backend.new_session("福利专场")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
         pid, url = prepared_link(side, commerce, sid, "GS-1011")
         links = {pid: url}
         mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False)
@@ -97,9 +93,6 @@ def test_show_promotions_are_created_at_the_backend_and_offered_at_checkout(
             timeout=10,
         ).json()  # drawing again returns the backend's first draw
         engine.close()
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
     (coupon,) = coupons
     assert (coupon["title"], coupon["discount_cents"], coupon["min_spend_cents"]) == (
         "进店福利券",
@@ -121,13 +114,12 @@ def test_the_on_air_leaderboard_ranks_the_regions_guides_from_the_backend(
     """超级带单王 is a guide contest: the board shows guides and stores, never shoppers."""
     sid = backend.new_session("带单王")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.board_seconds = 0.3
-    commerce.attach()
-    side = CommerceSide(commerce)
-    mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False, guide="小美")
-    mgr.listen(bus)
-    try:
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus, board_seconds=0.3) as (
+        commerce,
+        side,
+    ):
+        mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False, guide="小美")
+        mgr.listen(bus)
         pid, url = prepared_link(side, commerce, sid, "GS-1011")
         links = {pid: url}
         assert backend.buy(links[pid].rsplit("/", 1)[1]) == 201
@@ -151,9 +143,6 @@ def test_the_on_air_leaderboard_ranks_the_regions_guides_from_the_backend(
                 if " · " in names[0] and names == (top := backend_top()):
                     break
             time.sleep(0.05)
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
     rows = board.key[1]
     assert names == top, (names, top)
     assert not any("*" in name for name, _ in rows)  # no masked shopper names
@@ -164,14 +153,11 @@ def test_three_buyers_through_the_on_air_link_complete_the_group_the_overlay_sho
 ) -> None:
     sid = backend.new_session("三人团")
     bus = EventBus()
-    commerce = make_commerce(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus)
-    commerce.attach()
-    side = CommerceSide(commerce)
-    mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False)
-    mgr.listen(bus)
-    show = parse_show(SHOW, demo_catalog())
+    with running(tmp_path / "studio.sqlite3", backend.url, sid, bus=bus) as (commerce, side):
+        mgr = OverlayManager(Scene("s"), 1280, 720, demo_catalog(), clock=False)
+        mgr.listen(bus)
+        show = parse_show(SHOW, demo_catalog())
 
-    try:
         pid, url = prepared_link(side, commerce, sid, "GS-1011")
         links = {pid: url}
         engine = CueEngine(show, mgr, bus, session_id=str(sid))
@@ -205,9 +191,6 @@ def test_three_buyers_through_the_on_air_link_complete_the_group_the_overlay_sho
             seen.append((promo.state.get("joined"), time.monotonic() - bought))
         engine.close()
         (group,) = backend.get(f"/api/sessions/{sid}/groupbuys")
-    finally:
-        side.stop(flush_timeout=2)
-        commerce.store.close()
     assert [n for n, _ in seen] == [1, 2, 3]
     assert max(s for _, s in seen) < 1.0, seen  # N/M follows the backend within a second
     assert group["joined"] == 3 and group["state"] == "succeeded"
