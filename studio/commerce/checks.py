@@ -12,8 +12,12 @@ import json
 import logging
 from typing import Any
 
+import sqlite_utils
+
 from studio.commerce.catalog_cache import CatalogCache
 from studio.commerce.limits import refusal, rules_of
+from studio.commerce.promotions import PATHS as PROMOTION_PATHS
+from studio.commerce.promotions import promotion_body
 from studio.contract import feed
 from studio.events import Event, EventBus
 from studio.overlays.formatting import promo_fields
@@ -22,6 +26,8 @@ log = logging.getLogger(__name__)
 
 # a cue's action -> the promotion kind it makes
 PROMO_KINDS = {"pop_link": "flash_price", "coupon": "coupon", "groupbuy": "groupbuy"}
+# a promotion action -> the cue action whose limits apply to it
+_CUE_OF = {"coupon_issued": "coupon", "groupbuy_started": "groupbuy"}
 
 
 class PromoChecks:
@@ -109,6 +115,33 @@ class PromoChecks:
             if why is not None:
                 kind = PROMO_KINDS[str(c["action"])]
                 self.refused({**c, "kind": kind}, why, source="prepare")
+
+    def enqueue(
+        self,
+        db: sqlite_utils.Database,
+        sid: int,
+        kind: str,
+        payload: dict[str, Any],
+        action_id: str,
+    ) -> None:
+        """A coupon or group-buy cue creates it at the backend (an outbox row in the caller's
+        transaction), unless the limits refuse it or the cue says too little."""
+        pbody = promotion_body(kind, payload, self.cache.product_id)
+        why = self.would_refuse(sid, _CUE_OF.get(kind, ""), payload) if pbody else None
+        if why is not None:  # known before sending: no 422 to wait for, no failed row
+            self.refused({**payload, "kind": PROMOTION_PATHS[kind][0]}, why)
+        elif pbody is not None:
+            out_kind, path = PROMOTION_PATHS[kind]
+            pbody["session_id"] = sid
+            self.cache.store.enqueue(db, f"{out_kind}:{action_id}", out_kind, path, pbody, sid)
+        elif kind in PROMOTION_PATHS:
+            unknown = payload.get("sku") and self.cache.product_id(str(payload["sku"])) is None
+            self.refused(
+                {**payload, "kind": PROMOTION_PATHS[kind][0]},
+                "the product is not in the cached catalog"
+                if unknown and payload.get("product_id") is None
+                else f"the cue says too little to create it at the backend: {sorted(payload)}",
+            )
 
     def flash_body(
         self, sid: int, kind: str, payload: dict[str, Any], fired_at: float

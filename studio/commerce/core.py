@@ -36,8 +36,6 @@ from studio.commerce.client import (
 )
 from studio.commerce.feed import BOARD_SECONDS, FEED_READ_TIMEOUT, FeedFollower
 from studio.commerce.outbox import OutboxSender
-from studio.commerce.promotions import PATHS as PROMOTION_PATHS
-from studio.commerce.promotions import promotion_body
 from studio.commerce.status import SyncStatus, read_status
 from studio.commerce.store import LocalStore
 from studio.commerce.writer import ActionWriter, QueuedAction
@@ -52,7 +50,6 @@ log = logging.getLogger(__name__)
 __all__ = ["ACTION_KINDS", "BOARD_SECONDS", "FEED_READ_TIMEOUT", "FLASH_PATH", "Commerce"]
 
 FLASH_PATH = "/api/flash-prices"
-_CUE_OF = {"coupon_issued": "coupon", "groupbuy_started": "groupbuy"}
 
 
 class Commerce:
@@ -185,7 +182,7 @@ class Commerce:
                 log.debug("action %s already recorded", action_id)
                 return action_id
             self.store.apply_action(db, sid, kind, payload, now)
-            self._enqueue_promotion(db, sid, kind, payload, action_id)
+            self.checks.enqueue(db, sid, kind, payload, action_id)
             flash = self.checks.flash_body(sid, kind, payload, fired_at)
             if flash is not None:
                 self.store.enqueue(db, f"flash:{action_id}", "flash", FLASH_PATH, flash, sid)
@@ -197,27 +194,6 @@ class Commerce:
         self._wake()
         self._publish_status()
         return action_id
-
-    def _enqueue_promotion(
-        self, db: Any, sid: int, kind: str, payload: dict[str, Any], action_id: str
-    ) -> None:
-        """A coupon or group-buy cue creates it at the backend, unless the limits refuse it."""
-        pbody = promotion_body(kind, payload, self.product_id)
-        why = self.checks.would_refuse(sid, _CUE_OF.get(kind, ""), payload) if pbody else None
-        if why is not None:  # known before sending: no 422 to wait for, no failed row
-            self.checks.refused({**payload, "kind": PROMOTION_PATHS[kind][0]}, why)
-        elif pbody is not None:
-            out_kind, path = PROMOTION_PATHS[kind]
-            pbody["session_id"] = sid
-            self.store.enqueue(db, f"{out_kind}:{action_id}", out_kind, path, pbody, sid)
-        elif kind in PROMOTION_PATHS:
-            unknown = payload.get("sku") and self.product_id(str(payload["sku"])) is None
-            self.checks.refused(
-                {**payload, "kind": PROMOTION_PATHS[kind][0]},
-                "the product is not in the cached catalog"
-                if unknown and payload.get("product_id") is None
-                else f"the cue says too little to create it at the backend: {sorted(payload)}",
-            )
 
     def start_session(
         self, session_id: int | None = None, *, action_id: str | None = None, **payload: Any
