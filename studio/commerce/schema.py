@@ -151,7 +151,7 @@ def _v3(db: sqlite_utils.Database) -> None:
 
 MIGRATIONS: dict[int, Callable[[sqlite_utils.Database], None]] = {1: _v1, 2: _v2, 3: _v3}
 
-# what is cached from one backend and means nothing at another (Store.bind_backend)
+# what is cached from one backend and means nothing at another (LocalStore.bind_backend)
 BACKEND_TABLES = ("products", "sessions", "links", "orders", "commissions", "feed_cursor")
 BACKEND_META = ("online", "offline_reason", "last_sync_at", "last_error")
 BACKEND_META_PREFIXES = ("promo_rules:", "rehearsal_stock:")

@@ -124,10 +124,10 @@ class CommerceSide:
         """Open the store, listen to ``show.action``, prepare links, mark the session live."""
         from studio.commerce.client import BackendClient, LoginRefusedError, PermanentError
         from studio.commerce.core import Commerce
-        from studio.commerce.store import Store
+        from studio.commerce.store import LocalStore
 
         commerce = Commerce(
-            Store(store_path), BackendClient(credentials), bus, session_id=session_id
+            LocalStore(store_path), BackendClient(credentials), bus, session_id=session_id
         )
         commerce.attach()
         side = cls(commerce)

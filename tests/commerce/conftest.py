@@ -16,7 +16,7 @@ from studio.commerce.client import BackendClient
 from studio.commerce.core import Commerce
 from studio.commerce.credentials import Credentials
 from studio.commerce.side import CommerceSide
-from studio.commerce.store import Store
+from studio.commerce.store import LocalStore
 from studio.events import EventBus
 from tests.commerce.backend import PASSWORD, Backend, free_port
 
@@ -41,7 +41,7 @@ def make_commerce(
     """A Commerce logging in as guide1; a short backoff cap keeps tests bounded."""
     creds = Credentials(url, "guide1", password=PASSWORD)
     return Commerce(
-        Store(store_path),
+        LocalStore(store_path),
         BackendClient(creds, timeout=timeout),
         bus or EventBus(),
         session_id=session_id,
