@@ -199,6 +199,7 @@ class Commerce:
         self, session_id: int | None = None, *, action_id: str | None = None, **payload: Any
     ) -> str:
         """The session goes live at the backend (``session_started``, through the outbox)."""
+        self.drain_actions(5.0)  # after the show actions already fired, not before them
         return self.record_action(
             "session_started", payload, session_id=session_id, action_id=action_id
         )
@@ -209,8 +210,10 @@ class Commerce:
         """The session ends at the backend (``session_ended``, through the outbox).
 
         Its links close there (checkout refuses them); a given ``action_id`` makes a
-        second call a no-op, so a session is ended once.
+        second call a no-op, so a session is ended once. Show actions fired before it are
+        recorded before it (the writer is drained first).
         """
+        self.drain_actions(5.0)
         return self.record_action(
             "session_ended", payload, session_id=session_id, action_id=action_id
         )

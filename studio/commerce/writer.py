@@ -63,10 +63,13 @@ class ActionWriter:
             self._queue.put(action)
 
     def drain(self, timeout: float = 10.0) -> bool:
-        """Wait until everything queued so far is written; False on timeout."""
+        """Wait until everything queued so far is written; False on timeout.
+
+        On the writer thread itself (a record that drains) there is nothing to wait for.
+        """
         done = threading.Event()
         with self._lock:
-            if self._thread is None:
+            if self._thread is None or self._thread is threading.current_thread():
                 return True
             self._queue.put(done)
         return done.wait(timeout)

@@ -123,3 +123,17 @@ def test_a_failed_write_is_logged_and_published_not_swallowed(
     assert "closed database" in failed[0]["error"]
     assert any("lost-1" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
     commerce.detach()
+
+
+def test_ending_the_session_comes_after_the_cues_fired_before_it(tmp_path: Path) -> None:
+    bus = EventBus()
+    commerce = make_commerce(tmp_path / "studio.sqlite3", "http://127.0.0.1:9", 7, bus=bus)
+    commerce.attach()
+    ids = [f"last-cue-{i}" for i in range(50)]
+    for a in ids:  # on the clock thread in the studio; queued, not yet written
+        bus.publish("show.action", type="cue_fired", payload={}, action_id=a)
+    commerce.end_session(action_id="the-end")
+    keys = [r["key"][4:] for r in commerce.store.outbox_rows("action")]
+    assert keys == [*ids, "the-end"]
+    assert commerce.detach(5)
+    commerce.store.close()
