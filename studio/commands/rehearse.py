@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     commerce = _rehearsal_commerce(args, bus)
     overlay_kw = {}
     if commerce is not None:
-        from studio.commands.live import commerce_links
+        from studio.onair import commerce_links
 
         overlay_kw["link_for"] = commerce_links(commerce, show, args.session)
     print(f"studio: rehearsing {show.title!r} ({show.duration:.0f} s)", flush=True)
