@@ -21,6 +21,7 @@ from studio.media.engine import Pipeline
 from studio.media.outputs.recorder import check_writable, unique_path
 from studio.media.outputs.rtmp import CA_FILE_ENV, RtmpOutput
 from studio.media.sources import SPEC_HELP, check_push_url, open_source
+from studio.media.sources.base import Source
 from studio.media.stats import JsonLinesWriter
 from studio.onair import attach_audio, attach_show, commerce_links
 from studio.platforms import Platform, names, platform
@@ -217,6 +218,42 @@ class DestinationWatch:
         return lines
 
 
+class SourceWatch:
+    """Did the source ever give a picture? A remote stream that never played is a failure.
+
+    A remote source retries behind a slate and never raises, so without this a
+    live of nothing but "reconnecting" ended with exit 0. The first failure is
+    warned about once while it retries.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.ever_live = False
+        self._warned = False
+
+    def look(self) -> None:
+        src = self.source
+        if src.state == "live":
+            self.ever_live = True
+        elif src.kind == "url" and src.detail and not self.ever_live and not self._warned:
+            self._warned = True
+            sys.stderr.write(
+                f"studio: warning: --source {src.name}: {src.detail} (still retrying)\n"
+            )
+            sys.stderr.flush()
+
+    def problem(self) -> str | None:
+        """One line for a remote source that never played, else None."""
+        src = self.source
+        if src.kind != "url" or self.ever_live:
+            return None
+        why = src.detail or "no answer"
+        return (
+            f"--source {src.name} never played ({why}); check the address and that the "
+            "stream is being published there"
+        )
+
+
 def _warn_encoder_fallback(profile: Profile, pipeline: Pipeline) -> None:
     """A hardware encoder asked for by name but not there: say so, the CPU will work harder."""
     wanted = HW_ENCODERS.get(profile.encoder)
@@ -295,6 +332,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             engine = attach_show(pipeline, show, catalog, **area)
         print(f"studio: show {show.title!r}: {len(show.cues)} cues", flush=True)
+    seen = SourceWatch(source)
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     try:
@@ -308,8 +346,10 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         while not stop.wait(0.2):
+            seen.look()
             if args.duration and time.monotonic() - started >= args.duration:
                 break
+        seen.look()
     finally:
         pipeline.stop()
         if engine is not None:
@@ -331,6 +371,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"studio: recording saved to {record_path}", flush=True)
     for line in watch.summary():
         print(line, flush=True)
+    if seen.problem() is not None:
+        sys.stderr.write(f"studio: error: {seen.problem()}\n")
+        return 1
     if failed.is_set():
         reasons = "; ".join(f"{o.name}: {o.reason}" for o in outputs)
         sys.stderr.write(f"studio: every output failed ({reasons})\n")
