@@ -32,7 +32,8 @@ class EngineBridge(QObject):
     stats = Signal(dict)
     output_state = Signal(dict)
     live_changed = Signal(bool)
-    event = Signal(str, dict)  # everything else: topic, data
+    # every event, these too: topic, data (not ``event``, which would hide QObject.event())
+    engine_event = Signal(str, dict)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -46,7 +47,7 @@ class EngineBridge(QObject):
             self.output_state.emit(data)
         elif ev.topic in ("live.started", "live.ended"):
             self.live_changed.emit(ev.topic == "live.started")
-        self.event.emit(ev.topic, data)
+        self.engine_event.emit(ev.topic, data)
 
     def close(self) -> None:
         self._unsub()

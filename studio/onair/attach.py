@@ -84,9 +84,7 @@ def take_session_people(commerce: CommerceSide, show: Show, session_id: int) -> 
     show.guide, show.store = guide or show.guide, store or show.store
 
 
-def commerce_links(
-    commerce: CommerceSide, show: Show, session_id: int
-) -> Callable[[str], str]:
+def commerce_links(commerce: CommerceSide, show: Show, session_id: int) -> Callable[[str], str]:
     """Make the show's purchase links ahead of time; a SKU without one gets the placeholder."""
     from studio.overlays.links import placeholder_link_for
 

@@ -38,7 +38,7 @@ s.set_value("first_run_done", "true")
 s.set_value("record_dir", sys.argv[1])
 
 async def drive(win):
-    dlg = win.first_run()
+    dlg = win.setup.first_run()
     dlg.demo_button.click()          # demo mode: the embedded backend, a child process
     while win.app.commerce is None:
         await asyncio.sleep(0.1)

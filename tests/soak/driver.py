@@ -207,7 +207,7 @@ class _StudioWindowDriver(Driver):
             self.emit()
 
     def _connected(self) -> bool:
-        return self.win.app.commerce is not None and not self.win._job.busy
+        return self.win.app.commerce is not None and not self.win.jobs.busy
 
     def _base_status(self) -> dict[str, Any]:
         win = self.win
@@ -267,7 +267,7 @@ class GuideDriver(_StudioWindowDriver):
             if show is not None and seconds is not None and seconds >= show.duration + 1.0:
                 click(win.runner.start)  # the show looped: 重新开始
                 self.loops += 1
-        elif self.phase == "ending" and not win.panel.live and not win._job.busy:
+        elif self.phase == "ending" and not win.panel.live and not win.jobs.busy:
             self.phase = "ended"
             self.emit(recording=win.statusBar().currentMessage())
             win.close()

@@ -130,7 +130,7 @@ def test_products_from_the_shelf_and_by_hotkey_get_chapters_and_clips(
     qtbot.keyClick(win, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: any(t.endswith(f"｜{keyed}") for t in titles()), timeout=3000)
     qtbot.waitUntil(lambda: (studio.show_seconds or 0) > 6.0, timeout=8000)
-    win.end_live()
+    win.live.end_live()
     qtbot.waitUntil(lambda: not studio.is_live and not win.panel.live, timeout=10000)
 
     chapters = [c["title"] for c in read_chapters(recorder.path)]

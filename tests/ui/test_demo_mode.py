@@ -21,7 +21,7 @@ def test_demo_mode_qr_is_a_real_link_and_a_purchase_shows_up_once(
 ) -> None:
     win = make_window(qtbot, tmp_path)
     studio = win.app
-    dlg = win.first_run()
+    dlg = win.setup.first_run()
     qtbot.mouseClick(dlg.demo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: studio.commerce is not None, timeout=60000)
     qtbot.waitUntil(

@@ -133,7 +133,7 @@ def test_folder_pickers_for_recordings_and_takes_are_kept_in_the_settings(
 
     again = window(qtbot, tmp_path)  # the next start remembers both
     assert again.panel.record_dir == recordings
-    assert again.rehearsal_root == takes
+    assert again.takes.rehearsal_root == takes
     assert again.runner.rehearsal_dir.path() == str(takes)
     again.close()
 

@@ -148,7 +148,7 @@ def test_first_run_test_recording_saves_a_playable_file(qtbot, tmp_path: Path) -
 
     win = make_window(qtbot, tmp_path, size=(640, 360))
     win.panel.record_dir = tmp_path
-    win.test_recording(seconds=1.5)
+    win.setup.test_recording(seconds=1.5)
     qtbot.waitUntil(lambda: win.findChild(QMessageBox, "infoDialog") is not None, timeout=15000)
     files = list(tmp_path.glob("guide-studio-test*.mkv"))
     assert len(files) == 1 and str(files[0]) in win.findChild(QMessageBox, "infoDialog").text()
