@@ -29,7 +29,7 @@ def message_text(data: dict[str, Any] | None, fallback: str = "") -> str:
 
 
 class EngineBridge(QObject):
-    stats = Signal(dict)
+    stats = Signal(object)  # StatsSnapshot
     output_state = Signal(dict)
     live_changed = Signal(bool)
     # every event, these too: topic, data (not ``event``, which would hide QObject.event())
@@ -42,7 +42,7 @@ class EngineBridge(QObject):
     def _on_event(self, ev: Event) -> None:
         data: dict[str, Any] = dict(ev.data)
         if ev.topic == "stats":
-            self.stats.emit(data)
+            self.stats.emit(data["snapshot"])
         elif ev.topic == "output.state":
             self.output_state.emit(data)
         elif ev.topic in ("live.started", "live.ended"):

@@ -30,6 +30,7 @@ from studio.commerce.client import ConnectError
 from studio.config import FolderError
 from studio.errors import UserError
 from studio.media.devices import advertised_sizes, list_cameras, list_microphones
+from studio.media.stats import StatsSnapshot
 from studio.redact import redact
 from studio.show.script import ShowError, fmt_time
 from ui.bridge import EngineBridge, window_language
@@ -455,11 +456,10 @@ class MainWindow(QMainWindow):
         box.open()
 
     # status -------------------------------------------------------------------------
-    def _on_stats(self, stats: dict) -> None:
+    def _on_stats(self, stats: StatsSnapshot) -> None:
         self.panel.show_stats(stats)
         self.fps_label.setText(
-            f"{stats.get('render_fps', 0):.0f} fps · CPU {stats.get('cpu_percent', 0):.0f}% · "
-            f"{stats.get('encoder', '')}"
+            f"{stats.render_fps:.0f} fps · CPU {stats.cpu_percent:.0f}% · {stats.encoder}"
         )
 
     def _tick(self) -> None:
