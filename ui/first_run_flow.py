@@ -21,7 +21,7 @@ from ui.dialogs import ask_yes_no
 from ui.first_run import FirstRunDialog
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.flow_host import FlowHost
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -30,8 +30,8 @@ translate = QCoreApplication.translate
 class FirstRunFlow(QObject):
     """Connect to the backend (or start the demo), then the guide's ticked first-run steps."""
 
-    def __init__(self, win: MainWindow) -> None:
-        super().__init__(win)
+    def __init__(self, win: FlowHost) -> None:
+        super().__init__(win.window())
         self.win = win
         self._after_connect: list[Callable[[], None]] = []
 
@@ -42,7 +42,7 @@ class FirstRunFlow(QObject):
             (translate("MainWindow", "摄像头：") + c.name, f"camera:{c.index}")
             for c in list_cameras()
         ]
-        dlg = FirstRunDialog(win, cams)
+        dlg = FirstRunDialog(win.window(), cams)
         dlg.remember(  # the last sign-in (never its password): a typo is fixed, not retyped
             win.settings.value("backend/url", ""),
             win.settings.value("backend/user", ""),
@@ -176,6 +176,6 @@ class FirstRunFlow(QObject):
             + translate("MainWindow", "保存为默认画质？（下次启动生效）")
         )
         win.statusBar().clearMessage()
-        if ask_yes_no(win, translate("MainWindow", "画质推荐"), text):
+        if ask_yes_no(win.window(), translate("MainWindow", "画质推荐"), text):
             save_profile(p, config_dir() / "profile.toml")
             win.statusBar().showMessage(translate("MainWindow", "画质已保存"), 8000)

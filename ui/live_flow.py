@@ -25,7 +25,7 @@ from ui.opener import FileOpener
 from ui.settings import SavedDestination
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.flow_host import FlowHost
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -34,8 +34,8 @@ translate = QCoreApplication.translate
 class LiveFlow(QObject):
     """Go Live with the ticked platforms and the recording; end; open what was recorded."""
 
-    def __init__(self, win: MainWindow) -> None:
-        super().__init__(win)
+    def __init__(self, win: FlowHost) -> None:
+        super().__init__(win.window())
         self.win = win
         self.live_since: float | None = None  # monotonic time on air began
         self.opener = FileOpener(self)
@@ -113,7 +113,7 @@ class LiveFlow(QObject):
             render("live.ended_title", None, lang),
             render("live.recording_saved", {"path": path}, lang),
             QMessageBox.StandardButton.Close,
-            self.win,
+            self.win.window(),
         )
         box.setObjectName("liveEnded")
         box.setWindowModality(Qt.WindowModality.NonModal)  # the preview keeps running behind it

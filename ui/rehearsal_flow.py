@@ -20,7 +20,7 @@ from ui.folders import choose_folder
 from ui.review import ReviewWindow
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.flow_host import FlowHost
 
 log = logging.getLogger(__name__)
 translate = QCoreApplication.translate
@@ -29,8 +29,8 @@ translate = QCoreApplication.translate
 class RehearsalFlow(QObject):
     """Rehearse: a take of the loaded script, recorded and measured, then reviewed."""
 
-    def __init__(self, win: MainWindow) -> None:
-        super().__init__(win)
+    def __init__(self, win: FlowHost) -> None:
+        super().__init__(win.window())
         self.win = win
         self.previews: tuple[str, ...] = ()  # this run only: may carry a key
         runner = win.runner
@@ -51,7 +51,7 @@ class RehearsalFlow(QObject):
         self.win.runner.rehearsal_dir.set_path(self.rehearsal_root)
 
     def choose_rehearsal_dir(self) -> Path | None:
-        chosen = choose_folder(self.win, "rehearsal_dir", self.rehearsal_root)
+        chosen = choose_folder(self.win.window(), "rehearsal_dir", self.rehearsal_root)
         if chosen is not None:
             self.win.settings.set_value("rehearsal_dir", str(chosen))
             self.show_rehearsal_dir()
@@ -149,7 +149,7 @@ class RehearsalFlow(QObject):
 
         win = self.win
         url, ok = QInputDialog.getText(
-            win,
+            win.window(),
             translate("MainWindow", "彩排预览地址"),
             translate("MainWindow", "彩排时也推到这个 RTMP 地址（留空则不推）："),
             QLineEdit.EchoMode.Password,
@@ -172,16 +172,18 @@ class RehearsalFlow(QObject):
 
     def _open_review_dialog(self) -> None:
         path, _ = QFileDialog.getOpenFileName(
-            self.win, translate("MainWindow", "选择一次彩排的报告"), str(self.rehearsal_root),
+            self.win.window(),
+            translate("MainWindow", "选择一次彩排的报告"),
+            str(self.rehearsal_root),
             translate("MainWindow", "彩排报告 (report.json)"),
-        )  # fmt: skip
+        )
         if path:
             self.open_review(Path(path))
 
     def open_review(self, report: Path) -> ReviewWindow | None:
         win = self.win
         try:
-            review = ReviewWindow(report, win)
+            review = ReviewWindow(report, win.window())
         except (OSError, ValueError, KeyError, UserError) as exc:
             win.error(translate("MainWindow", "无法打开彩排报告"), f"{report}: {exc}")
             return None

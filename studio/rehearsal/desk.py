@@ -6,6 +6,10 @@ recording's chapter marks and the cue engine's times on one timeline. When the
 take ends, the report is written by the same :func:`write_report` as
 ``studio rehearse``, so both paths give the same report.
 
+The desk depends on the studio's parts, not on the app: the pipeline, the
+show controller that arms the script (:class:`studio.onair.show.ShowController`)
+and, for commerce, the narrow :class:`Connection` the app provides.
+
 Commerce: a rehearsal must never sell for real. If the studio is connected to
 a real session, :func:`rehearsal_session` creates a rehearsal session (彩排)
 at the backend for the take and the app switches to it until the take ends.
@@ -19,7 +23,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Protocol
 
 from studio.errors import UserError
 from studio.media.outputs import Output, Recorder
@@ -27,12 +31,22 @@ from studio.rehearsal.take import next_take_number
 from studio.show.clips import _safe
 
 if TYPE_CHECKING:
-    from studio.app import StudioApp
+    from studio.media.engine import Pipeline
+    from studio.onair.show import ShowController
     from studio.show.cues import CueEngine
 
 log = logging.getLogger(__name__)
 
 START_TIMEOUT = 5.0  # seconds to wait for the pipeline's next frame
+
+
+class Connection(Protocol):
+    """What the desk reads of the studio's backend connection (``StudioApp`` is one)."""
+
+    @property
+    def commerce(self) -> Any: ...  # the CommerceSide, None when not connected
+    @property
+    def session_id(self) -> int | None: ...
 
 
 @dataclass
@@ -67,7 +81,7 @@ def take_folder(root: Path, show_path: str, title: str) -> tuple[int, Path]:
     return n, folder / f"take-{n:02d}"
 
 
-def is_rehearsal(app: StudioApp, session_id: int | None) -> bool:
+def is_rehearsal(app: Connection, session_id: int | None) -> bool:
     """Is ``session_id`` a rehearsal session (as the backend said when it was prepared)?"""
     side = app.commerce
     if side is None or session_id is None:
@@ -76,7 +90,7 @@ def is_rehearsal(app: StudioApp, session_id: int | None) -> bool:
     return bool(row and row.get("rehearsal"))
 
 
-def rehearsal_session(app: StudioApp, title: str) -> int | None:
+def rehearsal_session(app: Connection, title: str) -> int | None:
     """The backend session a take runs on: the current one if it is a rehearsal that
     has not ended, else a new rehearsal session made for this take (None when not
     connected). A take's session is ended when the take ends."""
@@ -103,7 +117,9 @@ def rehearsal_session(app: StudioApp, title: str) -> int | None:
     return int(made["id"])
 
 
-def start_on_next_frame(app: StudioApp, take: DeskTake, engine: CueEngine) -> None:
+def start_on_next_frame(
+    pipeline: Pipeline, director: ShowController, take: DeskTake, engine: CueEngine
+) -> None:
     """Start recorder and show clock on one frame; returns once that frame has begun.
 
     The hook runs on the pipeline's clock thread and only arms what was built
@@ -111,7 +127,6 @@ def start_on_next_frame(app: StudioApp, take: DeskTake, engine: CueEngine) -> No
     forced there, older frames still in the encode queue are left out), so the
     recording, its chapters and the cue times share one zero.
     """
-    pipeline = app.pipeline
     ready = threading.Event()
     failed: list[BaseException] = []
 
@@ -123,7 +138,7 @@ def start_on_next_frame(app: StudioApp, take: DeskTake, engine: CueEngine) -> No
                 return
             try:
                 take.recorder = pipeline.add_recorder(take.recording, at_frame=frame)
-                app.arm_show(engine, t, frame)  # after the recorder: cue chapters go in
+                director.arm(engine, t, frame)  # after the recorder: cue chapters go in
                 take.started = True
             except BaseException as exc:  # reported on the caller's thread
                 failed.append(exc)
