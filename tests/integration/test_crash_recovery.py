@@ -40,7 +40,7 @@ s.set_value("record_dir", sys.argv[1])
 async def drive(win):
     dlg = win.setup.first_run()
     dlg.demo_button.click()          # demo mode: the embedded backend, a child process
-    while win.app.commerce is None:
+    while win.app.commerce is None or win.jobs.busy:  # Go Live is off while connecting
         await asyncio.sleep(0.1)
     win.panel.button.click()         # Go Live, recording ticked, no platform
     while not win.panel.live:

@@ -28,6 +28,7 @@ def test_demo_mode_qr_is_a_real_link_and_a_purchase_shows_up_once(
         lambda: "已连接" in win.sales.state.text() or "在线" in win.sales.state.text(),
         timeout=10000,
     )
+    qtbot.waitUntil(win.panel.button.isEnabled, timeout=30000)  # off while connecting
     try:
         add_platform(qtbot, win, "视频号", f"rtmp://127.0.0.1:{nginx_rtmp.port}/live", "demo1")
         win.panel.record.setChecked(False)
