@@ -16,7 +16,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +34,9 @@ class Jobs(QObject):
         super().__init__(parent)
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ui-job")
         self.running: str = ""  # the action under way, "" when none
-        self._finished.connect(self._deliver)
+        # queued even when the work is done before start() returns (the done-callback then
+        # runs on the GUI thread): the caller finishes setting up before its callback runs
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     @property
     def busy(self) -> bool:
@@ -51,8 +53,14 @@ class Jobs(QObject):
         self.running = name
         self.busy_changed.emit(True)
         future = self._pool.submit(work)
-        future.add_done_callback(lambda f: self._finished.emit(lambda: self._end(f, done, failed)))
+        future.add_done_callback(lambda f: self._emit(lambda: self._end(f, done, failed)))
         return True
+
+    def _emit(self, call: Callable[[], None]) -> None:
+        try:
+            self._finished.emit(call)
+        except RuntimeError:  # the window is gone: nobody to tell
+            log.info("%s finished after its window closed", self.running)
 
     def _deliver(self, call: Callable[[], None]) -> None:
         call()

@@ -5,11 +5,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence, QShortcut
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -32,7 +31,7 @@ from studio.errors import UserError
 from studio.media.devices import advertised_sizes, list_cameras, list_microphones
 from studio.media.stats import StatsSnapshot
 from studio.redact import redact
-from studio.show.script import ShowError, fmt_time
+from studio.show.script import fmt_time
 from ui.bridge import EngineBridge, window_language
 from ui.dialogs import ask_yes_no
 from ui.first_run_flow import FirstRunFlow
@@ -45,6 +44,7 @@ from ui.preview import PreviewWidget
 from ui.rehearsal_flow import RehearsalFlow
 from ui.review import ReviewWindow
 from ui.sales import SalesPanel
+from ui.script_flow import ScriptFlow
 from ui.settings import AppSettings
 from ui.shelf import ProductShelf
 from ui.show_runner import ShowRunner
@@ -73,13 +73,7 @@ class MainWindow(QMainWindow):
         self.bridge.stats.connect(self._on_stats)
 
         self.shelf = ProductShelf(app.catalog)
-        self.shelf.product_clicked.connect(self.product_clicked)
         self.runner = ShowRunner()
-        self.runner.load_requested.connect(self._load_show_dialog)
-        self.runner.start_requested.connect(self.start_show)
-        self.runner.next_requested.connect(self.next_cue)
-        self.runner.cue_fire_requested.connect(self.fire_cue)
-        self._cue_keys: list[QShortcut] = []  # the loaded script's manual cues ([F2] ...)
         self.reviews: list[ReviewWindow] = []
         self.bridge.engine_event.connect(self._on_event)
 
@@ -106,7 +100,6 @@ class MainWindow(QMainWindow):
         central_lay.addWidget(self.panel.banner)  # an output that cannot connect says so here
         central_lay.addWidget(split, 1)
         self.setCentralWidget(central)
-        self._install_hotkeys()
         self._build_toolbar()
 
         self.live_label = QLabel(self.tr("未开播"))
@@ -120,6 +113,7 @@ class MainWindow(QMainWindow):
         self.live = LiveFlow(self)
         self.takes = RehearsalFlow(self)
         self.setup = FirstRunFlow(self)
+        self.script = ScriptFlow(self)
         self.connect_action.triggered.connect(self.setup.first_run)
         self._meter_timer = QTimer(self)
         self._meter_timer.timeout.connect(self._tick)
@@ -295,108 +289,6 @@ class MainWindow(QMainWindow):
         if not spec.startswith("url:"):  # remote URLs may carry keys: never saved
             self.settings.set_value("source", spec)
         return True
-
-    # selling ----------------------------------------------------------------------
-    def _install_hotkeys(self) -> None:
-        """Space = next cue, 1–9 = the first nine products on the shelf; set in the INI.
-
-        The Next button's label is made from the bound key, so it cannot promise
-        another one.
-        """
-        nxt = QKeySequence(self.settings.value("hotkeys/next_cue", "Space"))
-        self._fixed_keys = [nxt]
-        QShortcut(nxt, self, activated=self.next_cue)
-        space = nxt == QKeySequence(Qt.Key.Key_Space)
-        self.runner.set_next_key(
-            self.tr("空格") if space else nxt.toString(QKeySequence.SequenceFormat.NativeText)
-        )
-        for i in range(9):
-            key = QKeySequence(self.settings.value(f"hotkeys/product_{i + 1}", str(i + 1)))
-            self._fixed_keys.append(key)
-            QShortcut(key, self, activated=lambda i=i: self._product_hotkey(i))
-
-    def _bind_cue_keys(self, cues: list[Any]) -> None:
-        """Each manual cue's key (the guide layer's "下一条：[F2] …") fires that cue."""
-        for sc in self._cue_keys:
-            sc.setEnabled(False)
-            sc.deleteLater()
-        self._cue_keys = []
-        for cue in cues:
-            if not cue.hotkey:
-                continue
-            seq = QKeySequence(cue.hotkey)
-            if seq.isEmpty() or seq in self._fixed_keys:
-                # two shortcuts on one key: Qt fires neither; the shelf's key wins
-                log.warning("cue %s: key %s is taken by the window", cue.id, cue.hotkey)
-                self.statusBar().showMessage(
-                    self.tr("提示的快捷键已被占用：") + f"{cue.hotkey} ({cue.id})", 8000
-                )
-                continue
-            key = str(cue.hotkey)
-            self._cue_keys.append(
-                QShortcut(seq, self, activated=lambda key=key: self.cue_hotkey(key))
-            )
-
-    def cue_hotkey(self, key: str) -> None:
-        if not self.app.cue_hotkey(key):
-            self.statusBar().showMessage(self.tr("脚本还没有开始：先点“开始脚本”"), 4000)
-
-    def fire_cue(self, cue_id: str) -> None:
-        """A double-clicked cue fires now (once the script is running)."""
-        if self.app.trigger_cue(cue_id):
-            self.statusBar().showMessage(
-                self.tr("已执行提示：") + self.runner.cue_text(cue_id), 4000
-            )
-        else:
-            self.statusBar().showMessage(self.tr("脚本还没有开始：先点“开始脚本”"), 4000)
-
-    def _product_hotkey(self, index: int) -> None:
-        skus = self.shelf.visible_skus()
-        if index < len(skus):
-            self.shelf.select(skus[index])
-            self.product_clicked(skus[index])
-
-    def product_clicked(self, sku: str) -> None:
-        what = self.app.product_clicked(sku)
-        name = self.app.catalog[sku].name
-        msg = self.tr("已弹出购买链接：") if what == "link" else self.tr("已展示商品卡：")
-        self.statusBar().showMessage(msg + name, 4000)
-
-    def _load_show_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self,
-            self.tr("载入直播脚本"),
-            str(Path(__file__).parent.parent / "assets" / "shows"),
-            self.tr("直播脚本 (*.toml)"),
-        )
-        if path:
-            self.load_show(Path(path))
-
-    def load_show(self, path: Path) -> bool:
-        try:
-            show = self.app.load_show(path)
-        except ShowError as exc:
-            self.error(self.tr("脚本有错误"), str(exc))
-            return False
-        except UserError as exc:
-            self.error(self.tr("无法载入脚本"), str(exc))
-            return False
-        self.runner.set_show(show, lambda sku: self.app.catalog[sku].name)
-        self._bind_cue_keys(show.cues)
-        self.tabs.setCurrentWidget(self.runner)
-        return True
-
-    def start_show(self) -> None:
-        try:
-            self.app.start_show()
-        except UserError as exc:
-            self.error(self.tr("无法开始脚本"), str(exc))
-            return
-        self.runner.set_running(True)
-
-    def next_cue(self) -> None:
-        if self.app.cues is not None and self.app.next_cue() is None:
-            self.statusBar().showMessage(self.tr("脚本里没有下一条了"), 4000)
 
     def _on_event(self, topic: str, data: dict) -> None:
         if topic.startswith("commerce."):

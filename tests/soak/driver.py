@@ -256,7 +256,7 @@ class GuideDriver(_StudioWindowDriver):
             self.phase = "going_live"
         elif self.phase == "going_live" and win.panel.live:
             # the script as the 载入脚本 file dialog would hand it over, then 开始脚本
-            if not win.load_show(Path(self.opts.show)):
+            if not win.script.load_show(Path(self.opts.show)):
                 self.phase = "failed: script not loaded"
                 return
             click(win.runner.start)
@@ -305,7 +305,7 @@ class RehearseDriver(_StudioWindowDriver):
         if self.phase == "window":
             self._first_run_demo()
         elif self.phase == "connecting" and self._connected():
-            if not win.load_show(Path(self.opts.show)):
+            if not win.script.load_show(Path(self.opts.show)):
                 self.phase = "failed: script not loaded"
                 return
             self.input_text = self.opts.preview

@@ -49,7 +49,7 @@ def test_go_live_during_auto_configuration_is_refused(qtbot, tmp_path: Path) -> 
     win = make_window(qtbot, tmp_path, size=(640, 360))
     win.panel.record_dir = tmp_path
     win.panel.record.setChecked(True)  # Go Live would record: something to do if let through
-    assert win.load_show(Path(__file__).with_name("short_show.toml"))
+    assert win.script.load_show(Path(__file__).with_name("short_show.toml"))
     questions: list[tuple[str, str]] = []
     answerer = answer_questions(questions)
     win.setup.autoconfigure()

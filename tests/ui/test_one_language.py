@@ -123,7 +123,7 @@ def test_window_dialog_and_end_question_speak_one_language(
     qtbot.addWidget(win)
     win.panel.reload()
     show = load_show(SHOW, studio.catalog)
-    assert win.load_show(SHOW)
+    assert win.script.load_show(SHOW)
     # an output that cannot connect: the banner and the health row
     outputs = [
         {
