@@ -5,9 +5,15 @@ Composed of parts (FeelUOwn's app/app.py is the model): the running
 the media clock, the guide's own cues), the :class:`LiveOutputs` (platforms and
 the recording) and the commerce connection this class keeps itself (the
 backend session joined, its links and figures). The preview runs from the
-moment the app opens, as in OBS. Every call is quick; ``go_live``, ``end`` and
-the rehearsal calls may block for a moment (connecting, flushing) and the UI
-runs them off its thread.
+moment the app opens, as in OBS; rehearsal takes are the
+:class:`RehearsalDesk`'s, which sees this class only as its narrow
+``Connection``. Every call is quick; ``go_live``, ``end`` and the rehearsal
+calls may block for a moment (connecting, flushing) and the UI runs them off
+its thread.
+
+Size (~590 lines): the commerce connection (joining, catching up, demo
+sessions) is still written here while issue 15 moves its SQL into the local
+store's methods; it becomes a part of its own (``studio/onair``) after that.
 """
 
 from __future__ import annotations
@@ -19,17 +25,17 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.config import Profile, ensure_folder
+from studio.config import Profile
 from studio.errors import UserError
 from studio.events import EventBus
 from studio.media.compositor import VideoLayer
 from studio.media.engine import Pipeline
-from studio.media.outputs import Output, Recorder, RtmpOutput
-from studio.media.sources import check_push_url, open_source
+from studio.media.outputs import Output, Recorder
+from studio.media.sources import open_source
 from studio.onair.outputs import Destination, LiveOutputs
 from studio.onair.show import ShowController
 from studio.overlays.manager import OverlayManager
-from studio.redact import mask_url
+from studio.rehearsal.desk import DeskTake, RehearsalDesk
 from studio.show.catalog import Catalog, demo_catalog
 from studio.show.cues import CueEngine
 from studio.show.script import Show
@@ -37,7 +43,6 @@ from studio.show.script import Show
 if TYPE_CHECKING:
     from studio.commerce.credentials import Credentials
     from studio.events import Event
-    from studio.rehearsal.desk import DeskTake
 
 log = logging.getLogger(__name__)
 
@@ -79,11 +84,11 @@ class StudioApp:
         self.session_id: int | None = None
         self.embedded: Any = None  # EmbeddedBackend in demo mode
         self._credentials: Credentials | None = None  # in memory, to switch sessions
-        self.take: DeskTake | None = None  # while a rehearsal take starts, runs, ends
-        self.rejoin_error: str | None = None  # the real session could not be rejoined
         self.joined: Joined | None = None  # the last session joined, and how
         self._live_session: tuple[str, int] | None = None  # (backend, session) this live runs
         self._run_id = self.director.run_id  # action ids stay unique across runs
+        # rehearsal takes on the running preview (needs the parts above and this connection)
+        self.desk = RehearsalDesk(self.pipeline, self.profile, self.director, self.overlays, self)
         self.bus.subscribe("commerce.totals", self._on_totals)
         self.bus.subscribe("commerce.link", self._on_link)
         self.bus.subscribe("commerce.status", self._on_status)
@@ -436,8 +441,7 @@ class StudioApp:
 
     def make_engine(self) -> CueEngine:
         """A cue engine for the loaded script, naming the joined session's guide and store."""
-        people = self._people if self.commerce is not None else ("", "")
-        return self.director.make_engine(people, self.session_id)
+        return self.director.make_engine(self.people, self.session_id)
 
     def stop_show(self) -> None:
         self.director.stop()
@@ -521,123 +525,68 @@ class StudioApp:
             return
         side.commerce.end_session(sid, action_id=f"ui:{self._run_id}:end:{sid}")
 
-    # -- rehearsal ------------------------------------------------------------
+    # -- rehearsal (RehearsalDesk) --------------------------------------------
+    @property
+    def take(self) -> DeskTake | None:
+        """The rehearsal take starting, running or ending (go live and connecting refused)."""
+        return self.desk.take
+
     @property
     def rehearsing(self) -> bool:
         """A take is recording (from its first frame until it is finished)."""
-        take = self.take
-        return take is not None and take.started
+        return self.desk.rehearsing
+
+    @property
+    def rejoin_error(self) -> str | None:
+        """Why the real session could not be rejoined after a take (None: it was)."""
+        return self.desk.rejoin_error
+
+    @rejoin_error.setter
+    def rejoin_error(self, value: str | None) -> None:
+        self.desk.rejoin_error = value
 
     def start_rehearsal(self, root: Path, preview_urls: tuple[str, ...] = ()) -> Path:
-        """Run the loaded script as a rehearsal take recorded under ``root``; returns its folder.
-
-        Nothing goes to the go-live destinations; ``preview_urls`` are private
-        previews. Connected to a real session, the take runs on a rehearsal
-        session made for it, so no order or commission of the take is real.
-        A start that fails half way is rolled back (folder, previews, session).
-        """
-        from studio.rehearsal import desk
-
-        if self.show is None:
-            raise UserError("no show script loaded", "load a .toml show script first")
+        """Run the loaded script as a rehearsal take under ``root``; returns its folder."""
         if self.is_live:
             raise UserError("the studio is live", "end the live show before rehearsing")
-        if self.take is not None:
-            raise UserError("a rehearsal take is already running", "end it first")
-        for url in preview_urls:
-            check_push_url(url, f"preview {mask_url(url)!r}")
-        show = self.show
-        ensure_folder(root, "rehearsal_dir")
-        number, folder = desk.take_folder(root, show.path, show.title)
-        take = desk.DeskTake(number, folder, folder / "take.mkv")
-        self.take = take  # from here go_live and connecting are refused
-        try:
-            self.stop_show()
-            sid = desk.rehearsal_session(self, show.title)
-            take.session_id = sid
-            if sid is not None and sid != self.session_id:
-                take.made_session = True
-                if not desk.is_rehearsal(self, self.session_id):
-                    take.live_session = self.session_id  # the real one, to go back to
-                self._join(self._credentials, sid)
-            ensure_folder(folder, "rehearsal_dir")  # the take's own, under the setting's
-            engine = self.make_engine()
-            for url in preview_urls:
-                take.previews.append(self.pipeline.add_output(RtmpOutput(url)))
-            desk.start_on_next_frame(self.pipeline, self.director, take, engine)
-            if sid is not None and self.commerce is not None:  # on the manager's wall: 彩排
-                self.commerce.commerce.start_session(
-                    sid, action_id=f"ui:{self._run_id}:start:{sid}"
-                )
-        except BaseException:
-            self._drop_take()
-            desk.remove_if_empty(folder)
-            raise
-        self.bus.publish("rehearsal.started", take=number, folder=str(folder), session_id=sid)
-        return folder
+        return self.desk.start(root, preview_urls)
 
     def finish_rehearsal(self) -> Path:
         """End the take: recording closed, report, chart and clips written; returns report.json."""
-        from studio.rehearsal import desk
-        from studio.rehearsal.report import fired_dicts
-        from studio.rehearsal.take import write_report
+        return self.desk.finish(self.source_spec)
 
-        take, show, engine = self.take, self.show, self.cues
-        if take is None or not take.started or show is None or engine is None:
-            raise UserError("no rehearsal take is running", "press Rehearse first")
-        end = self.pipeline.media_seconds
-        fired = fired_dicts(engine.fired)
-        run_id, sid = engine.run_id, self.session_id
-        self.stop_show()
-        if take.recorder is not None:  # every frame up to the end is in the file
-            desk.wait_recorded(take.recorder, end, 1.0 / self.profile.fps)
-        self._drop_take()
-        path = write_report(
-            show,
-            take.recording,
-            fired,
-            fps=self.profile.fps,
-            take=take.number,
-            meta={"source": self.source_spec, "from": "desktop", "run_id": run_id, "session": sid},
-        )
-        self.bus.publish("rehearsal.finished", take=take.number, report=str(path))
-        return path
+    # -- the connection as the desk sees it (studio.rehearsal.desk.Connection) -----------
+    @property
+    def people(self) -> tuple[str, str]:
+        """The joined session's guide and store names ("" when not connected)."""
+        return self._people if self.commerce is not None else ("", "")
 
-    def _drop_take(self) -> None:
-        """Stop the take's show, recorder and previews; back to the real session if any.
+    def join_session(self, session_id: int) -> None:
+        """Switch to another session of the backend signed in to (ConnectError if refused)."""
+        self._join(self._credentials, session_id)
 
-        The take's overlays leave the preview and its rehearsal session is ended at
-        the backend (through the outbox, once). If the real session cannot be
-        rejoined, the studio disconnects rather than keep rehearsal links on screen;
-        :attr:`rejoin_error` says why.
-        """
-        take = self.take
-        if take is None:
-            return
-        take.cancel()
-        self.stop_show()
-        self.overlays.clear_show()
-        for out in [take.recorder, *take.previews]:
-            if out is not None:
-                self.pipeline.remove_output(out)
-        self.take = None
-        side, sid = self.commerce, take.session_id
-        if sid is not None and side is not None and (take.started or take.made_session):
-            self._end_backend_session(side.commerce.client.base_url, sid)
-        if take.live_session is not None and self._credentials is not None:
-            try:
-                self._join(self._credentials, take.live_session)
-            except Exception as exc:
-                log.error("could not rejoin session %s: %s", take.live_session, exc)
-                self.rejoin_error = str(exc)
-                self.disconnect_commerce()
+    def start_session(self, session_id: int) -> None:
+        """``session_started`` into the outbox (the manager's wall shows it live)."""
+        if self.commerce is not None:
+            self.commerce.commerce.start_session(
+                session_id, action_id=f"ui:{self._run_id}:start:{session_id}"
+            )
+
+    def end_session(self, session_id: int) -> None:
+        """``session_ended`` into the outbox of the backend joined now (once per run)."""
+        if self.commerce is not None:
+            self._end_backend_session(self.commerce.commerce.client.base_url, session_id)
+
+    @property
+    def signed_in(self) -> bool:
+        """Credentials are held (in memory) to switch sessions with."""
+        return self._credentials is not None
 
     def reconnect_now(self, name: str | None = None) -> None:
         self.outputs.reconnect_now(name)
 
     def close(self) -> None:
-        if self.take is not None:
-            self._drop_take()  # the recording is closed and kept; no report on exit
+        self.desk.drop()  # a take's recording is closed and kept; no report on exit
         self.stop_show()
         if self.is_live:
             self.end()
