@@ -173,18 +173,6 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "there is no program to open files on this computer ({program})",
     ),
     "open.exit": ("{program} 失败了（退出码 {code}）", "{program} failed (exit code {code})"),
-    # the program follows the ticked platform's preset (size, orientation)
-    "program.resized": (
-        "画面已按 {platform} 调整为{shape} {width}×{height}",
-        "The program follows {platform}: {shape} {width}×{height}",
-    ),
-    "program.portrait": ("竖屏", "portrait"),
-    "program.landscape": ("横屏", "landscape"),
-    "program.mixed": (
-        "勾选的平台画面方向不同（{platforms}），画面保持 {width}×{height}",
-        "The ticked platforms want different shapes ({platforms}); the program stays "
-        "{width}×{height}",
-    ),
 }
 
 
