@@ -1,9 +1,19 @@
 """The studio without a window: what the desktop UI drives (and tests drive headless).
 
-Owns the running pipeline from the moment the app opens (the preview runs
-before going live, as in OBS), the chosen source, and the live session's
-outputs. Every call is quick; ``go_live`` and ``end`` may block for a moment
-(connecting, flushing) and the UI runs them off its thread.
+Composed of parts (FeelUOwn's app/app.py is the model): the running
+:class:`Pipeline` with its overlays, the :class:`ShowController` (the script on
+the media clock, the guide's own cues), the :class:`LiveOutputs` (platforms and
+the recording) and the commerce connection this class keeps itself (the
+backend session joined, its links and figures). The preview runs from the
+moment the app opens, as in OBS; rehearsal takes are the
+:class:`RehearsalDesk`'s, which sees this class only as its narrow
+``Connection``. Every call is quick; ``go_live``, ``end`` and the rehearsal
+calls may block for a moment (connecting, flushing) and the UI runs them off
+its thread.
+
+Size (~590 lines): the commerce connection (joining, catching up, demo
+sessions) is still written here while issue 15 moves its SQL into the local
+store's methods; it becomes a part of its own (``studio/onair``) after that.
 """
 
 from __future__ import annotations
@@ -11,31 +21,32 @@ from __future__ import annotations
 import logging
 import threading
 import uuid
-from collections import deque
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from studio.config import Profile, ensure_folder
+from studio.config import Profile
 from studio.errors import UserError
 from studio.events import EventBus
 from studio.media.compositor import VideoLayer
 from studio.media.engine import Pipeline
-from studio.media.outputs import Output, Recorder, RtmpOutput
-from studio.media.outputs.recorder import unique_path
-from studio.media.sources import check_push_url, open_source
+from studio.media.outputs import Output, Recorder
+from studio.media.sources import open_source
+from studio.onair.outputs import Destination, LiveOutputs
+from studio.onair.show import ShowController
 from studio.overlays.manager import OverlayManager
-from studio.redact import mask_url
+from studio.rehearsal.desk import DeskTake, RehearsalDesk
 from studio.show.catalog import Catalog, demo_catalog
-from studio.show.cues import EXPLAIN, HIDE, LINK, SEP, CueEngine, product_chapter
-from studio.show.script import Show, load_show
+from studio.show.cues import CueEngine
+from studio.show.script import Show
 
 if TYPE_CHECKING:
     from studio.commerce.credentials import Credentials
     from studio.events import Event
-    from studio.rehearsal.desk import DeskTake
 
 log = logging.getLogger(__name__)
+
+__all__ = ["Destination", "Joined", "StudioApp"]
 
 
 @dataclass(frozen=True)
@@ -50,18 +61,6 @@ class Joined:
     user: str | None = None
 
 
-@dataclass(frozen=True)
-class Destination:
-    """A platform to push to. ``url`` holds the key; only :func:`mask_url` of it is shown."""
-
-    name: str
-    url: str
-
-    @property
-    def shown(self) -> str:
-        return mask_url(self.url)
-
-
 class StudioApp:
     def __init__(
         self,
@@ -74,29 +73,22 @@ class StudioApp:
         self.pipeline = Pipeline(self.profile, self.bus)
         self.pipeline.preview_enabled = True
         self.source_spec = ""
-        self.live_outputs: list[Output] = []
-        self.recorder: Recorder | None = None
         self.catalog = catalog or demo_catalog()
         self.overlays = OverlayManager.attach(self.pipeline, self.catalog)
-        self.show: Show | None = None
-        self.cues: CueEngine | None = None
-        self.show_started_at: float | None = None  # pipeline seconds when the script began
-        self._cue_tick: object = None
+        # the parts: what goes on air, and the script run on the media clock
+        self.outputs = LiveOutputs(self.pipeline)
+        self.director = ShowController(self.pipeline, self.overlays, self.bus)
+        # the commerce connection
         self.commerce: Any = None  # CommerceSide once connected to a backend
         self._people: tuple[str, str] = ("", "")  # the session's guide and store names
         self.session_id: int | None = None
         self.embedded: Any = None  # EmbeddedBackend in demo mode
         self._credentials: Credentials | None = None  # in memory, to switch sessions
-        self.take: DeskTake | None = None  # while a rehearsal take starts, runs, ends
-        self.rejoin_error: str | None = None  # the real session could not be rejoined
         self.joined: Joined | None = None  # the last session joined, and how
         self._live_session: tuple[str, int] | None = None  # (backend, session) this live runs
-        self._clicked: tuple[str, int] = ("", 0)
-        self._click_n = 0
-        self._run_id = uuid.uuid4().hex[:12]  # action ids stay unique across runs
-        # chapters asked for from the GUI, marked on the clock thread like the cue engine's
-        self._chapters_due: deque[str] = deque(maxlen=64)
-        self.pipeline.tick_hooks.append(self._mark_chapters)
+        self._run_id = self.director.run_id  # action ids stay unique across runs
+        # rehearsal takes on the running preview (needs the parts above and this connection)
+        self.desk = RehearsalDesk(self.pipeline, self.profile, self.director, self.overlays, self)
         self.bus.subscribe("commerce.totals", self._on_totals)
         self.bus.subscribe("commerce.link", self._on_link)
         self.bus.subscribe("commerce.status", self._on_status)
@@ -373,56 +365,18 @@ class StudioApp:
             self.embedded.stop()
             self.embedded = None
 
-    # -- selling ------------------------------------------------------------
-    def _mark_chapters(self, _frame: int, _t: float) -> None:
-        while self._chapters_due:
-            self.pipeline.add_chapter(self._chapters_due.popleft())
-
+    # -- selling: the guide's hand on the program (ShowController) ------------------
     def mark_chapter(self, title: str) -> None:
         """A chapter on the next frame, the one the overlay change it names appears on."""
-        self._chapters_due.append(title)
+        self.director.mark_chapter(title)
 
     def product_clicked(self, sku: str) -> str:
-        """First click shows the product card, the second pops its purchase link.
-
-        Either is a chapter named as the cue engine names a scripted one, so
-        ``studio clips`` cuts an unscripted explanation too. Returns what
-        happened: ``"card"`` or ``"link"``.
-        """
-        product = self.catalog[sku]
-        last, n = self._clicked
-        self._click_n += 1
-        action_id = f"ui:{self._run_id}:click:{self._click_n}"
-        if last == sku and n == 1:
-            url = self.overlays.pop_link(sku)
-            self._clicked = (sku, 2)
-            self.mark_chapter(product_chapter(LINK, product))
-            self.bus.publish(
-                "show.action",
-                type="link_shown",
-                session_id=None,
-                payload={"sku": sku, "url": url, "name": product.name},
-                action_id=action_id,
-            )
-            return "link"
-        self.overlays.show_card(sku)
-        self._clicked = (sku, 1)
-        self.mark_chapter(product_chapter(EXPLAIN, product))
-        self.bus.publish(
-            "show.action",
-            type="card_shown",
-            session_id=None,
-            payload={"sku": sku, "name": product.name},
-            action_id=action_id,
-        )
-        return "card"
+        """First click shows the product card, the second pops its link: ``card``/``link``."""
+        return self.director.product_clicked(sku, self.catalog)
 
     def hide_products(self) -> None:
         """Card and link off: the explanation's clip ends here (a ``收起`` chapter)."""
-        self.overlays.hide_card()
-        self.overlays.hide_link()
-        self._clicked = ("", 0)
-        self.mark_chapter(f"{HIDE}{SEP}商品卡")
+        self.director.hide_products()
 
     # -- scenes ---------------------------------------------------------------
     @property
@@ -438,130 +392,75 @@ class StudioApp:
         self.overlays.set_scene(name)
         return True
 
-    # -- the script -----------------------------------------------------------
+    # -- the script (ShowController) ------------------------------------------
+    @property
+    def show(self) -> Show | None:
+        return self.director.show
+
+    @property
+    def cues(self) -> CueEngine | None:
+        return self.director.cues
+
+    @property
+    def show_started_at(self) -> float | None:
+        return self.director.started_at
+
+    @property
+    def show_seconds(self) -> float | None:
+        return self.director.seconds
+
     def trigger_cue(self, cue_id: str) -> bool:
         """Fire one cue of the running script now (double-click in the cue list)."""
-        cues = self.cues
-        if cues is None:
-            return False
-        cues.trigger(cue_id)
-        return True
+        return self.director.trigger_cue(cue_id)
 
     def cue_hotkey(self, key: str) -> bool:
         """The manual cue bound to ``key`` (``[F2]`` in the guide's "next" line) fires."""
-        cues = self.cues
-        return cues is not None and cues.hotkey(key)
+        return self.director.cue_hotkey(key)
 
     def next_cue(self) -> str | None:
         """Fire the next planned cue now; its id, or None (no script running or none left)."""
-        cues = self.cues
-        cue = cues.next_cue() if cues is not None else None
-        return cue.id if cue is not None else None
+        return self.director.next_cue()
 
     def load_show(self, path: Path) -> Show:
         """Validate a show script against the catalog (raises ShowError with every problem)."""
         if self.take is not None:
             raise UserError("a rehearsal take is running", "end the rehearsal, then load a script")
-        show = load_show(path, self.catalog)
-        self.stop_show()
-        self.show = show
-        self.bus.publish("show.loaded", title=show.title, cues=len(show.cues))
-        return show
+        return self.director.load(path, self.catalog)
 
     def start_show(self) -> None:
         """Start the loaded script's clock now (its cue times count from here)."""
         if self.take is not None:
             raise UserError("a rehearsal take is running", "end the rehearsal first")
         self.stop_show()
-        self.arm_show(self.make_engine(), self.pipeline.media_seconds)
+        self.director.arm(self.make_engine(), self.pipeline.media_seconds)
 
     def make_engine(self) -> CueEngine:
-        """A cue engine for the loaded script (link look-ups done here, not on the clock)."""
-        if self.show is None:
-            raise UserError("no show script loaded", "load a .toml show script first")
-        show = self.show
-        ov = self.overlays
-        guide, store = self._people if self.commerce is not None else ("", "")
-        ov.guide, ov.store = guide or show.guide, store or show.store
-        ov.commission_rate = show.commission_rate
-        return CueEngine(
-            show,
-            self.overlays,
-            self.bus,
-            chapter=self.pipeline.add_chapter,
-            session_id=str(self.session_id) if self.session_id else None,
-        )
-
-    def arm_show(self, engine: CueEngine, start: float, frame: int | None = None) -> None:
-        """Run ``engine`` on the media clock from pipeline time ``start``.
-
-        From a tick hook, ``frame`` is that tick: the show's first tick runs on
-        that very frame (a rehearsal take starts its recording there).
-        """
-
-        def tick(n: int, t: float) -> None:
-            engine.tick(n, t - start)
-
-        self._cue_tick = tick
-        self.pipeline.tick_hooks.insert(0, tick)
-        self.cues, self.show_started_at = engine, start
-        if frame is not None:
-            tick(frame, start)
+        """A cue engine for the loaded script, naming the joined session's guide and store."""
+        return self.director.make_engine(self.people, self.session_id)
 
     def stop_show(self) -> None:
-        cues, tick = self.cues, self._cue_tick
-        self.cues, self.show_started_at = None, None
-        if cues is not None:
-            if tick in self.pipeline.tick_hooks:
-                self.pipeline.tick_hooks.remove(tick)
-            cues.close()
+        self.director.stop()
+
+    # -- live (LiveOutputs) ----------------------------------------------------
+    @property
+    def live_outputs(self) -> list[Output]:
+        return self.outputs.outputs
 
     @property
-    def show_seconds(self) -> float | None:
-        started = self.show_started_at
-        if started is None:
-            return None
-        return self.pipeline.media_seconds - started
+    def recorder(self) -> Recorder | None:
+        return self.outputs.recorder
 
-    # -- live ---------------------------------------------------------------
     @property
     def is_live(self) -> bool:
-        return bool(self.live_outputs)
+        return self.outputs.is_live
 
     def go_live(self, destinations: list[Destination], record: Path | None) -> list[Output]:
-        if self.is_live:
-            raise UserError("already live", "end the show before going live again")
-        if self.take is not None:
+        if self.take is not None and not self.is_live:  # live: "already live", from check
             raise UserError("a rehearsal take is running", "end the rehearsal, then go live")
-        if not destinations and record is None:
-            raise UserError(
-                "no destination and no recording",
-                "tick a platform or the recording before going live",
-            )
-        for d in destinations:
-            check_push_url(
-                d.url, f"{d.name}: {d.shown!r}", "write it as rtmp://host/app and the key apart"
-            )
+        rec_path = self.outputs.check(destinations, record)
         if destinations:  # on air, selling: a session that has ended sells nothing
             self._open_session_for_live()
-        rec_path = None
-        if record is not None:  # the window's folder setting, worded as one (not --record)
-            if record.suffix.lower() not in (".mkv", ".mka"):
-                raise UserError(
-                    f"the recording {record.name} is not a Matroska file",
-                    "end its name with .mkv (it survives a crash; MP4 does not)",
-                )
-            ensure_folder(record.parent, "record_dir")
-            rec_path = unique_path(record)
-        outs: list[Output] = []
-        for d in destinations:
-            out = RtmpOutput(d.url)
-            out.name = d.name
-            outs.append(self.pipeline.add_output(out))
-        if rec_path is not None:
-            self.recorder = self.pipeline.add_recorder(rec_path)
-            outs.append(self.recorder)
-        self.live_outputs = outs
+        outs = self.outputs.start(destinations, rec_path)
         if destinations:
             self._start_backend_session()
         self.bus.publish(
@@ -578,11 +477,7 @@ class StudioApp:
         clean), and the backend session this live ran on is ended through the outbox
         (offline, it is sent when the backend is back), once.
         """
-        path = self.recorder.path if self.recorder else None
-        for out in self.live_outputs:
-            self.pipeline.remove_output(out)
-        self.live_outputs = []
-        self.recorder = None
+        path = self.outputs.stop()
         self.stop_show()
         self.overlays.clear_show()
         live, self._live_session = self._live_session, None
@@ -624,125 +519,68 @@ class StudioApp:
             return
         side.commerce.end_session(sid, action_id=f"ui:{self._run_id}:end:{sid}")
 
-    # -- rehearsal ------------------------------------------------------------
+    # -- rehearsal (RehearsalDesk) --------------------------------------------
+    @property
+    def take(self) -> DeskTake | None:
+        """The rehearsal take starting, running or ending (go live and connecting refused)."""
+        return self.desk.take
+
     @property
     def rehearsing(self) -> bool:
         """A take is recording (from its first frame until it is finished)."""
-        take = self.take
-        return take is not None and take.started
+        return self.desk.rehearsing
+
+    @property
+    def rejoin_error(self) -> str | None:
+        """Why the real session could not be rejoined after a take (None: it was)."""
+        return self.desk.rejoin_error
+
+    @rejoin_error.setter
+    def rejoin_error(self, value: str | None) -> None:
+        self.desk.rejoin_error = value
 
     def start_rehearsal(self, root: Path, preview_urls: tuple[str, ...] = ()) -> Path:
-        """Run the loaded script as a rehearsal take recorded under ``root``; returns its folder.
-
-        Nothing goes to the go-live destinations; ``preview_urls`` are private
-        previews. Connected to a real session, the take runs on a rehearsal
-        session made for it, so no order or commission of the take is real.
-        A start that fails half way is rolled back (folder, previews, session).
-        """
-        from studio.rehearsal import desk
-
-        if self.show is None:
-            raise UserError("no show script loaded", "load a .toml show script first")
+        """Run the loaded script as a rehearsal take under ``root``; returns its folder."""
         if self.is_live:
             raise UserError("the studio is live", "end the live show before rehearsing")
-        if self.take is not None:
-            raise UserError("a rehearsal take is already running", "end it first")
-        for url in preview_urls:
-            check_push_url(url, f"preview {mask_url(url)!r}")
-        show = self.show
-        ensure_folder(root, "rehearsal_dir")
-        number, folder = desk.take_folder(root, show.path, show.title)
-        take = desk.DeskTake(number, folder, folder / "take.mkv")
-        self.take = take  # from here go_live and connecting are refused
-        try:
-            self.stop_show()
-            sid = desk.rehearsal_session(self, show.title)
-            take.session_id = sid
-            if sid is not None and sid != self.session_id:
-                take.made_session = True
-                if not desk.is_rehearsal(self, self.session_id):
-                    take.live_session = self.session_id  # the real one, to go back to
-                self._join(self._credentials, sid)
-            ensure_folder(folder, "rehearsal_dir")  # the take's own, under the setting's
-            engine = self.make_engine()
-            for url in preview_urls:
-                take.previews.append(self.pipeline.add_output(RtmpOutput(url)))
-            desk.start_on_next_frame(self, take, engine)
-            if sid is not None and self.commerce is not None:  # on the manager's wall: 彩排
-                self.commerce.commerce.start_session(
-                    sid, action_id=f"ui:{self._run_id}:start:{sid}"
-                )
-        except BaseException:
-            self._drop_take()
-            desk.remove_if_empty(folder)
-            raise
-        self.bus.publish("rehearsal.started", take=number, folder=str(folder), session_id=sid)
-        return folder
+        return self.desk.start(root, preview_urls)
 
     def finish_rehearsal(self) -> Path:
         """End the take: recording closed, report, chart and clips written; returns report.json."""
-        from studio.rehearsal import desk
-        from studio.rehearsal.report import fired_dicts
-        from studio.rehearsal.take import write_report
+        return self.desk.finish(self.source_spec)
 
-        take, show, engine = self.take, self.show, self.cues
-        if take is None or not take.started or show is None or engine is None:
-            raise UserError("no rehearsal take is running", "press Rehearse first")
-        end = self.pipeline.media_seconds
-        fired = fired_dicts(engine.fired)
-        run_id, sid = engine.run_id, self.session_id
-        self.stop_show()
-        if take.recorder is not None:  # every frame up to the end is in the file
-            desk.wait_recorded(take.recorder, end, 1.0 / self.profile.fps)
-        self._drop_take()
-        path = write_report(
-            show,
-            take.recording,
-            fired,
-            fps=self.profile.fps,
-            take=take.number,
-            meta={"source": self.source_spec, "from": "desktop", "run_id": run_id, "session": sid},
-        )
-        self.bus.publish("rehearsal.finished", take=take.number, report=str(path))
-        return path
+    # -- the connection as the desk sees it (studio.rehearsal.desk.Connection) -----------
+    @property
+    def people(self) -> tuple[str, str]:
+        """The joined session's guide and store names ("" when not connected)."""
+        return self._people if self.commerce is not None else ("", "")
 
-    def _drop_take(self) -> None:
-        """Stop the take's show, recorder and previews; back to the real session if any.
+    def join_session(self, session_id: int) -> None:
+        """Switch to another session of the backend signed in to (ConnectError if refused)."""
+        self._join(self._credentials, session_id)
 
-        The take's overlays leave the preview and its rehearsal session is ended at
-        the backend (through the outbox, once). If the real session cannot be
-        rejoined, the studio disconnects rather than keep rehearsal links on screen;
-        :attr:`rejoin_error` says why.
-        """
-        take = self.take
-        if take is None:
-            return
-        take.cancel()
-        self.stop_show()
-        self.overlays.clear_show()
-        for out in [take.recorder, *take.previews]:
-            if out is not None:
-                self.pipeline.remove_output(out)
-        self.take = None
-        side, sid = self.commerce, take.session_id
-        if sid is not None and side is not None and (take.started or take.made_session):
-            self._end_backend_session(side.commerce.client.base_url, sid)
-        if take.live_session is not None and self._credentials is not None:
-            try:
-                self._join(self._credentials, take.live_session)
-            except Exception as exc:
-                log.error("could not rejoin session %s: %s", take.live_session, exc)
-                self.rejoin_error = str(exc)
-                self.disconnect_commerce()
+    def start_session(self, session_id: int) -> None:
+        """``session_started`` into the outbox (the manager's wall shows it live)."""
+        if self.commerce is not None:
+            self.commerce.commerce.start_session(
+                session_id, action_id=f"ui:{self._run_id}:start:{session_id}"
+            )
+
+    def end_session(self, session_id: int) -> None:
+        """``session_ended`` into the outbox of the backend joined now (once per run)."""
+        if self.commerce is not None:
+            self._end_backend_session(self.commerce.commerce.client.base_url, session_id)
+
+    @property
+    def signed_in(self) -> bool:
+        """Credentials are held (in memory) to switch sessions with."""
+        return self._credentials is not None
 
     def reconnect_now(self, name: str | None = None) -> None:
-        for out in self.live_outputs:
-            if isinstance(out, RtmpOutput) and name in (None, out.name):
-                out.reconnect_now()
+        self.outputs.reconnect_now(name)
 
     def close(self) -> None:
-        if self.take is not None:
-            self._drop_take()  # the recording is closed and kept; no report on exit
+        self.desk.drop()  # a take's recording is closed and kept; no report on exit
         self.stop_show()
         if self.is_live:
             self.end()

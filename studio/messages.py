@@ -159,6 +159,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "wall.dropped": ("直播中断 {n} 秒", "stream lost for {n} s"),
     "wall.frames": ("丢帧率 {n}", "dropping {n} of frames"),
     "wall.no_orders": ("{n} 分钟无订单", "no orders for {n} min"),
+    # the end of a live in the guide's window, and opening its recording
+    "live.ended_title": ("直播已结束", "The live has ended"),
+    "live.recording_saved": ("录像已保存：\n{path}", "The recording is saved:\n{path}"),
+    "live.open_recording": ("打开录像", "Open recording"),
+    "open.failed_title": ("打不开文件", "Cannot open the file"),
+    "open.failed": (
+        "打不开 {path}：{why}。\n请在文件管理器里打开这个文件夹：{folder}",
+        "Could not open {path}: {why}.\nOpen this folder in your file manager: {folder}",
+    ),
+    "open.no_opener": (
+        "这台电脑上没有打开文件的程序（{program}）",
+        "there is no program to open files on this computer ({program})",
+    ),
+    "open.exit": ("{program} 失败了（退出码 {code}）", "{program} failed (exit code {code})"),
 }
 
 

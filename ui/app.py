@@ -127,7 +127,7 @@ def run_gui(source: str | None = None, start: Callable[[QWidget], Any] | None = 
             log.warning("last source %s unusable (%s); using the test pattern", redact(spec), exc)
             studio.open("test")
         if settings.value("first_run_done", "false") != "true":
-            QTimer.singleShot(300, window.first_run)
+            QTimer.singleShot(300, window.setup.first_run)
         return window
 
     return run_window(build, start, language=settings.value("ui/language", "auto"), guard=guard)

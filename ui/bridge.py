@@ -29,10 +29,11 @@ def message_text(data: dict[str, Any] | None, fallback: str = "") -> str:
 
 
 class EngineBridge(QObject):
-    stats = Signal(dict)
+    stats = Signal(object)  # StatsSnapshot
     output_state = Signal(dict)
     live_changed = Signal(bool)
-    event = Signal(str, dict)  # everything else: topic, data
+    # every event, these too: topic, data (not ``event``, which would hide QObject.event())
+    engine_event = Signal(str, dict)
 
     def __init__(self, bus: EventBus, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -41,12 +42,12 @@ class EngineBridge(QObject):
     def _on_event(self, ev: Event) -> None:
         data: dict[str, Any] = dict(ev.data)
         if ev.topic == "stats":
-            self.stats.emit(data)
+            self.stats.emit(data["snapshot"])
         elif ev.topic == "output.state":
             self.output_state.emit(data)
         elif ev.topic in ("live.started", "live.ended"):
             self.live_changed.emit(ev.topic == "live.started")
-        self.event.emit(ev.topic, data)
+        self.engine_event.emit(ev.topic, data)
 
     def close(self) -> None:
         self._unsub()

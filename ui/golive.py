@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -26,6 +27,7 @@ from PySide6.QtWidgets import (
 
 from studio import upload_budget
 from studio.config import Profile, default_recordings_dir
+from studio.media.stats import OutputHealth, StatsSnapshot
 from studio.messages import Message, render
 from studio.overlays.layout import SafeArea
 from studio.platforms import PLATFORMS, Platform, combined_area, guess
@@ -74,11 +76,11 @@ class OutputBanner(QLabel):
         self._live_at: dict[str, int] = {}  # output -> its reconnect count when last live
         self.hide()
 
-    def show_outputs(self, outputs: list[dict]) -> None:
+    def show_outputs(self, outputs: Sequence[OutputHealth]) -> None:
         lang = window_language()
         lines = []
         for o in outputs:
-            name, state, tries = str(o["name"]), o.get("state"), int(o.get("reconnects", 0))
+            name, state, tries = o.name, o.state, o.reconnects
             if state == "live":
                 self._live_at[name] = tries
                 continue
@@ -87,8 +89,8 @@ class OutputBanner(QLabel):
                 state not in ("connecting", "reconnecting") or tries < TRIES_BEFORE_BANNER
             ):
                 continue
-            msg = Message.from_dict(o.get("message"))
-            reason = msg.text(lang) if msg else str(o.get("reason") or "")
+            msg = Message.from_dict(o.message)
+            reason = msg.text(lang) if msg else str(o.reason or "")
             fix = render(FIX_FOR.get(msg.id if msg else "", "fix.any"), None, lang)
             kind = "banner.failed" if state == "failed" else "banner.retrying"
             lines.append(
@@ -388,24 +390,24 @@ class GoLivePanel(QWidget):
             "idle": self.tr("待机"),
         }.get(state, state)
 
-    def show_stats(self, stats: dict) -> None:
-        outputs = stats.get("outputs", [])
+    def show_stats(self, stats: StatsSnapshot) -> None:
+        outputs = stats.outputs
         if self.live:
             self.banner.show_outputs(outputs)
         self.health.setRowCount(len(outputs))
         for r, o in enumerate(outputs):
-            colour = health_colour(o["state"], o.get("dropped_pct", 0.0))
+            colour = health_colour(o.state, o.dropped_pct)
             cells = [
-                o["name"],
-                self.state_text(o["state"]),
-                f"{o.get('bitrate_kbps', 0):.0f} kb/s",
-                f"{o.get('dropped_pct', 0):.1f}%",
-                str(o.get("reconnects", 0)),
+                o.name,
+                self.state_text(o.state),
+                f"{o.bitrate_kbps:.0f} kb/s",
+                f"{o.dropped_pct:.1f}%",
+                str(o.reconnects),
             ]
             for c, text in enumerate(cells):
                 item = QTableWidgetItem(text)
                 if c in (1, 3):
                     item.setForeground(QBrush(colour))
-                if c == 1 and o.get("reason"):
-                    item.setToolTip(message_text(o.get("message"), str(o["reason"])))
+                if c == 1 and o.reason:
+                    item.setToolTip(message_text(o.message, str(o.reason)))
                 self.health.setItem(r, c, item)

@@ -56,8 +56,8 @@ def main() -> int:
 
         studio.start_demo(shoppers=120)
         win.shelf.rebuild(studio.catalog)
-        win.load_show(ASSETS / "shows" / "quick-demo.toml")
-        win.start_show()
+        win.script.load_show(ASSETS / "shows" / "quick-demo.toml")
+        win.script.start_show()
     win.setGeometry(app.primaryScreen().availableGeometry())  # no window manager under Xvfb
     win.showMaximized()
     report: dict = {}

@@ -122,7 +122,7 @@ class ShowRunner(QWidget):
         lay.addWidget(self.prompter, 2)
         lay.addWidget(QLabel(self.tr("提示列表")))
         lay.addWidget(self.cues, 3)
-        self.show: Show | None = None
+        self.script: Show | None = None  # not ``show``: that would hide QWidget.show()
 
     def set_next_key(self, key: str) -> None:
         """The Next button names the key that is really bound to it (set in the INI)."""
@@ -130,7 +130,7 @@ class ShowRunner(QWidget):
 
     def set_show(self, show: Show, name_of: Callable[[str], str] | None = None) -> None:
         """List the cues by what they do (``name_of`` turns a SKU into its product's name)."""
-        self.show = show
+        self.script = show
         self.title.setText(f"{show.title}  ·  {fmt_time(show.duration)}")
         self.cues.clear()
         lang = window_language()
@@ -162,7 +162,7 @@ class ShowRunner(QWidget):
         self.rehearse.setStyleSheet(
             "background: #7b4fd1; color: white; font-weight: bold;" if rehearsing else ""
         )
-        self.start.setEnabled(not rehearsing and self.show is not None)
+        self.start.setEnabled(not rehearsing and self.script is not None)
         self.next.setEnabled(rehearsing)
         self.choose_rehearsal_dir.setEnabled(not rehearsing)
 
@@ -178,7 +178,7 @@ class ShowRunner(QWidget):
         ``segment`` is the cue engine's (index, start): a guide who pressed "next"
         into a later segment is there, whatever the plan's clock says.
         """
-        show = self.show
+        show = self.script
         if show is None:
             return
         for i in range(self.cues.count()):

@@ -16,11 +16,14 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import av
 
 from studio.bench.workload import FPS, Overlay, bench_profile
+
+if TYPE_CHECKING:
+    from studio.media.stats import StatsSnapshot
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +181,8 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
             )
     rtmp = pipe.add_rtmp(spec["url"]) if spec.get("url") else None
     recorder = pipe.add_recorder(Path(spec["record"])) if spec.get("record") else None
-    samples: list[dict[str, Any]] = []
-    pipe.bus.subscribe("stats", lambda ev: samples.append(ev.data))
+    samples: list[StatsSnapshot] = []
+    pipe.bus.subscribe("stats", lambda ev: samples.append(ev.data["snapshot"]))
     proc = psutil.Process()
     trace = _LatencyTrace(pipe, source, rtmp)
     pipe.start()
@@ -211,7 +214,7 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
         },
         "rtmp_state": rtmp.state if rtmp else "",
         "encoder": pipe.encoder.video_codec if pipe.encoder else "",
-        "cpu_percent_samples": [s.get("cpu_percent") for s in samples],
+        "cpu_percent_samples": [s.cpu_percent for s in samples],
         "stages_ms_p50": trace.summary(),
     }
 

@@ -10,7 +10,7 @@ import sys
 import threading
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from studio import upload_budget
 from studio.commerce.side import PASSWORD_ENV, TOKEN_ENV, CommerceSide, add_backend_arguments
@@ -21,14 +21,11 @@ from studio.media.engine import Pipeline
 from studio.media.outputs.recorder import check_writable, unique_path
 from studio.media.outputs.rtmp import CA_FILE_ENV, RtmpOutput
 from studio.media.sources import SPEC_HELP, check_push_url, open_source
+from studio.media.sources.base import Source
 from studio.media.stats import JsonLinesWriter
+from studio.onair import attach_audio, attach_show, commerce_links
 from studio.platforms import Platform, names, platform
 from studio.redact import mask_url
-
-if TYPE_CHECKING:
-    from studio.show.catalog import Catalog
-    from studio.show.cues import CueEngine
-    from studio.show.script import Show
 
 log = logging.getLogger(__name__)
 
@@ -131,90 +128,6 @@ def _check_outputs(args: argparse.Namespace) -> None:
         raise UserError(f"--duration {args.duration} must be positive", "give seconds, e.g. 60")
 
 
-def attach_audio(pipeline: Pipeline, args: argparse.Namespace, source_has_audio: bool) -> None:
-    mode = args.audio
-    if mode == "auto" or (mode == "tone" and source_has_audio):
-        return
-    if mode == "none":
-        for ring in pipeline.mixer.rings:
-            pipeline.mixer.remove(ring)
-        return
-    if mode == "tone":
-        raise UserError("--audio tone needs --source test", "use --source test or --audio none")
-    if mode.startswith("mic:"):
-        from studio.media.microphone import MicrophoneInput
-
-        for ring in pipeline.mixer.rings:
-            pipeline.mixer.remove(ring)
-        mic = MicrophoneInput(mode[4:])
-        pipeline.mixer.add(mic.ring)
-        mic.start()
-        return
-    raise UserError(f"--audio {mode!r} is not known", "use auto, tone, none or mic:NAME")
-
-
-def attach_show(
-    pipeline: Pipeline,
-    show: Show,
-    catalog: Catalog,
-    *,
-    session_id: int | None = None,
-    **overlay_kw: Any,
-) -> CueEngine:
-    """Overlays and cue engine exactly as on air; shared with ``studio rehearse``."""
-    from studio.overlays.manager import OverlayManager
-    from studio.show.cues import CueEngine
-
-    overlays = OverlayManager.attach(
-        pipeline,
-        catalog,
-        guide=show.guide,
-        store=show.store,
-        commission_rate=show.commission_rate,
-        clock=show.clock,
-        **overlay_kw,
-    )
-    return CueEngine.attach(
-        pipeline, show, overlays, session_id=str(session_id) if session_id else None
-    )
-
-
-def take_session_people(commerce, show, session_id: int) -> None:  # type: ignore[no-untyped-def]
-    """The lower third names the session's guide and store, not the sample script's."""
-    try:
-        guide, store = commerce.call(commerce.commerce.session_people(session_id), timeout=10)
-    except Exception as exc:  # offline: the script's own names stay
-        log.info("session %s names not read (%s); the script's stay", session_id, exc)
-        return
-    show.guide, show.store = guide or show.guide, store or show.store
-
-
-def commerce_links(commerce, show, session_id: int):  # type: ignore[no-untyped-def]
-    """Make the show's purchase links ahead of time; a SKU without one gets the placeholder."""
-    from studio.overlays.links import placeholder_link_for
-
-    skus = sorted({c.product for c in show.cues if c.product})
-    core = commerce.commerce
-    try:
-        commerce.call(core.refresh_catalog(images=False), timeout=15)
-    except Exception as exc:  # offline: the cached catalog may still map the SKUs
-        log.warning("catalog refresh failed (%s); using the cached one", exc)
-    ids = [pid for pid in (core.product_id(s) for s in skus) if pid is not None]
-    if ids:
-        commerce.call(core.prepare_session(session_id, ids, wait=5.0), timeout=30)
-    take_session_people(commerce, show, session_id)
-    fallback = placeholder_link_for()
-
-    def link_for(sku: str) -> str:
-        url = core.link_for_sku(sku, session_id)
-        if url:
-            return url
-        log.error("no purchase link for %s in session %s: its QR will not sell", sku, session_id)
-        return fallback(sku)
-
-    return link_for
-
-
 # What a guide should do about each reason an output is not live (the CLI's own hints).
 FIXES = {
     "output.unreachable": "check the server address and port and this machine's network",
@@ -305,6 +218,42 @@ class DestinationWatch:
         return lines
 
 
+class SourceWatch:
+    """Did the source ever give a picture? A remote stream that never played is a failure.
+
+    A remote source retries behind a slate and never raises, so without this a
+    live of nothing but "reconnecting" ended with exit 0. The first failure is
+    warned about once while it retries.
+    """
+
+    def __init__(self, source: Source) -> None:
+        self.source = source
+        self.ever_live = False
+        self._warned = False
+
+    def look(self) -> None:
+        src = self.source
+        if src.state == "live":
+            self.ever_live = True
+        elif src.kind == "url" and src.detail and not self.ever_live and not self._warned:
+            self._warned = True
+            sys.stderr.write(
+                f"studio: warning: --source {src.name}: {src.detail} (still retrying)\n"
+            )
+            sys.stderr.flush()
+
+    def problem(self) -> str | None:
+        """One line for a remote source that never played, else None."""
+        src = self.source
+        if src.kind != "url" or self.ever_live:
+            return None
+        why = src.detail or "no answer"
+        return (
+            f"--source {src.name} never played ({why}); check the address and that the "
+            "stream is being published there"
+        )
+
+
 def _warn_encoder_fallback(profile: Profile, pipeline: Pipeline) -> None:
     """A hardware encoder asked for by name but not there: say so, the CPU will work harder."""
     wanted = HW_ENCODERS.get(profile.encoder)
@@ -336,7 +285,7 @@ def run(args: argparse.Namespace) -> int:
 
     pipeline = Pipeline(profile)
     pipeline.add_source(source)
-    attach_audio(pipeline, args, source.audio is not None)
+    attach_audio(pipeline, args.audio, source.audio is not None)
     outputs = [pipeline.add_rtmp(url) for url in args.output]
     over = upload_budget.check(profile, len(outputs), upload_budget.measured_upload())
     if over is not None:  # a warning: the guide may know better (a faster line today)
@@ -385,6 +334,7 @@ def run(args: argparse.Namespace) -> int:
         else:
             engine = attach_show(pipeline, show, catalog, **area)
         print(f"studio: show {show.title!r}: {len(show.cues)} cues", flush=True)
+    seen = SourceWatch(source)
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     try:
@@ -398,8 +348,10 @@ def run(args: argparse.Namespace) -> int:
             flush=True,
         )
         while not stop.wait(0.2):
+            seen.look()
             if args.duration and time.monotonic() - started >= args.duration:
                 break
+        seen.look()
     finally:
         pipeline.stop()
         if engine is not None:
@@ -421,6 +373,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"studio: recording saved to {record_path}", flush=True)
     for line in watch.summary():
         print(line, flush=True)
+    if seen.problem() is not None:
+        sys.stderr.write(f"studio: error: {seen.problem()}\n")
+        return 1
     if failed.is_set():
         reasons = "; ".join(f"{o.name}: {o.reason}" for o in outputs)
         sys.stderr.write(f"studio: every output failed ({reasons})\n")

@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
     commerce = _rehearsal_commerce(args, bus)
     overlay_kw = {}
     if commerce is not None:
-        from studio.commands.live import commerce_links
+        from studio.onair import commerce_links
 
         for notice in commerce.notices:
             print(f"studio: {notice}", flush=True)

@@ -3,7 +3,10 @@
 The shape follows what OBS shows a streamer: state, bitrate, frames dropped by
 cause (render lag, encode lag, network), reconnects, render fps, CPU. The
 collector reads a pipeline through the narrow :class:`Sampled` protocol, so this
-module does not import the engine that owns it (no engine <-> stats cycle).
+module does not import the engine that owns it (no engine <-> stats cycle), and
+publishes a typed :class:`StatsSnapshot` (``stats`` events carry it as
+``snapshot``); its :meth:`StatsSnapshot.as_dict` is the JSON line of
+``--stats-file``.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -59,6 +62,70 @@ class Sampled(Protocol):
     def sources(self) -> Mapping[str, Source]: ...
 
 
+@dataclass(frozen=True)
+class OutputHealth:
+    """One output (an RTMP destination or the recording) over the last sample."""
+
+    name: str
+    kind: str = "rtmp"
+    state: str = "idle"
+    reason: str | None = None  # English, for logs and the CLI
+    message: dict[str, Any] | None = None  # the same as a Message dict, for the window
+    bytes_sent: int = 0
+    frames_sent: int = 0
+    dropped_network: int = 0
+    reconnects: int = 0
+    queued_seconds: float = 0.0
+    bitrate_kbps: float = 0.0
+    dropped_pct: float = 0.0
+
+    @classmethod
+    def of(
+        cls, described: Mapping[str, Any], bitrate_kbps: float, dropped_pct: float
+    ) -> OutputHealth:
+        """From ``Output.describe()`` and the rates worked out between two samples."""
+        return cls(
+            name=str(described["name"]),
+            kind=str(described.get("kind", "rtmp")),
+            state=str(described.get("state", "idle")),
+            reason=described.get("reason"),
+            message=described.get("message"),
+            bytes_sent=int(described.get("bytes_sent", 0)),
+            frames_sent=int(described.get("frames_sent", 0)),
+            dropped_network=int(described.get("dropped_network", 0)),
+            reconnects=int(described.get("reconnects", 0)),
+            queued_seconds=float(described.get("queued_seconds", 0.0)),
+            bitrate_kbps=bitrate_kbps,
+            dropped_pct=dropped_pct,
+        )
+
+
+@dataclass(frozen=True)
+class StatsSnapshot:
+    """The pipeline's health once a second: what the window and ``--stats-file`` read."""
+
+    time: float = 0.0
+    media_seconds: float = 0.0
+    render_fps: float = 0.0
+    frames_rendered: int = 0
+    frames_encoded: int = 0
+    render_lag: int = 0
+    encode_lag: int = 0
+    cpu_percent: float = 0.0
+    rss_mb: float = 0.0
+    encoder: str = ""
+    outputs: tuple[OutputHealth, ...] = ()
+    sources: tuple[dict[str, Any], ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON line's shape (``dropped`` by cause, outputs and sources as objects)."""
+        d = asdict(self)
+        d["dropped"] = {"render_lag": d.pop("render_lag"), "encode_lag": d.pop("encode_lag")}
+        d["outputs"] = [asdict(o) for o in self.outputs]
+        d["sources"] = [dict(x) for x in self.sources]
+        return d
+
+
 class StatsCollector:
     """Samples a pipeline every ``interval`` s and publishes ``stats`` events."""
 
@@ -72,7 +139,7 @@ class StatsCollector:
         self._last_bytes: dict[int, int] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="stats", daemon=True)
-        self.latest: dict[str, Any] = {}
+        self.latest = StatsSnapshot()
 
     def start(self) -> None:
         self._thread.start()
@@ -86,11 +153,11 @@ class StatsCollector:
         while not self._stop.wait(self.interval):
             try:
                 self.latest = self.sample()
-                self.pipeline.bus.publish("stats", **self.latest)
+                self.pipeline.bus.publish("stats", snapshot=self.latest)
             except Exception:
                 log.exception("stats sampling failed")
 
-    def sample(self) -> dict[str, Any]:
+    def sample(self) -> StatsSnapshot:
         p = self.pipeline
         now = time.monotonic()
         dt = max(1e-6, now - self._last_t)
@@ -99,30 +166,35 @@ class StatsCollector:
         self._last_t, self._last_rendered = now, c.rendered
         outputs = []
         for out in p.outputs:
-            d = out.describe()
-            prev = self._last_bytes.get(id(out), out.stats.bytes_sent)
-            d["bitrate_kbps"] = round((out.stats.bytes_sent - prev) * 8 / dt / 1000, 1)
-            self._last_bytes[id(out)] = out.stats.bytes_sent
-            total = out.stats.video_frames_sent + out.stats.dropped_network
-            d["dropped_pct"] = round(100.0 * out.stats.dropped_network / total, 2) if total else 0.0
-            outputs.append(d)
-        return {
-            "time": round(time.time(), 3),
-            "media_seconds": round(p.media_seconds, 3),
-            "render_fps": round(fps, 2),
-            "frames_rendered": c.rendered,
-            "frames_encoded": c.encoded,
-            "dropped": {"render_lag": c.render_lag, "encode_lag": c.encode_lag},
-            "cpu_percent": self._proc.cpu_percent(None),
-            "rss_mb": round(self._proc.memory_info().rss / 2**20, 1),
-            "encoder": p.encoder.video_codec if p.encoder else "",
-            "outputs": outputs,
-            "sources": [s.describe() for s in p.sources.values()],
-        }
+            st = out.stats
+            prev = self._last_bytes.get(id(out), st.bytes_sent)
+            self._last_bytes[id(out)] = st.bytes_sent
+            total = st.video_frames_sent + st.dropped_network
+            outputs.append(
+                OutputHealth.of(
+                    out.describe(),
+                    bitrate_kbps=round((st.bytes_sent - prev) * 8 / dt / 1000, 1),
+                    dropped_pct=round(100.0 * st.dropped_network / total, 2) if total else 0.0,
+                )
+            )
+        return StatsSnapshot(
+            time=round(time.time(), 3),
+            media_seconds=round(p.media_seconds, 3),
+            render_fps=round(fps, 2),
+            frames_rendered=c.rendered,
+            frames_encoded=c.encoded,
+            render_lag=c.render_lag,
+            encode_lag=c.encode_lag,
+            cpu_percent=self._proc.cpu_percent(None),
+            rss_mb=round(self._proc.memory_info().rss / 2**20, 1),
+            encoder=p.encoder.video_codec if p.encoder else "",
+            outputs=tuple(outputs),
+            sources=tuple(s.describe() for s in p.sources.values()),
+        )
 
 
 class JsonLinesWriter:
-    """Appends every ``stats`` event to a file, one JSON object per line, redacted."""
+    """Appends every ``stats`` event's snapshot to a file, one JSON object per line, redacted."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -130,7 +202,8 @@ class JsonLinesWriter:
         self._lock = threading.Lock()
 
     def __call__(self, event: Any) -> None:
-        line = redact(json.dumps(event.data, ensure_ascii=False))
+        snapshot: StatsSnapshot = event.data["snapshot"]
+        line = redact(json.dumps(snapshot.as_dict(), ensure_ascii=False))
         with self._lock:
             if not self._fh.closed:
                 self._fh.write(line + "\n")

@@ -1,7 +1,7 @@
 """One rehearsal take: the show run exactly as on air, recorded, then measured.
 
 The pipeline, overlays and cue engine are built by the same code as
-``studio live`` (:func:`studio.commands.live.attach_show`); a take only adds a
+``studio live`` (:func:`studio.onair.attach_show`); a take only adds a
 recording that is always on, an optional private preview push, and after the
 show the report, its chart, its HTML and the clips.
 
@@ -15,19 +15,18 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import av
 
-from studio.commands.live import attach_audio, attach_show
 from studio.config import Profile
 from studio.errors import UserError
 from studio.events import EventBus
 from studio.media.engine import Pipeline
 from studio.media.sources import open_source
+from studio.onair import attach_audio, attach_show
 from studio.rehearsal import audio as sound
 from studio.rehearsal.chart import render_chart
 from studio.rehearsal.html import take_html
@@ -125,7 +124,7 @@ def run_take(
     src = open_source(source, profile.width, profile.height, profile.fps)
     pipeline = Pipeline(profile, bus)
     pipeline.add_source(src)
-    attach_audio(pipeline, types.SimpleNamespace(audio=audio), src.audio is not None)
+    attach_audio(pipeline, audio, src.audio is not None)
     for url in preview_urls:
         pipeline.add_rtmp(url)
     pipeline.add_recorder(recording)

@@ -83,7 +83,7 @@ def test_the_guide_panel_and_the_sales_tab_show_the_sessions_figures(
     panel = SalesPanel()
     qtbot.addWidget(panel)
     bridge = EngineBridge(app.bus)
-    bridge.event.connect(panel.on_event)
+    bridge.engine_event.connect(panel.on_event)
     app.open("test")
     try:
         app.connect_commerce(backend.url, "guide1", PASSWORD, sid)

@@ -38,9 +38,9 @@ s.set_value("first_run_done", "true")
 s.set_value("record_dir", sys.argv[1])
 
 async def drive(win):
-    dlg = win.first_run()
+    dlg = win.setup.first_run()
     dlg.demo_button.click()          # demo mode: the embedded backend, a child process
-    while win.app.commerce is None:
+    while win.app.commerce is None or win.jobs.busy:  # Go Live is off while connecting
         await asyncio.sleep(0.1)
     win.panel.button.click()         # Go Live, recording ticked, no platform
     while not win.panel.live:

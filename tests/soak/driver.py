@@ -207,7 +207,7 @@ class _StudioWindowDriver(Driver):
             self.emit()
 
     def _connected(self) -> bool:
-        return self.win.app.commerce is not None and not self.win._job.busy
+        return self.win.app.commerce is not None and not self.win.jobs.busy
 
     def _base_status(self) -> dict[str, Any]:
         win = self.win
@@ -256,7 +256,7 @@ class GuideDriver(_StudioWindowDriver):
             self.phase = "going_live"
         elif self.phase == "going_live" and win.panel.live:
             # the script as the 载入脚本 file dialog would hand it over, then 开始脚本
-            if not win.load_show(Path(self.opts.show)):
+            if not win.script.load_show(Path(self.opts.show)):
                 self.phase = "failed: script not loaded"
                 return
             click(win.runner.start)
@@ -267,7 +267,7 @@ class GuideDriver(_StudioWindowDriver):
             if show is not None and seconds is not None and seconds >= show.duration + 1.0:
                 click(win.runner.start)  # the show looped: 重新开始
                 self.loops += 1
-        elif self.phase == "ending" and not win.panel.live and not win._job.busy:
+        elif self.phase == "ending" and not win.panel.live and not win.jobs.busy:
             self.phase = "ended"
             self.emit(recording=win.statusBar().currentMessage())
             win.close()
@@ -305,7 +305,7 @@ class RehearseDriver(_StudioWindowDriver):
         if self.phase == "window":
             self._first_run_demo()
         elif self.phase == "connecting" and self._connected():
-            if not win.load_show(Path(self.opts.show)):
+            if not win.script.load_show(Path(self.opts.show)):
                 self.phase = "failed: script not loaded"
                 return
             self.input_text = self.opts.preview

@@ -45,7 +45,7 @@ def shop(tmp_path: Path) -> Iterator[Backend]:
 
 
 def sign_in(qtbot, win: MainWindow, url: str, user: str, password: str) -> None:  # type: ignore[no-untyped-def]
-    dlg = win.first_run()
+    dlg = win.setup.first_run()
     dlg.url.setText("")
     qtbot.keyClicks(dlg.url, url)
     dlg.user.setText("")
@@ -110,7 +110,7 @@ def test_a_refused_login_is_a_dialog_and_nothing_stays_connected(
         assert win.app.commerce is None and win.app.session_id is None
         assert words["connected"] not in win.sales.state.text()
         # the next sign-in starts from what was typed (the password is never kept)
-        dlg = win.first_run()
+        dlg = win.setup.first_run()
         assert dlg.url.text() == shop.url and dlg.user.text() == "guide1"
         assert dlg.password.text() == ""
         dlg.reject()

@@ -30,7 +30,7 @@ SHORT = Path(__file__).with_name("short_show.toml")
 
 
 def started(qtbot, win: MainWindow, show: Path) -> None:  # type: ignore[no-untyped-def]
-    assert win.load_show(show)
+    assert win.script.load_show(show)
     qtbot.mouseClick(win.runner.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: bool(fired(win)), timeout=8000)
 
@@ -130,7 +130,7 @@ def test_products_from_the_shelf_and_by_hotkey_get_chapters_and_clips(
     qtbot.keyClick(win, Qt.Key.Key_2)
     qtbot.waitUntil(lambda: any(t.endswith(f"｜{keyed}") for t in titles()), timeout=3000)
     qtbot.waitUntil(lambda: (studio.show_seconds or 0) > 6.0, timeout=8000)
-    win.end_live()
+    win.live.end_live()
     qtbot.waitUntil(lambda: not studio.is_live and not win.panel.live, timeout=10000)
 
     chapters = [c["title"] for c in read_chapters(recorder.path)]
@@ -150,7 +150,7 @@ def test_segment_timer_stops_at_the_end_of_the_show(qtbot, tmp_path: Path) -> No
         encoding="utf-8",
     )
     win = make_window(qtbot, tmp_path, size=(640, 360))
-    assert win.load_show(show)
+    assert win.script.load_show(show)
     qtbot.mouseClick(win.runner.start, Qt.MouseButton.LeftButton)
     timer = win.runner.segment
     qtbot.waitUntil(lambda: "脚本已结束" in timer.text(), timeout=6000)

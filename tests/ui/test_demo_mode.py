@@ -21,13 +21,14 @@ def test_demo_mode_qr_is_a_real_link_and_a_purchase_shows_up_once(
 ) -> None:
     win = make_window(qtbot, tmp_path)
     studio = win.app
-    dlg = win.first_run()
+    dlg = win.setup.first_run()
     qtbot.mouseClick(dlg.demo_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: studio.commerce is not None, timeout=60000)
     qtbot.waitUntil(
         lambda: "已连接" in win.sales.state.text() or "在线" in win.sales.state.text(),
         timeout=10000,
     )
+    qtbot.waitUntil(win.panel.button.isEnabled, timeout=30000)  # off while connecting
     try:
         add_platform(qtbot, win, "视频号", f"rtmp://127.0.0.1:{nginx_rtmp.port}/live", "demo1")
         win.panel.record.setChecked(False)

@@ -133,7 +133,7 @@ def test_folder_pickers_for_recordings_and_takes_are_kept_in_the_settings(
 
     again = window(qtbot, tmp_path)  # the next start remembers both
     assert again.panel.record_dir == recordings
-    assert again.rehearsal_root == takes
+    assert again.takes.rehearsal_root == takes
     assert again.runner.rehearsal_dir.path() == str(takes)
     again.close()
 
@@ -143,7 +143,7 @@ def test_a_bad_rehearsal_folder_names_its_setting(qtbot, tmp_path: Path) -> None
     blocker.write_text("x")
     win = window(qtbot, tmp_path)
     win.settings.set_value("rehearsal_dir", str(blocker / "takes"))
-    assert win.load_show(SHOW)
+    assert win.script.load_show(SHOW)
     qtbot.mouseClick(win.runner.rehearse, Qt.MouseButton.LeftButton)
     text = error_text(qtbot, win)
     assert "彩排录像文件夹" in text and "“脚本”页" in text, text

@@ -18,8 +18,8 @@ def test_next_cue_in_the_guide_panel_has_names_not_ids_in_the_windows_language(
     language: str,  # type: ignore[no-untyped-def]
 ) -> None:
     win = make_window(qtbot, tmp_path)
-    assert win.load_show(SHOW)
-    win.start_show()
+    assert win.script.load_show(SHOW)
+    win.script.start_show()
     ov = win.app.overlays
     qtbot.waitUntil(lambda: bool(ov.info.next_cue), timeout=5000)
     text = ov.info.next_cue

@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 
 from studio.app import StudioApp
 from studio.config import Profile
+from studio.media.stats import OutputHealth, StatsSnapshot
 from studio.platforms import PLATFORMS
 from studio.secrets import SecretStore
 from studio.show.script import load_show
@@ -122,7 +123,7 @@ def test_window_dialog_and_end_question_speak_one_language(
     qtbot.addWidget(win)
     win.panel.reload()
     show = load_show(SHOW, studio.catalog)
-    assert win.load_show(SHOW)
+    assert win.script.load_show(SHOW)
     # an output that cannot connect: the banner and the health row
     outputs = [
         {
@@ -136,7 +137,7 @@ def test_window_dialog_and_end_question_speak_one_language(
         }
     ]
     win.panel.live = True
-    win.panel.show_stats({"outputs": outputs})
+    win.panel.show_stats(StatsSnapshot(outputs=tuple(OutputHealth(**o) for o in outputs)))
     win.show()
     qtbot.waitExposed(win)
     assert win.panel.banner.isVisible()

@@ -101,7 +101,7 @@ def test_a_key_kept_for_one_run_says_so_after_a_restart_and_go_live_asks(
     listed = win.panel.dest_list.item(0).text()
     assert "推流码未保存" in listed and "****" not in listed, listed
     asked: list[list] = []
-    win.panel.go_live_requested.disconnect(win.go_live)  # push.example.com is not reachable
+    win.panel.go_live_requested.disconnect(win.live.go_live)  # push.example.com is not reachable
     win.panel.go_live_requested.connect(lambda dests, rec: asked.append(dests))
 
     _answer_key(None)  # the guide cancels: nothing goes live, no URL error

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from studio import upload_budget
 from studio.app import StudioApp
 from studio.config import Profile
+from studio.media.stats import OutputHealth, StatsSnapshot
 from studio.platforms import PLATFORMS
 from tests.nginx_rtmp import NginxRtmp
 from tests.ui.test_golive_window import add_platform
@@ -179,7 +180,7 @@ def test_a_certificate_failure_is_explained_in_the_banner(
         "reconnects": 0,
     }
     win.panel.live = True
-    win.panel.show_stats({"outputs": [failed]})
+    win.panel.show_stats(StatsSnapshot(outputs=(OutputHealth(**failed),)))
     qtbot.waitUntil(win.panel.banner.isVisible, timeout=3000)
     text = win.panel.banner.text()
     assert where in text

@@ -45,7 +45,7 @@ def test_rehearse_button_records_a_take_and_opens_its_review(
     _answer_for_teardown(monkeypatch)
     win = make_window(qtbot, tmp_path, size=(640, 360))
     win.settings.set_value("rehearsal_dir", str(tmp_path / "takes"))
-    assert win.load_show(SHOW)
+    assert win.script.load_show(SHOW)
     # a private preview for the manager: typed once, masked on the button
     preview = nginx_rtmp.url("rehearsal-preview-key")
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: (preview, True))

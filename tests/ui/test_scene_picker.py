@@ -15,8 +15,8 @@ def test_scene_picker_follows_the_f3_f4_scene_keys(qtbot, tmp_path: Path) -> Non
     win = make_window(qtbot, tmp_path, size=(640, 360))
     with qtbot.waitActive(win):  # window shortcuts need the active window, as the guide has
         win.activateWindow()
-    assert win.load_show(SHOW)
-    win.start_show()
+    assert win.script.load_show(SHOW)
+    win.script.start_show()
     qtbot.waitUntil(lambda: win.app.cues is not None and win.app.cues.segment is not None)
     win.preview.setFocus()
     combo, program = win.scene_combo, win.app.pipeline.scene.program

@@ -91,7 +91,7 @@ def test_two_clicks_show_the_card_then_a_qr_with_the_products_link(
 
 def test_show_script_loads_runs_and_highlights_the_next_cue(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     win = make_window(qtbot, tmp_path, size=(640, 360))
-    assert win.load_show(ROOT / "assets" / "shows" / "quick-demo.toml")
+    assert win.script.load_show(ROOT / "assets" / "shows" / "quick-demo.toml")
     assert win.runner.cues.count() == len(win.app.show.cues) > 3
     qtbot.mouseClick(win.runner.start, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: win.app.cues is not None and len(win.app.cues.fired) >= 1, timeout=8000)
@@ -109,7 +109,7 @@ def test_broken_script_shows_every_problem_in_a_dialog(qtbot, tmp_path: Path) ->
     bad = tmp_path / "bad.toml"
     bad.write_text('title = "x"\n[[segments]]\ntitle = 3\nlength = "soon"\n', encoding="utf-8")
     win = make_window(qtbot, tmp_path, size=(640, 360))
-    assert not win.load_show(bad)
+    assert not win.script.load_show(bad)
     box = win.findChild(QMessageBox, "errorDialog")
     assert box is not None and "bad.toml:" in box.text()
 
@@ -148,7 +148,7 @@ def test_first_run_test_recording_saves_a_playable_file(qtbot, tmp_path: Path) -
 
     win = make_window(qtbot, tmp_path, size=(640, 360))
     win.panel.record_dir = tmp_path
-    win.test_recording(seconds=1.5)
+    win.setup.test_recording(seconds=1.5)
     qtbot.waitUntil(lambda: win.findChild(QMessageBox, "infoDialog") is not None, timeout=15000)
     files = list(tmp_path.glob("guide-studio-test*.mkv"))
     assert len(files) == 1 and str(files[0]) in win.findChild(QMessageBox, "infoDialog").text()

@@ -103,7 +103,7 @@ def test_ending_the_take_and_the_live_clears_the_shows_overlays(
     win = make_window(qtbot, tmp_path, size=(640, 360))
     try:
         win.settings.set_value("rehearsal_dir", str(tmp_path / "takes"))
-        assert win.load_show(show)
+        assert win.script.load_show(show)
         qtbot.mouseClick(win.runner.rehearse, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: win.app.rehearsing and on_preview(win), timeout=10000)
         qtbot.wait(1200)  # the group-buy counts down, the prompter follows the segment
@@ -140,7 +140,7 @@ def test_the_windows_end_buttons_end_the_backend_sessions(
         studio.connect_commerce(shop.url, "guide1", PASSWORD, 1)  # the store's live show
         add_platform(qtbot, win, "视频号", f"rtmp://127.0.0.1:{nginx_rtmp.port}/live", "end")
         win.settings.set_value("rehearsal_dir", str(tmp_path / "takes"))
-        assert win.load_show(show)
+        assert win.script.load_show(show)
         qtbot.mouseClick(win.runner.rehearse, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: studio.rehearsing, timeout=15000)
         take = studio.session_id
