@@ -37,6 +37,7 @@ def _file_dialog_texts() -> list[str]:
         return [b.text() for b in box.buttons()] + [
             dlg.labelText(QFileDialog.DialogLabel.FileName),
             dlg.labelText(QFileDialog.DialogLabel.FileType),
+            dlg.labelText(QFileDialog.DialogLabel.LookIn),  # 查找范围, from our gaps file
         ]
     finally:
         dlg.deleteLater()
