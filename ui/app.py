@@ -26,6 +26,7 @@ from studio.app import StudioApp
 from studio.config import load_profile
 from studio.crash import CrashGuard
 from studio.fonts import cjk_font_path
+from studio.messages import set_language
 from studio.redact import redact
 
 log = logging.getLogger(__name__)
@@ -181,6 +182,7 @@ def run_window(
     CrashNotifier(guard, qapp)
     use_cjk_font(qapp)
     install_translator(qapp, ui_language(language))
+    set_language(ui_language(language))  # what the engine writes for the window: report pages
     loop = qasync.QEventLoop(qapp)
     loop.set_exception_handler(guard.asyncio_handler)
     asyncio.set_event_loop(loop)
