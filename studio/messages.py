@@ -264,6 +264,44 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "wall.dropped": ("直播中断 {n} 秒", "stream lost for {n} s"),
     "wall.frames": ("丢帧率 {n}", "dropping {n} of frames"),
     "wall.no_orders": ("{n} 分钟无订单", "no orders for {n} min"),
+    # the wall reaching its backend (studio.wall.feed.backend_problem kinds), and its sound
+    "wall.backend.unreachable": (
+        "连不上后台 {url}。请检查后台地址（--backend）和网络，确认后台已经启动，然后重新打开大屏。",
+        "Cannot reach the backend at {url}. Check the backend address (--backend) and the "
+        "network, make sure the backend is running, then open the wall again.",
+    ),
+    "wall.backend.timeout": (
+        "后台 {url} 没有及时回应。请检查网络，稍后重新打开大屏。",
+        "The backend at {url} did not answer in time. Check the network, then open the wall "
+        "again in a moment.",
+    ),
+    "wall.backend.status": (
+        "后台 {url} 出错（HTTP {status}）。请稍后重新打开大屏；一直这样，请联系后台管理员。",
+        "The backend at {url} failed (HTTP {status}). Open the wall again in a moment; if it "
+        "keeps failing, ask the backend's administrator.",
+    ),
+    "wall.backend.other": (
+        "无法登录后台 {url}。请检查后台地址（--backend），然后重新打开大屏。",
+        "Cannot sign in to the backend at {url}. Check the backend address (--backend), then "
+        "open the wall again.",
+    ),
+    "wall.focus_failed": (
+        "暂时读不到“{store}”的订单和排行：{why}。稍后再点开这家门店。",
+        "The orders and ranking of “{store}” cannot be read now: {why}. Open the store again "
+        "in a moment.",
+    ),
+    "wall.why.unreachable": (
+        "连不上后台，请检查网络",
+        "the backend cannot be reached, check the network",
+    ),
+    "wall.why.timeout": ("后台没有及时回应", "the backend did not answer in time"),
+    "wall.why.status": ("后台出错（HTTP {status}）", "the backend failed (HTTP {status})"),
+    "wall.why.other": ("后台出错", "the backend failed"),
+    "wall.audio_off": ("声音已关闭", "Sound is off"),
+    "wall.no_audio": (
+        "没有可用的音频输出设备，焦点画面静音",
+        "No audio output device: the focused store plays without sound",
+    ),
 }
 
 
