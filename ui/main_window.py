@@ -516,6 +516,7 @@ class MainWindow(QMainWindow):
         """A private RTMP preview for takes (a manager watching); kept for this run only."""
         from studio.media.sources import check_push_url
         from studio.redact import mask_url, register_secret
+        from ui.destinations import push_url_words
 
         url, ok = QInputDialog.getText(
             self,
@@ -532,8 +533,8 @@ class MainWindow(QMainWindow):
             return
         try:
             check_push_url(url, mask_url(url))
-        except UserError as exc:
-            self.error(self.tr("预览地址不对"), str(exc))
+        except UserError:
+            self.error(self.tr("预览地址不对"), push_url_words(url))  # not the engine's English
             return
         register_secret(url.rstrip("/").rsplit("/", 1)[-1])  # the key part never reaches a log
         self.rehearsal_previews = (url,)

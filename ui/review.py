@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Q_ARG, QMetaObject, QPointF, QRectF, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
@@ -49,6 +49,7 @@ from studio.rehearsal.report import load_report
 from studio.rehearsal.review import MAX_SCORE, RUBRIC, Review, attach_review
 from studio.show.cues import SEGMENT
 from studio.show.script import fmt_time
+from ui.dialogs import open_report_page
 
 log = logging.getLogger(__name__)
 
@@ -270,9 +271,14 @@ class ReviewWindow(QMainWindow):
             "收起链接": self.tr("收起链接"),
             "商品卡": self.tr("商品卡"),
         }
+        scenes = {"全屏": self.tr("全屏"), "分屏": self.tr("分屏"), "画中画": self.tr("画中画")}
         parts = title.split("｜")
         return "｜".join(
-            kinds.get(part, part) if i == 0 or part == "商品卡" else part
+            kinds.get(part, part)
+            if i == 0 or part == "商品卡"
+            else scenes.get(part, part)
+            if parts[0] == "切换"
+            else part
             for i, part in enumerate(parts)
         )
 
@@ -505,7 +511,7 @@ class ReviewWindow(QMainWindow):
     def open_report(self) -> None:
         if self.dirty:
             self.save()
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report_path.with_suffix(".html"))))
+        open_report_page(self, self.report_path.with_suffix(".html"))
 
     def previous_take(self) -> Path | None:
         """The report of the take before this one of the same script, if it is there."""
@@ -538,7 +544,7 @@ class ReviewWindow(QMainWindow):
         box.setObjectName("compareDialog")
         opener = box.addButton(self.tr("打开对比报告"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Close)
-        opener.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(html))))
+        opener.clicked.connect(lambda: open_report_page(self, html))
         box.open()
         return cmp
 
