@@ -485,7 +485,7 @@ class MainWindow(QMainWindow):
             take = self.app.take
             self.runner.set_rehearsing(take.number if take else 0)
             self.panel.setEnabled(False)  # nothing goes on air during a take
-            self.statusBar().showMessage(self.tr("彩排中：不推流，不产生真实订单"), 8000)
+            self.statusBar().showMessage(self.tr("彩排中：不推流，订单都是模拟的"), 8000)
             return
         self.runner.set_rehearsing(None)
         self._show_cleared()

@@ -824,8 +824,8 @@
     </message>
     <message>
         <location filename="../main_window.py" line="488"/>
-        <source>彩排中：不推流，不产生真实订单</source>
-        <translation>Rehearsing: nothing is streamed, no real orders</translation>
+        <source>彩排中：不推流，订单都是模拟的</source>
+        <translation>Rehearsing: nothing is streamed; every order is simulated</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="495"/>
@@ -1558,8 +1558,8 @@
     </message>
     <message>
         <location filename="../show_runner.py" line="69"/>
-        <source>按脚本完整走一遍并录下来，不推流、不产生真实订单；结束后出彩排报告</source>
-        <translation>Run the whole script and record it: nothing is streamed, no real orders; a take report follows</translation>
+        <source>按脚本完整走一遍并录下来，不推流，订单都是模拟的；结束后出彩排报告</source>
+        <translation>Run the whole script and record it: nothing is streamed, every order is simulated; a take report follows</translation>
     </message>
     <message>
         <location filename="../show_runner.py" line="73"/>
