@@ -149,7 +149,7 @@ def _all_on(mgr: OverlayManager) -> None:
     mgr.pop_link(sku, flash_price=9.9)
     mgr.groupbuy(sku, 3, 99.0)
     mgr.leaderboard(None)
-    mgr.lower_third("小美 · 金牌导购", "旗舰店 · 南京西路")
+    mgr.lower_third("小美 · 金牌导购")
     mgr.on_commerce(Event("commerce.order", {"sku": sku, "buyer": "王小二", "amount": 99.0}))
 
 
