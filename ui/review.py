@@ -45,10 +45,12 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import UserError
+from studio.messages import render
 from studio.rehearsal.report import load_report
 from studio.rehearsal.review import MAX_SCORE, RUBRIC, Review, attach_review
 from studio.show.cues import SEGMENT
 from studio.show.script import fmt_time
+from ui.bridge import window_language
 from ui.dialogs import open_report_page
 
 log = logging.getLogger(__name__)
@@ -533,8 +535,9 @@ class ReviewWindow(QMainWindow):
         except (UserError, OSError, ValueError, KeyError) as exc:
             self._warn(self.tr("无法对比"), f"{prev}: {exc}")
             return None
-        better = "、".join(cmp["improved"]) or self.tr("无")
-        worse = "、".join(cmp["worse"]) or self.tr("无")
+        sep = "、" if window_language() == "zh" else ", "
+        better = sep.join(self._compared(cmp, "better")) or self.tr("无")
+        worse = sep.join(self._compared(cmp, "worse")) or self.tr("无")
         box = QMessageBox(
             QMessageBox.Icon.Information,
             self.tr("与上一次对比"),
@@ -547,6 +550,16 @@ class ReviewWindow(QMainWindow):
         opener.clicked.connect(lambda: open_report_page(self, html))
         box.open()
         return cmp
+
+    @staticmethod
+    def _compared(cmp: dict[str, Any], verdict: str) -> list[str]:
+        """What got ``better``/``worse``: measures in the window's language (the comparison
+        file keeps Chinese labels), then the script's segment titles and cue ids."""
+        lang = window_language()
+        names = [render(f"report.metric.{m['key']}", None, lang) for m in cmp["metrics"]
+                 if m["verdict"] == verdict]  # fmt: skip
+        names += [s["title"] for s in cmp["segments"] if s["verdict"] == verdict]
+        return names + [c["id"] for c in cmp["cues"] if c["verdict"] == verdict]
 
     def _warn(self, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)
