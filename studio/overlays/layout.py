@@ -6,9 +6,10 @@ orientation. :func:`layout_for` gives every program overlay slot a fixed :class:
 outside them: regions are pairwise disjoint and each widget is drawn no larger than its
 region, so any combination of overlays on air at once never overlaps. Landscape keeps the
 classic corners (board top-left, clock and promo top-right, pop-up bottom-right, card over
-the lower third bottom-left); portrait stacks two columns (left: toast, promo, card, lower
-third; right: clock, pop-up, leaderboard). Overlays are scaled by the frame's shorter side
-(720 design units), shrunk only as far as the safe areas require. Qt-free, pure data.
+the lower third bottom-left); portrait stacks two columns (left: promo on top, order toasts
+over the card over the lower third; right: clock, pop-up, leaderboard). Overlays are scaled
+by the frame's shorter side (720 design units), shrunk only as far as the safe areas
+require. Qt-free, pure data.
 """
 
 from __future__ import annotations
@@ -409,10 +410,13 @@ def layout_for(width: int, height: int, platform: str | SafeArea | None = None) 
         regions["clock"] = Region(Rect(fr - s(128), fy, s(128), s(40)), "tr")
         regions["popup"] = Region(Rect(col, fy + s(40) + g, s(280), s(420)), "tr")
         regions["board"] = Region(Rect(col, fy + s(40) + s(420) + 2 * g, s(280), s(232)), "tr")
-        regions["toast"] = Region(Rect(fx, fy, left_w, s(44)), "tl")
-        regions["promo"] = Region(Rect(fx, fy + s(44) + g, s(300), s(150)), "tl")
+        regions["promo"] = Region(Rect(fx, fy, s(300), s(150)), "tl")
         regions["lower"] = Region(Rect(fx, fb - s(76), left_w, s(76)), "bl")
-        regions["card"] = Region(Rect(fx, fb - s(76) - g - s(150), s(440), s(150)), "bl")
+        card_y = fb - s(76) - g - s(150)
+        regions["card"] = Region(Rect(fx, card_y, s(440), s(150)), "bl")
+        # order toasts just above the card, where the apps' own "正在购买" bubbles sit
+        # (and off the test pattern's counter in the top-left corner)
+        regions["toast"] = Region(Rect(fx, card_y - g - s(44), left_w, s(44)), "bl")
     else:
         board = Rect(fx, fy, s(260), s(232))
         clock = Rect(fr - s(128), fy, s(128), s(40))
