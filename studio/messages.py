@@ -8,6 +8,7 @@ in its own language. Qt-free: the window, the wall and tests all read it.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -148,6 +149,7 @@ CATALOGUE: dict[str, tuple[str, str]] = {
     "report.trigger.time": ("定时", "timed"),
     "report.trigger.manual": ("手动", "manual"),
     "report.trigger.event": ("事件", "event"),
+    "report.trigger.next": ("“下一条”键", "the Next key"),
     "report.summary": (
         "提示准时 {on_time}/{timed_cues} · 提前 {early} · 延迟 {late} · 漏掉 {missed} · "
         "顺序不对 {out_of_order} · 冷场 {dead_air_count} 次 · 说话占比 {speaking}%",
@@ -155,10 +157,151 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "missed {missed} · out of order {out_of_order} · dead air {dead_air_count} · "
         "speaking {speaking}%",
     ),
+    # the rehearsal report's page (studio.rehearsal.html) and its timeline picture
+    "report.take": ("第 {take} 次", "take {take}"),
+    "report.title": ("彩排报告 · {show} · 第 {take} 次", "Rehearsal report · {show} · take {take}"),
+    "report.compare_title": (
+        "彩排对比 · {show} · 第 {a} 次与第 {b} 次",
+        "Takes compared · {show} · take {a} vs take {b}",
+    ),
+    "report.tolerance": ("容差 ±{seconds} 秒", "tolerance ±{seconds} s"),
+    "report.kpi.plan_actual": ("计划 / 实际", "Planned / actual"),
+    "report.kpi.on_time": ("准时提示", "Cues on time"),
+    "report.kpi.early_late_missed": ("提前·延迟·未触发", "Early·late·missed"),
+    "report.kpi.out_of_order": ("顺序错乱", "Out of order"),
+    "report.kpi.dead_air": ("冷场超过 3 秒", "Dead air over 3 s"),
+    "report.kpi.speaking": ("说话占比", "Speaking"),
+    "report.h.timeline": ("时间线", "Timeline"),
+    "report.h.segments": ("段落", "Segments"),
+    "report.h.cues": ("提示", "Cues"),
+    "report.h.products": ("商品", "Products"),
+    "report.h.dead_air": ("冷场（超过 3 秒）", "Dead air (over 3 s)"),
+    "report.h.review": ("点评", "Review"),
+    "report.h.segment_deviation": ("段落偏差", "Segment deviation"),
+    "report.col.segment": ("段落", "Segment"),
+    "report.col.planned_start": ("计划开始", "Planned start"),
+    "report.col.actual_start": ("实际开始", "Actual start"),
+    "report.col.planned_length": ("计划时长", "Planned length"),
+    "report.col.actual_length": ("实际时长", "Actual length"),
+    "report.col.deviation": ("偏差", "Deviation"),
+    "report.col.basis": ("依据", "Measured from"),
+    "report.col.clip": ("片段", "Clip"),
+    "report.col.cue": ("提示", "Cue"),
+    "report.col.action": ("动作", "Action"),
+    "report.col.trigger": ("触发", "Trigger"),
+    "report.col.planned": ("计划", "Planned"),
+    "report.col.actual": ("实际", "Actual"),
+    "report.col.status": ("状态", "Status"),
+    "report.col.order": ("顺序", "Order"),
+    "report.col.product": ("商品", "Product"),
+    "report.col.shown": ("讲解时长", "Explained for"),
+    "report.col.product_clips": ("讲解片段", "Explanation clips"),
+    "report.col.start": ("开始", "Start"),
+    "report.col.end": ("结束", "End"),
+    "report.col.length": ("时长", "Length"),
+    "report.col.criterion": ("项目", "Criterion"),
+    "report.col.score": ("分数", "Score"),
+    "report.col.time": ("时间", "Time"),
+    "report.col.note": ("点评", "Note"),
+    "report.col.author": ("作者", "Author"),
+    "report.col.metric": ("指标", "Metric"),
+    "report.col.change": ("变化", "Change"),
+    "report.play": ("播放", "play"),
+    "report.clip_n": ("片段 {n}", "clip {n}"),
+    "report.none": ("无", "none"),
+    "report.no_chart": ("（没有时间线图）", "(no timeline picture)"),
+    "report.order_with": ("先于/晚于 {ids}", "swapped with {ids}"),
+    "report.reviewer": (
+        "点评人：{who} · 总分：{total}/{max}",
+        "Reviewer: {who} · total: {total}/{max}",
+    ),
+    "report.verdict": ("改进 {better} 项，退步 {worse} 项", "{better} better, {worse} worse"),
+    "report.seconds": ("{n} 秒", "{n} s"),
+    "report.status.on_time": ("准时", "on time"),
+    "report.status.early": ("提前", "early"),
+    "report.status.late": ("延迟", "late"),
+    "report.status.missed": ("未触发", "missed"),
+    "report.status.in_window": ("时段内", "in its segment"),
+    "report.status.outside_window": ("时段外", "outside its segment"),
+    "report.status.not_used": ("未使用", "not used"),
+    "report.status.fired": ("已触发", "fired"),
+    "report.status.not_triggered": ("未触发", "not triggered"),
+    "report.change.better": ("改进", "better"),
+    "report.change.worse": ("退步", "worse"),
+    "report.change.same": ("持平", "same"),
+    "report.action.show_card": ("商品卡", "product card"),
+    "report.action.hide_card": ("收起商品卡", "hide the card"),
+    "report.action.pop_link": ("弹出购买码", "purchase code"),
+    "report.action.hide_link": ("收起购买码", "hide the purchase code"),
+    "report.action.coupon": ("优惠券", "coupon"),
+    "report.action.groupbuy": ("拼团", "group buy"),
+    "report.action.lottery": ("抽奖", "lucky draw"),
+    "report.action.lower_third": ("字幕条", "lower third"),
+    "report.action.leaderboard": ("排行榜", "leaderboard"),
+    "report.action.scene": ("切换场景", "switch scene"),
+    "report.action.chapter": ("章节", "chapter"),
+    "report.metric.mean_segment_deviation": ("段落平均偏差（秒）", "Mean segment deviation (s)"),
+    "report.metric.max_segment_deviation": ("段落最大偏差（秒）", "Largest segment deviation (s)"),
+    "report.metric.on_time": ("准时提示", "Cues on time"),
+    "report.metric.early": ("提前提示", "Early cues"),
+    "report.metric.late": ("延迟提示", "Late cues"),
+    "report.metric.missed": ("未触发提示", "Missed cues"),
+    "report.metric.out_of_order": ("顺序错乱", "Out of order"),
+    "report.metric.manual_outside_window": ("时段外手动提示", "Manual cues outside their segment"),
+    "report.metric.dead_air_seconds": ("冷场秒数", "Dead air (s)"),
+    "report.metric.speaking_share": ("说话占比", "Speaking share"),
+    "report.rubric.timing": ("节奏", "Timing"),
+    "report.rubric.product": ("商品讲解", "Product knowledge"),
+    "report.rubric.call_to_action": ("引导下单", "Call to action"),
+    "report.rubric.energy": ("状态", "Energy"),
+    "report.rubric.interaction": ("互动", "Interaction"),
+    "chart.plan": ("计划", "plan"),
+    "chart.actual": ("实际", "actual"),
+    "chart.cues": ("提示", "cues"),
+    "chart.products": ("商品", "products"),
+    "chart.sound": ("声音", "sound"),
     # the regional wall's alerts (studio.wall.alerts kinds)
     "wall.dropped": ("直播中断 {n} 秒", "stream lost for {n} s"),
     "wall.frames": ("丢帧率 {n}", "dropping {n} of frames"),
     "wall.no_orders": ("{n} 分钟无订单", "no orders for {n} min"),
+    # the wall reaching its backend (studio.wall.feed.backend_problem kinds), and its sound
+    "wall.backend.unreachable": (
+        "连不上后台 {url}。请检查后台地址（--backend）和网络，确认后台已经启动，然后重新打开大屏。",
+        "Cannot reach the backend at {url}. Check the backend address (--backend) and the "
+        "network, make sure the backend is running, then open the wall again.",
+    ),
+    "wall.backend.timeout": (
+        "后台 {url} 没有及时回应。请检查网络，稍后重新打开大屏。",
+        "The backend at {url} did not answer in time. Check the network, then open the wall "
+        "again in a moment.",
+    ),
+    "wall.backend.status": (
+        "后台 {url} 出错（HTTP {status}）。请稍后重新打开大屏；一直这样，请联系后台管理员。",
+        "The backend at {url} failed (HTTP {status}). Open the wall again in a moment; if it "
+        "keeps failing, ask the backend's administrator.",
+    ),
+    "wall.backend.other": (
+        "无法登录后台 {url}。请检查后台地址（--backend），然后重新打开大屏。",
+        "Cannot sign in to the backend at {url}. Check the backend address (--backend), then "
+        "open the wall again.",
+    ),
+    "wall.focus_failed": (
+        "暂时读不到“{store}”的订单和排行：{why}。稍后再点开这家门店。",
+        "The orders and ranking of “{store}” cannot be read now: {why}. Open the store again "
+        "in a moment.",
+    ),
+    "wall.why.unreachable": (
+        "连不上后台，请检查网络",
+        "the backend cannot be reached, check the network",
+    ),
+    "wall.why.timeout": ("后台没有及时回应", "the backend did not answer in time"),
+    "wall.why.status": ("后台出错（HTTP {status}）", "the backend failed (HTTP {status})"),
+    "wall.why.other": ("后台出错", "the backend failed"),
+    "wall.audio_off": ("声音已关闭", "Sound is off"),
+    "wall.no_audio": (
+        "没有可用的音频输出设备，焦点画面静音",
+        "No audio output device: the focused store plays without sound",
+    ),
     # the end of a live in the guide's window, and opening its recording
     "live.ended_title": ("直播已结束", "The live has ended"),
     "live.recording_saved": ("录像已保存：\n{path}", "The recording is saved:\n{path}"),
@@ -194,6 +337,21 @@ class Message:
         if not data or not data.get("id"):
             return None
         return cls(str(data["id"]), dict(data.get("params") or {}))
+
+
+_chosen: dict[str, str] = {}  # "lang": the window's language, once it has one
+
+
+def set_language(lang: str) -> None:
+    """The window's language, for what the engine writes on its behalf (report pages)."""
+    _chosen["lang"] = "en" if lang == "en" else "zh"
+
+
+def current_language() -> str:
+    """The language set by the window, else ``STUDIO_LANG``, else Chinese (the default)."""
+    if "lang" in _chosen:
+        return _chosen["lang"]
+    return "en" if os.environ.get("STUDIO_LANG", "").lower().startswith("en") else "zh"
 
 
 def render(mid: str, params: Mapping[str, Any] | None = None, lang: str = "zh") -> str:

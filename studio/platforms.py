@@ -21,8 +21,11 @@ Where the figures come from:
   numbers are conservative middle values, and the push address is always the one the
   platform's own tool shows.
 
-快手 and Facebook have no measured safe area of their own yet: 快手's live room is drawn like
-抖音's (the same bands are used), Facebook's player like YouTube Live's.
+Every platform has its own safe area (``studio.overlays.layout.SAFE_AREAS``, each with a
+note on where its figures come from): Facebook's portrait bands are Meta's published
+Reels/Stories safe zone (top 14 %, bottom 35 %, 6 % each side); 快手 publishes none, so its
+bands are what its live room draws (a second top row of 榜单/粉丝团/红包, the comments,
+小黄车 and the gift bar at the bottom, 福袋 and red-packet widgets on the right), rounded up.
 """
 
 from __future__ import annotations
@@ -143,7 +146,7 @@ PLATFORMS: dict[str, Platform] = {
             ),
         ),
         Platform(
-            "kuaishou", "快手", 720, 1280, 30, 2_500_000, 2.0, "douyin", ("rtmp",), "",
+            "kuaishou", "快手", 720, 1280, 30, 2_500_000, 2.0, "kuaishou", ("rtmp",), "",
             (
                 "在快手直播伴侣或快手创作者服务平台开通推流直播，复制“推流地址”和“推流密钥”。",
                 "Turn on push streaming in 快手直播伴侣 or the 快手 creator platform and copy its "
@@ -160,7 +163,7 @@ PLATFORMS: dict[str, Platform] = {
             ),
         ),
         Platform(
-            "facebook", "Facebook", 1280, 720, 30, 4_000_000, 2.0, "youtube_live", ("rtmps",),
+            "facebook", "Facebook", 1280, 720, 30, 4_000_000, 2.0, "facebook", ("rtmps",),
             "rtmps://live-api-s.facebook.com:443/rtmp",
             (
                 "在 Facebook Live Producer 选择“串流软件”，复制“服务器网址”和“串流密钥”。"

@@ -26,6 +26,7 @@ from studio.app import StudioApp
 from studio.config import load_profile
 from studio.crash import CrashGuard
 from studio.fonts import cjk_font_path
+from studio.messages import set_language
 from studio.redact import redact
 
 log = logging.getLogger(__name__)
@@ -38,6 +39,17 @@ def use_cjk_font(app: QApplication) -> None:
         families = QFontDatabase.applicationFontFamilies(fid) if fid >= 0 else []
         if families:
             app.setFont(QFont(families[0], 10))
+
+
+# Qt sizes a QInputDialog to its label: the 远程流 question was 200 px wide and a pasted
+# address scrolled out of sight; every text question gets room for a whole stream address
+INPUT_DIALOG_STYLE = "QInputDialog QLineEdit { min-width: 36em; }"
+
+
+def widen_input_dialogs(app: QApplication) -> None:
+    """Room for a whole address in every ``QInputDialog`` (remote stream, preview address)."""
+    if INPUT_DIALOG_STYLE not in app.styleSheet():
+        app.setStyleSheet(app.styleSheet() + INPUT_DIALOG_STYLE)
 
 
 I18N = Path(__file__).resolve().parent / "i18n"
@@ -180,7 +192,9 @@ def run_window(
     guard.install()
     CrashNotifier(guard, qapp)
     use_cjk_font(qapp)
+    widen_input_dialogs(qapp)
     install_translator(qapp, ui_language(language))
+    set_language(ui_language(language))  # what the engine writes for the window: report pages
     loop = qasync.QEventLoop(qapp)
     loop.set_exception_handler(guard.asyncio_handler)
     asyncio.set_event_loop(loop)

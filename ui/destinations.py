@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -38,6 +39,25 @@ def check_server(server: str) -> str | None:
     if not parts.path.strip("/"):
         return "app"
     return None
+
+
+def push_url_words(url: str) -> str:
+    """Why a whole push address (``rtmp://host/app/key``, e.g. the rehearsal preview) is
+    refused, in the window's language: the engine's UserError text is English."""
+    problem = check_server(url)
+    if problem == "scheme":
+        return QCoreApplication.translate(
+            "PushUrl", "地址应以 rtmp:// 或 rtmps:// 开头，例如 rtmp://push.example.com/live/推流码"
+        )
+    if problem == "port":
+        return QCoreApplication.translate(
+            "PushUrl", "地址里冒号后面的端口号不正确，例如 rtmp://push.example.com:1935/live/推流码"
+        )
+    if urlsplit(url.strip()).path.strip("/").count("/") < 1:
+        return QCoreApplication.translate(
+            "PushUrl", "地址里要有应用名和推流码，例如 rtmp://push.example.com/live/推流码"
+        )
+    return QCoreApplication.translate("PushUrl", "请检查地址，格式是 rtmp://服务器/应用名/推流码")
 
 
 class DestinationDialog(QDialog):

@@ -89,7 +89,7 @@ class RehearsalFlow(QObject):
         take = win.app.take
         win.runner.set_rehearsing(take.number if take else 0)
         win.panel.setEnabled(False)  # nothing goes on air during a take
-        win.statusBar().showMessage(translate("MainWindow", "彩排中：不推流，不产生真实订单"), 8000)
+        win.statusBar().showMessage(translate("MainWindow", "彩排中：不推流，订单都是模拟的"), 8000)
 
     def _not_started(self, error: Exception) -> None:
         win = self.win
@@ -146,6 +146,7 @@ class RehearsalFlow(QObject):
         """A private RTMP preview for takes (a manager watching); kept for this run only."""
         from studio.media.sources import check_push_url
         from studio.redact import mask_url, register_secret
+        from ui.destinations import push_url_words
 
         win = self.win
         url, ok = QInputDialog.getText(
@@ -163,8 +164,9 @@ class RehearsalFlow(QObject):
             return
         try:
             check_push_url(url, mask_url(url))
-        except UserError as exc:
-            win.error(translate("MainWindow", "预览地址不对"), str(exc))
+        except UserError:
+            # the engine's words are English; the guide gets the window's language
+            win.error(translate("MainWindow", "预览地址不对"), push_url_words(url))
             return
         register_secret(url.rstrip("/").rsplit("/", 1)[-1])  # the key part never reaches a log
         self.previews = (url,)

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Q_ARG, QMetaObject, QPointF, QRectF, Qt, QUrl, Signal
-from PySide6.QtGui import QColor, QDesktopServices, QFont, QKeySequence, QPainter, QPen, QShortcut
+from PySide6.QtGui import QColor, QFont, QKeySequence, QPainter, QPen, QShortcut
 from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import (
@@ -45,10 +45,13 @@ from PySide6.QtWidgets import (
 )
 
 from studio.errors import UserError
+from studio.messages import render
 from studio.rehearsal.report import load_report
 from studio.rehearsal.review import MAX_SCORE, RUBRIC, Review, attach_review
 from studio.show.cues import SEGMENT
 from studio.show.script import fmt_time
+from ui.bridge import window_language
+from ui.dialogs import open_report_page
 
 log = logging.getLogger(__name__)
 
@@ -270,9 +273,14 @@ class ReviewWindow(QMainWindow):
             "收起链接": self.tr("收起链接"),
             "商品卡": self.tr("商品卡"),
         }
+        scenes = {"全屏": self.tr("全屏"), "分屏": self.tr("分屏"), "画中画": self.tr("画中画")}
         parts = title.split("｜")
         return "｜".join(
-            kinds.get(part, part) if i == 0 or part == "商品卡" else part
+            kinds.get(part, part)
+            if i == 0 or part == "商品卡"
+            else scenes.get(part, part)
+            if parts[0] == "切换"
+            else part
             for i, part in enumerate(parts)
         )
 
@@ -505,7 +513,7 @@ class ReviewWindow(QMainWindow):
     def open_report(self) -> None:
         if self.dirty:
             self.save()
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.report_path.with_suffix(".html"))))
+        open_report_page(self, self.report_path.with_suffix(".html"))
 
     def previous_take(self) -> Path | None:
         """The report of the take before this one of the same script, if it is there."""
@@ -527,8 +535,9 @@ class ReviewWindow(QMainWindow):
         except (UserError, OSError, ValueError, KeyError) as exc:
             self._warn(self.tr("无法对比"), f"{prev}: {exc}")
             return None
-        better = "、".join(cmp["improved"]) or self.tr("无")
-        worse = "、".join(cmp["worse"]) or self.tr("无")
+        sep = "、" if window_language() == "zh" else ", "
+        better = sep.join(self._compared(cmp, "better")) or self.tr("无")
+        worse = sep.join(self._compared(cmp, "worse")) or self.tr("无")
         box = QMessageBox(
             QMessageBox.Icon.Information,
             self.tr("与上一次对比"),
@@ -538,9 +547,19 @@ class ReviewWindow(QMainWindow):
         box.setObjectName("compareDialog")
         opener = box.addButton(self.tr("打开对比报告"), QMessageBox.ButtonRole.AcceptRole)
         box.addButton(QMessageBox.StandardButton.Close)
-        opener.clicked.connect(lambda: QDesktopServices.openUrl(QUrl.fromLocalFile(str(html))))
+        opener.clicked.connect(lambda: open_report_page(self, html))
         box.open()
         return cmp
+
+    @staticmethod
+    def _compared(cmp: dict[str, Any], verdict: str) -> list[str]:
+        """What got ``better``/``worse``: measures in the window's language (the comparison
+        file keeps Chinese labels), then the script's segment titles and cue ids."""
+        lang = window_language()
+        names = [render(f"report.metric.{m['key']}", None, lang) for m in cmp["metrics"]
+                 if m["verdict"] == verdict]  # fmt: skip
+        names += [s["title"] for s in cmp["segments"] if s["verdict"] == verdict]
+        return names + [c["id"] for c in cmp["cues"] if c["verdict"] == verdict]
 
     def _warn(self, title: str, text: str) -> None:
         box = QMessageBox(QMessageBox.Icon.Warning, title, text, parent=self)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import subprocess
 import sys
 
 from PySide6.QtCore import QTimer
@@ -16,7 +17,7 @@ from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel, QWidget
 
 from studio.app import StudioApp
 from studio.config import Profile
-from ui.app import use_cjk_font
+from ui.app import install_translator, ui_language, use_cjk_font, widen_input_dialogs
 from ui.main_window import MainWindow
 
 
@@ -43,11 +44,22 @@ def main() -> int:
     ap.add_argument("--seconds", type=float, default=3.0)
     ap.add_argument("--demo", action="store_true", help="demo mode: embedded backend, a show")
     ap.add_argument("--review", metavar="REPORT_JSON", help="the review window of a take instead")
+    ap.add_argument(
+        "--dialog",
+        choices=sorted(DIALOGS),
+        help="open this dialog over the window (as a user would) and report it instead",
+    )
+    ap.add_argument("--shot", metavar="PNG", help="save the screen (import -window root) here")
+    ap.add_argument("--show", metavar="TOML", help="load this show script first")
     args = ap.parse_args()
     app = QApplication(sys.argv)
     use_cjk_font(app)
+    widen_input_dialogs(app)
+    install_translator(app, ui_language())
     if args.review:
         return _review(app, args)
+    if args.dialog:
+        return _dialog(app, args)
     studio = StudioApp(Profile(width=1280, height=720, fps=30))
     win = MainWindow(studio)
     studio.open("test")
@@ -58,6 +70,10 @@ def main() -> int:
         win.shelf.rebuild(studio.catalog)
         win.script.load_show(ASSETS / "shows" / "quick-demo.toml")
         win.script.start_show()
+    elif args.show:
+        from pathlib import Path
+
+        win.script.load_show(Path(args.show))
     win.setGeometry(app.primaryScreen().availableGeometry())  # no window manager under Xvfb
     win.showMaximized()
     report: dict = {}
@@ -75,6 +91,7 @@ def main() -> int:
             font=app.font().family(),
             orders=win.sales.orders,
         )
+        _shoot(args.shot)
         print(json.dumps(report, ensure_ascii=False), flush=True)
         # stay up a moment so an outside `import -window root` sees the window
         QTimer.singleShot(1500, win.close)
@@ -123,6 +140,80 @@ def _review(app: QApplication, args: argparse.Namespace) -> int:
     QTimer.singleShot(int(args.seconds * 1000), done)
     app.exec()
     return 0 if report.get("fits") and not report.get("clipped") else 1
+
+
+def _shoot(path: str | None) -> None:
+    """The whole screen as X shows it now (the pixels are on the server already)."""
+    if path:
+        subprocess.run(["import", "-window", "root", path], check=False, timeout=30)
+
+
+def _open_destination(win: MainWindow) -> None:
+    from ui.destinations import DestinationDialog
+
+    dlg = DestinationDialog(win, "视频号", "rtmp://push.example.com/live", platform="channels")
+    dlg.exec()
+
+
+def _open_end_live(win: MainWindow) -> None:
+    win.panel.live = True
+    win.panel._clicked()  # live: asks before it ends
+    win.panel.live = False
+
+
+def _open_file(win: MainWindow) -> None:
+    win.script._load_show_dialog()
+
+
+def _open_remote(win: MainWindow) -> None:
+    win._source_chosen(win.source_combo.findData("url:"))
+
+
+DIALOGS = {
+    "destination": _open_destination,
+    "end-live": _open_end_live,
+    "file": _open_file,
+    "remote": _open_remote,
+}
+
+
+def _dialog(app: QApplication, args: argparse.Namespace) -> int:
+    """The main window with one of its dialogs open, as the guide meets it."""
+    from pathlib import Path
+
+    studio = StudioApp(Profile(width=1280, height=720, fps=30))
+    win = MainWindow(studio)
+    studio.open("test")
+    if args.show:
+        win.script.load_show(Path(args.show))
+    win.setGeometry(app.primaryScreen().availableGeometry())
+    win.showMaximized()
+    report: dict = {}
+
+    def look() -> None:
+        dlg = app.activeModalWidget()
+        if dlg is None:
+            QTimer.singleShot(200, look)
+            return
+        frame = dlg.frameGeometry()
+        report.update(
+            dialog=type(dlg).__name__,
+            title=dlg.windowTitle(),
+            size=[frame.width(), frame.height()],
+            clipped=clipped_widgets(dlg),
+        )
+        _shoot(args.shot)
+        print(json.dumps(report, ensure_ascii=False), flush=True)
+        dlg.close()  # Cancel / No: nothing changes
+        QTimer.singleShot(300, win.close)
+
+    def open_it() -> None:
+        QTimer.singleShot(int(args.seconds * 1000), look)
+        DIALOGS[args.dialog](win)  # modal: returns once look() closed it
+
+    QTimer.singleShot(500, open_it)
+    app.exec()
+    return 0 if report and not report.get("clipped") else 1
 
 
 if __name__ == "__main__":

@@ -66,7 +66,7 @@ class ShowRunner(QWidget):
         self.rehearse = QPushButton(self.tr("彩排"))
         self.rehearse.setObjectName("rehearse")
         self.rehearse.setToolTip(
-            self.tr("按脚本完整走一遍并录下来，不推流、不产生真实订单；结束后出彩排报告")
+            self.tr("按脚本完整走一遍并录下来，不推流，订单都是模拟的；结束后出彩排报告")
         )
         self.rehearse.setEnabled(False)
         self.rehearse.clicked.connect(self.rehearse_requested)

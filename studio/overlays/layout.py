@@ -6,9 +6,10 @@ orientation. :func:`layout_for` gives every program overlay slot a fixed :class:
 outside them: regions are pairwise disjoint and each widget is drawn no larger than its
 region, so any combination of overlays on air at once never overlaps. Landscape keeps the
 classic corners (board top-left, clock and promo top-right, pop-up bottom-right, card over
-the lower third bottom-left); portrait stacks two columns (left: toast, promo, card, lower
-third; right: clock, pop-up, leaderboard). Overlays are scaled by the frame's shorter side
-(720 design units), shrunk only as far as the safe areas require. Qt-free, pure data.
+the lower third bottom-left); portrait stacks two columns (left: promo on top, order toasts
+over the card over the lower third; right: clock, pop-up, leaderboard). Overlays are scaled
+by the frame's shorter side (720 design units), shrunk only as far as the safe areas
+require. Qt-free, pure data.
 """
 
 from __future__ import annotations
@@ -104,10 +105,12 @@ class SafeArea:
         return self.portrait if height > width else self.landscape
 
 
-# Figures are measured from screenshots of each app's live room on a 9:19.5 phone, the video
-# filling the screen's width; apps move their UI between versions and devices crop 9:16 to
-# taller screens, so every band is rounded up. Landscape lives are mostly watched letterboxed
-# (the app's UI outside the picture) or rotated full screen with a slim UI: small bands.
+# Where a platform publishes no safe zone, the bands are estimated from what its live room
+# draws over the picture (named in ``why``) on a 9:19.5 phone, the video filling the screen's
+# width; apps move their UI between versions and devices crop 9:16 to taller screens, so every
+# band is rounded up. Each SafeArea's ``note`` says where its figures come from. Landscape
+# lives are mostly watched letterboxed (the app's UI outside the picture) or rotated full
+# screen with a slim UI: small bands.
 SAFE_AREAS: dict[str, SafeArea] = {
     "channels": SafeArea(
         "channels",
@@ -146,8 +149,37 @@ SAFE_AREAS: dict[str, SafeArea] = {
                 "right": "点赞/礼物挂件、福袋 (kept clear over the whole height)",
             },
         ),
-        Insets(0.10, 0.12, 0.0, 0.06, why={"top": "标题栏", "bottom": "评论、小黄车"}),
+        Insets(
+            0.10,
+            0.12,
+            0.0,
+            0.06,
+            why={"top": "标题栏", "bottom": "评论、小黄车", "right": "点赞、礼物挂件"},
+        ),
         "estimated, no published figures: conservative",
+    ),
+    "kuaishou": SafeArea(
+        "kuaishou",
+        "快手",
+        Insets(
+            0.14,
+            0.32,
+            0.0,
+            0.12,
+            why={
+                "top": "主播头像、关注、在线观众、关闭，下面一行小时榜、粉丝团、红包",
+                "bottom": "评论区滚动、说点什么、小黄车、礼物、分享、更多",
+                "right": "福袋、红包、活动挂件 (kept clear over the whole height)",
+            },
+        ),
+        Insets(
+            0.10,
+            0.12,
+            0.0,
+            0.06,
+            why={"top": "标题栏", "bottom": "评论、小黄车", "right": "点赞、礼物挂件"},
+        ),
+        "快手 publishes no figures: its live room's elements, as 抖音's, with a second top row",
     ),
     "taobao": SafeArea(
         "taobao",
@@ -163,7 +195,13 @@ SAFE_AREAS: dict[str, SafeArea] = {
                 "right": "优惠券/抽奖挂件",
             },
         ),
-        Insets(0.10, 0.14, 0.0, 0.06, why={"top": "标题栏", "bottom": "宝贝口袋、评论"}),
+        Insets(
+            0.10,
+            0.14,
+            0.0,
+            0.06,
+            why={"top": "标题栏", "bottom": "宝贝口袋、评论", "right": "优惠券、抽奖挂件"},
+        ),
         "estimated, no published figures: conservative",
     ),
     "xiaohongshu": SafeArea(
@@ -180,12 +218,18 @@ SAFE_AREAS: dict[str, SafeArea] = {
                 "right": "点赞/分享挂件",
             },
         ),
-        Insets(0.10, 0.12, 0.0, 0.05, why={"top": "标题栏", "bottom": "评论、商品"}),
+        Insets(
+            0.10,
+            0.12,
+            0.0,
+            0.05,
+            why={"top": "标题栏", "bottom": "评论、商品", "right": "点赞、分享"},
+        ),
         "estimated, no published figures: conservative",
     ),
     "bilibili": SafeArea(
         "bilibili",
-        "B站",
+        "哔哩哔哩",
         Insets(
             0.10,
             0.24,
@@ -214,7 +258,13 @@ SAFE_AREAS: dict[str, SafeArea] = {
                 "right": "like, dislike, comments, share, remix column",
             },
         ),
-        Insets(0.10, 0.15, 0.0, 0.08, why={"top": "title", "bottom": "controls, title"}),
+        Insets(
+            0.10,
+            0.15,
+            0.0,
+            0.08,
+            why={"top": "title", "bottom": "controls, title", "right": "like, comments, share"},
+        ),
         "after YouTube's Shorts safe-zone guidance, rounded up",
     ),
     "youtube_live": SafeArea(
@@ -235,6 +285,35 @@ SAFE_AREAS: dict[str, SafeArea] = {
             why={"top": "title, viewers", "bottom": "player controls, progress, live chat toggle"},
         ),
         "estimated, conservative",
+    ),
+    "facebook": SafeArea(
+        "facebook",
+        "Facebook",
+        Insets(
+            0.14,
+            0.35,
+            0.06,
+            0.06,
+            why={
+                "top": "profile, LIVE badge, viewers, close",
+                "bottom": "comments, write a comment, reactions, share",
+                "left": "screen edge (Meta's side margin)",
+                "right": "floating reactions",
+            },
+        ),
+        Insets(
+            0.10,
+            0.14,
+            0.0,
+            0.10,
+            why={
+                "top": "LIVE badge, viewers, title",
+                "bottom": "comments over the picture full screen, reactions bar, controls",
+                "right": "floating reactions",
+            },
+        ),
+        "portrait: Meta's Reels/Stories safe zone (top 14 %, bottom 35 %, sides 6 %); "
+        "landscape estimated from the full-screen live player, conservative",
     ),
 }
 
@@ -331,10 +410,13 @@ def layout_for(width: int, height: int, platform: str | SafeArea | None = None) 
         regions["clock"] = Region(Rect(fr - s(128), fy, s(128), s(40)), "tr")
         regions["popup"] = Region(Rect(col, fy + s(40) + g, s(280), s(420)), "tr")
         regions["board"] = Region(Rect(col, fy + s(40) + s(420) + 2 * g, s(280), s(232)), "tr")
-        regions["toast"] = Region(Rect(fx, fy, left_w, s(44)), "tl")
-        regions["promo"] = Region(Rect(fx, fy + s(44) + g, s(300), s(150)), "tl")
+        regions["promo"] = Region(Rect(fx, fy, s(300), s(150)), "tl")
         regions["lower"] = Region(Rect(fx, fb - s(76), left_w, s(76)), "bl")
-        regions["card"] = Region(Rect(fx, fb - s(76) - g - s(150), s(440), s(150)), "bl")
+        card_y = fb - s(76) - g - s(150)
+        regions["card"] = Region(Rect(fx, card_y, s(440), s(150)), "bl")
+        # order toasts just above the card, where the apps' own "正在购买" bubbles sit
+        # (and off the test pattern's counter in the top-left corner)
+        regions["toast"] = Region(Rect(fx, card_y - g - s(44), left_w, s(44)), "bl")
     else:
         board = Rect(fx, fy, s(260), s(232))
         clock = Rect(fr - s(128), fy, s(128), s(40))

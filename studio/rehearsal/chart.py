@@ -14,6 +14,7 @@ from typing import Any
 from PIL import Image, ImageDraw, ImageFont
 
 from studio.fonts import cjk_font_path
+from studio.messages import current_language, render
 
 W, LEFT, RIGHT = 1200, 110, 20
 ROW = 44
@@ -36,13 +37,15 @@ def _font(size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
     return ImageFont.truetype(str(path), size) if path else ImageFont.load_default()
 
 
-def render_chart(report: dict[str, Any]) -> bytes:
-    """PNG bytes of the report's timeline."""
+def render_chart(report: dict[str, Any], lang: str | None = None) -> bytes:
+    """PNG bytes of the report's timeline, its row names in ``lang`` (the window's)."""
+    lang = lang or current_language()
     total = max(
         float(report["summary"]["actual_seconds"] or 0), float(report["summary"]["planned_seconds"])
     )
     total = max(total, 1.0)
-    rows = ["计划 plan", "实际 actual", "提示 cues", "商品 products", "声音 sound"]
+    names = ("plan", "actual", "cues", "products", "sound")
+    rows = [render(f"chart.{r}", None, lang) for r in names]
     h = 40 + ROW * len(rows) + 30
     img = Image.new("RGB", (W, h), "white")
     d = ImageDraw.Draw(img)

@@ -81,8 +81,8 @@ class Review:
         return r
 
 
-def attach_review(report_json: Path, review: Review) -> None:
-    """Store the review in the report and re-render its HTML next to it."""
+def attach_review(report_json: Path, review: Review, lang: str | None = None) -> None:
+    """Store the review in the report and re-render its HTML next to it (in ``lang``)."""
     from studio.rehearsal.html import take_html
     from studio.rehearsal.report import chart_png, load_report, save_json
 
@@ -90,4 +90,4 @@ def attach_review(report_json: Path, review: Review) -> None:
     report["review"] = review.to_json()
     save_json(report, report_json)
     png = chart_png(report_json, report)
-    report_json.with_suffix(".html").write_text(take_html(report, png), "utf-8")
+    report_json.with_suffix(".html").write_text(take_html(report, png, lang), "utf-8")

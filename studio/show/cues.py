@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from studio.events import Event, EventBus
-from studio.messages import describe_cue
+from studio.messages import CATALOGUE, describe_cue, render
 from studio.overlays.manager import OverlayManager
 from studio.show.catalog import Product
 from studio.show.script import ACTIONS, Cue, Show, fmt_time
@@ -268,7 +268,9 @@ class CueEngine:
             "scene": "切换",
             "hide_link": "收起链接",
         }.get(a, a)
-        extra = cue.params.get("prize") or cue.params.get("name") or ""
+        extra = str(cue.params.get("prize") or cue.params.get("name") or "")
+        if a == "scene" and f"scene.{extra}" in CATALOGUE:  # 切换｜分屏, not 切换｜split
+            extra = render(f"scene.{extra}", None, "zh")
         return f"{label}{prod}" + (f"{SEP}{extra}" if extra else "")
 
     def _draw_ahead(self, ov: OverlayManager) -> None:

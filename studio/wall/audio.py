@@ -17,7 +17,10 @@ log = logging.getLogger(__name__)
 
 
 class FocusAudio:
-    """Plays whichever ring is set; silence when none. ``note`` explains a missing device."""
+    """Plays whichever ring is set; silence when none.
+
+    ``note`` (a catalogue id, or "") says why there is no sound; the window words it.
+    """
 
     def __init__(self, enabled: bool = True) -> None:
         self._ring: AudioRing | None = None
@@ -25,7 +28,7 @@ class FocusAudio:
         self._stream = None
         self.note = ""
         if not enabled:
-            self.note = "声音已关闭"
+            self.note = "wall.audio_off"
             return
         try:
             import sounddevice as sd
@@ -41,7 +44,7 @@ class FocusAudio:
         except Exception as exc:  # no PortAudio, no device, device busy: all mean "silent"
             log.info("wall audio unavailable: %s", exc)
             self._stream = None
-            self.note = "没有可用的音频输出设备，焦点画面静音"
+            self.note = "wall.no_audio"
 
     @property
     def available(self) -> bool:

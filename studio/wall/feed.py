@@ -41,6 +41,20 @@ class WallAccessError(Exception):
         super().__init__(f"backend refused the wall ({status} {reason}): {detail}")
 
 
+def backend_problem(exc: BaseException) -> tuple[str, dict[str, Any]]:
+    """Why the backend could not be used, as (kind, params) for ``wall.backend.*`` / ``wall.why.*``.
+
+    httpx's own words ("All connection attempts failed") are for the log, not the manager.
+    """
+    if isinstance(exc, httpx.TimeoutException):
+        return "timeout", {}
+    if isinstance(exc, httpx.HTTPStatusError):
+        return "status", {"status": exc.response.status_code}
+    if isinstance(exc, httpx.TransportError | OSError):
+        return "unreachable", {}
+    return "other", {}
+
+
 def _detail(body: bytes, status: int) -> str:
     try:
         detail = json.loads(body or b"{}").get("detail")

@@ -149,7 +149,7 @@ def _all_on(mgr: OverlayManager) -> None:
     mgr.pop_link(sku, flash_price=9.9)
     mgr.groupbuy(sku, 3, 99.0)
     mgr.leaderboard(None)
-    mgr.lower_third("小美 · 金牌导购", "旗舰店 · 南京西路")
+    mgr.lower_third("小美 · 金牌导购")
     mgr.on_commerce(Event("commerce.order", {"sku": sku, "buyer": "王小二", "amount": 99.0}))
 
 
@@ -287,3 +287,19 @@ def test_portrait_show_pushed_card_and_scannable_popup(nginx_rtmp: NginxRtmp) ->
     want = rgba[:, :, 2::-1].astype(int)
     solid = rgba[:, :, 3] >= 230
     assert float(np.abs(got - want)[solid].mean()) < 20
+
+
+@pytest.mark.parametrize("platform", PLATFORMS, ids=lambda p: p or "none")
+@pytest.mark.parametrize("size", [(720, 1280), (1080, 1920)], ids=lambda s: f"{s[0]}x{s[1]}")
+def test_portrait_order_toasts_sit_over_the_card_off_the_test_counter(
+    size: tuple[int, int], platform: str | None
+) -> None:
+    """Toasts came in over the test pattern's counter (top-left); they now sit just above
+    the card, as the apps' own purchase bubbles do, and never on the counter."""
+    w, h = size
+    lay = layout_for(w, h, platform)
+    sc = min(w, h) / 720
+    counter = Rect(int(24 * sc) // 2 * 2, int(24 * sc) // 2 * 2, int(520 * sc), int(96 * sc))
+    toast, card = lay.regions["toast"].rect, lay.regions["card"].rect
+    assert not toast.overlaps(counter), (toast, counter)
+    assert toast.x == card.x and 0 < card.y - toast.bottom <= 16 * sc, (toast, card)

@@ -88,3 +88,36 @@ def test_first_run_dialog_speaks_one_language(qtbot, language: str) -> None:  # 
     bad += other_language(list(widget_texts(dlg)), language, ["USB Camera (/dev/video0)", "guide"])
     dlg.close()
     assert not bad, "\n".join(bad)
+
+
+def test_the_comparison_with_the_previous_take_speaks_one_language(
+    qtbot, tmp_path: Path, take: Path, language: str, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """What improved: the measures were the comparison file's Chinese labels in English too."""
+    import json
+
+    first = tmp_path / "take-01"
+    shutil.copytree(take.parent, first)
+    second = tmp_path / "take-02"
+    shutil.copytree(take.parent, second)
+    data = json.loads((second / "report.json").read_text("utf-8"))
+    data["take"] = 2
+    for c in data["cues"]:
+        if c["id"] == "link-coffee":
+            c.update(fired_at=c["planned_at"], deviation=0.0, status="on_time")
+    data["summary"].update(late=0, on_time=data["summary"]["on_time"] + 1)
+    (second / "report.json").write_text(json.dumps(data, ensure_ascii=False), "utf-8")
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.StandardButton.Discard)
+    review = ReviewWindow(second / "report.json")
+    qtbot.addWidget(review)
+    review.show()
+    assert review.compare_previous() is not None
+    box = review.findChild(QMessageBox, "compareDialog")
+    assert box is not None and "link-coffee" in box.text()
+    assert ("延迟提示" if language == "zh" else "Late cues") in box.text()
+    bad = other_language(list(widget_texts(box)), language, _data())
+    box.close()
+    player = review.player
+    review.close()
+    qtbot.waitUntil(lambda: not shiboken6.isValid(player), timeout=5000)
+    assert not bad, "\n".join(bad)

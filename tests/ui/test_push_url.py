@@ -86,3 +86,30 @@ def test_a_pasted_address_whose_key_is_a_query_is_split_too(qtbot, window: MainW
     (saved,) = window.panel.settings.destinations()
     assert saved.server == "rtmp://live-push.bilivideo.com/live-bvc"
     assert saved.destination(window.panel.settings.keys).url == url
+
+
+def test_a_wrong_preview_address_is_explained_in_the_windows_language(qapp, language: str) -> None:  # type: ignore[no-untyped-def]
+    """The rehearsal preview's error was the engine's English ("lacks an app or stream name")."""
+    import re
+
+    import pytest
+
+    from studio.errors import UserError
+    from studio.media.sources import check_push_url
+    from ui.destinations import push_url_words
+
+    for url, word in (
+        ("http://push.example.com/live/k", "rtmps://"),
+        ("rtmp://push.example.com:x/live/k", "1935"),
+        ("rtmp://push.example.com/live", "/live/"),
+    ):
+        with pytest.raises(UserError):
+            check_push_url(url, "preview")  # the engine refuses it: the window explains why
+        text = push_url_words(url)
+        assert word in text
+        assert "lacks" not in text and "not an RTMP URL" not in text
+        words = re.sub(r"rtmps?://\S*", " ", text)
+        if language == "zh":
+            assert "推流码" in text and not re.search(r"[A-Za-z]{3,}", words), text
+        else:
+            assert "KEY" in text and not re.search(r"[\u4e00-\u9fff]", text), text

@@ -37,6 +37,7 @@ def _file_dialog_texts() -> list[str]:
         return [b.text() for b in box.buttons()] + [
             dlg.labelText(QFileDialog.DialogLabel.FileName),
             dlg.labelText(QFileDialog.DialogLabel.FileType),
+            dlg.labelText(QFileDialog.DialogLabel.LookIn),  # 查找范围, from our gaps file
         ]
     finally:
         dlg.deleteLater()
@@ -55,3 +56,17 @@ def test_qt_buttons_and_file_dialog_in_chinese_then_english(qapp: QApplication) 
         if tr is not None:
             qapp.removeTranslator(tr)
         install_translator(qapp, "zh")
+
+
+def test_the_gaps_qm_is_built_from_its_ts(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import subprocess
+
+    from ui.app import I18N
+
+    lrelease = shutil.which("pyside6-lrelease")
+    assert lrelease is not None, "pyside6-lrelease ships with PySide6"
+    out = tmp_path / "gaps.qm"
+    ts = I18N / "qtbase_gaps_zh_CN.ts"
+    subprocess.run([lrelease, str(ts), "-qm", str(out)], check=True, capture_output=True)
+    assert out.read_bytes() == (I18N / "qtbase_gaps_zh_CN.qm").read_bytes(), "run pyside6-lrelease"

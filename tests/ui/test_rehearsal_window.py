@@ -155,7 +155,7 @@ def test_review_compares_with_the_previous_take(qtbot, tmp_path: Path, monkeypat
     _answer_for_teardown(monkeypatch)
     opened: list[str] = []
     monkeypatch.setattr(
-        "ui.review.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile())
+        "ui.dialogs.QDesktopServices.openUrl", lambda url: opened.append(url.toLocalFile())
     )
     review = ReviewWindow(second / "report.json")
     qtbot.addWidget(review)

@@ -176,3 +176,21 @@ def test_overlay_manager_moves_to_the_chosen_platforms_safe_area() -> None:
     mgr.tick(2, 2 / 30)
     assert mgr.layout.platform is None
     assert not [ly for ly in scene.guide if ly.name.startswith("guide:safe-area:")]
+
+
+def test_every_platform_has_a_safe_area_of_its_own_saying_what_covers_it() -> None:
+    """快手 borrowed 抖音's bands and Facebook YouTube Live's; each now has its own."""
+    areas = [p.safe_area for p in PLATFORMS.values()]
+    assert len(set(areas)) == len(areas), areas
+    for p in PLATFORMS.values():
+        area = SAFE_AREAS[p.safe_area]
+        assert p.name in area.label or area.label in p.name, (p.key, area.label)
+        assert area.note, p.key  # where the figures come from
+        for ins in (area.portrait, area.landscape):
+            for side in ("top", "bottom", "left", "right"):
+                if getattr(ins, side):
+                    assert ins.why.get(side), (p.key, side)  # what the app draws there
+    fb = SAFE_AREAS["facebook"].portrait  # Meta's Reels safe zone: 14 % / 35 % / 6 % sides
+    assert (fb.top, fb.bottom, fb.left, fb.right) >= (0.14, 0.35, 0.06, 0.06)
+    ks, dy = SAFE_AREAS["kuaishou"].portrait, SAFE_AREAS["douyin"].portrait
+    assert ks != dy and ks.top > dy.top  # 快手's second top row (榜单, 粉丝团, 红包)

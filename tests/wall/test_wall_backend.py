@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from PySide6.QtWidgets import QApplication
 from studio.wall.feed import WallClient
 from studio.wall.options import WallOptions
 from tests.backend.conftest import DEMO_PASSWORD, Live, start_backend, stop_backend
-from ui.app import install_translator
+from ui.app import install_qt_translation, install_translator
 from ui.wall.app import build_wall, follow_backend
 from ui.wall.window import WallWindow
 
@@ -117,3 +118,29 @@ def test_the_right_password_fills_the_wall_with_the_regions_stores(
         task.cancel()
         loop.run_until_complete(asyncio.gather(task, return_exceptions=True))
     win.shutdown()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_an_unreachable_backend_is_said_in_plain_words_with_the_fix(qtbot, lang: str) -> None:  # type: ignore[no-untyped-def]
+    """Not httpx's "All connection attempts failed": what is wrong and what to check."""
+    app = QApplication.instance()
+    tr = install_translator(app, lang)
+    try:
+        dead = Live(url="http://127.0.0.1:1", proc=None, db=None)  # type: ignore[arg-type]
+        win, client = open_wall(qtbot, dead)
+        run_until_refused(win, client, "manager", WRONG)  # ends: login failed, no retry loop
+        shown = [win.banner.text(), win.statusBar().currentMessage()]
+        assert win.banner.isVisible()
+        for text in shown:
+            assert "All connection attempts failed" not in text
+            assert "http://127.0.0.1:1" in text and "--backend" in text
+            if lang == "zh":
+                assert "连不上后台" in text and "网络" in text
+            else:
+                assert "Cannot reach the backend" in text and "network" in text
+                assert not re.search(r"[\u4e00-\u9fff]", text)
+        win.shutdown()
+    finally:
+        if tr is not None:
+            app.removeTranslator(tr)
+        install_qt_translation(app, "en")  # no qtbase translation, as before the test

@@ -5,6 +5,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
+import pytest
+
 from studio.wall.alerts import AlertRules
 from studio.wall.model import StoreInfo
 from ui.wall.window import WallWindow
@@ -93,3 +95,22 @@ def test_focus_shows_orders_hourly_plot_and_leaderboard(qtbot) -> None:
     win.unfocus()
     assert win.stack.currentWidget() is win.grid_host
     win.shutdown()
+
+
+@pytest.mark.parametrize(("lang", "note"), [("zh", "声音已关闭"), ("en", "Sound is off")])
+def test_the_sound_note_is_in_the_windows_language(qtbot, lang: str, note: str) -> None:  # type: ignore[no-untyped-def]
+    from PySide6.QtWidgets import QApplication
+
+    from ui.app import install_qt_translation, install_translator
+
+    app = QApplication.instance()
+    tr = install_translator(app, lang)
+    try:
+        win = WallWindow([], audio=False)
+        qtbot.addWidget(win)
+        assert win.statusBar().currentMessage() == note
+        win.close()
+    finally:
+        if tr is not None:
+            app.removeTranslator(tr)
+        install_qt_translation(app, "en")

@@ -824,8 +824,8 @@
     </message>
     <message>
         <location filename="../main_window.py" line="488"/>
-        <source>彩排中：不推流，不产生真实订单</source>
-        <translation>Rehearsing: nothing is streamed, no real orders</translation>
+        <source>彩排中：不推流，订单都是模拟的</source>
+        <translation>Rehearsing: nothing is streamed; every order is simulated</translation>
     </message>
     <message>
         <location filename="../main_window.py" line="495"/>
@@ -1059,6 +1059,18 @@
 </context>
 <context>
     <name>ReviewWindow</name>
+    <message>
+        <source>全屏</source>
+        <translation>full screen</translation>
+    </message>
+    <message>
+        <source>分屏</source>
+        <translation>split screen</translation>
+    </message>
+    <message>
+        <source>画中画</source>
+        <translation>picture in picture</translation>
+    </message>
     <message>
         <location filename="../review.py" line="259"/>
         <source>段落</source>
@@ -1546,8 +1558,8 @@
     </message>
     <message>
         <location filename="../show_runner.py" line="69"/>
-        <source>按脚本完整走一遍并录下来，不推流、不产生真实订单；结束后出彩排报告</source>
-        <translation>Run the whole script and record it: nothing is streamed, no real orders; a take report follows</translation>
+        <source>按脚本完整走一遍并录下来，不推流，订单都是模拟的；结束后出彩排报告</source>
+        <translation>Run the whole script and record it: nothing is streamed, every order is simulated; a take report follows</translation>
     </message>
     <message>
         <location filename="../show_runner.py" line="73"/>
@@ -1772,6 +1784,40 @@
         <location filename="../wall/app.py" line="53"/>
         <source>无法登录后台：</source>
         <translation>Cannot sign in to the backend: </translation>
+    </message>
+</context>
+<context>
+    <name>OpenReport</name>
+    <message>
+        <source>打不开报告</source>
+        <translation>Cannot open the report</translation>
+    </message>
+    <message>
+        <source>这台电脑没能自动打开报告。报告在：</source>
+        <translation>This computer could not open the report by itself. The report is at:</translation>
+    </message>
+    <message>
+        <source>请打开浏览器，把上面的路径粘贴到地址栏；或在文件管理器里双击这个文件。</source>
+        <translation>Open a web browser and paste the path above into its address bar, or double-click the file in the file manager.</translation>
+    </message>
+</context>
+<context>
+    <name>PushUrl</name>
+    <message>
+        <source>地址应以 rtmp:// 或 rtmps:// 开头，例如 rtmp://push.example.com/live/推流码</source>
+        <translation>The address must start with rtmp:// or rtmps://, for example rtmp://push.example.com/live/KEY</translation>
+    </message>
+    <message>
+        <source>地址里冒号后面的端口号不正确，例如 rtmp://push.example.com:1935/live/推流码</source>
+        <translation>The port number after the colon is wrong, for example rtmp://push.example.com:1935/live/KEY</translation>
+    </message>
+    <message>
+        <source>地址里要有应用名和推流码，例如 rtmp://push.example.com/live/推流码</source>
+        <translation>The address needs an app name and a stream key, for example rtmp://push.example.com/live/KEY</translation>
+    </message>
+    <message>
+        <source>请检查地址，格式是 rtmp://服务器/应用名/推流码</source>
+        <translation>Check the address; its form is rtmp://server/app/KEY</translation>
     </message>
 </context>
 </TS>

@@ -50,7 +50,7 @@ async def follow_backend(window: WallWindow, client: WallClient, user: str, pw: 
         except WallAccessError:
             raise
         except Exception as exc:
-            window.statusBar().showMessage(window.tr("无法登录后台：") + str(exc))
+            window.show_backend_problem(exc, client.base_url)
             log.error("wall: backend login failed: %s", exc)
             return
         stop = asyncio.Event()

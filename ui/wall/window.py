@@ -32,8 +32,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.messages import render
 from studio.wall.alerts import AlertRules, AlertTracker
 from studio.wall.audio import FocusAudio
+from studio.wall.feed import backend_problem
 from studio.wall.model import (
     PAGE_SIZE,
     SORTS,
@@ -47,6 +49,7 @@ from studio.wall.model import (
     yuan,
 )
 from studio.wall.scheduler import CostPolicy, DecoderPool, Placement
+from ui.bridge import window_language
 from ui.wall.alerts import AlertList
 from ui.wall.focus import FocusView
 from ui.wall.tile import TileWidget
@@ -173,7 +176,7 @@ class WallWindow(QMainWindow):
         self.resizeDocks([dock], [260], Qt.Orientation.Horizontal)
         QShortcut(QKeySequence(Qt.Key.Key_Escape), self, activated=self.unfocus)
         if self.audio.note:
-            self.statusBar().showMessage(self.audio.note)
+            self.statusBar().showMessage(render(self.audio.note, None, window_language()))
 
     def show_access_error(self, reason: str, user: str) -> None:
         """The backend refused the wall (``studio.wall.feed.WallAccessError.reason``):
@@ -195,6 +198,15 @@ class WallWindow(QMainWindow):
         text = texts.get(reason, texts["token"]).replace("%1", user)
         self.banner.setText(text)
         self.banner.show()
+
+    def show_backend_problem(self, exc: BaseException, url: str) -> None:
+        """The backend could not be used (not a refusal): plain words and the fix, over the
+        tiles and in the status bar, in the window's language (never httpx's own text)."""
+        kind, params = backend_problem(exc)
+        text = render(f"wall.backend.{kind}", {"url": url, **params}, window_language())
+        self.banner.setText(text)
+        self.banner.show()
+        self.statusBar().showMessage(text)
 
     # ---- store data --------------------------------------------------------------------
     def set_stores(self, stores: list[StoreInfo]) -> None:
@@ -305,7 +317,9 @@ class WallWindow(QMainWindow):
         self.focused = key
         big = TileWidget(info)
         self.focus_view.show_store(info, big)
-        self.focus_view.audio_note.setText(self.audio.note)
+        self.focus_view.audio_note.setText(
+            render(self.audio.note, None, window_language()) if self.audio.note else ""
+        )
         if key in self.orders:
             self.focus_view.set_orders(self.orders[key])
         self.stack.setCurrentWidget(self.focus_view)
@@ -326,7 +340,11 @@ class WallWindow(QMainWindow):
             self.focus_view.set_leaderboard(await self.backend.leaderboard())
         except Exception as exc:
             log.warning("focus data for %s unavailable: %s", info.name, exc)
-            self.statusBar().showMessage(self.tr("无法读取订单：") + f"{info.name}: {exc}", 8000)
+            kind, params = backend_problem(exc)
+            lang = window_language()
+            why = render(f"wall.why.{kind}", params, lang)
+            text = render("wall.focus_failed", {"store": info.name, "why": why}, lang)
+            self.statusBar().showMessage(text, 8000)
 
     def unfocus(self) -> None:
         if self.focused is None:
