@@ -316,6 +316,20 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "there is no program to open files on this computer ({program})",
     ),
     "open.exit": ("{program} 失败了（退出码 {code}）", "{program} failed (exit code {code})"),
+    # Go Live to platforms whose preset wants another picture size (ui/preset_switch.py)
+    "preset.title": ("画面尺寸", "Picture size"),
+    "preset.portrait": ("竖屏", "portrait"),
+    "preset.landscape": ("横屏", "landscape"),
+    "preset.text": (
+        "{platform}推荐{shape} {size}，现在的画面是 {current}。\n"
+        "改用推荐尺寸时，窗口会重新打开（几秒钟），然后请再点一次“开始直播”。",
+        "{platform} recommends {shape} {size}; the picture is {current} now.\n"
+        "To use the recommended size the window reopens (a few seconds); then press "
+        "Go Live again.",
+    ),
+    "preset.switch": ("改用推荐尺寸", "Use the recommended size"),
+    "preset.keep": ("按现在的尺寸开播", "Go live at the current size"),
+    "preset.cancel": ("取消", "Cancel"),
 }
 
 

@@ -28,6 +28,7 @@ from studio.crash import CrashGuard
 from studio.fonts import cjk_font_path
 from studio.messages import set_language
 from studio.redact import redact
+from ui import preset_switch
 
 log = logging.getLogger(__name__)
 
@@ -142,7 +143,10 @@ def run_gui(source: str | None = None, start: Callable[[QWidget], Any] | None = 
             QTimer.singleShot(300, window.setup.first_run)
         return window
 
-    return run_window(build, start, language=settings.value("ui/language", "auto"), guard=guard)
+    code = run_window(build, start, language=settings.value("ui/language", "auto"), guard=guard)
+    if preset_switch.restart_requested():  # the guide switched to a platform's picture size
+        preset_switch.reopen()
+    return code
 
 
 def _close_on_signals(window: QWidget) -> None:

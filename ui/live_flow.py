@@ -22,6 +22,7 @@ from studio.errors import UserError
 from studio.messages import render
 from ui.bridge import window_language
 from ui.opener import FileOpener
+from ui.preset_switch import CANCEL, SWITCH, ask_preset, switch_to, wanted_preset
 from ui.settings import SavedDestination
 
 if TYPE_CHECKING:
@@ -60,6 +61,14 @@ class LiveFlow(QObject):
         if win.jobs.busy:  # auto-configuration, connecting...: not now, and nothing else
             win.still_busy()
             return
+        preset = wanted_preset(win.app.profile, [win.panel.platform_of(d) for d in dests])
+        if preset is not None:  # the program is not in the platforms' shape
+            answer = ask_preset(win.window(), win.app.profile, preset, window_language())
+            if answer == CANCEL:
+                return
+            if answer == SWITCH:
+                switch_to(preset, win.app.profile, win.settings.path.parent)
+                return
         destinations = [d.destination(win.settings.keys) for d in dests]
         if not win.panel.confirm_budget(win.app.profile, len(destinations)):
             return  # the guide chose to lower the bitrate or push to fewer platforms first
