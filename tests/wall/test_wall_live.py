@@ -197,6 +197,7 @@ def test_six_stores_each_tile_shows_its_own_stream_and_a_stop_turns_its_badge(
             if name != "淮海路店":
                 assert win.view.badges[f"stream:{name}"] in ("live", "stale"), name
         # it comes back: live again, the alert closes
+        publishers["淮海路店"].wait(10)  # reaped before it is replaced (a ResourceWarning else)
         publishers["淮海路店"] = publish(nginx_rtmp.url("store2"), CAPTIONS[2])
         qtbot.waitUntil(lambda: win.view.badges.get(tile_key) == "live", timeout=25000)
         qtbot.waitUntil(lambda: not win.tiles[tile_key].alerting, timeout=3000)
