@@ -129,6 +129,8 @@ class StallProxyProcess:
     def stop(self) -> None:
         self._proc.terminate()
         self._proc.wait(10)
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()  # the port line's pipe (a ResourceWarning otherwise)
 
 
 def main() -> None:

@@ -86,6 +86,7 @@ class NginxRtmp:
         return f"rtmp://127.0.0.1:{self.port}/{app}/{key}"
 
     def start(self, timeout: float = 10.0) -> None:
+        self._close_pipe()  # a restart after kill(): the old process's pipe goes
         self.proc = subprocess.Popen(
             [self.nginx, "-p", str(self.prefix), "-c", str(self.conf)],
             start_new_session=True,
@@ -107,6 +108,7 @@ class NginxRtmp:
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.wait(5)
+        self._close_pipe()
         deadline = time.monotonic() + 5
         while port_open(self.port) and time.monotonic() < deadline:
             time.sleep(0.05)
@@ -126,3 +128,9 @@ class NginxRtmp:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(5)
+        self._close_pipe()
+
+    def _close_pipe(self) -> None:
+        """The stderr pipe kept for start()'s error message, closed once nginx is gone."""
+        if self.proc and self.proc.poll() is not None and self.proc.stderr:
+            self.proc.stderr.close()

@@ -12,6 +12,7 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
@@ -130,10 +131,45 @@ def advertised_sizes(cam: Camera) -> list[tuple[int, int]]:
     return parse_sizes([str(message) for _level, _name, message in logs])
 
 
+class Capture(Protocol):
+    """What the studio uses of ``cv2.VideoCapture`` (tests hand in their own)."""
+
+    def isOpened(self) -> bool: ...  # noqa: N802 - OpenCV's names
+    def read(self) -> tuple[bool, Any]: ...
+    def release(self) -> None: ...
+    def set(self, prop: int, value: float) -> bool: ...
+    def get(self, prop: int) -> float: ...
+
+
+def backend_for_platform() -> int:
+    """The capture API that works best on this OS."""
+    import cv2
+
+    if sys.platform.startswith("win"):
+        return cv2.CAP_DSHOW
+    if sys.platform == "darwin":
+        return cv2.CAP_AVFOUNDATION
+    return cv2.CAP_V4L2
+
+
+def open_capture(index: int, width: int, height: int, fps: int) -> Capture:
+    """Camera ``index`` at the asked size and rate (here, not in sources: sizes are probed too)."""
+    import cv2
+
+    cap = cv2.VideoCapture(index, backend_for_platform())
+    if cap.isOpened():
+        if width * height >= 1280 * 720:
+            # USB 2 webcams only reach HD at full rate in MJPEG
+            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter.fourcc(*"MJPG"))
+        cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
+        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
+        cap.set(cv2.CAP_PROP_FPS, fps)
+        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # newest frame, not a queue of stale ones
+    return cap
+
+
 def probe_camera_sizes(index: int) -> list[tuple[int, int]]:
     """Ask the camera for each common size and keep the ones it really delivers."""
-    from studio.media.sources.camera import open_capture
-
     found: list[tuple[int, int]] = []
     for w, h in COMMON_SIZES:
         cap = open_capture(index, w, h, 30)

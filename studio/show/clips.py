@@ -46,9 +46,18 @@ def read_chapters(recording: Path) -> list[dict]:
     with av.open(str(recording)) as c:
         out = []
         for ch in c.chapters():
-            tb = ch["time_base"]
+            tb = _time_base(ch["time_base"], recording)
             out.append({"title": ch["metadata"].get("title", ""), "start": float(ch["start"] * tb)})
         return out
+
+
+def _time_base(tb: Fraction | None, recording: Path) -> Fraction:
+    """PyAV types a time base as optional; FFmpeg gives every demuxed stream and chapter one."""
+    if tb is None:
+        raise UserError(
+            f"{recording} has a stream or chapter without a time base", "is it a studio recording?"
+        )
+    return tb
 
 
 def explanations(chapters: list[dict], end: float) -> list[tuple[str, str, str, float, float]]:
@@ -84,13 +93,14 @@ def cut_clips(recording: Path, out_dir: Path | None = None) -> tuple[Path, list[
     try:
         with av.open(str(recording)) as c:
             vs = c.streams.video[0]
+            vtb = _time_base(vs.time_base, recording)
             keyframes: list[float] = []
             last = 0.0
             for pkt in c.demux(vs):
                 if pkt.pts is None:
                     continue
-                t = float(pkt.pts * vs.time_base)
-                last = max(last, t + float((pkt.duration or 0) * vs.time_base))
+                t = float(pkt.pts * vtb)
+                last = max(last, t + float((pkt.duration or 0) * vtb))
                 if pkt.is_keyframe:
                     keyframes.append(t)
     except (av.error.FFmpegError, IndexError) as exc:
@@ -127,7 +137,8 @@ def remux(src: Path, dst: Path, start: float, end: float) -> float:
         streams = [s for s in (*inp.streams.video[:1], *inp.streams.audio[:1])]
         omap = {s.index: out.add_stream_from_template(s) for s in streams}
         vs = streams[0]
-        inp.seek(int(start / vs.time_base), stream=vs, backward=True, any_frame=False)
+        vtb = _time_base(vs.time_base, src)
+        inp.seek(int(start / vtb), stream=vs, backward=True, any_frame=False)
         started = False
         first: dict[int, int] = {}
         v_end = start

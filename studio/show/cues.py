@@ -22,9 +22,9 @@ from typing import TYPE_CHECKING, Any
 
 from studio.events import Event, EventBus
 from studio.messages import CATALOGUE, describe_cue, render
-from studio.overlays.manager import OverlayManager
 from studio.show.catalog import Product
 from studio.show.script import ACTIONS, Cue, Show, fmt_time
+from studio.show.stage import Stage
 
 if TYPE_CHECKING:
     from studio.media.engine import Pipeline
@@ -58,7 +58,7 @@ class CueEngine:
     def __init__(
         self,
         show: Show,
-        overlays: OverlayManager,
+        overlays: Stage,
         bus: EventBus,
         *,
         chapter: Callable[[str], None] | None = None,
@@ -108,7 +108,7 @@ class CueEngine:
 
     @classmethod
     def attach(
-        cls, pipeline: Pipeline, show: Show, overlays: OverlayManager, **kw: Any
+        cls, pipeline: Pipeline, show: Show, overlays: Stage, **kw: Any
     ) -> CueEngine:
         """Run ``show`` on the pipeline's clock; its hook goes first: overlays see cues at once."""
         engine = cls(show, overlays, pipeline.bus, chapter=pipeline.add_chapter, **kw)
@@ -273,13 +273,13 @@ class CueEngine:
             extra = render(f"scene.{extra}", None, "zh")
         return f"{label}{prod}" + (f"{SEP}{extra}" if extra else "")
 
-    def _draw_ahead(self, ov: OverlayManager) -> None:
+    def _draw_ahead(self, ov: Stage) -> None:
         for c in self.show.cues:
             with contextlib.suppress(Exception):  # a broken cue reports itself when it fires
                 self._act(ov, c)
 
     @staticmethod
-    def _act(ov: OverlayManager, cue: Cue) -> dict[str, Any]:
+    def _act(ov: Stage, cue: Cue) -> dict[str, Any]:
         """What a cue does to the overlays; returns its parameters (a pop-up's with its url)."""
         p = cue.params
         dur = cue.duration

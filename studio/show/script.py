@@ -497,8 +497,8 @@ def parse_show(text: str, catalog: Catalog, path: str = "<show>") -> Show:
 
     seen: dict[str, int] = {}
     hotkeys: dict[str, str] = {}
-    for where, raw, seg, si, auto in raw_cues:
-        cue = _check_cue(ck, where, raw, seg, si, auto)
+    for where, raw, cue_seg, si, auto in raw_cues:
+        cue = _check_cue(ck, where, raw, cue_seg, si, auto)
         if cue is None:
             continue
         if cue.id in seen:
@@ -516,7 +516,7 @@ def parse_show(text: str, catalog: Catalog, path: str = "<show>") -> Show:
                     "pick another key",
                 )
             hotkeys.setdefault(cue.hotkey.lower(), cue.id)
-        if cue.at is not None and show.duration and seg is None and cue.at >= show.duration:
+        if cue.at is not None and show.duration and cue_seg is None and cue.at >= show.duration:
             ck.err(
                 (*where, "at"),
                 f"cue {cue.id!r}: at {fmt_time(cue.at)} is after the show ends "

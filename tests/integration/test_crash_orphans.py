@@ -69,5 +69,7 @@ def test_killing_the_studio_with_sigkill_ends_its_demo_backend(tmp_path: Path) -
     finally:
         if studio.poll() is None:
             studio.kill()
+            studio.wait(10)
+        studio.stdout.close()  # type: ignore[union-attr]
         for p in psutil.Process().children(recursive=True):
             p.kill()

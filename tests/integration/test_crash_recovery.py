@@ -94,6 +94,9 @@ def run_window_until_it_dies(tmp_path: Path, how: str) -> tuple[dict, int]:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait(10)
+        proc.stdout.close()  # type: ignore[union-attr]
+        proc.stderr.close()  # type: ignore[union-attr]
     return live, rc
 
 

@@ -130,6 +130,8 @@ def test_sigkill_leaves_a_playable_recording(studio_cmd: list[str], tmp_path: Pa
     time.sleep(6)
     proc.send_signal(signal.SIGKILL)
     proc.wait(10)
+    proc.stdout.close()  # type: ignore[union-attr]
+    proc.stderr.close()  # type: ignore[union-attr]
     ran = time.monotonic() - started
     played = read_media(str(rec))
     assert played.error == "" or "End of file" in played.error

@@ -83,6 +83,7 @@ def tls(nginx_rtmp: NginxRtmp, tmp_path: Path) -> Iterator[Terminator]:
     yield Terminator(port, ca, log)
     proc.terminate()
     proc.wait(10)
+    proc.stderr.close()  # type: ignore[union-attr]
 
 
 def test_push_through_rtmps_and_pull_back_through_tls(

@@ -30,7 +30,10 @@ def test_a_take_from_the_running_preview_measures_within_a_frame(tmp_path: Path)
     app = StudioApp(Profile(width=640, height=360, fps=FPS))
     app.open("test")
     try:
-        time.sleep(1.2)  # the preview ran a while: the take starts mid-timeline
+        deadline = time.monotonic() + 30  # the preview ran a while: the take starts mid-timeline
+        while app.pipeline.counters.rendered < 1.2 * FPS:
+            assert time.monotonic() < deadline, "the preview never ran"
+            time.sleep(0.05)
         app.load_show(DRILL)
         folder = app.start_rehearsal(tmp_path / "takes")
         assert folder == tmp_path / "takes" / "drill" / "take-01"

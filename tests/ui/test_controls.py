@@ -13,7 +13,6 @@ from pathlib import Path
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QImage
 
-from studio.app import StudioApp
 from studio.config import Profile
 from studio.media.compositor import VideoLayer
 from studio.media.sources import open_source
@@ -52,14 +51,10 @@ def test_f2_fires_the_manual_cue_the_guide_layer_advertises(qtbot, tmp_path: Pat
     qtbot.waitUntil(lambda: (popup.state or {}).get("sku") == cue.product, timeout=3000)
 
 
-def test_the_next_button_names_the_key_that_is_bound(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_the_next_button_names_the_key_that_is_bound(qtbot, tmp_path: Path, main_window) -> None:  # type: ignore[no-untyped-def]
     settings = AppSettings(tmp_path / "studio.ini")
     settings.set_value("hotkeys/next_cue", "N")
-    studio = StudioApp(Profile(width=640, height=360, fps=30))
-    win = MainWindow(studio, settings)
-    qtbot.addWidget(win)
-    studio.open("test")
-    win.show()
+    win = main_window(Profile(width=640, height=360, fps=30), settings=settings, size=None)
     assert "N" in win.runner.next.text() and "空格" not in win.runner.next.text()
     started(qtbot, win, QUICK)
     before = len(fired(win))
@@ -198,7 +193,9 @@ def _png(path: Path, colour: str) -> str:
     return str(path)
 
 
-def test_shelf_cards_show_product_pictures_or_a_placeholder(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_shelf_cards_show_product_pictures_or_a_placeholder(  # type: ignore[no-untyped-def]
+    qtbot, tmp_path: Path, main_window
+) -> None:
     demo = list(demo_catalog())
     red = _png(tmp_path / "red.png", "#ff0000")
     products = [
@@ -207,10 +204,9 @@ def test_shelf_cards_show_product_pictures_or_a_placeholder(qtbot, tmp_path: Pat
         Product(**{**demo[2].__dict__, "image": str(tmp_path / "missing.png")}),
         *demo[3:],
     ]
-    studio = StudioApp(Profile(width=640, height=360, fps=30), catalog=Catalog(products))
-    win = MainWindow(studio, AppSettings(tmp_path / "studio.ini"))
-    qtbot.addWidget(win)
-    win.show()
+    profile = Profile(width=640, height=360, fps=30)
+    win = main_window(profile, source=None, size=None, catalog=Catalog(products))
+    studio = win.app
     shelf = win.shelf
     qtbot.waitUntil(lambda: shelf.picture_state(demo[0].sku) == "picture", timeout=5000)
     icon = shelf.item(demo[0].sku).icon().pixmap(shelf.list.iconSize()).toImage()

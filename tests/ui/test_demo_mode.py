@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp
 from tests.ui.test_golive_window import add_platform
-from tests.ui.test_selling import click, decode_qr, make_window
+from tests.ui.test_selling import click, decode_qr, make_window, on_air
 
 
 def test_demo_mode_qr_is_a_real_link_and_a_purchase_shows_up_once(
@@ -37,9 +37,9 @@ def test_demo_mode_qr_is_a_real_link_and_a_purchase_shows_up_once(
 
         sku = next(iter(studio.catalog)).sku
         click(qtbot, win, sku)
-        qtbot.wait(300)
+        qtbot.waitUntil(lambda: on_air(win, "card", sku), timeout=5000)
         click(qtbot, win, sku)
-        qtbot.wait(1200)
+        qtbot.waitUntil(lambda: on_air(win, "popup", sku), timeout=5000)
         pulled = read_media(
             f"rtmp://127.0.0.1:{nginx_rtmp.port}/live/demo1", seconds=3, keep_every=5
         )

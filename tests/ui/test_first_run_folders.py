@@ -8,13 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
 
-from studio.app import StudioApp
-from studio.config import Profile, default_recordings_dir
+from studio.config import default_recordings_dir
 from tests.media_probe import read_media
+from tests.ui.conftest import build_window
 from tests.ui.test_golive_window import click_yes_when_asked
 from ui.app import install_translator
 from ui.main_window import MainWindow
-from ui.settings import AppSettings
 
 SHOW = Path(__file__).with_name("short_show.toml")
 
@@ -31,13 +30,7 @@ def empty_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 def window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def]
-    studio = StudioApp(Profile(width=640, height=360, fps=30, video_bitrate=800_000))
-    win = MainWindow(studio, AppSettings(tmp_path / "studio.ini"))
-    qtbot.addWidget(win)
-    studio.open("test")
-    win.resize(1280, 760)
-    win.show()
-    return win
+    return build_window(qtbot, tmp_path)  # 640x360, the test source, 1280x760
 
 
 def error_text(qtbot, win: MainWindow) -> str:  # type: ignore[no-untyped-def]
@@ -63,7 +56,8 @@ def test_first_go_live_on_an_empty_home_makes_the_recording_folder(
     assert win.findChild(QMessageBox, "errorDialog") is None
     assert folder.is_dir()
     assert str(folder) in win.statusBar().currentMessage()
-    qtbot.wait(1500)
+    rendered = win.app.pipeline.counters.rendered
+    qtbot.waitUntil(lambda: win.app.pipeline.counters.rendered > rendered + 30, timeout=15000)
     click_yes_when_asked()
     qtbot.mouseClick(win.panel.button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: not win.panel.live, timeout=10000)

@@ -8,28 +8,18 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from studio.app import StudioApp
 from studio.config import Profile
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp
 from ui.destinations import DestinationDialog
 from ui.main_window import MainWindow
-from ui.settings import AppSettings
 
 KEY = "sk-9e1f7c3b2a84d5f6"
 
 
 @pytest.fixture
-def window(qtbot, tmp_path: Path):  # type: ignore[no-untyped-def]
-    studio = StudioApp(Profile(width=640, height=360, fps=30, video_bitrate=800_000))
-    settings = AppSettings(tmp_path / "studio.ini")
-    win = MainWindow(studio, settings)
-    qtbot.addWidget(win)
-    studio.open("test")
-    win.resize(1280, 760)
-    win.show()
-    yield win
-    win.close()
+def window(main_window):  # type: ignore[no-untyped-def]
+    return main_window()  # 640x360, the test source, 1280x760
 
 
 def add_platform(qtbot, win: MainWindow, name: str, server: str, key: str) -> None:  # type: ignore[no-untyped-def]
@@ -144,16 +134,14 @@ def test_stream_key_never_in_settings_log_or_screenshot(
 def test_window_stays_responsive_while_streaming_720p30(
     qtbot,
     tmp_path: Path,
-    nginx_rtmp: NginxRtmp,  # type: ignore[no-untyped-def]
+    nginx_rtmp: NginxRtmp,
+    main_window,  # type: ignore[no-untyped-def]
 ) -> None:
     from tests.ui.lag import LagProbe
 
-    studio = StudioApp(Profile(width=1280, height=720, fps=30, video_bitrate=2_500_000))
-    win = MainWindow(studio, AppSettings(tmp_path / "studio.ini"))
-    qtbot.addWidget(win)
-    studio.open("test")
-    win.resize(1366, 768)
-    win.show()
+    profile = Profile(width=1280, height=720, fps=30, video_bitrate=2_500_000)
+    win = main_window(profile, size=(1366, 768))
+    studio = win.app
     add_platform(qtbot, win, "视频号", f"rtmp://127.0.0.1:{nginx_rtmp.port}/live", "lagtest")
     win.panel.record_dir = tmp_path
     qtbot.mouseClick(win.panel.button, Qt.MouseButton.LeftButton)

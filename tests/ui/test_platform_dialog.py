@@ -9,25 +9,19 @@ from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from studio import upload_budget
-from studio.app import StudioApp
 from studio.config import Profile
 from studio.media.stats import OutputHealth, StatsSnapshot
 from studio.platforms import PLATFORMS
 from tests.nginx_rtmp import NginxRtmp
+from tests.ui.conftest import build_window
 from tests.ui.test_golive_window import add_platform
 from ui.destinations import DestinationDialog
 from ui.main_window import MainWindow
-from ui.settings import AppSettings
 
 
 def make_window(qtbot, tmp_path: Path, size=(720, 1280)) -> MainWindow:  # type: ignore[no-untyped-def]
-    studio = StudioApp(Profile(width=size[0], height=size[1], fps=30, video_bitrate=2_500_000))
-    win = MainWindow(studio, AppSettings(tmp_path / "studio.ini"))
-    qtbot.addWidget(win)
-    studio.open("test")
-    win.resize(1280, 760)
-    win.show()
-    return win
+    profile = Profile(width=size[0], height=size[1], fps=30, video_bitrate=2_500_000)
+    return build_window(qtbot, tmp_path, profile)
 
 
 def open_dialog(qtbot, win: MainWindow) -> DestinationDialog:  # type: ignore[no-untyped-def]

@@ -2,32 +2,25 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import cv2
 import numpy as np
 from PySide6.QtCore import Qt
 
-from studio.app import StudioApp
 from studio.config import Profile
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp
+from tests.ui.conftest import build_window
 from tests.ui.test_golive_window import add_platform
 from ui.main_window import MainWindow
-from ui.settings import AppSettings
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def make_window(qtbot, tmp_path: Path, size=(1280, 720)) -> MainWindow:  # type: ignore[no-untyped-def]
-    studio = StudioApp(Profile(width=size[0], height=size[1], fps=30, video_bitrate=2_500_000))
-    win = MainWindow(studio, AppSettings(tmp_path / "studio.ini"))
-    qtbot.addWidget(win)
-    studio.open("test")
-    win.resize(1366, 768)
-    win.show()
-    return win
+    profile = Profile(width=size[0], height=size[1], fps=30, video_bitrate=2_500_000)
+    return build_window(qtbot, tmp_path, profile, size=(1366, 768))
 
 
 def shelf_item(win: MainWindow, sku: str):  # type: ignore[no-untyped-def]
@@ -36,6 +29,12 @@ def shelf_item(win: MainWindow, sku: str):  # type: ignore[no-untyped-def]
         if item.data(Qt.ItemDataRole.UserRole) == sku:
             return item
     raise AssertionError(sku)
+
+
+def on_air(win: MainWindow, slot: str, sku: str) -> bool:
+    """The overlay ``slot`` shows ``sku`` and has finished sliding in."""
+    s = win.app.overlays.slots[slot]
+    return (s.state or {}).get("sku") == sku and not s.anim and s.layer.visible
 
 
 def click(qtbot, win: MainWindow, sku: str) -> None:  # type: ignore[no-untyped-def]
@@ -69,7 +68,7 @@ def test_two_clicks_show_the_card_then_a_qr_with_the_products_link(
     url = f"rtmp://127.0.0.1:{nginx_rtmp.port}/live/shelf1"
 
     click(qtbot, win, sku)
-    time.sleep(0.8)
+    qtbot.waitUntil(lambda: on_air(win, "card", sku), timeout=5000)
     with_card = read_media(url, seconds=2.5, keep_every=10)
     assert with_card.frames_kept and not decode_qr(with_card.frames_kept)
     # the card's warm white panel sits bottom-left, over the colour bars
@@ -78,7 +77,7 @@ def test_two_clicks_show_the_card_then_a_qr_with_the_products_link(
     assert f[int(h * 0.7) : h - 40, 40 : int(w * 0.3)].mean() > 150
 
     click(qtbot, win, sku)
-    time.sleep(1.0)
+    qtbot.waitUntil(lambda: on_air(win, "popup", sku), timeout=5000)
     with_qr = read_media(url, seconds=3, keep_every=5)
     expected = studio.overlays.link(sku)
     assert expected in decode_qr(with_qr.frames_kept)
@@ -124,23 +123,19 @@ def test_overlay_toggles_and_scene_change_what_viewers_see(qtbot, tmp_path: Path
         frame, _ = studio.pipeline.compositor.render(studio.pipeline.scene)
         return planes(frame, 640, 360)[0].astype(int)
 
-    qtbot.wait(600)
+    qtbot.waitUntil(lambda: studio.pipeline.counters.rendered > 10, timeout=5000)  # on the clock
     before = program_y()
     win.toggles["board"].trigger()  # the hourly leaderboard, top left
-    qtbot.wait(800)
+    board = studio.overlays.slots["board"]
+    board_in = lambda: board.state is not None and not board.anim and board.layer.visible  # noqa: E731
+    qtbot.waitUntil(board_in, timeout=5000)
     after = program_y()
     assert abs(after[10:150, 10:200] - before[10:150, 10:200]).mean() > 10
     win.toggles["board"].trigger()
-    qtbot.wait(800)
-    assert (
-        studio.overlays.slots["board"].layer.opacity == 0
-        or not studio.overlays.slots["board"].layer.visible
-    )
+    qtbot.waitUntil(lambda: board.layer.opacity == 0 or not board.layer.visible, timeout=5000)
     win.scene_combo.setCurrentIndex(1)  # 分屏: the camera takes the left 60 %
     win.scene_combo.activated.emit(1)
-    qtbot.wait(400)
-    video = studio.pipeline.scene.program[0]
-    assert 0 < video.w < 640
+    qtbot.waitUntil(lambda: 0 < studio.pipeline.scene.program[0].w < 640, timeout=5000)
 
 
 def test_first_run_test_recording_saves_a_playable_file(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]

@@ -106,8 +106,8 @@ def test_ending_the_take_and_the_live_clears_the_shows_overlays(
         assert win.script.load_show(show)
         qtbot.mouseClick(win.runner.rehearse, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: win.app.rehearsing and on_preview(win), timeout=10000)
-        qtbot.wait(1200)  # the group-buy counts down, the prompter follows the segment
-        assert "中度烘焙" in win.runner.prompter.text()
+        # the group-buy counts down, the prompter follows the segment
+        qtbot.waitUntil(lambda: "中度烘焙" in win.runner.prompter.text(), timeout=5000)
         qtbot.mouseClick(win.runner.rehearse, Qt.MouseButton.LeftButton)  # 结束彩排
         qtbot.waitUntil(lambda: not win.app.rehearsing and bool(win.reviews), timeout=20000)
         assert_cleared(qtbot, win)

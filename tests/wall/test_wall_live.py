@@ -104,6 +104,7 @@ def publishers(nginx_rtmp: NginxRtmp):
             p.wait(10)
         except subprocess.TimeoutExpired:
             p.kill()
+            p.wait(10)  # reaped: a Popen still running at collection is a ResourceWarning
 
 
 @pytest.mark.rtmp
@@ -131,7 +132,10 @@ def test_six_stores_each_tile_shows_its_own_stream_and_a_stop_turns_its_badge(
         )
         # 6 tiles on a 3x2 grid are small: keyframes only, no audio
         assert {d.spec.mode for d in win.pool.decoders.values()} == {"key"}
-        qtbot.wait(600)
+        shown = {k: t.pictures_shown for k, t in win.tiles.items()}  # a fresh picture each
+        qtbot.waitUntil(
+            lambda: all(t.pictures_shown > shown[k] for k, t in win.tiles.items()), timeout=15000
+        )
         for i, name in enumerate(NAMES):
             tile = win.tiles[f"stream:{name}"]
             got, scores = best_caption(painted_gray(tile))
@@ -193,6 +197,7 @@ def test_six_stores_each_tile_shows_its_own_stream_and_a_stop_turns_its_badge(
             if name != "淮海路店":
                 assert win.view.badges[f"stream:{name}"] in ("live", "stale"), name
         # it comes back: live again, the alert closes
+        publishers["淮海路店"].wait(10)  # reaped before it is replaced (a ResourceWarning else)
         publishers["淮海路店"] = publish(nginx_rtmp.url("store2"), CAPTIONS[2])
         qtbot.waitUntil(lambda: win.view.badges.get(tile_key) == "live", timeout=25000)
         qtbot.waitUntil(lambda: not win.tiles[tile_key].alerting, timeout=3000)

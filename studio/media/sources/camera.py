@@ -1,4 +1,4 @@
-"""A camera through OpenCV, with the right backend per OS and a slate while it is gone.
+"""A camera as a source, with a slate while it is gone (opened by :mod:`studio.media.devices`).
 
 When the camera stops delivering (unplugged, taken by another app) the source
 shows the 稍等片刻 slate and tries to reopen it every second; the output clock
@@ -8,48 +8,15 @@ never notices anything but the picture.
 from __future__ import annotations
 
 import logging
-import sys
 import time
 from collections.abc import Callable
-from typing import Any, Protocol
 
-import cv2
-
+from studio.media.devices import Capture, open_capture
 from studio.media.frame import bgr_to_i420
 from studio.media.slate import slate_i420
 from studio.media.sources.base import Source
 
 log = logging.getLogger(__name__)
-
-
-class Capture(Protocol):
-    def isOpened(self) -> bool: ...  # noqa: N802 - OpenCV's names
-    def read(self) -> tuple[bool, Any]: ...
-    def release(self) -> None: ...
-    def set(self, prop: int, value: float) -> bool: ...
-    def get(self, prop: int) -> float: ...
-
-
-def backend_for_platform() -> int:
-    """The capture API that works best on this OS."""
-    if sys.platform.startswith("win"):
-        return cv2.CAP_DSHOW
-    if sys.platform == "darwin":
-        return cv2.CAP_AVFOUNDATION
-    return cv2.CAP_V4L2
-
-
-def open_capture(index: int, width: int, height: int, fps: int) -> Capture:
-    cap = cv2.VideoCapture(index, backend_for_platform())
-    if cap.isOpened():
-        if width * height >= 1280 * 720:
-            # USB 2 webcams only reach HD at full rate in MJPEG
-            cap.set(cv2.CAP_PROP_FOURCC, cv2.VideoWriter_fourcc(*"MJPG"))
-        cap.set(cv2.CAP_PROP_FRAME_WIDTH, width)
-        cap.set(cv2.CAP_PROP_FRAME_HEIGHT, height)
-        cap.set(cv2.CAP_PROP_FPS, fps)
-        cap.set(cv2.CAP_PROP_BUFFERSIZE, 1)  # newest frame, not a queue of stale ones
-    return cap
 
 
 class CameraSource(Source):
