@@ -201,6 +201,7 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
         "rendered": c.rendered,
         "encoded": c.encoded,
         "tick_worst_ms": round(c.tick_worst_ms, 1),
+        "tick_worst_cpu_ms": round(pipe.tick_worst_cpu_ms, 1),
         "ticks_over_period": c.ticks_over_period,
         "dropped": {
             "render_lag": c.render_lag,

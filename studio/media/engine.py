@@ -63,6 +63,9 @@ class Pipeline:
         self._stats = StatsCollector(self)
         self._samples_pulled = 0
         self._genlock_seq = -1
+        # the clock thread's own CPU in its heaviest tick: unlike the wall-clock worst tick
+        # (Counters.tick_worst_ms) it does not grow when other processes take the cores
+        self.tick_worst_cpu_ms = 0.0
         # called on the output-clock thread before each frame is composed, with
         # (frame index, media seconds): the cue engine and animations hang here
         self.tick_hooks: list[Callable[[int, float], None]] = []
@@ -233,7 +236,7 @@ class Pipeline:
             # ~0.2 s) is rendered through: the next ticks run back to back, so the
             # timeline keeps every frame and no pts is skipped.
             self.frame_index = n
-            began = time.perf_counter()
+            began, began_cpu = time.perf_counter(), time.thread_time()
             for hook in list(self.tick_hooks):
                 try:
                     hook(n, n / fps)
@@ -260,6 +263,8 @@ class Pipeline:
                 self._samples_pulled = due
                 self._fan_out(self.encoder.encode_audio(block))
             spent = time.perf_counter() - began
+            cpu_ms = (time.thread_time() - began_cpu) * 1000
+            self.tick_worst_cpu_ms = max(self.tick_worst_cpu_ms, cpu_ms)
             self.counters.tick_worst_ms = max(self.counters.tick_worst_ms, spent * 1000)
             if spent > 1 / fps:
                 self.counters.ticks_over_period += 1
