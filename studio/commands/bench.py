@@ -156,6 +156,9 @@ def _autoconfig(args: argparse.Namespace) -> int:
         f"[bold]recommended:[/] {profile.width}x{profile.height}@{profile.fps}, "
         f"{profile.video_bitrate // 1000} kb/s, encoder {profile.encoder}, preset {profile.preset}"
     )
+    if not result.verified:
+        console.print("studio: warning: that profile skipped frames in its own soak; close "
+                      "other programs and run --autoconfig again")  # fmt: skip
     if args.dry_run:
         console.print("dry run: profile not saved")
     else:
