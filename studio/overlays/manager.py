@@ -132,9 +132,9 @@ class OverlayManager(OnAir, CommerceReactions):
         spec = [(n, self.layout.regions[n].place, e) for n, e in enter.items()]
         self.slots: dict[str, _Slot] = {}
         with self.lock:
-            for name, place, enter in spec:
+            for name, place, offset in spec:
                 layer = ImageLayer(name=f"overlay:{name}", visible=False)
-                self.slots[name] = _Slot(name, layer, place, enter)
+                self.slots[name] = _Slot(name, layer, place, offset)
                 scene.program.append(layer)
             glayer = ImageLayer(name="overlay:guide", visible=True)
             self.slots["guide"] = _Slot("guide", glayer, self.layout.guide.place, (0, 0))

@@ -219,7 +219,7 @@ class OnAir:
             if kind == "groupbuy":
                 p = self.product(s["sku"])
                 left = float(math.ceil((slot.until or t) - t - 1e-6))
-                key = ("groupbuy", p.sku, s["joined"], s["size"], s["price"], left)
+                key: tuple = ("groupbuy", p.sku, s["joined"], s["size"], s["price"], left)
                 return key, lambda: widgets.groupbuy(
                     p, s["joined"], s["size"], sc, s["price"], left
                 )
