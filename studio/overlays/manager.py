@@ -8,6 +8,12 @@ re-rasterised only when its content key changes (a countdown: once a
 second); slides and fades change only the layer's position and opacity.
 On a running pipeline the drawing itself happens ahead, on the raster worker
 (:mod:`studio.overlays.raster`): the clock thread only looks images up.
+
+This module holds the state and the actions (one method per thing a guide or a
+cue can ask for: the public API the app, the cue engine and the CLI call); the
+per-frame machinery is :mod:`studio.overlays.slots`, the commerce reactions
+:mod:`studio.overlays.reactions`. It stays a little over 500 lines so that every
+action is on the one class the callers know.
 """
 
 from __future__ import annotations
