@@ -10,6 +10,11 @@
 4. Pick the largest size whose encode fits in half the machine's cores (the
    rest is for the camera, the window and the browser the guide keeps open) and
    whose bitrate fits in 75 % of the measured upload.
+5. Soak the pick: the engine in real time at that size for ``SOAK_SECONDS`` (test
+   source, the bench overlays, a recording, an RTMP output to the local nginx). A
+   pick that skips a frame (render or encoder lag) is never recommended: the next
+   smaller size is tried, down to 360p superfast; if even that skips, it is returned
+   marked unverified, and the why says so.
 """
 
 from __future__ import annotations
@@ -30,6 +35,7 @@ from studio.media.encoder import EncodedPacket, Encoder
 UPLOAD_STEPS_KBPS = (1000, 2500, 4500, 6000, 8000)
 CPU_SHARE = 0.5  # of all cores, for the studio's own compose + encode
 UPLOAD_SHARE = 0.75  # of the measured upload, for video
+SOAK_SECONDS = 20.0  # the pick's own drop test, real time
 CANDIDATES = (  # (width, height, default bitrate)
     (1920, 1080, 4_500_000),
     (1280, 720, 2_500_000),
@@ -139,9 +145,17 @@ def upload_kbps(steps: list[UploadStep]) -> float:
 
 
 def recommend(
-    ms_per_frame: dict[int, float], upload: float, encoder: str, cores: int | None = None
+    ms_per_frame: dict[int, float],
+    upload: float,
+    encoder: str,
+    cores: int | None = None,
+    below: int | None = None,
 ) -> tuple[Profile, list[str]]:
-    """The profile to save and why, from CPU ms/frame by height and upload kb/s."""
+    """The profile to save and why, from CPU ms/frame by height and upload kb/s.
+
+    ``below``: only sizes under this height (a soak showed that one skipping); below the
+    smallest, the smallest at x264 superfast.
+    """
     cores = cores or os.cpu_count() or 1
     budget_ms = 1000 * CPU_SHARE * cores  # CPU ms the studio may spend per second
     why = [f"{cores} cores: the studio may use {CPU_SHARE:.0%} of them ({budget_ms:.0f} ms CPU/s)"]
@@ -149,6 +163,8 @@ def recommend(
     hw = encoder != "x264"
     chosen = None
     for w, h, rate in CANDIDATES:
+        if below is not None and h >= below:
+            continue
         if h in ms_per_frame:
             cost = ms_per_frame[h]
         else:  # scale the nearest measurement by pixel count
@@ -182,6 +198,28 @@ def recommend(
 
 
 @dataclass
+class SoakResult:
+    """One real-time run of a candidate profile: did the engine skip frames?"""
+
+    width: int
+    height: int
+    preset: str
+    seconds: float
+    rendered: int
+    render_lag: int
+    encode_lag: int
+    load_average: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+    @property
+    def skipped(self) -> int:
+        return self.render_lag + self.encode_lag
+
+    @property
+    def ok(self) -> bool:
+        return self.rendered > 0 and self.skipped == 0
+
+
+@dataclass
 class AutoconfigResult:
     profile: Profile
     why: list[str]
@@ -189,6 +227,12 @@ class AutoconfigResult:
     encoder: str
     upload_kbps: float
     steps: list[UploadStep] = field(default_factory=list)
+    soaks: list[SoakResult] = field(default_factory=list)
+
+    @property
+    def verified(self) -> bool:
+        """The recommended profile's own soak skipped nothing (True when none was run)."""
+        return not self.soaks or self.soaks[-1].ok
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -198,7 +242,62 @@ class AutoconfigResult:
             "encoder": self.encoder,
             "upload_kbps": self.upload_kbps,
             "steps": [asdict(s) for s in self.steps],
+            "soaks": [{**asdict(s), "skipped": s.skipped} for s in self.soaks],
+            "verified": self.verified,
         }
+
+
+def soak(profile: Profile, seconds: float, work: Path, url: str | None) -> SoakResult:
+    """The engine in real time with ``profile``: test source, overlays, recording, RTMP."""
+    from studio.bench.proc import run_child_job
+    from studio.bench.workload import overlay_set
+
+    w, h = profile.width, profile.height
+    ovs = overlay_set(w, h, work)
+    res = run_child_job(
+        {
+            "job": "realtime", "width": w, "height": h, "fps": profile.fps, "seconds": seconds,
+            "preset": profile.preset, "bitrate": profile.video_bitrate, "url": url,
+            "record": str(work / f"soak-{h}p.mkv"),
+            "overlays": [{**asdict(o), "path": str(o.path)} for o in ovs],
+        },
+        timeout=seconds + 120,
+    ).result  # fmt: skip
+    d = res["dropped"]
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (0.0, 0.0, 0.0)
+    return SoakResult(
+        w, h, profile.preset, round(res["seconds"], 1), res["rendered"], d["render_lag"],
+        d["encode_lag"], tuple(round(v, 2) for v in load),  # type: ignore[arg-type]
+    )  # fmt: skip
+
+
+def verify(
+    ms: dict[int, float],
+    up: float,
+    encoder: str,
+    run: Callable[[Profile], SoakResult],
+    progress: Callable[[str], None] = lambda _m: None,
+) -> tuple[Profile, list[str], list[SoakResult]]:
+    """:func:`recommend`, then soak the pick and step down while it skips frames."""
+    profile, why = recommend(ms, up, encoder)
+    soaks: list[SoakResult] = []
+    while True:
+        progress(f"autoconfig: {profile.width}x{profile.height} in real time")
+        result = run(profile)
+        soaks.append(result)
+        verdict = "no frame skipped" if result.ok else f"{result.skipped} frames skipped"
+        why.append(
+            f"soak {profile.width}x{profile.height}@{profile.fps} {profile.preset}, "
+            f"{result.seconds:g} s: {verdict} (load {result.load_average[0]:g})"
+        )
+        smallest = profile.height <= CANDIDATES[-1][1] and profile.preset == "superfast"
+        if result.ok or smallest:
+            if not result.ok:
+                why.append("even the smallest profile skipped: this computer is too busy now")
+            return profile, why, soaks
+        profile, more = recommend(ms, up, encoder, below=profile.height)
+        why.append(f"{soaks[-1].height}p skipped frames: trying {profile.height}p")
+        why.extend(line for line in more if line.startswith(f"{profile.width}x"))
 
 
 def measure_cpu(work: Path, progress: Callable[[str], None]) -> dict[int, float]:
@@ -226,7 +325,9 @@ def measure_cpu(work: Path, progress: Callable[[str], None]) -> dict[int, float]
 
 
 def autoconfigure(
-    server: str | None, progress: Callable[[str], None] = lambda _m: None
+    server: str | None,
+    progress: Callable[[str], None] = lambda _m: None,
+    soak_seconds: float = SOAK_SECONDS,
 ) -> AutoconfigResult:
     """The whole wizard, Qt-free (the GUI runs it on a worker thread): measure, recommend.
 
@@ -249,13 +350,21 @@ def autoconfigure(
             target = local.url("autoconfig")
         try:
             steps = measure_upload(target, progress=progress) if target else []
+            up = upload_kbps(steps)
+            soaks: list[SoakResult] = []
+            if encoder == "x264" and soak_seconds > 0:
+                # a hardware encoder leaves the CPU free; x264's pick is run for real
+                url = local.url("autoconfig-soak") if local is not None else None
+                profile, why, soaks = verify(
+                    ms, up, encoder, lambda p: soak(p, soak_seconds, work, url), progress
+                )
+            else:
+                profile, why = recommend(ms, up, encoder)
         finally:
             if local is not None:
                 local.stop()
-    up = upload_kbps(steps)
     if steps:  # for the budget check before going live (studio.upload_budget)
         from studio.upload_budget import remember_upload
 
         remember_upload(up, loopback=local is not None)
-    profile, why = recommend(ms, up, encoder)
-    return AutoconfigResult(profile, why, ms, encoder, up, steps)
+    return AutoconfigResult(profile, why, ms, encoder, up, steps, soaks)

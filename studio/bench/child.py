@@ -15,6 +15,7 @@ import resource
 import sys
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -169,6 +170,10 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
 
     w, h = spec["width"], spec["height"]
     profile = bench_profile(w, h, spec.get("fps", FPS))
+    if spec.get("preset"):  # the auto-configuration soaks its own pick
+        profile = replace(profile, preset=spec["preset"])
+    if spec.get("bitrate"):
+        profile = replace(profile, video_bitrate=int(spec["bitrate"]))
     pipe = Pipeline(profile)
     source = TestPatternSource(w, h, profile.fps, caption="bench")
     pipe.add_source(source)
@@ -204,6 +209,7 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
         "rendered": c.rendered,
         "encoded": c.encoded,
         "tick_worst_ms": round(c.tick_worst_ms, 1),
+        "tick_worst_cpu_ms": round(pipe.tick_worst_cpu_ms, 1),
         "ticks_over_period": c.ticks_over_period,
         "dropped": {
             "render_lag": c.render_lag,

@@ -166,6 +166,16 @@ def run_realtime(
             "dropped": res["dropped"],
             "encoder": res["encoder"],
             "stages_ms_p50": res.get("stages_ms_p50", {}),
+            # the output-clock thread's own work: its worst tick, and how many ticks ran
+            # over one frame period (each delays the next tick)
+            "tick_worst_ms": res.get("tick_worst_ms"),
+            "tick_worst_cpu_ms": res.get("tick_worst_cpu_ms"),
+            "ticks_over_period": res.get("ticks_over_period"),
+            "ticks_over_period_percent": (
+                round(100 * res["ticks_over_period"] / res["rendered"], 2)
+                if res.get("rendered") and res.get("ticks_over_period") is not None
+                else None
+            ),
             **viewer,
         }
         out["sizes"][f"{height}p"] = entry

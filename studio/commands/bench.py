@@ -27,9 +27,13 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--soak",
         type=float,
         metavar="SECONDS",
-        help="the drop test only: 1080p30 with overlays, recording and one RTMP output for "
-        "SECONDS (600 = the 10-minute target)",
+        help="the drop test only: 30 fps with overlays, recording, one RTMP output and a "
+        "puller for SECONDS (600 = the 10-minute target)",
     )
+    p.add_argument(
+        "--size", default="1280x720", metavar="WxH",
+        help="for --soak: the frame size (1280x720, the default, or 1920x1080)",
+    )  # fmt: skip
     p.add_argument(
         "--autoconfig",
         action="store_true",
@@ -78,7 +82,10 @@ def run(args: argparse.Namespace) -> int:
         args.json = args.json.expanduser()
         if not args.json.parent.is_dir():
             raise UserError(f"--json {args.json}: no such directory", "create it or pick a path")
-    plan = Plan.soak(args.soak) if args.soak else Plan.quick() if args.quick else Plan()
+    if args.soak:
+        plan = Plan.soak(args.soak, _soak_size(args.size))
+    else:
+        plan = Plan.quick() if args.quick else Plan()
     console = Console()
     steps = _count_steps(sections, plan)
     with Progress(
@@ -96,6 +103,13 @@ def run(args: argparse.Namespace) -> int:
         write_json(report, args.json)
         console.print(f"results written to {args.json}")
     return 0
+
+
+def _soak_size(text: str) -> tuple[int, int]:
+    w, _, h = text.lower().partition("x")
+    if not (w.isdigit() and h.isdigit()) or int(w) < 16 or int(h) < 16:
+        raise UserError(f"--size {text!r}: not a frame size", "write it as WxH, e.g. 1280x720")
+    return int(w), int(h)
 
 
 def _count_steps(sections: list[str], plan: object) -> int:
@@ -142,6 +156,9 @@ def _autoconfig(args: argparse.Namespace) -> int:
         f"[bold]recommended:[/] {profile.width}x{profile.height}@{profile.fps}, "
         f"{profile.video_bitrate // 1000} kb/s, encoder {profile.encoder}, preset {profile.preset}"
     )
+    if not result.verified:
+        console.print("studio: warning: that profile skipped frames in its own soak; close "
+                      "other programs and run --autoconfig again")  # fmt: skip
     if args.dry_run:
         console.print("dry run: profile not saved")
     else:

@@ -3,8 +3,11 @@
 A scene is an ordered list of layers: video from a source, an image with
 alpha, text, a solid colour. Each layer has a rectangle, an opacity and a
 visibility. Images and text are converted to premultiplied YUV once, when their
-content, size or opacity changes; per frame only their own rectangle is
-blended, with numpy integer arithmetic on the planes.
+content or size changes (or handed over converted, by the overlay raster worker:
+:func:`premultiply`); a slide, a clip at the canvas edge and a fade reuse those
+planes (a view, an integer scale), so nothing float-heavy runs per frame on the
+output clock. Per frame only the layer's own rectangle is blended, with numpy
+integer arithmetic on the planes.
 
 Two layer sets: ``program`` is what viewers get; ``guide`` layers are drawn
 only into the local preview (commission, next cue, notes).
@@ -70,11 +73,14 @@ class ImageLayer(Layer):
 
     rgba: np.ndarray | None = None
     version: int = 0  # bump when rgba changes in place
-    _prepared: tuple | None = field(default=None, repr=False)
+    _prepared: tuple | None = field(default=None, repr=False)  # (whole image's planes,)
     _key: tuple = field(default=(), repr=False)
+    _given: Premultiplied | None = field(default=None, repr=False)
 
-    def set_image(self, rgba: np.ndarray) -> None:
+    def set_image(self, rgba: np.ndarray, planes: Premultiplied | None = None) -> None:
+        """New pixels; ``planes`` (from :func:`premultiply`, drawn ahead) saves the conversion."""
         self.rgba = rgba
+        self._given = planes
         self.version += 1
 
 
@@ -120,8 +126,8 @@ class Scene:
 
 
 @dataclass
-class _Prepared:
-    """Premultiplied planes of an image layer clipped to the canvas."""
+class Premultiplied:
+    """Premultiplied YUV planes of an image at (x, y): what blending needs, nothing else."""
 
     x: int
     y: int
@@ -137,7 +143,7 @@ class _Prepared:
 
 def prepare_rgba(
     rgba: np.ndarray, x: int, y: int, w: int, h: int, opacity: float, cw: int, ch: int
-) -> _Prepared | None:
+) -> Premultiplied | None:
     """Scale an RGBA image to w x h, clip to the canvas, convert to premultiplied YUV."""
     if rgba.shape[1] != w or rgba.shape[0] != h:
         rgba = np.asarray(Image.fromarray(rgba, "RGBA").resize((w, h), Image.Resampling.LANCZOS))
@@ -161,7 +167,7 @@ def prepare_rgba(
     ac = a4.mean(axis=(1, 3))
     u_pre = np.rint((yuv[:, :, 1].reshape(h // 2, 2, w // 2, 2) * a4).mean(axis=(1, 3)))
     v_pre = np.rint((yuv[:, :, 2].reshape(h // 2, 2, w // 2, 2) * a4).mean(axis=(1, 3)))
-    return _Prepared(
+    return Premultiplied(
         x0,
         y0,
         w,
@@ -173,6 +179,35 @@ def prepare_rgba(
         (256 - np.rint(ac)).astype(np.uint16),
         bool((a256 >= 256).all()),
     )
+
+
+def premultiply(rgba: np.ndarray) -> Premultiplied | None:
+    """The whole image's planes at opacity 1 (even size), for any thread to make ahead."""
+    h, w = rgba.shape[0] // 2 * 2, rgba.shape[1] // 2 * 2
+    return prepare_rgba(rgba[:h, :w], 0, 0, w, h, 1.0, w, h)
+
+
+def _clip(p: Premultiplied, x: int, y: int, cw: int, ch: int) -> Premultiplied | None:
+    """``p`` placed at (x, y) and cut to the canvas: views of its planes, no conversion."""
+    x0, y0, x1, y1 = max(0, x), max(0, y), min(cw, x + p.w), min(ch, y + p.h)
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return None
+    if (x0, y0, x1, y1) == (x, y, x + p.w, y + p.h):
+        return p if (p.x, p.y) == (x, y) else replace(p, x=x, y=y)
+    ox, oy, w, h = x0 - x, y0 - y, x1 - x0, y1 - y0  # all even: chroma halves exactly
+    luma = (slice(oy, oy + h), slice(ox, ox + w))
+    chroma = (slice(oy // 2, (oy + h) // 2), slice(ox // 2, (ox + w) // 2))
+    return Premultiplied(
+        x0, y0, w, h, p.y_pre[luma], p.y_inv[luma], p.u_pre[chroma], p.v_pre[chroma],
+        p.c_inv[chroma], p.opaque,
+    )  # fmt: skip
+
+
+def _faded(pre: np.ndarray, inv: np.ndarray, o: int) -> tuple[np.ndarray, np.ndarray]:
+    """Premultiplied planes at ``o``/256 of their opacity (a fade): two integer multiplies."""
+    pre_o = ((pre.astype(np.uint32) * o) >> 8).astype(np.uint16)
+    inv_o = (256 - (((256 - inv.astype(np.uint32)) * o) >> 8)).astype(np.uint16)
+    return pre_o, inv_o
 
 
 def _blend_plane(dst: np.ndarray, pre: np.ndarray, inv: np.ndarray, tmp: np.ndarray) -> None:
@@ -252,40 +287,44 @@ class Compositor:
         ih, iw = layer.rgba.shape[:2]
         w = _even(layer.w or iw)
         h = _even(layer.h or ih)
-        x, y = _even(layer.x), _even(layer.y)
-        content = (layer.version, id(layer.rgba), w, h, round(layer.opacity, 3))
-        inside = x >= 0 and y >= 0 and x + w <= self.width and y + h <= self.height
-        prep = layer._prepared[0] if layer._prepared else None
-        if (
-            layer._key[:1] == (content,)
-            and inside
-            and prep is not None
-            and (prep.w, prep.h) == (w, h)
-        ):
-            # only moved (a slide-in): the premultiplied planes are reused as they are
-            if (prep.x, prep.y) != (x, y):
-                layer._prepared = (replace(prep, x=x, y=y),)
-        elif layer._key != (content, x, y):
-            layer._prepared = (
-                prepare_rgba(layer.rgba, x, y, w, h, layer.opacity, self.width, self.height),
-            )
-        layer._key = (content, x, y)
-        prep = layer._prepared[0] if layer._prepared else None
-        if prep is not None:
-            self._blend(canvas, prep)
+        content = (layer.version, id(layer.rgba), w, h)
+        if layer._key != content or layer._prepared is None:
+            given = layer._given
+            if given is not None and (given.w, given.h) == (w, h):
+                whole: Premultiplied | None = given  # drawn and converted ahead
+            else:
+                whole = prepare_rgba(layer.rgba, 0, 0, w, h, 1.0, w, h)
+            layer._prepared, layer._key = (whole,), content
+        whole = layer._prepared[0]
+        if whole is None:
+            return
+        part = _clip(whole, _even(layer.x), _even(layer.y), self.width, self.height)
+        if part is not None:
+            self._blend(canvas, part, layer.opacity)
 
-    def _blend(self, canvas: np.ndarray, p: _Prepared) -> None:
+    def _blend(self, canvas: np.ndarray, p: Premultiplied, opacity: float = 1.0) -> None:
         yp, up, vp = planes(canvas, self.width, self.height)
         ys = yp[p.y : p.y + p.h, p.x : p.x + p.w]
+        cy, cx = p.y // 2, p.x // 2
+        us = up[cy : cy + p.h // 2, cx : cx + p.w // 2]
+        vs = vp[cy : cy + p.h // 2, cx : cx + p.w // 2]
+        o = round(opacity * 256)
+        if o < 256:  # fading: scale the planes, never convert again
+            y_pre, y_inv = _faded(p.y_pre, p.y_inv, o)
+            u_pre, c_inv = _faded(p.u_pre, p.c_inv, o)
+            v_pre, _ = _faded(p.v_pre, p.c_inv, o)
+            _blend_plane(ys, y_pre, y_inv, self._tmp)
+            _blend_plane(us, u_pre, c_inv, self._tmp)
+            _blend_plane(vs, v_pre, c_inv, self._tmp)
+            return
         if p.opaque:
             ys[...] = (p.y_pre >> 8).astype(np.uint8)
-            up[p.y // 2 : (p.y + p.h) // 2, p.x // 2 : (p.x + p.w) // 2] = p.u_pre >> 8
-            vp[p.y // 2 : (p.y + p.h) // 2, p.x // 2 : (p.x + p.w) // 2] = p.v_pre >> 8
+            us[...] = p.u_pre >> 8
+            vs[...] = p.v_pre >> 8
             return
         _blend_plane(ys, p.y_pre, p.y_inv, self._tmp)
-        cy, cx = p.y // 2, p.x // 2
-        _blend_plane(up[cy : cy + p.h // 2, cx : cx + p.w // 2], p.u_pre, p.c_inv, self._tmp)
-        _blend_plane(vp[cy : cy + p.h // 2, cx : cx + p.w // 2], p.v_pre, p.c_inv, self._tmp)
+        _blend_plane(us, p.u_pre, p.c_inv, self._tmp)
+        _blend_plane(vs, p.v_pre, p.c_inv, self._tmp)
 
     def _draw_video(self, canvas: np.ndarray, layer: VideoLayer) -> None:
         if layer.source is None:

@@ -8,22 +8,23 @@ re-rasterised only when its content key changes (a countdown: once a
 second); slides and fades change only the layer's position and opacity.
 On a running pipeline the drawing itself happens ahead, on the raster worker
 (:mod:`studio.overlays.raster`): the clock thread only looks images up.
+
+This module holds the state and the actions (one method per thing a guide or a
+cue can ask for: the public API the app, the cue engine and the CLI call); the
+per-frame machinery is :mod:`studio.overlays.slots`, the commerce reactions
+:mod:`studio.overlays.reactions`. It stays a little over 500 lines so that every
+action is on the one class the callers know.
 """
 
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import time
-from collections import Counter, defaultdict, deque
+from collections import Counter, deque
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
-from functools import lru_cache
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
-
-import numpy as np
-from PIL import Image
 
 from studio.events import Event, EventBus
 from studio.media.compositor import ImageLayer, Scene, VideoLayer
@@ -32,6 +33,18 @@ from studio.overlays import widgets
 from studio.overlays.layout import Layout, SafeArea, layout_for, safe_area_images
 from studio.overlays.links import LinkFor, placeholder_link_for
 from studio.overlays.raster import RasterWorker
+from studio.overlays.reactions import CommerceReactions, _same_promo
+from studio.overlays.slots import (
+    ANIM_SECONDS,
+    DRAW_WAIT_SECONDS,
+    FLASH_CONFIRM_SECONDS,
+    MARGIN,
+    TOAST_SECONDS,
+    WINNER_SECONDS,
+    OnAir,
+    _Board,
+    _Slot,
+)
 from studio.show.catalog import Catalog, Product
 
 if TYPE_CHECKING:
@@ -39,37 +52,18 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-ANIM_SECONDS = 0.3
-TOAST_SECONDS = 4.0
-WINNER_SECONDS = 10.0
-DRAW_WAIT_SECONDS = 30.0  # a lottery without a result from commerce gives up after this
-# a flash price the backend has not confirmed this long after its pop-up: the guide is told
-FLASH_CONFIRM_SECONDS = 2.0
-MARGIN = 24  # design units (720p pixels)
-BOARD_ROWS = 5  # the on-air 超级带单王 shows the top five
+__all__ = [
+    "ANIM_SECONDS",
+    "DRAW_WAIT_SECONDS",
+    "FLASH_CONFIRM_SECONDS",
+    "MARGIN",
+    "TOAST_SECONDS",
+    "WINNER_SECONDS",
+    "OverlayManager",
+]
 
 
-@dataclass(eq=False)
-class _Slot:
-    name: str
-    layer: ImageLayer
-    place: Callable[[int, int], tuple[int, int]]  # image (w, h) -> resting (x, y)
-    enter: tuple[float, float]  # slide-in offset in design units
-    state: dict[str, Any] | None = None
-    until: float | None = None
-    key: tuple = ()
-    anim: str = ""  # "in", "out" or ""
-    anim_t0: float = 0.0
-    home: tuple[int, int] = (0, 0)
-
-
-@dataclass
-class _Board:
-    hour: int = -1
-    totals: dict[str, float] = field(default_factory=lambda: defaultdict(float))
-
-
-class OverlayManager:
+class OverlayManager(OnAir, CommerceReactions):
     """Owns the overlay layers of one scene. Use :meth:`attach` for a running pipeline."""
 
     def __init__(
@@ -144,9 +138,9 @@ class OverlayManager:
         spec = [(n, self.layout.regions[n].place, e) for n, e in enter.items()]
         self.slots: dict[str, _Slot] = {}
         with self.lock:
-            for name, place, enter in spec:
+            for name, place, offset in spec:
                 layer = ImageLayer(name=f"overlay:{name}", visible=False)
-                self.slots[name] = _Slot(name, layer, place, enter)
+                self.slots[name] = _Slot(name, layer, place, offset)
                 scene.program.append(layer)
             glayer = ImageLayer(name="overlay:guide", visible=True)
             self.slots["guide"] = _Slot("guide", glayer, self.layout.guide.place, (0, 0))
@@ -533,450 +527,3 @@ class OverlayManager:
             info.talking_points = ()
 
         self._queue(apply)
-
-    # -- commerce ----------------------------------------------------------------
-    def on_commerce(self, event: Event) -> None:
-        """``commerce.order``, ``.stock``, ``.groupbuy``, ``.lottery`` from the bus."""
-        d = dict(event.data)
-        kind = event.topic.split(".", 1)[-1]
-        handler = {
-            "order": self._order,
-            "stock": self._stock,
-            "groupbuy": self._groupbuy,
-            "lottery": self._lottery,
-            "flash": self._flash,
-            "promo": self._promo_confirmed,
-            "promo_refused": self._promo_refused,
-            "leaderboard": self._leaderboard,
-        }.get(kind)
-        if handler is not None:
-            if kind == "order":
-                self._ask("toast", self._toast_of(d), TOAST_SECONDS)
-            self._queue(lambda t: handler(d, t))
-
-    def _toast_of(self, d: dict[str, Any]) -> dict[str, str]:
-        sku = str(d.get("sku") or d.get("product_sku") or "")
-        product = self.catalog.get(sku)
-        return {
-            "name": product.name if product else sku,
-            "tail": str(d.get("phone_tail") or d.get("buyer_phone_tail") or ""),
-            "buyer": str(d.get("buyer") or d.get("buyer_name") or ""),
-        }
-
-    def _order(self, d: dict[str, Any], t: float) -> None:
-        sku = str(d.get("sku") or d.get("product_sku") or "")
-        product = self.catalog.get(sku)
-        amount = float(d.get("amount") or (product.price if product else 0.0))
-        self.info.orders += 1
-        self.info.commission += float(d.get("commission") or amount * self.commission_rate)
-        self._toasts.append(self._toast_of(d))
-        hour = int(self.now() // 3600)
-        if hour != self._board.hour:
-            self._board = _Board(hour)
-        # the contest ranks guides, never shoppers: offline, this studio's own guide only
-        who = str(d.get("guide") or "") or self.guide or "本场导购"
-        self._board.totals[who] += amount
-        if "stock" in d and sku:
-            self.stock[sku] = int(d["stock"])
-
-    def _stock(self, d: dict[str, Any], _t: float) -> None:
-        if d.get("sku") is not None and d.get("stock") is not None:
-            self.stock[str(d["sku"])] = int(d["stock"])
-
-    def _groupbuy(self, d: dict[str, Any], _t: float) -> None:
-        s = self.slots["promo"].state
-        if s and s.get("kind") == "groupbuy" and d.get("sku", s["sku"]) == s["sku"]:
-            s["joined"] = int(d.get("joined", s["joined"]))
-            s["size"] = int(d.get("size", s["size"]))
-
-    def _flash(self, d: dict[str, Any], t: float) -> None:
-        """The backend confirmed a flash price: draw it if its pop-up is on air."""
-        sku, cents, ends = d.get("sku"), d.get("price_cents"), d.get("ends_at")
-        if sku is None or cents is None or ends is None:
-            return
-        self.flash_confirmed[(str(sku), int(cents))] = float(ends)
-        slot = self.slots["popup"]
-        s = slot.state
-        if not s or s.get("sku") != sku or s.get("want") is None or slot.anim == "out":
-            return
-        left = float(ends) - self.now()
-        if round(s["want"] * 100) != int(cents) or left <= 0:
-            return
-        s["flash"] = s.pop("want")
-        if s.get("withheld"):  # confirmed late: on air after all
-            self._set_alert("")
-        slot.until = min(slot.until if slot.until is not None else math.inf, t + left)
-
-    def _promo_confirmed(self, d: dict[str, Any], t: float) -> None:
-        """The backend created a coupon or group-buy: draw the one waiting for it."""
-        w = self._promo_wait
-        if w is None or not _same_promo(w["state"], d):
-            self.promo_confirmed.append(d)
-            return
-        self._promo_wait = None
-        left = w["duration"] - (t - w["t0"])
-        if left > 0:
-            self._put_promo(w["state"], d, left, t)
-            if w.get("withheld"):
-                self._set_alert("")
-
-    def _promo_refused(self, d: dict[str, Any], _t: float) -> None:
-        if d.get("source") == "prepare":  # found before going live: the guide hears it now
-            reason = str(d.get("reason") or "refused")
-            if d.get("kind") in ("coupon", "groupbuy"):
-                what = shown = _promo_what(d)
-            else:
-                price = d.get("flash_price")
-                what = {"kind": "flash_price", "sku": d.get("sku"), "flash_price": price}
-                shown = {"kind": "flash_price", "want": price or 0}
-            self.withheld.append({**what, "reason": reason, "stage": "prepare"})
-            self._set_alert(_alert(shown, reason, self.lang))
-            return
-        if d.get("kind") in ("coupon", "groupbuy"):
-            w = self._promo_wait
-            if d.get("source") != "overlay" and w is not None and _same_promo(w["state"], d):
-                self._promo_wait = None  # commerce logged it already
-                reason = str(d.get("reason") or "refused")
-                self.withheld.append({**_promo_what(w["state"]), "reason": reason})
-                self._set_alert(_alert(w["state"], reason, self.lang))
-            return
-        s = self.slots["popup"].state
-        if (
-            d.get("source") != "overlay"
-            and s
-            and s.get("want") is not None
-            and d.get("sku", s["sku"]) == s["sku"]
-        ):
-            s["withheld"] = str(d.get("reason") or "refused")  # commerce logged it already
-            self.withheld.append(
-                {"sku": s["sku"], "flash_price": s["want"], "reason": s["withheld"]}
-            )
-            self._set_alert(_alert({"kind": "flash_price", **s}, s["withheld"], self.lang))
-
-    def _withhold(self, s: dict[str, Any], reason: str) -> None:
-        """Tell the guide why the scripted flash price is not on air (log + bus)."""
-        s["withheld"] = reason
-        log.warning(
-            "flash price ¥%g for %s is not drawn (regular price and QR shown): %s",
-            s["want"],
-            s["sku"],
-            reason,
-        )
-        self.withheld.append({"sku": s["sku"], "flash_price": s["want"], "reason": reason})
-        self._set_alert(_alert({"kind": "flash_price", **s}, reason, self.lang))
-        if self._bus is not None:
-            self._bus.publish(
-                "commerce.promo_refused",
-                kind="flash_price",
-                sku=s["sku"],
-                flash_price=s["want"],
-                reason=reason,
-                source="overlay",
-            )
-
-    def _set_alert(self, text: str) -> None:
-        """The guide-only panel says what is not on air and why (viewers never see it)."""
-        self.info.alert = text
-
-    def _check_promo(self, t: float) -> None:
-        """A coupon or group-buy the backend has not created within 2 s: tell the guide.
-
-        It stays waiting for the rest of its time on air: a late confirmation still draws it.
-        """
-        w = self._promo_wait
-        if w is None:
-            return
-        if t - w["t0"] >= w["duration"]:
-            self._promo_wait = None
-            return
-        if w.get("withheld") or t - w["t0"] < FLASH_CONFIRM_SECONDS:
-            return
-        reason = "the backend has not confirmed it (offline or not registered)"
-        w["withheld"] = reason
-        what = _promo_what(w["state"])
-        log.warning("%s %s is not drawn: %s", w["state"]["kind"], what, reason)
-        self.withheld.append({**what, "reason": reason})
-        self._set_alert(_alert(w["state"], reason, self.lang))
-        if self._bus is not None:
-            self._bus.publish("commerce.promo_refused", **what, reason=reason, source="overlay")
-
-    def _check_flash(self, t: float) -> None:
-        s = self.slots["popup"].state
-        if not s or s.get("want") is None or s.get("withheld"):
-            return
-        t0 = s.setdefault("want_t0", t)
-        if t - t0 >= FLASH_CONFIRM_SECONDS:
-            self._withhold(s, "the backend has not confirmed it (offline or not registered)")
-
-    def _leaderboard(self, d: dict[str, Any], _t: float) -> None:
-        """The region's guides this hour from the backend (``commerce.leaderboard``)."""
-        rows = list(d.get("rows") or [])
-        self._region_board = [
-            (f"{r['guide']} · {r['store']}" if r.get("store") else str(r["guide"]), float(r["gmv"]))
-            for r in rows
-        ]
-        self.info.rank = _my_rank(rows, d.get("me") is not None, self.lang)
-
-    def _lottery(self, d: dict[str, Any], t: float) -> None:
-        slot = self.slots["promo"]
-        s = slot.state
-        if s and s.get("kind") == "lottery" and d.get("winner"):
-            s["winner"] = str(d["winner"])
-            slot.until = max(t, s.get("ends", t)) + WINNER_SECONDS
-
-    # -- per frame -----------------------------------------------------------------
-    def tick(self, _frame: int, t: float) -> None:
-        """Apply queued changes, expire, animate, re-rasterise what changed."""
-        with self._plock:
-            pending = list(self._pending)
-            self._pending.clear()
-        with self.lock:
-            self._t = t
-            for fn in pending:
-                try:
-                    fn(t)
-                except Exception:
-                    log.exception("overlay change failed")
-            self._feed_toast(t)
-            self._check_flash(t)
-            self._check_promo(t)
-            for slot in self.slots.values():
-                expired = slot.state is not None and slot.until is not None and t >= slot.until
-                if expired and slot.anim != "out":
-                    slot.anim, slot.anim_t0 = "out", t
-                self._update(slot, t)
-
-    def _feed_toast(self, t: float) -> None:
-        slot = self.slots["toast"]
-        if self._toasts and (
-            slot.state is None
-            or slot.anim == "out"
-            or slot.until is None
-            or t >= slot.until - ANIM_SECONDS
-        ):
-            if slot.state is None or slot.anim == "out":
-                slot.anim, slot.anim_t0 = "in", t
-            slot.state = self._toasts.popleft()
-            slot.until = t + TOAST_SECONDS
-
-    def _update(self, slot: _Slot, t: float) -> None:
-        layer = slot.layer
-        if slot.state is None:
-            layer.visible = False
-            return
-        key, draw = self._content(slot, t)
-        if key != slot.key:
-            img = self._image(key, draw)
-            if img is None:  # not drawn yet: what is on screen stays, a new slot waits
-                self.late[slot.name] += 1
-                if not slot.key:
-                    layer.visible = False
-                    if slot.anim == "in":
-                        slot.anim_t0 = t  # its slide-in starts when its picture is there
-                    return
-            else:
-                slot.key = key
-                layer.set_image(img)
-                self.rasterised += 1
-                slot.home = slot.place(img.shape[1], img.shape[0])
-                self._ask_next_second(slot, t)
-        x, y = slot.home
-        opacity = 1.0
-        if slot.anim:
-            # starts a step in, so a change is visible on the very frame it was made
-            p = min(1.0, max(0.0, (t - slot.anim_t0) / ANIM_SECONDS + 0.15))
-            ease = 1 - (1 - p) ** 3
-            k = ease if slot.anim == "in" else 1 - ease
-            x += round(slot.enter[0] * self.scale * (1 - k))
-            y += round(slot.enter[1] * self.scale * (1 - k))
-            opacity = k
-            if p >= 1.0:
-                if slot.anim == "out":
-                    slot.state, slot.until, slot.key = None, None, ()
-                    layer.visible = False
-                    slot.anim = ""
-                    return
-                slot.anim = ""
-        layer.x, layer.y, layer.opacity = x, y, round(opacity, 2)
-        layer.visible = opacity > 0
-
-    def _image(self, key: tuple, draw: Callable[[], np.ndarray]) -> np.ndarray | None:
-        if self.raster is None:
-            return draw()
-        img = self.raster.get(key)
-        if img is None:
-            self.raster.want(key, draw)
-        return img
-
-    def _ask_next_second(self, slot: _Slot, t: float) -> None:
-        """A countdown or the clock: draw the next second while this one is on air."""
-        if self.raster is None or slot.name in ("guide", "toast", "board"):
-            return
-        key, draw = self._content(slot, t + 1.0, ahead=1.0)
-        if key != slot.key:
-            self.raster.want(key, draw)
-
-    def _content(  # noqa: PLR0911 - one branch per overlay type
-        self, slot: _Slot, t: float, ahead: float = 0.0
-    ) -> tuple[tuple, Callable[[], np.ndarray]]:
-        s = slot.state or {}
-        sc = self.scale
-        name = slot.name
-        if name == "card":
-            p, stock = self.product(s["sku"]), self.stock.get(s["sku"], 0)
-            path = self.pictures.get(p.sku, "")
-            return ("card", p.sku, stock, path), lambda: widgets.product_card(
-                p, stock, sc, _picture(path)
-            )
-        if name == "popup":
-            p = self.product(s["sku"])
-            if self.stock.get(p.sku, 1) <= 0:  # nothing to sell: 已售罄, no QR, no price promise
-                return ("popup", p.sku, "sold_out"), lambda: widgets.purchase_popup(
-                    p, s["url"], sc, sold_out=True
-                )
-            left = None
-            if s.get("flash") is not None and slot.until is not None:
-                left = float(math.ceil(slot.until - t - 1e-6))
-            return ("popup", p.sku, s["url"], s.get("flash"), left), lambda: widgets.purchase_popup(
-                p, s["url"], sc, s.get("flash"), left
-            )
-        if name == "promo":
-            kind = s["kind"]
-            if kind == "coupon":
-                return ("coupon", s["amount"], s["threshold"], s["title"]), lambda: widgets.coupon(
-                    s["amount"], sc, s["threshold"], s["title"]
-                )
-            if kind == "groupbuy":
-                p = self.product(s["sku"])
-                left = float(math.ceil((slot.until or t) - t - 1e-6))
-                key = ("groupbuy", p.sku, s["joined"], s["size"], s["price"], left)
-                return key, lambda: widgets.groupbuy(
-                    p, s["joined"], s["size"], sc, s["price"], left
-                )
-            s.setdefault("ends", (slot.until or t) - DRAW_WAIT_SECONDS)
-            left = float(math.ceil(s["ends"] - t - 1e-6)) if not s["winner"] else None
-            key = ("lottery", s["prize"], left, s["winner"])
-            return key, lambda: widgets.lottery(s["prize"], sc, left, s["winner"])
-        if name == "toast":
-            key = ("toast", s["name"], s["tail"], s["buyer"])
-            return key, lambda: widgets.order_toast(
-                s["name"], sc, s["tail"], s["buyer"], self.layout.max_w("toast")
-            )
-        if name == "board":
-            rows = self._region_board or sorted(self._board.totals.items(), key=lambda kv: -kv[1])
-            rows = rows[:BOARD_ROWS]
-            return ("board", tuple(rows)), lambda: widgets.leaderboard(rows, sc)
-        if name == "lower":
-            return ("lower", s["name"], s["detail"]), lambda: widgets.lower_third(
-                s["name"], s["detail"], sc, self.layout.max_w("lower")
-            )
-        if name == "clock":
-            now = int(self.now() + ahead)
-            return ("clock", now), lambda: widgets.clock(now, sc)
-        info = self.info
-        key = (
-            "guide",
-            round(info.commission, 2),
-            info.orders,
-            info.segment,
-            info.next_cue,
-            info.notes,
-            info.talking_points,
-            info.alert,
-            info.rank,
-            self.lang,
-        )
-        lang = self.lang
-        return key, lambda: widgets.guide_panel(info, sc, lang)
-
-
-@lru_cache(maxsize=64)
-def _picture(path: str) -> Image.Image | None:
-    """A product's picture from disk, cropped square (None: the drawn stand-in instead)."""
-    if not path:
-        return None
-    try:
-        with Image.open(path) as img:
-            pic = img.convert("RGB")
-    except (OSError, ValueError) as exc:
-        log.warning("product picture %s unusable (%s): the stand-in is drawn", path, exc)
-        return None
-    side = min(pic.size)
-    left, top = (pic.width - side) // 2, (pic.height - side) // 2
-    return pic.crop((left, top, left + side, top + side))
-
-
-def _cents(yuan: Any) -> int | None:
-    return None if yuan is None else round(float(yuan) * 100)
-
-
-def _same_promo(state: dict[str, Any], d: dict[str, Any]) -> bool:
-    """Is ``d`` (a confirmation or refusal) about the coupon or group-buy ``state`` asks for?"""
-    kind = state["kind"]
-    if d.get("kind") != kind:
-        return False
-    if kind == "coupon":
-        return _cents(state["amount"]) == _cents(d.get("amount")) and _cents(
-            state.get("threshold") or 0
-        ) == _cents(d.get("threshold") or 0)
-    return (
-        d.get("sku", state["sku"]) == state["sku"]
-        and _cents(state.get("price")) == _cents(d.get("price"))
-        and d.get("size", state["size"]) == state["size"]
-    )
-
-
-def _promo_what(state: dict[str, Any]) -> dict[str, Any]:
-    """The figures of a promotion not on air, as ``withheld`` and the bus report them."""
-    if state["kind"] == "coupon":
-        return {"kind": "coupon", "amount": state["amount"], "threshold": state["threshold"]}
-    return {
-        "kind": "groupbuy",
-        "sku": state["sku"],
-        "price": state["price"],
-        "size": state["size"],
-    }
-
-
-_WHY = {  # the reason (English, as logged) -> the guide-only panel's words for it
-    "the backend has not confirmed it": "guide.why.unconfirmed",
-    "the backend refused it": "guide.why.refused",
-    "the backend would refuse it": "guide.why.would_refuse",
-    "the product is not in the cached catalog": "guide.why.no_product",
-    "the cue says too little": "guide.why.incomplete",
-}
-
-
-def _alert(state: dict[str, Any], reason: str, lang: str = "zh") -> str:
-    """``未上屏 ¥10 券：后台拒绝`` for the guide: what viewers do not see, and why (``lang``)."""
-    kind = state["kind"]
-    if kind == "coupon":
-        what = render("guide.what.coupon", {"amount": f"{state['amount']:g}"}, lang)
-    elif kind == "groupbuy":
-        price = state.get("price")
-        what = (
-            render("guide.what.groupbuy", {"price": f"{price:g}"}, lang)
-            if price is not None
-            else render("guide.what.groupbuy_any", None, lang)
-        )
-    else:
-        what = render("guide.what.flash_price", {"price": f"{state['want']:g}"}, lang)
-    mid = next((m for en, m in _WHY.items() if reason.startswith(en)), None)
-    why = render(mid, None, lang) if mid else reason
-    return render("guide.not_on_air", {"what": what, "why": why}, lang)
-
-
-def _my_rank(rows: list[dict[str, Any]], known: bool, lang: str = "zh") -> str:
-    """The guide's own place for the guide-only panel, when the on-air top five leaves it out.
-
-    '' when the guide is on air already (top five) or the studio does not know who it is.
-    """
-    if not known:
-        return ""
-    for i, r in enumerate(rows):
-        if r.get("me"):
-            if i < BOARD_ROWS:
-                return ""
-            params = {"place": i + 1, "orders": r.get("orders", 0), "gmv": f"{float(r['gmv']):g}"}
-            return render("guide.rank", params, lang)
-    return render("guide.rank_none", None, lang) if rows else ""

@@ -8,13 +8,14 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import av
 import numpy as np
 import pytest
 
 from studio.bench import nginx
-from studio.bench.autoconfig import UploadStep, recommend, upload_kbps
+from studio.bench.autoconfig import SoakResult, UploadStep, recommend, upload_kbps, verify
 from studio.bench.realtime import latencies, missing_codes
 from studio.bench.throughput import ffmpeg_command, spread
 from studio.bench.workload import ClipRenderer, make_clip, overlay_set
@@ -132,7 +133,8 @@ def test_cli_soak_is_a_drop_test_on_its_own(tmp_path: Path) -> None:
     r = _studio("--soak", "600", "--quick", tmp=tmp_path)
     assert r.returncode == 2 and "--soak" in r.stderr
     plan = Plan.soak(600)
-    assert plan.realtime_seconds == 600 and plan.realtime_sizes == [(1920, 1080)]
+    assert plan.realtime_seconds == 600 and plan.realtime_sizes == [(1280, 720)]  # the issue's
+    assert Plan.soak(60, (1920, 1080)).realtime_sizes == [(1920, 1080)]
     assert plan.ideal_seconds == 0
 
 
@@ -185,11 +187,41 @@ def test_autoconfigure_combines_cpu_encoder_and_upload(monkeypatch: pytest.Monke
         autoconfig, "measure_upload",
         lambda _url, progress=None: [UploadStep(4500, 4600, 0, 0.1, "live")],
     )  # fmt: skip
+    soaked: list[tuple[int, str]] = []
+
+    def fake_soak(p: Any, seconds: float, _work: Path, _url: str | None) -> SoakResult:
+        soaked.append((p.height, p.preset))
+        return SoakResult(p.width, p.height, p.preset, seconds, 600, 0, 0)
+
+    monkeypatch.setattr(autoconfig, "soak", fake_soak)
     res = autoconfig.autoconfigure("rtmp://127.0.0.1:1/live/k")
     assert (res.profile.width, res.profile.height, res.profile.video_bitrate) == (
         1280, 720, 2_500_000,
     )  # fmt: skip
+    assert soaked == [(720, "veryfast")] and res.verified  # the pick itself ran in real time
     assert json.loads(json.dumps(res.to_dict()))["upload_kbps"] == 4600
+
+
+def _soak_skipping_at(heights: set[int]) -> Any:
+    def run(p: Any) -> SoakResult:
+        lag = 40 if p.height in heights else 0
+        return SoakResult(p.width, p.height, p.preset, 20.0, 600, 0, lag, (1.0, 1.0, 1.0))
+
+    return run
+
+
+def test_a_pick_whose_soak_skips_frames_is_never_recommended() -> None:
+    # CPU says 1080p fits, but in real time it skips (the 2-core case): 720p then
+    profile, why, soaks = verify({1080: 15.0, 720: 7.0}, 20_000, "x264",
+                                 _soak_skipping_at({1080}))  # fmt: skip
+    assert [(s.height, s.ok) for s in soaks] == [(1080, False), (720, True)]
+    assert (profile.width, profile.height) == (1280, 720)
+    assert any("1080p skipped frames" in line for line in why)
+    # skipping at every size ends at the smallest, superfast, and says it is not verified
+    profile, why, soaks = verify({1080: 15.0, 720: 7.0}, 20_000, "x264",
+                                 _soak_skipping_at({1080, 720, 540, 360}))  # fmt: skip
+    assert (profile.height, profile.preset) == (360, "superfast") and not soaks[-1].ok
+    assert "too busy" in why[-1]
 
 
 @pytest.mark.rtmp

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from studio.overlays import manager, widgets
+from studio.overlays import reactions, widgets
 
 
 def test_guide_panel_labels_and_alerts_follow_the_language() -> None:
@@ -13,9 +13,9 @@ def test_guide_panel_labels_and_alerts_follow_the_language() -> None:
     en = widgets.guide_panel(info, 1.0, "en")
     assert not np.array_equal(zh, en)  # 我的佣金 / 当前 / 下一条 / 备注 are words, not data
     state = {"kind": "coupon", "amount": 10.0, "threshold": 99.0}
-    assert manager._alert(state, "the backend refused it") == "未上屏 ¥10 券：后台拒绝"
-    en_alert = manager._alert(state, "the backend refused it", "en")
+    assert reactions._alert(state, "the backend refused it") == "未上屏 ¥10 券：后台拒绝"
+    en_alert = reactions._alert(state, "the backend refused it", "en")
     assert "未上屏" not in en_alert and "Not on air" in en_alert and "¥10" in en_alert
     rows = [{"gmv": 1.0, "orders": 1}] * 5 + [{"gmv": 9.0, "orders": 2, "me": True}]
-    assert manager._my_rank(rows, True, "en").startswith("My rank #6")
-    assert manager._my_rank(rows, True).startswith("我的排名 第6名")
+    assert reactions._my_rank(rows, True, "en").startswith("My rank #6")
+    assert reactions._my_rank(rows, True).startswith("我的排名 第6名")

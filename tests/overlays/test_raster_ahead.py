@@ -70,6 +70,16 @@ def test_drawing_happens_on_the_raster_worker_and_scripted_cues_land_on_their_fr
 
         monkeypatch.setattr(widgets, name, spy)
 
+    from studio.media import compositor
+
+    converted_on: list[str] = []
+    real_prepare = compositor.prepare_rgba
+
+    def prepare_spy(*a: Any, **k: Any) -> Any:
+        converted_on.append(threading.current_thread().name)
+        return real_prepare(*a, **k)
+
+    monkeypatch.setattr(compositor, "prepare_rgba", prepare_spy)
     cat = demo_catalog()
     pipeline = Pipeline(PROFILE)
     pipeline.add_source(TestPatternSource(PROFILE.width, PROFILE.height, FPS))
@@ -86,9 +96,10 @@ def test_drawing_happens_on_the_raster_worker_and_scripted_cues_land_on_their_fr
     pipeline.start()
     try:
         assert pipeline.wait(3.0)
-        # the program (what viewers see); the guide-only panel follows segment changes a few
-        # frames late, drawn when they happen
-        late_scripted = {k: n for k, n in overlays.late.items() if k != "guide"}
+        # the scripted overlays; the guide-only panel follows segment changes a few frames
+        # late, drawn when they happen, and the clock's first second after a set-up longer
+        # than a second may be too
+        late_scripted = {k: n for k, n in overlays.late.items() if k in ("card", "popup", "promo")}
         # a guide's click and an order from the feed, asked from other threads
         overlays.show_card("GS-1002")
         pipeline.bus.publish("commerce.order", sku="GS-1001", amount=399, buyer_phone_tail="8821")
@@ -106,6 +117,9 @@ def test_drawing_happens_on_the_raster_worker_and_scripted_cues_land_on_their_fr
     assert {"product_card", "purchase_popup", "coupon", "order_toast"} <= names
     off_worker = [(n, t) for n, t in threads if t != "overlay-raster"]
     assert off_worker == [], off_worker  # nothing drawn on the clock (or any other) thread
+    # nor converted to the compositor's planes there, sliding, fading or clipped as they were
+    assert "overlay-raster" in converted_on
+    assert "output-clock" not in converted_on, converted_on.count("output-clock")
 
 
 def test_without_a_worker_overlays_draw_on_the_tick_frame_by_frame() -> None:
@@ -139,4 +153,49 @@ def test_a_countdown_next_second_is_drawn_while_this_one_is_on_air() -> None:
         assert lefts[:4] == [5.0, 4.0, 3.0, 2.0]
         assert mgr.late_frames == 0  # every second was ready before its first frame
     finally:
+        raster.close()
+
+
+def test_an_image_not_ready_lands_on_the_first_frame_after_it_is_drawn_and_is_counted(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A guide's click whose card takes longer to draw than the frame it asked for."""
+    from studio.media.compositor import Compositor, Scene
+    from studio.media.frame import planes
+    from studio.overlays.raster import RasterWorker
+
+    gate = threading.Event()
+    real = widgets.product_card
+
+    def slow_card(*a: Any, **k: Any) -> Any:
+        gate.wait(20)  # the worker is still drawing when the ticks come
+        return real(*a, **k)
+
+    monkeypatch.setattr(widgets, "product_card", slow_card)
+    raster = RasterWorker()
+    try:
+        scene = Scene("s")
+        mgr = OverlayManager(scene, 640, 360, demo_catalog(), clock=False, raster=raster)
+        comp = Compositor(640, 360)
+        card = mgr.slots["card"].layer
+        assert raster.idle(20)  # the guide panel, drawn at start
+        before, _ = comp.render(scene)
+        mgr.show_card("GS-1001")  # asked now; the next tick is the frame it wants
+        for n in range(2):
+            mgr.tick(n, n / FPS)
+            frame, _ = comp.render(scene)
+            assert not card.visible and (frame == before).all()  # nothing half-drawn on air
+            assert mgr.late["card"] == n + 1  # each frame it missed is counted
+        gate.set()
+        assert raster.idle(20)
+        mgr.tick(2, 2 / FPS)  # the first frame after the image is ready carries it
+        frame, _ = comp.render(scene)
+        assert card.visible and card.rgba is not None
+        y, y0 = planes(frame, 640, 360)[0], planes(before, 640, 360)[0]
+        h, w = card.rgba.shape[:2]
+        region = (slice(card.y, card.y + h), slice(max(0, card.x), card.x + w))
+        assert (y[region] != y0[region]).mean() > 0.3  # the card is in the composed frame
+        assert mgr.late_frames == 2  # and no more late frames once it is there
+    finally:
+        gate.set()
         raster.close()

@@ -131,10 +131,14 @@ def test_sliding_layer_reuses_its_prepared_pixels_and_lands_where_asked() -> Non
     assert layer._prepared[0].y_pre is planes_before  # moved, not re-converted
     y = y_of(out)
     assert y[20:60, 100:160].min() > 200 and y[20:60, :100].max() == 16
-    layer.x = W - 30  # now partly off the canvas: clipped, so prepared anew
+    layer.x = W - 30  # now partly off the canvas: a clip of the same planes, not a new one
     out, _ = c.render(scene)
-    assert layer._prepared[0].y_pre is not planes_before
+    assert layer._prepared[0].y_pre is planes_before
     assert y_of(out)[20:60, W - 30 :].min() > 200
+    layer.opacity = 0.5  # a fade scales the planes, it does not convert again
+    out, _ = c.render(scene)
+    assert layer._prepared[0].y_pre is planes_before
+    assert 100 < y_of(out)[20:60, W - 30 :].mean() < 150  # half way from black to white
 
 
 def test_full_frame_picture_skips_the_black_fill_but_letterbox_keeps_it() -> None:

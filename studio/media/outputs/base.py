@@ -143,7 +143,7 @@ class Output(ABC):
                 log.exception("output state listener failed")
 
     def _open_container(
-        self, target: str, fmt: str, options: dict[str, str]
+        self, target: str | object, fmt: str, options: dict[str, str]
     ) -> tuple[av.container.OutputContainer, dict]:
         assert self._templates is not None
         container = av.open(target, "w", format=fmt, options=options)

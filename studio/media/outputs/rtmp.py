@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 import av
 
 from studio.media.encoder import EncodedPacket
+from studio.media.outputs import netio
 from studio.media.outputs.base import Output, _close_quietly, wait_or_stop
 from studio.media.outputs.stall import StallWatch, peer_connections, watch_connection
 from studio.messages import Message
@@ -47,6 +48,7 @@ MAX_RETRY = 10.0
 REJECTIONS_TO_FAIL = 2
 DRAIN_SECONDS = 2.0  # on stop, how long the last queued packets may take to send
 REFUSED_WITHIN = 3.0  # a connection dropped this soon after publish counts as a refusal
+CONNECT_SECONDS = 10.0  # RTMP connect + publish must be answered within this
 CA_FILE_ENV = "STUDIO_CA_FILE"  # an extra CA certificate (PEM) to trust for rtmps://
 
 
@@ -90,6 +92,7 @@ class RtmpOutput(Output):
         self._peer: tuple[str, int] | None = None  # the server's address, learnt by _reachable
         self._watch: StallWatch | None = None
         self._mux_since: float | None = None  # start of the mux call in progress
+        self._sink: netio.NetSink | None = None  # the connection, when FFmpeg's opened by us
 
     def reconnect_now(self, force: bool = False) -> bool:
         """Connect again at once if this output is not live; True when it will.
@@ -157,8 +160,10 @@ class RtmpOutput(Output):
         if self._thread is not None:
             self._thread.join(DRAIN_SECONDS + 1.0)
             watch = self._watch
-            if self._thread.is_alive() and watch is not None:
-                watch.cut()
+            if self._thread.is_alive():
+                self._cancel()
+                if watch is not None:
+                    watch.cut()
         super().stop(timeout)
 
     def _reachable(self) -> bool:
@@ -226,9 +231,9 @@ class RtmpOutput(Output):
             else:
                 before = peer_connections(self._peer) if self._peer else set()
                 try:
-                    container, streams = self._open_container(
-                        self.url, "flv", {"flvflags": "no_duration_filesize"}
-                    )
+                    container, streams = self._connect()
+                except TimeoutError as exc:  # handshake answered, connect/publish not: no refusal
+                    reason, msg = f"the server did not answer: {exc}", Message("output.stalled")
                 except (av.error.FFmpegError, OSError) as exc:
                     rejections += 1
                     detail = redact(str(exc))
@@ -263,6 +268,34 @@ class RtmpOutput(Output):
             wait_or_stop(self._stop, self._wake, wait)
             delay = min(delay * BACKOFF, MAX_RETRY)
 
+    def _connect(self) -> tuple[av.container.OutputContainer, dict]:
+        """Open the stream: FFmpeg's RTMP connect with the GIL released and a deadline.
+
+        PyAV's own ``av.open(url)`` connects holding the GIL, so a server that answers the
+        handshake and then nothing would freeze every thread (:mod:`netio`); that path is
+        kept only where libavformat cannot be loaded by ctypes.
+        """
+        options = {"flvflags": "no_duration_filesize", "flush_packets": "1"}
+        if not netio.available():
+            return self._open_container(self.url, "flv", {"flvflags": "no_duration_filesize"})
+        sink = self._sink = netio.NetSink.open(self.url, self.name, CONNECT_SECONDS)
+        try:
+            return self._open_container(sink, "flv", options)
+        except BaseException:
+            self._close_sink()
+            raise
+
+    def _close_sink(self) -> None:
+        sink, self._sink = self._sink, None
+        if sink is not None:
+            sink.close()
+
+    def _cancel(self) -> None:
+        """Make a write blocked on this output's connection return (any thread)."""
+        sink = self._sink
+        if sink is not None:
+            sink.cancel()
+
     def _pump(
         self, container: av.container.OutputContainer, streams: dict, before: set[int]
     ) -> tuple[str, Message]:
@@ -271,7 +304,9 @@ class RtmpOutput(Output):
         self._begin_connection()
         deadline = float("inf")
         watch = self._watch = (
-            watch_connection(self.name, self._peer, before, lambda: self._mux_since)
+            watch_connection(
+                self.name, self._peer, before, lambda: self._mux_since, cancel=self._cancel
+            )
             if self._peer
             else None
         )
@@ -302,3 +337,4 @@ class RtmpOutput(Output):
                 watch.stop()
             self._watch = None
             _close_quietly(container)
+            self._close_sink()

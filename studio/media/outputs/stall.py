@@ -48,10 +48,15 @@ class StallWatch:
     """Watches one connection from its own thread while the output thread muxes."""
 
     def __init__(
-        self, name: str, fd: int | None, mux_since: Callable[[], float | None]
+        self,
+        name: str,
+        fd: int | None,
+        mux_since: Callable[[], float | None],
+        cancel: Callable[[], None] | None = None,
     ) -> None:
         self.name = name
         self._fd = fd
+        self._cancel = cancel  # ends a blocked write where the output can (netio)
         self._mux_since = mux_since  # monotonic start of the mux call in progress, or None
         self._done = threading.Event()
         self.stalled = False
@@ -67,8 +72,10 @@ class StallWatch:
 
     def cut(self) -> bool:
         """Shut the connection down so a write blocked on it returns; False if it cannot."""
+        if self._cancel is not None:
+            self._cancel()
         if self._fd is None:
-            return False
+            return self._cancel is not None
         try:
             with socket.socket(fileno=os.dup(self._fd)) as s:
                 s.shutdown(socket.SHUT_RDWR)
@@ -120,11 +127,15 @@ class StallWatch:
 
 
 def watch_connection(
-    name: str, peer: tuple[str, int], before: set[int], mux_since: Callable[[], float | None]
+    name: str,
+    peer: tuple[str, int],
+    before: set[int],
+    mux_since: Callable[[], float | None],
+    cancel: Callable[[], None] | None = None,
 ) -> StallWatch:
     """Start watching the connection to ``peer`` that appeared since ``before`` was listed."""
     new = peer_connections(peer) - before
     fd = min(new) if len(new) == 1 else None
     if fd is None:
         log.debug("output %s: its socket is not identifiable (%d candidates)", name, len(new))
-    return StallWatch(name, fd, mux_since).start()
+    return StallWatch(name, fd, mux_since, cancel).start()

@@ -1,0 +1,189 @@
+"""FFmpeg's RTMP connection driven with the GIL released, and cancellable.
+
+PyAV opens an output URL with ``avio_open`` while holding the GIL and without an interrupt
+callback. A server that completes the RTMP handshake and then never answers ``connect`` (a
+half-dead CDN edge) therefore froze the whole studio (clock, encoder, recording, every other
+output) until TCP gave up, which on a connection that is up never happens. Measured: a loopback
+server answering the handshake and nothing else stopped every thread for good.
+
+So the output opens the URL itself, through libavformat's own ``avio_open2`` called with
+ctypes (which releases the GIL for the call) and an interrupt callback, and hands PyAV a small
+file object: the FLV muxer writes into Python, each write goes to FFmpeg's RTMP protocol with
+``avio_write``/``avio_flush``, again without the GIL. Connecting is bounded by a deadline, and a
+write blocked on a destination that stopped reading ends as soon as :meth:`NetSink.cancel` is
+called (the stall watch does), on every OS. Where the library cannot be found, or its
+``AVIOContext`` does not look as the public header says, :func:`available` is False and the
+output falls back to PyAV's own URL opening.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+import glob
+import logging
+import sys
+import time
+from pathlib import Path
+
+import av
+import av.error
+
+log = logging.getLogger(__name__)
+
+AVIO_FLAG_WRITE = 2
+_CALLBACK = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+
+
+class _InterruptCB(ctypes.Structure):
+    _fields_ = [("callback", _CALLBACK), ("opaque", ctypes.c_void_p)]
+
+
+class _AVIOContext(ctypes.Structure):
+    """The head of ``AVIOContext`` (libavformat/avio.h, public), up to ``write_flag``."""
+
+    _fields_ = [
+        ("av_class", ctypes.c_void_p),
+        ("buffer", ctypes.c_void_p),
+        ("buffer_size", ctypes.c_int),
+        ("buf_ptr", ctypes.c_void_p),
+        ("buf_end", ctypes.c_void_p),
+        ("opaque", ctypes.c_void_p),
+        ("read_packet", ctypes.c_void_p),
+        ("write_packet", ctypes.c_void_p),
+        ("seek", ctypes.c_void_p),
+        ("pos", ctypes.c_int64),
+        ("eof_reached", ctypes.c_int),
+        ("error", ctypes.c_int),
+        ("write_flag", ctypes.c_int),
+    ]
+
+
+_PCTX = ctypes.POINTER(_AVIOContext)
+
+
+def _library_path() -> str | None:
+    """The libavformat PyAV itself loaded (its wheel's own copy), else the system's."""
+    if sys.platform.startswith("linux"):
+        try:
+            for line in Path("/proc/self/maps").read_text().splitlines():
+                if "libavformat" in line and "/" in line:
+                    return line[line.index("/") :]
+        except OSError:
+            pass
+    base = Path(av.__file__).resolve().parent
+    for pattern in ("../av.libs/*avformat*", ".dylibs/*avformat*", "../av.libs/avformat*.dll"):
+        found = sorted(glob.glob(str(base / pattern)))
+        if found:
+            return found[0]
+    return ctypes.util.find_library("avformat")
+
+
+@functools.cache
+def _load() -> ctypes.CDLL | None:
+    """libavformat with the four calls typed, once per process; None where it cannot be had."""
+    path = _library_path()
+    if path is None:
+        log.info("libavformat not found: outputs open their URL through PyAV")
+        return None
+    try:
+        lib = ctypes.CDLL(path)
+        lib.avio_open2.argtypes = [
+            ctypes.POINTER(_PCTX),
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.POINTER(_InterruptCB),
+            ctypes.c_void_p,
+        ]
+        lib.avio_open2.restype = ctypes.c_int
+        lib.avio_write.argtypes = [_PCTX, ctypes.c_char_p, ctypes.c_int]
+        lib.avio_write.restype = None
+        lib.avio_flush.argtypes = [_PCTX]
+        lib.avio_flush.restype = None
+        lib.avio_closep.argtypes = [ctypes.POINTER(_PCTX)]
+        lib.avio_closep.restype = ctypes.c_int
+    except (OSError, AttributeError) as exc:
+        log.info("libavformat at %s unusable (%s): outputs open through PyAV", path, exc)
+        return None
+    return lib
+
+
+def available() -> bool:
+    return _load() is not None
+
+
+class NetSink:
+    """One connection opened by FFmpeg's protocol layer; a write-only file object for PyAV.
+
+    ``write`` is called by PyAV (FLV bytes, a packet at a time) on the output's thread.
+    ``cancel`` may be called from any thread: whatever FFmpeg is waiting on returns.
+    """
+
+    def __init__(self, lib: ctypes.CDLL, name: str) -> None:
+        self._lib = lib
+        self.name = name  # masked URL, for messages
+        self._ctx = _PCTX()
+        self._cancelled = False
+        self._deadline = float("inf")
+        self._busy_since: float | None = None
+        # kept referenced: FFmpeg calls it for as long as the connection is open
+        self._callback = _CALLBACK(self._interrupt)
+        self._cb = _InterruptCB(self._callback, None)
+
+    @classmethod
+    def open(cls, url: str, name: str, timeout: float) -> NetSink:
+        """Connect (handshake, connect, publish) within ``timeout`` s; else OSError/FFmpegError."""
+        lib = _load()
+        if lib is None:
+            raise OSError("libavformat is not available")
+        sink = cls(lib, name)
+        sink._deadline = time.monotonic() + timeout
+        ret = lib.avio_open2(
+            ctypes.byref(sink._ctx), url.encode(), AVIO_FLAG_WRITE, ctypes.byref(sink._cb), None
+        )
+        timed_out = time.monotonic() >= sink._deadline
+        sink._deadline = float("inf")
+        if ret < 0 or not sink._ctx:
+            if timed_out:
+                raise TimeoutError(f"no answer from the server within {timeout:.0f} s")
+            av.error.err_check(ret, name)
+        head = sink._ctx.contents
+        if head.write_flag != 1 or head.buffer_size <= 0:  # not the layout we were built for
+            lib.avio_closep(ctypes.byref(sink._ctx))
+            raise OSError("libavformat's AVIOContext is not laid out as expected")
+        return sink
+
+    # -- what PyAV calls ------------------------------------------------------
+    def write(self, data: bytes) -> int:
+        if not self._ctx:
+            raise OSError("connection closed")
+        self._busy_since = time.monotonic()
+        try:
+            self._lib.avio_write(self._ctx, data, len(data))
+            self._lib.avio_flush(self._ctx)
+        finally:
+            self._busy_since = None
+        if self._cancelled:
+            raise OSError("connection cut: the server took no data")
+        err = self._ctx.contents.error
+        if err < 0:
+            raise OSError(f"write failed (FFmpeg error {err})")
+        return len(data)
+
+    def close(self, grace: float = 2.0) -> None:
+        """Close (FFmpeg says goodbye to the server); a server that does not read is cut."""
+        if self._ctx:
+            self._deadline = time.monotonic() + grace
+            self._lib.avio_closep(ctypes.byref(self._ctx))
+
+    # -- any thread -----------------------------------------------------------
+    def cancel(self) -> None:
+        self._cancelled = True
+
+    def busy_since(self) -> float | None:
+        """Monotonic start of the write in progress, or None."""
+        return self._busy_since
+
+    def _interrupt(self, _opaque: int | None) -> int:
+        return int(self._cancelled or time.monotonic() >= self._deadline)
