@@ -14,10 +14,10 @@ The ``can_*`` predicates are pure; the helpers below them look the object up
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from studio.backend.engine import Row
 from studio.backend.errors import ApiError
 
 if TYPE_CHECKING:
@@ -85,14 +85,14 @@ def read_store(commerce: Commerce, user: User, store_id: int, what: str) -> None
     require(can_read_store(user, commerce.store_ref(store_id)), what)
 
 
-def readable_session(commerce: Commerce, user: User, session_id: int, what: str) -> sqlite3.Row:
+def readable_session(commerce: Commerce, user: User, session_id: int, what: str) -> Row:
     """The session (404 when missing) if ``user`` may read its store, else 403."""
     sess = commerce.session_row(session_id)
     read_store(commerce, user, sess["store_id"], what)
     return sess
 
 
-def writable_session(commerce: Commerce, user: User, session_id: int) -> sqlite3.Row:
+def writable_session(commerce: Commerce, user: User, session_id: int) -> Row:
     """The session (404 when missing) if ``user`` may change it, else 403."""
     sess = commerce.session_row(session_id)
     require(

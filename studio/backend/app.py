@@ -39,14 +39,13 @@ def _secret(db: Database, given: str | None, key: str) -> str:
     if given:
         return given
     stored = db.meta(key)
-    if not stored:
-        stored = secrets.token_urlsafe(32)
-        db.set_meta(key, stored)
+    if not stored:  # several workers starting at once keep the first one stored
+        stored = db.set_meta_once(key, secrets.token_urlsafe(32))
     return stored
 
 
 def create_app(
-    db_path: FsPath,
+    db_path: FsPath | str,
     *,
     public_url: str = "http://127.0.0.1:8700",
     link_secret: str | None = None,
@@ -59,7 +58,8 @@ def create_app(
     on_startup: Callable[[Commerce], Awaitable[None]] | None = None,
     limits: Limits | None = None,
 ) -> FastAPI:
-    """Build the app over the SQLite file at ``db_path`` (created and migrated if needed)."""
+    """Build the app over ``db_path``: an SQLite file or a ``postgresql://`` URL (created
+    or migrated as needed)."""
     db = Database(db_path)
     hook_secret = _secret(db, webhook_secret, "webhook_secret")
     register_secret(hook_secret)

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import logging
 import math
-import sqlite3
 from typing import Any
 
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 from studio.backend.promos import PromoRules
 
@@ -51,7 +51,7 @@ def check(rules: PromoRules, *, price: int, flash: int, starts_at: float, ends_a
 
 
 def create(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     session_id: int,
     product_id: int,
@@ -78,15 +78,13 @@ def create(
     return out(row)
 
 
-def out(row: sqlite3.Row) -> dict[str, Any]:
+def out(row: Row) -> dict[str, Any]:
     return {k: row[k] for k in FIELDS}
 
 
-def active(
-    conn: sqlite3.Connection, session_id: int, product_id: int, now: float
-) -> sqlite3.Row | None:
+def active(conn: Conn, session_id: int, product_id: int, now: float) -> Row | None:
     """The flash price in force for this session's product at ``now`` (lowest wins)."""
-    row: sqlite3.Row | None = conn.execute(
+    row: Row | None = conn.execute(
         "SELECT * FROM flash_prices WHERE session_id=? AND product_id=? AND starts_at<=?"
         " AND ends_at>? ORDER BY price_cents, id LIMIT 1",
         (session_id, product_id, now, now),
@@ -94,7 +92,7 @@ def active(
     return row
 
 
-def for_session(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
+def for_session(conn: Conn, session_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT * FROM flash_prices WHERE session_id=? ORDER BY id", (session_id,)
     ).fetchall()

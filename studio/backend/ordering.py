@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 import time
 from typing import TYPE_CHECKING, Any
 
 from studio.backend import flash, groupbuys, promos
 from studio.backend import stock as ledger
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 
 if TYPE_CHECKING:
@@ -31,8 +31,8 @@ class OrderRules:
     """Checkout, webhook orders, commissions and refunds (see the module docstring)."""
 
     def _usable_coupon(
-        self: Commerce, conn: sqlite3.Connection, link: sqlite3.Row, subtotal: int, now: float
-    ) -> sqlite3.Row | None:
+        self: Commerce, conn: Conn, link: Row, subtotal: int, now: float
+    ) -> Row | None:
         sql = (
             "SELECT * FROM coupons WHERE session_id=? AND used<total "
             "AND (expires_at IS NULL OR expires_at>?) AND min_spend_cents<=? "
@@ -45,11 +45,12 @@ class OrderRules:
         return conn.execute(sql + " ORDER BY discount_cents DESC LIMIT 1", params).fetchone()
 
     def _open_groupbuy(
-        self: Commerce, conn: sqlite3.Connection, link: sqlite3.Row, now: float
-    ) -> sqlite3.Row | None:
+        self: Commerce, conn: Conn, link: Row, now: float, *, lock: bool = False
+    ) -> Row | None:
+        """The link's open 拼团; ``lock``: held until the order commits (one seat at a time)."""
         return conn.execute(
             "SELECT * FROM groupbuys WHERE session_id=? AND product_id=? AND state='open' "
-            "AND ends_at>? ORDER BY id DESC LIMIT 1",
+            "AND ends_at>? ORDER BY id DESC LIMIT 1" + (conn.for_update() if lock else ""),
             (link["session_id"], link["product_id"], now),
         ).fetchone()
 
@@ -80,7 +81,7 @@ class OrderRules:
             rules = promos.rules_for(conn, link["store_id"])
             fp = flash.active(conn, link["session_id"], link["product_id"], now)
             unit = fp["price_cents"] if fp is not None else product["price_cents"]
-            gb = self._open_groupbuy(conn, link, now) if join_group else None
+            gb = self._open_groupbuy(conn, link, now, lock=True) if join_group else None
             seat = groupbuys.buyer_key(buyer_phone) if gb is not None else None
             if gb is not None:
                 groupbuys.check_seat(conn, gb["id"], seat)
@@ -88,11 +89,11 @@ class OrderRules:
                 fp = None  # the group price, not the flash price, set this order's unit
             subtotal = unit * quantity
             coupon = self._usable_coupon(conn, link, subtotal, now) if use_coupon else None
+            if coupon is not None and not self._take_coupon(conn, coupon["id"]):
+                coupon = None  # the last one went to a concurrent order
             discount = (
                 promos.capped_discount(rules, coupon["discount_cents"], subtotal) if coupon else 0
             )
-            if coupon is not None:
-                conn.execute("UPDATE coupons SET used=used+1 WHERE id=?", (coupon["id"],))
             order_id = self._insert_order(
                 conn,
                 link,
@@ -117,7 +118,16 @@ class OrderRules:
                 self.emit(conn, link["session_id"], "groupbuy.progress", self.groupbuy_out(gb_row))
             return self.order_out(order_id, conn)
 
-    def link_is_closed(self: Commerce, conn: sqlite3.Connection, link: sqlite3.Row) -> bool:
+    def _take_coupon(self: Commerce, conn: Conn, coupon_id: int) -> bool:
+        """Use one of the coupon's ``total``, if any is left (atomic on both engines)."""
+        return (
+            conn.execute(
+                "UPDATE coupons SET used=used+1 WHERE id=? AND used<total", (coupon_id,)
+            ).rowcount
+            == 1
+        )
+
+    def link_is_closed(self: Commerce, conn: Conn, link: Row) -> bool:
         """True once the link's session has ended or its TTL has passed (checkout: 410)."""
         sess = conn.execute(
             "SELECT state FROM live_sessions WHERE id=?", (link["session_id"],)
@@ -134,8 +144,11 @@ class OrderRules:
         (status refunded) and gives back nothing.
         """
         with self.db.write() as conn:
+            # repeated deliveries (to any process) of one shop order run one at a time
+            conn.lock(f"shop order:{body['shop_order_id']}")
             existing = conn.execute(
-                "SELECT id, status FROM orders WHERE shop_order_id=?", (body["shop_order_id"],)
+                "SELECT id, status FROM orders WHERE shop_order_id=?" + conn.for_update(),
+                (body["shop_order_id"],),
             ).fetchone()
             if existing is not None:
                 if body["status"] == "refunded" and existing["status"] == "paid":
@@ -176,8 +189,8 @@ class OrderRules:
 
     def _insert_order(
         self: Commerce,
-        conn: sqlite3.Connection,
-        link: sqlite3.Row,
+        conn: Conn,
+        link: Row,
         *,
         source: str,
         shop_order_id: str | None,
@@ -299,9 +312,7 @@ class OrderRules:
         )
         return order_id
 
-    def commission_for(
-        self: Commerce, conn: sqlite3.Connection, product: sqlite3.Row, amount: int
-    ) -> tuple[float, int]:
+    def commission_for(self: Commerce, conn: Conn, product: Row, amount: int) -> tuple[float, int]:
         """Product rule beats category rule beats the default rule (or 5 %)."""
         rule = conn.execute(
             "SELECT rate, cap_cents FROM commission_rules WHERE product_id=? "
@@ -317,7 +328,9 @@ class OrderRules:
 
     def refund(self: Commerce, order_id: int) -> dict[str, Any]:
         with self.db.write() as conn:
-            row = conn.execute("SELECT status FROM orders WHERE id=?", (order_id,)).fetchone()
+            row = conn.execute(
+                "SELECT status FROM orders WHERE id=?" + conn.for_update(), (order_id,)
+            ).fetchone()
             if row is None:
                 raise ApiError(404, f"order {order_id} does not exist")
             if row["status"] == "refunded":
@@ -325,7 +338,7 @@ class OrderRules:
             self._refund(conn, order_id)
             return self.order_out(order_id, conn)
 
-    def _refund(self: Commerce, conn: sqlite3.Connection, order_id: int) -> None:
+    def _refund(self: Commerce, conn: Conn, order_id: int) -> None:
         now = self.clock.now()
         o = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
         conn.execute(
@@ -346,45 +359,67 @@ class OrderRules:
         )
 
     def settle_due(self: Commerce) -> int:
-        """Settle pending commissions whose return window has passed."""
+        """Settle pending commissions whose return window has passed.
+
+        One UPDATE takes them (and their row locks) at once, so two processes sweeping
+        together settle, and announce, each commission once."""
         now = self.clock.now()
         with self.db.write() as conn:
-            rows = conn.execute(
-                "SELECT c.id, o.session_id, c.order_id FROM commissions c "
-                "JOIN orders o ON o.id=c.order_id "
-                "WHERE c.state='pending' AND c.settle_after<=? AND o.status='paid'",
-                (now,),
-            ).fetchall()
-            for r in rows:
+            rows = sorted(
                 conn.execute(
-                    "UPDATE commissions SET state='settled', settled_at=? WHERE id=?",
-                    (now, r["id"]),
-                )
-                com = conn.execute("SELECT * FROM commissions WHERE id=?", (r["id"],)).fetchone()
-                self.emit(conn, r["session_id"], "commission.settled", commission_out(com))
+                    "UPDATE commissions SET state='settled', settled_at=? "
+                    "WHERE state='pending' AND settle_after<=? "
+                    "AND order_id IN (SELECT id FROM orders WHERE status='paid') RETURNING *",
+                    (now, now),
+                ).fetchall(),
+                key=lambda r: int(r["id"]),
+            )
+            for com in rows:
+                order = conn.execute(
+                    "SELECT session_id FROM orders WHERE id=?", (com["order_id"],)
+                ).one()
+                self.emit(conn, order["session_id"], "commission.settled", commission_out(com))
         if rows:
             log.info("settled %d commissions", len(rows))
         return len(rows)
 
     def sweep_groupbuys(self: Commerce) -> int:
-        """Fail group-buys that ran out of time unfilled and refund their orders."""
+        """Fail group-buys that ran out of time unfilled and refund their orders (one
+        transaction per group; a group another process is failing is skipped)."""
         now = self.clock.now()
-        with self.db.write() as conn:
-            rows = conn.execute(
-                "SELECT * FROM groupbuys WHERE state='open' AND ends_at<=?", (now,)
-            ).fetchall()
-            for gb in rows:
-                conn.execute("UPDATE groupbuys SET state='failed' WHERE id=?", (gb["id"],))
-                for o in conn.execute(
-                    "SELECT id FROM orders WHERE groupbuy_id=? AND status='paid'", (gb["id"],)
-                ).fetchall():
+        due = self.db.all(
+            "SELECT id FROM groupbuys WHERE state='open' AND ends_at<=? ORDER BY id", now
+        )
+        failed = 0
+        for gid in (int(r["id"]) for r in due):
+            with self.db.write() as conn:
+                gb = conn.execute(
+                    "SELECT * FROM groupbuys WHERE id=? AND state='open'"
+                    + conn.for_update(skip_locked=True),
+                    (gid,),
+                ).fetchone()
+                if gb is None:
+                    continue
+                # the product's stock row before any event: the lock order checkout uses
+                conn.execute(
+                    "SELECT stock FROM products WHERE id=?" + conn.for_update(),
+                    (gb["product_id"],),
+                )
+                orders = conn.execute(
+                    "SELECT id FROM orders WHERE groupbuy_id=? AND status='paid' ORDER BY id"
+                    + conn.for_update(),
+                    (gid,),
+                ).fetchall()
+                conn.execute("UPDATE groupbuys SET state='failed' WHERE id=?", (gid,))
+                for o in orders:
                     self._refund(conn, o["id"])
-                row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).fetchone()
+                row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gid,)).one()
                 self.emit(conn, gb["session_id"], "groupbuy.progress", self.groupbuy_out(row))
-        return len(rows)
+                failed += 1
+        return failed
 
 
-def commission_out(row: sqlite3.Row) -> dict[str, Any]:
+def commission_out(row: Row) -> dict[str, Any]:
     return {
         k: row[k]
         for k in (

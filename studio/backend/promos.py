@@ -16,10 +16,10 @@ from __future__ import annotations
 
 import logging
 import math
-import sqlite3
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from studio.backend.engine import Conn
 from studio.backend.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,7 @@ class PromoRules:
 DEFAULT = PromoRules()
 
 
-def rules_for(conn: sqlite3.Connection, store_id: int) -> PromoRules:
+def rules_for(conn: Conn, store_id: int) -> PromoRules:
     row = conn.execute(
         "SELECT max_coupon_cents, max_discount_pct, min_group_price_pct FROM promo_rules "
         "WHERE store_id=?",
@@ -47,9 +47,7 @@ def rules_for(conn: sqlite3.Connection, store_id: int) -> PromoRules:
     return PromoRules(*row) if row else DEFAULT
 
 
-def set_rules(
-    conn: sqlite3.Connection, store_id: int, rules: PromoRules, user_id: int, now: float
-) -> None:
+def set_rules(conn: Conn, store_id: int, rules: PromoRules, user_id: int, now: float) -> None:
     conn.execute(
         "INSERT INTO promo_rules(store_id, max_coupon_cents, max_discount_pct,"
         " min_group_price_pct, updated_by, updated_at) VALUES(?,?,?,?,?,?) "

@@ -4,19 +4,17 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 from studio.backend import models as m
 from studio.backend.access import User
+from studio.backend.engine import Conn, Row
 from studio.backend.service import Commerce
 
 log = logging.getLogger(__name__)
 
 
-def create(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, sess: sqlite3.Row, body: m.LinkIn
-) -> dict[str, Any]:
+def create(conn: Conn, commerce: Commerce, user: User, sess: Row, body: m.LinkIn) -> dict[str, Any]:
     return commerce.create_link(
         conn,
         user,

@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 from typing import Any
 
 from studio.backend import flash, lotteries, promos
 from studio.backend import models as m
 from studio.backend.access import User
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 from studio.backend.service import Commerce
 
@@ -36,7 +36,7 @@ COUPON_FIELDS = (
 )
 
 
-def coupon_out(r: sqlite3.Row) -> dict[str, Any]:
+def coupon_out(r: Row) -> dict[str, Any]:
     return {k: r[k] for k in COUPON_FIELDS}
 
 
@@ -55,9 +55,7 @@ def check_coupon(commerce: Commerce, store_id: int, body: m.CouponIn) -> None:
     )
 
 
-def create_coupon(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.CouponIn
-) -> dict[str, Any]:
+def create_coupon(conn: Conn, commerce: Commerce, user: User, body: m.CouponIn) -> dict[str, Any]:
     now = commerce.clock.now()
     code = "C" + secrets.token_hex(4).upper()
     cur = conn.execute(
@@ -93,7 +91,7 @@ def check_groupbuy(commerce: Commerce, store_id: int, body: m.GroupBuyIn) -> Non
 
 
 def start_groupbuy(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.GroupBuyIn
+    conn: Conn, commerce: Commerce, user: User, body: m.GroupBuyIn
 ) -> dict[str, Any]:
     """The new 拼团, announced on the session's feed."""
     now = commerce.clock.now()
@@ -133,7 +131,7 @@ def check_flash_price(commerce: Commerce, store_id: int, body: m.FlashPriceIn) -
 
 
 def create_flash_price(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.FlashPriceIn
+    conn: Conn, commerce: Commerce, user: User, body: m.FlashPriceIn
 ) -> dict[str, Any]:
     return flash.create(
         conn,
@@ -147,9 +145,7 @@ def create_flash_price(
     )
 
 
-def start_lottery(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.LotteryIn
-) -> dict[str, Any]:
+def start_lottery(conn: Conn, commerce: Commerce, user: User, body: m.LotteryIn) -> dict[str, Any]:
     now = commerce.clock.now()
     draws_at = now + body.draw_in_seconds if body.draw_in_seconds else None
     cur = conn.execute(

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from typing import Any
 
 from studio.backend import models as m
 from studio.backend.access import User, readable
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 from studio.backend.service import Commerce
 
@@ -45,7 +45,7 @@ def placement(
 
 
 def create(
-    conn: sqlite3.Connection,
+    conn: Conn,
     commerce: Commerce,
     user: User,
     body: m.SessionIn,
@@ -80,7 +80,7 @@ def listed(commerce: Commerce, user: User, state: str | None) -> list[dict[str, 
 
 
 def record_action(
-    conn: sqlite3.Connection,
+    conn: Conn,
     commerce: Commerce,
     user: User,
     session_id: int,
@@ -89,7 +89,9 @@ def record_action(
     """Append a studio action; a session_* kind moves the state forward (and says so)."""
     kind, payload, client_time = body.kind, body.payload, body.client_time
     now = commerce.clock.now()
-    sess = conn.execute("SELECT * FROM live_sessions WHERE id=?", (session_id,)).fetchone()
+    sess = conn.execute(
+        "SELECT * FROM live_sessions WHERE id=?" + conn.for_update(), (session_id,)
+    ).one()
     state = sess["state"]
     if kind in TRANSITIONS and state in TRANSITIONS[kind][0]:
         state = TRANSITIONS[kind][1]
@@ -121,7 +123,7 @@ def record_action(
     }
 
 
-def actions(commerce: Commerce, sess: sqlite3.Row) -> list[dict[str, Any]]:
+def actions(commerce: Commerce, sess: Row) -> list[dict[str, Any]]:
     return [
         {**dict(r), "payload": json.loads(r["payload"]), "session_state": sess["state"]}
         for r in commerce.db.all(

@@ -7,10 +7,10 @@ Named ``services.shopper`` to keep it apart from :mod:`studio.backend.shoppers`
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 from urllib.parse import parse_qs
 
+from studio.backend.engine import Row
 from studio.backend.errors import ApiError
 from studio.backend.security import LinkSigner
 from studio.backend.service import Commerce
@@ -19,7 +19,7 @@ from studio.backend.services.catalog import guide_with_store
 log = logging.getLogger(__name__)
 
 
-def store_and_guide(commerce: Commerce, link: sqlite3.Row) -> tuple[Any, str]:
+def store_and_guide(commerce: Commerce, link: Row) -> tuple[Any, str]:
     """The link's store row and its guide's name."""
     store = commerce.db.one("SELECT * FROM stores WHERE id=?", link["store_id"])
     guide = commerce.db.one("SELECT name FROM guides WHERE id=?", link["guide_id"])
@@ -56,7 +56,7 @@ def checkout(commerce: Commerce, token: str, form: dict[str, str], quantity: int
     )
 
 
-def share_session(commerce: Commerce, signer: LinkSigner, token: str) -> sqlite3.Row:
+def share_session(commerce: Commerce, signer: LinkSigner, token: str) -> Row:
     """The session a poster's share token names (404 page when the token is not one)."""
     pid = signer.verify(token)
     if not pid or not pid.startswith("s") or not pid[1:].isdigit():
@@ -64,7 +64,7 @@ def share_session(commerce: Commerce, signer: LinkSigner, token: str) -> sqlite3
     return commerce.session_row(int(pid[1:]))
 
 
-def booking(commerce: Commerce, sess: sqlite3.Row) -> tuple[sqlite3.Row, int]:
+def booking(commerce: Commerce, sess: Row) -> tuple[Row, int]:
     """The session's guide (with store) and how many have booked it."""
     g = guide_with_store(commerce.db, sess["guide_id"])
     count = int(commerce.db.one("SELECT COUNT(*) FROM bookings WHERE session_id=?", sess["id"])[0])
