@@ -21,6 +21,7 @@ from starlette.routing import BaseRoute
 from studio.backend import background, inventory, routes
 from studio.backend.db import Clock, Database
 from studio.backend.deps import Backend, auth
+from studio.backend.fanout import Hub
 from studio.backend.headers import SecurityHeaders
 from studio.backend.middleware import MAX_BODY, BodyLimit, install_error_handlers
 from studio.backend.security import LinkSigner
@@ -67,6 +68,7 @@ def create_app(
     commerce = Commerce(
         db, signer, Settings(public_url.rstrip("/"), return_window_days, hook_secret), clock
     )
+    hub = Hub(db, sse_poll_seconds)
     state = Backend(
         commerce=commerce,
         signer=signer,
@@ -74,12 +76,13 @@ def create_app(
         tokens=TokenCache(),
         hook_secret=hook_secret,
         sse_poll_seconds=sse_poll_seconds,
+        hub=hub,
     )
 
     app = FastAPI(
         title="Guide Studio commerce backend",
         version="1.0.0",
-        lifespan=background.lifespan(commerce, sweep_seconds, on_startup),
+        lifespan=background.lifespan(commerce, sweep_seconds, on_startup, hub),
         description="Reference backend for Guide Studio (导购直播台). Money is integer cents, "
         "times are unix seconds. See docs/backend.md for auth, idempotency and SSE.",
         generate_unique_id_function=lambda route: route.name,

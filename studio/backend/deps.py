@@ -20,6 +20,7 @@ from studio.backend import models as m
 from studio.backend.access import User
 from studio.backend.db import Database
 from studio.backend.errors import ApiError
+from studio.backend.fanout import Hub
 from studio.backend.security import LinkSigner, token_hash
 from studio.backend.service import Commerce
 from studio.backend.throttle import Throttle
@@ -53,6 +54,7 @@ class Backend:
     tokens: TokenCache
     hook_secret: str
     sse_poll_seconds: float
+    hub: Hub
 
     @property
     def db(self) -> Database:

@@ -24,12 +24,13 @@ Rows are :class:`Row` on both engines (by index and by column name, like ``sqlit
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 import re
 import sqlite3
 import threading
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from functools import lru_cache
@@ -199,6 +200,11 @@ class Engine:
         """SQL for the whole hours since 1970 of the unix time ``expr`` (UTC)."""
         raise NotImplementedError
 
+    def listen(self, wake: Callable[[], None]) -> Coroutine[Any, Any, None] | None:
+        """A task that calls ``wake`` whenever any process commits feed events, or None
+        when this engine has no such channel (SQLite: commits here call ``on_events``)."""
+        return None
+
     def close(self) -> None:
         pass
 
@@ -312,6 +318,11 @@ def _pg_sql(sql: str) -> str:
 _INSERT = re.compile(r"^\s*INSERT\s+INTO\s+(\w+)", re.IGNORECASE)
 
 
+def _pg_params(params: Sequence[Any]) -> tuple[Any, ...]:
+    # PostgreSQL text cannot hold NUL; SQLite can. A NUL in user text (a title) is dropped.
+    return tuple(p.replace("\x00", "") if isinstance(p, str) else p for p in _params(params))
+
+
 class PgConn(Conn):
     kind = "postgresql"
 
@@ -329,7 +340,7 @@ class PgConn(Conn):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         text, returning = self._sql(sql)
-        cur = self.raw.execute(text, _params(params))  # type: ignore[arg-type]
+        cur = self.raw.execute(text, _pg_params(params))  # type: ignore[arg-type]
         rows: list[Row] = cur.fetchall() if cur.description else []  # type: ignore[assignment]
         if returning:
             return Result([], int(rows[0][0]) if rows else None, cur.rowcount)
@@ -337,7 +348,7 @@ class PgConn(Conn):
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> None:
         with self.raw.cursor() as cur:
-            cur.executemany(_pg_sql(sql), [_params(p) for p in seq])  # type: ignore[arg-type]
+            cur.executemany(_pg_sql(sql), [_pg_params(p) for p in seq])  # type: ignore[arg-type]
 
     def for_update(self, *, skip_locked: bool = False) -> str:
         return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
@@ -387,6 +398,7 @@ class PgEngine(Engine):
 
     def __init__(self, url: str, id_tables: frozenset[str], *, pool_size: int = 16) -> None:
         super().__init__()
+        import psycopg
         import psycopg_pool
         from psycopg.types.numeric import NumericLoader
 
@@ -403,6 +415,11 @@ class PgEngine(Engine):
             conn.adapters.register_loader("numeric", _Number)
             conn.row_factory = _pg_rows  # type: ignore[assignment]
 
+        try:  # one plain connection first: its error says why (no such database, refused)
+            psycopg.connect(url, connect_timeout=10).close()
+        except psycopg.Error as exc:
+            reason = str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+            raise RuntimeError(f"cannot connect to {redacted_url(url)}: {reason}") from None
         self.url = url
         self.id_tables = id_tables
         self._local = threading.local()
@@ -443,6 +460,25 @@ class PgEngine(Engine):
             finally:
                 self._local.tx = None
         self._committed(conn)
+
+    async def _listen(self, wake: Callable[[], None]) -> None:
+        import psycopg
+
+        while True:
+            try:
+                async with await psycopg.AsyncConnection.connect(
+                    self.url, autocommit=True, connect_timeout=10
+                ) as conn:
+                    await conn.execute(f"LISTEN {EVENTS_CHANNEL}")
+                    wake()  # catch up on what was committed while not listening
+                    async for _ in conn.notifies():
+                        wake()
+            except psycopg.Error as exc:
+                log.warning("feed notifications lost (%s); reconnecting", type(exc).__name__)
+                await asyncio.sleep(1.0)
+
+    def listen(self, wake: Callable[[], None]) -> Coroutine[Any, Any, None] | None:
+        return self._listen(wake)
 
     def ddl(self, stmt: str) -> str:
         """The schema's SQLite types in PostgreSQL: 64-bit ids and integers, double floats."""

@@ -4,6 +4,7 @@ writes nothing again; the same key with another body is a 409; no key, no memory
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,17 +18,19 @@ from studio.backend.deps import Idempotency
 from studio.backend.errors import ApiError
 from studio.backend.security import LinkSigner
 from studio.backend.service import Commerce, Settings
+from tests.backend.conftest import db_target
 
 
 @pytest.fixture
-def commerce(tmp_path: Path) -> Commerce:
-    db = Database(tmp_path / "backend.sqlite3")
+def commerce(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Commerce]:
+    db = Database(db_target(engine, request, tmp_path))
     with db.write() as conn:
         conn.execute(
             "INSERT INTO users(username, display_name, role, password_hash, created_at) "
             "VALUES('guide1','小美','guide','x',0)"
         )
-    return Commerce(db, LinkSigner("a-link-secret"), Settings())
+    yield Commerce(db, LinkSigner("a-link-secret"), Settings())
+    db.close()
 
 
 def caller(commerce: Commerce) -> User:
