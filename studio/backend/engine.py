@@ -12,7 +12,7 @@ holds what cannot be shared:
 - how a write transaction begins (SQLite: ``BEGIN IMMEDIATE`` under an in-process lock,
   so writers are serialised; PostgreSQL: ``BEGIN`` at READ COMMITTED, made safe by
   row locks, advisory locks and unique constraints);
-- locking: :meth:`Conn.for_update` (``FOR UPDATE`` [``SKIP LOCKED``]), :meth:`Conn.lock`
+- locking: :meth:`Conn.for_update` (``FOR NO KEY UPDATE`` [``SKIP LOCKED``]), :meth:`Conn.lock`
   (a transaction-scoped advisory lock on a name: an idempotency key, a shop order id),
   :meth:`Conn.serialize_events` (feed events are committed in id order);
 - the schema's types (:meth:`Engine.ddl`), the hour bucket of a unix time, table lookup;
@@ -351,7 +351,10 @@ class PgConn(Conn):
             cur.executemany(_pg_sql(sql), [_pg_params(p) for p in seq])  # type: ignore[arg-type]
 
     def for_update(self, *, skip_locked: bool = False) -> str:
-        return " FOR UPDATE SKIP LOCKED" if skip_locked else " FOR UPDATE"
+        # NO KEY UPDATE: a row locked to change its figures (stock, seats, state), not its
+        # key, so inserts that merely reference it (an order's FOREIGN KEY check takes KEY
+        # SHARE) never deadlock with the lock taken after them
+        return " FOR NO KEY UPDATE" + (" SKIP LOCKED" if skip_locked else "")
 
     def lock(self, name: str) -> None:
         self.raw.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", (name,))
