@@ -53,6 +53,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="simulate about N orders a minute through live links",
     )
     parser.add_argument(
+        "--load-stores",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --demo: N more stores, a guide each, for the load bench",
+    )
+    parser.add_argument(
+        "--load-sessions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --load-stores: N live sessions spread over those stores",
+    )
+    parser.add_argument(
         "--parent-pid",
         type=int,
         default=None,
@@ -128,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--request-timeout and --limit-concurrency must be positive")
     if not 0 < args.login_backoff <= args.login_backoff_max or args.buys_per_minute < 0:
         raise UserError("bad throttle settings", "use 0 < --login-backoff <= --login-backoff-max")
+    if not 0 <= args.load_stores <= 10_000 or not 0 <= args.load_sessions <= 50_000:
+        raise UserError("--load-stores / --load-sessions out of range", "use 0-10000 / 0-50000")
     if not 1 <= args.workers <= 64:
         raise UserError(f"--workers {args.workers} is out of range", "use 1-64")
     db = _database(args.db or os.environ.get("STUDIO_DB_URL") or None)
@@ -162,6 +178,10 @@ def run(args: argparse.Namespace) -> int:
             f"(password {DEMO_PASSWORD})",
             flush=True,
         )
+    if args.load_stores > 0:
+        from studio.backend.loadworld import seed_load
+
+        seed_load(commerce, args.load_stores, max(args.load_sessions, args.load_stores))
     shoppers = None
     if args.demo_shoppers > 0:
         shoppers = DemoShoppers(commerce, local, args.demo_shoppers)
