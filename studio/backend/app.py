@@ -25,7 +25,7 @@ from studio.backend.fanout import Hub
 from studio.backend.headers import SecurityHeaders
 from studio.backend.middleware import MAX_BODY, BodyLimit, install_error_handlers
 from studio.backend.security import LinkSigner
-from studio.backend.service import Commerce, Settings
+from studio.backend.service import CommerceService, Settings
 from studio.backend.throttle import Limits, Throttle
 from studio.backend.tokencache import TokenCache
 from studio.redact import register_secret
@@ -56,7 +56,7 @@ def create_app(
     max_body: int = MAX_BODY,
     sweep_seconds: float = 30.0,
     sse_poll_seconds: float = 0.2,
-    on_startup: Callable[[Commerce], Awaitable[None]] | None = None,
+    on_startup: Callable[[CommerceService], Awaitable[None]] | None = None,
     limits: Limits | None = None,
 ) -> FastAPI:
     """Build the app over ``db_path``: an SQLite file or a ``postgresql://`` URL (created
@@ -65,7 +65,7 @@ def create_app(
     hook_secret = _secret(db, webhook_secret, "webhook_secret")
     register_secret(hook_secret)
     signer = LinkSigner(_secret(db, link_secret, "link_secret"))
-    commerce = Commerce(
+    commerce = CommerceService(
         db, signer, Settings(public_url.rstrip("/"), return_window_days, hook_secret), clock
     )
     hub = Hub(db, sse_poll_seconds)

@@ -14,7 +14,7 @@ import anyio
 from fastapi import FastAPI
 
 from studio.backend.fanout import Hub
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +33,9 @@ async def _every(seconds: float, what: str, *jobs: Callable[[], Any]) -> None:
 
 
 def lifespan(
-    commerce: Commerce,
+    commerce: CommerceService,
     sweep_seconds: float,
-    on_startup: Callable[[Commerce], Awaitable[None]] | None = None,
+    on_startup: Callable[[CommerceService], Awaitable[None]] | None = None,
     hub: Hub | None = None,
 ) -> Lifespan:
     """The app's lifespan: the sweeper, the lottery drawer and the feed's fan-out hub

@@ -59,7 +59,7 @@ class Row(tuple[Any, ...]):
         row._index = index
         return row
 
-    def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+    def __getitem__(self, key: Any) -> Any:
         if isinstance(key, str):
             return tuple.__getitem__(self, self._index[key])
         return tuple.__getitem__(self, key)
@@ -340,15 +340,15 @@ class PgConn(Conn):
 
     def execute(self, sql: str, params: Sequence[Any] = ()) -> Result:
         text, returning = self._sql(sql)
-        cur = self.raw.execute(text, _pg_params(params))  # type: ignore[arg-type]
-        rows: list[Row] = cur.fetchall() if cur.description else []  # type: ignore[assignment]
+        cur = self.raw.execute(text, _pg_params(params))
+        rows: list[Row] = cur.fetchall() if cur.description else []
         if returning:
             return Result([], int(rows[0][0]) if rows else None, cur.rowcount)
         return Result(rows, None, cur.rowcount)
 
     def executemany(self, sql: str, seq: Iterable[Sequence[Any]]) -> None:
         with self.raw.cursor() as cur:
-            cur.executemany(_pg_sql(sql), [_pg_params(p) for p in seq])  # type: ignore[arg-type]
+            cur.executemany(_pg_sql(sql), [_pg_params(p) for p in seq])
 
     def for_update(self, *, skip_locked: bool = False) -> str:
         # NO KEY UPDATE: a row locked to change its figures (stock, seats, state), not its
@@ -416,7 +416,7 @@ class PgEngine(Engine):
 
         def configure(conn: psycopg.Connection[Any]) -> None:
             conn.adapters.register_loader("numeric", _Number)
-            conn.row_factory = _pg_rows  # type: ignore[assignment]
+            conn.row_factory = _pg_rows
 
         try:  # one plain connection first: its error says why (no such database, refused)
             psycopg.connect(url, connect_timeout=10).close()

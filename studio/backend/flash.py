@@ -66,7 +66,7 @@ def create(
         " created_by, created_at) VALUES(?,?,?,?,?,?,?)",
         (session_id, product_id, price_cents, starts_at, ends_at, user_id, now),
     )
-    row = conn.execute("SELECT * FROM flash_prices WHERE id=?", (cur.lastrowid,)).fetchone()
+    row = conn.execute("SELECT * FROM flash_prices WHERE id=?", (cur.lastrowid,)).one()
     log.info(
         "flash price %d: session %d product %d at %d cents, %.0f s",
         row["id"],

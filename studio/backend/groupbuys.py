@@ -43,5 +43,4 @@ def take_seat(conn: Conn, gb: Row, key: str, order_id: int) -> Row:
     joined = gb["joined"] + 1
     state = "succeeded" if joined >= gb["size"] else "open"
     conn.execute("UPDATE groupbuys SET joined=?, state=? WHERE id=?", (joined, state, gb["id"]))
-    row: Row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).fetchone()
-    return row
+    return conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).one()

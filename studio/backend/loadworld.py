@@ -12,14 +12,14 @@ import logging
 
 from studio.backend.access import User
 from studio.backend.security import hash_password
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 
 PASSWORD = "demo1234"  # the demo's documented password, not a secret
 
 
-def seed_load(commerce: Commerce, stores: int, sessions: int) -> bool:
+def seed_load(commerce: CommerceService, stores: int, sessions: int) -> bool:
     """Add the load world; False when the database has it already."""
     db = commerce.db
     if db.one("SELECT 1 FROM users WHERE username='load0'"):

@@ -1,8 +1,8 @@
 """Order rules: checkout, a shop's webhook orders, commissions, refunds and settling.
 
-Mixed into :class:`studio.backend.service.Commerce` (``class Commerce(OrderRules)``)
+Mixed into :class:`studio.backend.service.CommerceService` (``class CommerceService(OrderRules)``)
 so callers keep one façade while the rules that create and reverse money live apart
-from lookups and serializers. Each method annotates ``self: Commerce`` because it
+from lookups and serializers. Each method annotates ``self: CommerceService`` because it
 uses the façade's lookups (``product_row``, ``resolve_link``, ``emit``...).
 """
 
@@ -19,7 +19,9 @@ from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 
 if TYPE_CHECKING:
-    from studio.backend.service import Commerce
+    from studio.backend.db import Clock, Database
+    from studio.backend.security import LinkSigner
+    from studio.backend.service import Settings
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,19 @@ DEFAULT_RATE = 0.05
 class OrderRules:
     """Checkout, webhook orders, commissions and refunds (see the module docstring)."""
 
-    def _usable_coupon(
-        self: Commerce, conn: Conn, link: Row, subtotal: int, now: float
-    ) -> Row | None:
+    if TYPE_CHECKING:  # what the façade provides (CommerceService)
+        db: Database
+        clock: Clock
+        signer: LinkSigner
+        settings: Settings
+
+        def resolve_link(self, token: str) -> Row: ...
+        def product_row(self, product_id: int, conn: Conn | None = None) -> Row: ...
+        def emit(self, conn: Conn, session_id: int, type_: str, data: dict[str, Any]) -> int: ...
+        def order_out(self, order_id: int, conn: Conn | None = None) -> dict[str, Any]: ...
+        def groupbuy_out(self, row: Row) -> dict[str, Any]: ...
+
+    def _usable_coupon(self, conn: Conn, link: Row, subtotal: int, now: float) -> Row | None:
         sql = (
             "SELECT * FROM coupons WHERE session_id=? AND used<total "
             "AND (expires_at IS NULL OR expires_at>?) AND min_spend_cents<=? "
@@ -45,7 +57,7 @@ class OrderRules:
         return conn.execute(sql + " ORDER BY discount_cents DESC LIMIT 1", params).fetchone()
 
     def _open_groupbuy(
-        self: Commerce, conn: Conn, link: Row, now: float, *, lock: bool = False
+        self, conn: Conn, link: Row, now: float, *, lock: bool = False
     ) -> Row | None:
         """The link's open 拼团; ``lock``: held until the order commits (one seat at a time)."""
         return conn.execute(
@@ -56,7 +68,7 @@ class OrderRules:
 
     # ---- orders --------------------------------------------------------------------------
     def checkout(
-        self: Commerce,
+        self,
         token: str,
         *,
         quantity: int,
@@ -83,7 +95,7 @@ class OrderRules:
             unit = fp["price_cents"] if fp is not None else product["price_cents"]
             gb = self._open_groupbuy(conn, link, now, lock=True) if join_group else None
             seat = groupbuys.buyer_key(buyer_phone) if gb is not None else None
-            if gb is not None:
+            if gb is not None and seat is not None:
                 groupbuys.check_seat(conn, gb["id"], seat)
                 unit = gb["group_price_cents"]
                 fp = None  # the group price, not the flash price, set this order's unit
@@ -118,7 +130,7 @@ class OrderRules:
                 self.emit(conn, link["session_id"], "groupbuy.progress", self.groupbuy_out(gb_row))
             return self.order_out(order_id, conn)
 
-    def _take_coupon(self: Commerce, conn: Conn, coupon_id: int) -> bool:
+    def _take_coupon(self, conn: Conn, coupon_id: int) -> bool:
         """Use one of the coupon's ``total``, if any is left (atomic on both engines)."""
         return (
             conn.execute(
@@ -127,15 +139,15 @@ class OrderRules:
             == 1
         )
 
-    def link_is_closed(self: Commerce, conn: Conn, link: Row) -> bool:
+    def link_is_closed(self, conn: Conn, link: Row) -> bool:
         """True once the link's session has ended or its TTL has passed (checkout: 410)."""
         sess = conn.execute(
             "SELECT state FROM live_sessions WHERE id=?", (link["session_id"],)
-        ).fetchone()
+        ).one()
         expired = link["expires_at"] is not None and link["expires_at"] <= self.clock.now()
         return expired or sess["state"] == "ended"
 
-    def webhook_order(self: Commerce, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def webhook_order(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """A shop's order: attribution comes from the link row, never from the payload.
 
         Policy for links that are closed (session ended or TTL passed; checkout says
@@ -188,7 +200,7 @@ class OrderRules:
             return self.order_out(order_id, conn), False
 
     def _insert_order(
-        self: Commerce,
+        self,
         conn: Conn,
         link: Row,
         *,
@@ -218,7 +230,7 @@ class OrderRules:
         now = self.clock.now()
         sess = conn.execute(
             "SELECT rehearsal FROM live_sessions WHERE id=?", (link["session_id"],)
-        ).fetchone()
+        ).one()
         order_no = time.strftime("GS%Y%m%d", time.gmtime(now)) + secrets.token_hex(4).upper()
         cur = conn.execute(
             "INSERT INTO orders(order_no, source, shop_order_id, link_id, session_id, product_id,"
@@ -294,9 +306,9 @@ class OrderRules:
             )
         order = self.order_out(order_id, conn)
         self.emit(conn, link["session_id"], "order.placed", order)
-        stock = conn.execute(
-            "SELECT stock FROM products WHERE id=?", (link["product_id"],)
-        ).fetchone()[0]
+        stock = conn.execute("SELECT stock FROM products WHERE id=?", (link["product_id"],)).one()[
+            0
+        ]
         self.emit(
             conn,
             link["session_id"],
@@ -312,7 +324,7 @@ class OrderRules:
         )
         return order_id
 
-    def commission_for(self: Commerce, conn: Conn, product: Row, amount: int) -> tuple[float, int]:
+    def commission_for(self, conn: Conn, product: Row, amount: int) -> tuple[float, int]:
         """Product rule beats category rule beats the default rule (or 5 %)."""
         rule = conn.execute(
             "SELECT rate, cap_cents FROM commission_rules WHERE product_id=? "
@@ -326,7 +338,7 @@ class OrderRules:
         value = round(amount * rate)
         return rate, min(value, cap) if cap is not None else value
 
-    def refund(self: Commerce, order_id: int) -> dict[str, Any]:
+    def refund(self, order_id: int) -> dict[str, Any]:
         with self.db.write() as conn:
             row = conn.execute(
                 "SELECT status FROM orders WHERE id=?" + conn.for_update(), (order_id,)
@@ -338,9 +350,9 @@ class OrderRules:
             self._refund(conn, order_id)
             return self.order_out(order_id, conn)
 
-    def _refund(self: Commerce, conn: Conn, order_id: int) -> None:
+    def _refund(self, conn: Conn, order_id: int) -> None:
         now = self.clock.now()
-        o = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
+        o = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).one()
         conn.execute(
             "UPDATE orders SET status='refunded', refunded_at=? WHERE id=?", (now, order_id)
         )
@@ -351,14 +363,12 @@ class OrderRules:
         )
         ledger.give_back(conn, order_id, now)
         self.emit(conn, o["session_id"], "order.refunded", self.order_out(order_id, conn))
-        stock = conn.execute(
-            "SELECT stock FROM products WHERE id=?", (o["product_id"],)
-        ).fetchone()[0]
+        stock = conn.execute("SELECT stock FROM products WHERE id=?", (o["product_id"],)).one()[0]
         self.emit(
             conn, o["session_id"], "stock.changed", {"product_id": o["product_id"], "stock": stock}
         )
 
-    def settle_due(self: Commerce) -> int:
+    def settle_due(self) -> int:
         """Settle pending commissions whose return window has passed.
 
         One UPDATE takes them (and their row locks) at once, so two processes sweeping
@@ -383,7 +393,7 @@ class OrderRules:
             log.info("settled %d commissions", len(rows))
         return len(rows)
 
-    def sweep_groupbuys(self: Commerce) -> int:
+    def sweep_groupbuys(self) -> int:
         """Fail group-buys that ran out of time unfilled and refund their orders (one
         transaction per group; a group another process is failing is skipped)."""
         now = self.clock.now()

@@ -45,8 +45,9 @@ def body_hash(data: Any) -> str:
     return hashlib.sha256(_dumps(data).encode()).hexdigest()
 
 
-class Commerce(OrderRules):
-    """The backend's domain services over one database and one clock (the order rules
+class CommerceService(OrderRules):
+    """The backend's domain services over one database and one clock (named apart from
+    the studio's client, :class:`studio.commerce.core.Commerce`; the order rules
     are :class:`~studio.backend.ordering.OrderRules`)."""
 
     def __init__(
@@ -276,7 +277,7 @@ class Commerce(OrderRules):
                 now + ttl if ttl else None,
             ),
         )
-        row = conn.execute("SELECT * FROM links WHERE id=?", (cur.lastrowid,)).fetchone()
+        row = conn.execute("SELECT * FROM links WHERE id=?", (cur.lastrowid,)).one()
         return self.link_out(row)
 
     def resolve_link(self, token: str) -> Row:
@@ -383,6 +384,10 @@ class Commerce(OrderRules):
             "commission_cents": com[0],
             "links": [dict(r) for r in links],
         }
+
+
+# the name seed.py and embedded.py still import (they move to the demo package: issue 15)
+Commerce = CommerceService
 
 
 def user_from_row(row: Row) -> User:

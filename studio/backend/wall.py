@@ -35,7 +35,7 @@ from studio.backend.access import User, can_read_store, can_write_session, requi
 from studio.backend.deps import Auth, IdPath, State
 from studio.backend.errors import ApiError
 from studio.backend.models import ErrorOut, _In
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 _ERR = {"model": ErrorOut}
 _ERRORS: dict[int | str, dict[str, Any]] = {401: _ERR, 403: _ERR, 404: _ERR, 422: _ERR}
@@ -104,7 +104,7 @@ def day_start(now: float, utc_offset_minutes: int) -> float:
     return (now + off) // 86400 * 86400 - off
 
 
-def wall_rows(commerce: Commerce, region_id: int, since: float) -> list[dict[str, Any]]:
+def wall_rows(commerce: CommerceService, region_id: int, since: float) -> list[dict[str, Any]]:
     """The wall for one region (every read one SQL statement per kind, not per store)."""
     db = commerce.db
     stores = db.all(
@@ -191,7 +191,7 @@ _snapshots: dict[tuple[int, float], tuple[float, list[dict[str, Any]]]] = {}
 _snapshots_lock = threading.Lock()
 
 
-def _shared_snapshot(commerce: Commerce, region: int, since: float) -> list[dict[str, Any]]:
+def _shared_snapshot(commerce: CommerceService, region: int, since: float) -> list[dict[str, Any]]:
     """The region's store rows, computed at most every ``SNAPSHOT_FRESH`` seconds for all
     the walls watching it (20 walls of one region cost one query set, not 20)."""
     now = time.monotonic()
@@ -207,7 +207,7 @@ def _shared_snapshot(commerce: Commerce, region: int, since: float) -> list[dict
     return rows
 
 
-def region_order_events(commerce: Commerce, region_id: int, after: int) -> list[Any]:
+def region_order_events(commerce: CommerceService, region_id: int, after: int) -> list[Any]:
     return commerce.db.all(
         "SELECT e.* FROM events e JOIN live_sessions ls ON ls.id=e.session_id "
         "JOIN stores s ON s.id=ls.store_id WHERE s.region_id=? AND e.id>? "
@@ -225,7 +225,7 @@ Offset = Annotated[
 ]
 
 
-def region_for(commerce: Commerce, user: User, region_id: int | None) -> int:
+def region_for(commerce: CommerceService, user: User, region_id: int | None) -> int:
     """The region asked for (the caller's by default) if it exists and the caller may
     watch it: admins, and the region's regional managers and trainers."""
     region = region_id or user.region_id

@@ -31,7 +31,7 @@ from fastapi.testclient import TestClient
 from studio.backend.app import create_app
 from studio.backend.db import FakeClock
 from studio.backend.seed import DEMO_PASSWORD, seed_demo
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 from studio.bench.backendproc import REPO, BackendProcess, free_port
 from studio.bench.pgserver import PgServer
 
@@ -129,7 +129,7 @@ def live(
 class AppEnv:
     client: TestClient
     clock: FakeClock
-    commerce: Commerce
+    commerce: CommerceService
     tokens: dict[str, str] = field(default_factory=dict)
 
     def advance(self, seconds: float) -> None:
@@ -157,7 +157,7 @@ def app_env(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iter
         public_url="http://shop.test",
         sweep_seconds=3600,
     )
-    commerce: Commerce = app.state.commerce
+    commerce: CommerceService = app.state.commerce
     seed_demo(commerce)
     with TestClient(app) as client:
         yield AppEnv(client, clock, commerce)

@@ -4,7 +4,7 @@ No login: the signed token in the path is the permission. Errors here answer HTM
 pages (see :mod:`studio.backend.middleware`).
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Path, Request
@@ -16,7 +16,7 @@ from studio.backend.services import shopper
 
 router = APIRouter(tags=["shopper"])
 Token = Annotated[str, Path(max_length=64)]
-_HTML = {"content": {"text/html": {}}}
+_HTML: dict[str, Any] = {"content": {"text/html": {}}}
 
 
 @router.get("/p/{token}", response_class=HTMLResponse, responses={404: _HTML, 410: _HTML})

@@ -1,5 +1,5 @@
 """Purchase links of a session (the signed tokens themselves are minted by
-:meth:`studio.backend.service.Commerce.create_link`)."""
+:meth:`studio.backend.service.CommerceService.create_link`)."""
 
 from __future__ import annotations
 
@@ -9,12 +9,14 @@ from typing import Any
 from studio.backend import models as m
 from studio.backend.access import User
 from studio.backend.engine import Conn, Row
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 
 
-def create(conn: Conn, commerce: Commerce, user: User, sess: Row, body: m.LinkIn) -> dict[str, Any]:
+def create(
+    conn: Conn, commerce: CommerceService, user: User, sess: Row, body: m.LinkIn
+) -> dict[str, Any]:
     return commerce.create_link(
         conn,
         user,
@@ -25,7 +27,7 @@ def create(conn: Conn, commerce: Commerce, user: User, sess: Row, body: m.LinkIn
     )
 
 
-def listed(commerce: Commerce, session_id: int) -> list[dict[str, Any]]:
+def listed(commerce: CommerceService, session_id: int) -> list[dict[str, Any]]:
     return [
         commerce.link_out(r)
         for r in commerce.db.all("SELECT * FROM links WHERE session_id=? ORDER BY id", session_id)

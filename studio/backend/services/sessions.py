@@ -15,7 +15,7 @@ from studio.backend import models as m
 from studio.backend.access import User, readable
 from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ _STAMP = {"live": "started_at", "ended": "ended_at"}
 
 
 def placement(
-    commerce: Commerce, user: User, guide_id: int | None, store_id: int | None
+    commerce: CommerceService, user: User, guide_id: int | None, store_id: int | None
 ) -> tuple[int, int]:
     """(guide, store) of a new session: the caller's guide by default, the guide's store."""
     guide_id = guide_id or user.guide_id
@@ -46,7 +46,7 @@ def placement(
 
 def create(
     conn: Conn,
-    commerce: Commerce,
+    commerce: CommerceService,
     user: User,
     body: m.SessionIn,
     *,
@@ -66,11 +66,11 @@ def create(
             commerce.clock.now(),
         ),
     )
-    row = conn.execute("SELECT * FROM live_sessions WHERE id=?", (cur.lastrowid,)).fetchone()
+    row = conn.execute("SELECT * FROM live_sessions WHERE id=?", (cur.lastrowid,)).one()
     return commerce.session_out(row)
 
 
-def listed(commerce: Commerce, user: User, state: str | None) -> list[dict[str, Any]]:
+def listed(commerce: CommerceService, user: User, state: str | None) -> list[dict[str, Any]]:
     rows = commerce.db.all("SELECT * FROM live_sessions ORDER BY id")
     return [
         commerce.session_out(r)
@@ -81,7 +81,7 @@ def listed(commerce: Commerce, user: User, state: str | None) -> list[dict[str, 
 
 def record_action(
     conn: Conn,
-    commerce: Commerce,
+    commerce: CommerceService,
     user: User,
     session_id: int,
     body: m.ActionIn,
@@ -123,7 +123,7 @@ def record_action(
     }
 
 
-def actions(commerce: Commerce, sess: Row) -> list[dict[str, Any]]:
+def actions(commerce: CommerceService, sess: Row) -> list[dict[str, Any]]:
     return [
         {**dict(r), "payload": json.loads(r["payload"]), "session_state": sess["state"]}
         for r in commerce.db.all(
