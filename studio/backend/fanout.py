@@ -84,7 +84,8 @@ class Hub:
         self.poll = poll if db.kind == "sqlite" else SAFETY_POLL
         self.last = 0
         self.reads = 0  # database reads made for subscribers (the bench reports it)
-        self._subs: set[Subscription] = set()
+        self._sessions: dict[int, set[Subscription]] = {}  # a session's feeds
+        self._regions: set[Subscription] = set()  # walls (filtered by region per row)
         self._wake: asyncio.Event | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         db.engine.on_events.append(self._committed)
@@ -106,11 +107,18 @@ class Hub:
         self, *, session_id: int | None = None, region_id: int | None = None
     ) -> Iterator[Subscription]:
         sub = Subscription(session_id=session_id, region_id=region_id)
-        self._subs.add(sub)
+        group = (
+            self._sessions.setdefault(session_id, set())
+            if session_id is not None
+            else self._regions
+        )
+        group.add(sub)
         try:
             yield sub
         finally:
-            self._subs.discard(sub)
+            group.discard(sub)
+            if session_id is not None and not group:
+                self._sessions.pop(session_id, None)
 
     # ---- the reader -------------------------------------------------------------------------
     def _read(self, after: int) -> list[Row]:
@@ -153,10 +161,11 @@ class Hub:
             if not rows:
                 return
             self.last = int(rows[-1]["id"])
-            if self._subs:
-                for r in rows:
-                    for sub in list(self._subs):
-                        if sub.wants(r):
-                            sub.push(r)
+            for r in rows:
+                for sub in list(self._sessions.get(int(r["session_id"]), ())):
+                    sub.push(r)
+                for sub in list(self._regions):
+                    if sub.wants(r):
+                        sub.push(r)
             if len(rows) < PAGE:
                 return

@@ -189,22 +189,28 @@ STORE_REFRESH_POLLS = 5  # a quiet wall re-reads its stores every 5 poll interva
 SNAPSHOT_FRESH = 0.25  # seconds one region's store rows serve every wall client watching it
 _snapshots: dict[tuple[int, float], tuple[float, list[dict[str, Any]]]] = {}
 _snapshots_lock = threading.Lock()
+_computing: dict[tuple[int, float], threading.Lock] = {}
 
 
 def _shared_snapshot(commerce: CommerceService, region: int, since: float) -> list[dict[str, Any]]:
     """The region's store rows, computed at most every ``SNAPSHOT_FRESH`` seconds for all
     the walls watching it (20 walls of one region cost one query set, not 20)."""
-    now = time.monotonic()
+    key = (region, since)
     with _snapshots_lock:
-        hit = _snapshots.get((region, since))
-        if hit is not None and now - hit[0] < SNAPSHOT_FRESH:
-            return hit[1]
-    rows = wall_rows(commerce, region, since)
-    with _snapshots_lock:
-        _snapshots[(region, since)] = (now, rows)
-        for key in [k for k, (t, _) in _snapshots.items() if now - t > 60]:
-            del _snapshots[key]
-    return rows
+        computing = _computing.setdefault(key, threading.Lock())
+    with computing:  # one computes, the others wait for its rows
+        now = time.monotonic()
+        with _snapshots_lock:
+            hit = _snapshots.get(key)
+            if hit is not None and now - hit[0] < SNAPSHOT_FRESH:
+                return hit[1]
+        rows = wall_rows(commerce, region, since)
+        with _snapshots_lock:
+            _snapshots[key] = (time.monotonic(), rows)
+            for old in [k for k, (t, _) in _snapshots.items() if now - t > 60]:
+                del _snapshots[old]
+                _computing.pop(old, None)
+        return rows
 
 
 def region_order_events(commerce: CommerceService, region_id: int, after: int) -> list[Any]:
@@ -299,6 +305,7 @@ async def wall_events(
         with state.hub.subscribe(region_id=region) as sub:
             rows = await anyio.to_thread.run_sync(snapshot)
             seen = {r["store_id"]: r for r in rows}
+            looked = time.monotonic()
             yield ServerSentEvent(data=json.dumps(rows, ensure_ascii=False), event="snapshot")
             async for upto, chunk in backlog(last):
                 last = upto
@@ -322,6 +329,9 @@ async def wall_events(
                         last = int(new[-1]["id"])
                     if orders:
                         yield sse.encode(orders)
+                if time.monotonic() - looked < SNAPSHOT_FRESH:
+                    continue  # a busy region: store rows at most every SNAPSHOT_FRESH s
+                looked = time.monotonic()
                 for r in await anyio.to_thread.run_sync(snapshot, limiter=sse.feed_limiter()):
                     if seen.get(r["store_id"]) != r:
                         seen[r["store_id"]] = r

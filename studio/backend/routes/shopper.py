@@ -44,8 +44,10 @@ async def checkout_buy(token: Token, request: Request, state: State) -> HTMLResp
     await anyio.to_thread.run_sync(commerce.resolve_link, token)
     form, quantity = shopper.order_form(await request.body())
     order = await anyio.to_thread.run_sync(shopper.checkout, commerce, token, form, quantity)
-    link = commerce.resolve_link(token)
-    store, _ = shopper.store_and_guide(commerce, link)
+    # the page's lookups off the event loop too: it also serves every SSE client
+    store, _ = await anyio.to_thread.run_sync(
+        lambda: shopper.store_and_guide(commerce, commerce.resolve_link(token))
+    )
     return HTMLResponse(pages.success(order, store), 201)
 
 
