@@ -198,7 +198,8 @@ def run(args: argparse.Namespace) -> int:
     }
     try:
         if args.workers > 1:
-            app.state.commerce.db.close()  # the workers open their own
+            if shoppers is None:  # the workers open their own; the shoppers use this one
+                app.state.commerce.db.close()
             worker.environment(
                 {
                     "db": str(db),
