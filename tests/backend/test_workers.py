@@ -28,10 +28,13 @@ import pytest
 
 from studio.bench.backendproc import BackendProcess
 from studio.bench.pgserver import PgServer
-from tests.backend.conftest import signed, start_backend, stop_backend
+from tests.backend.conftest import ENGINES, signed, start_backend, stop_backend
 from tests.backend.helpers import new_link, new_live_session
 
 WORKERS = 4
+pytestmark = pytest.mark.skipif(
+    "postgresql" not in ENGINES, reason="STUDIO_TEST_ENGINES leaves PostgreSQL out"
+)
 
 
 @pytest.fixture(scope="module")
