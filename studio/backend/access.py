@@ -14,14 +14,14 @@ The ``can_*`` predicates are pure; the helpers below them look the object up
 from __future__ import annotations
 
 import logging
-import sqlite3
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from studio.backend.engine import Row
 from studio.backend.errors import ApiError
 
 if TYPE_CHECKING:
-    from studio.backend.service import Commerce
+    from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 
@@ -80,19 +80,19 @@ def can_read_region(user: User, region_id: int) -> bool:
     return user.role == "admin" or user.region_id == region_id
 
 
-def read_store(commerce: Commerce, user: User, store_id: int, what: str) -> None:
+def read_store(commerce: CommerceService, user: User, store_id: int, what: str) -> None:
     """403 unless ``user`` may read store ``store_id`` (``what`` completes "may not ...")."""
     require(can_read_store(user, commerce.store_ref(store_id)), what)
 
 
-def readable_session(commerce: Commerce, user: User, session_id: int, what: str) -> sqlite3.Row:
+def readable_session(commerce: CommerceService, user: User, session_id: int, what: str) -> Row:
     """The session (404 when missing) if ``user`` may read its store, else 403."""
     sess = commerce.session_row(session_id)
     read_store(commerce, user, sess["store_id"], what)
     return sess
 
 
-def writable_session(commerce: Commerce, user: User, session_id: int) -> sqlite3.Row:
+def writable_session(commerce: CommerceService, user: User, session_id: int) -> Row:
     """The session (404 when missing) if ``user`` may change it, else 403."""
     sess = commerce.session_row(session_id)
     require(
@@ -102,6 +102,6 @@ def writable_session(commerce: Commerce, user: User, session_id: int) -> sqlite3
     return sess
 
 
-def readable(commerce: Commerce, user: User, store_id: int) -> bool:
+def readable(commerce: CommerceService, user: User, store_id: int) -> bool:
     """Whether ``user`` may read store ``store_id`` (for filtering lists)."""
     return can_read_store(user, commerce.store_ref(store_id))

@@ -21,10 +21,11 @@ from starlette.routing import BaseRoute
 from studio.backend import background, inventory, routes
 from studio.backend.db import Clock, Database
 from studio.backend.deps import Backend, auth
+from studio.backend.fanout import Hub
 from studio.backend.headers import SecurityHeaders
 from studio.backend.middleware import MAX_BODY, BodyLimit, install_error_handlers
 from studio.backend.security import LinkSigner
-from studio.backend.service import Commerce, Settings
+from studio.backend.service import CommerceService, Settings
 from studio.backend.throttle import Limits, Throttle
 from studio.backend.tokencache import TokenCache
 from studio.redact import register_secret
@@ -39,14 +40,13 @@ def _secret(db: Database, given: str | None, key: str) -> str:
     if given:
         return given
     stored = db.meta(key)
-    if not stored:
-        stored = secrets.token_urlsafe(32)
-        db.set_meta(key, stored)
+    if not stored:  # several workers starting at once keep the first one stored
+        stored = db.set_meta_once(key, secrets.token_urlsafe(32))
     return stored
 
 
 def create_app(
-    db_path: FsPath,
+    db_path: FsPath | str,
     *,
     public_url: str = "http://127.0.0.1:8700",
     link_secret: str | None = None,
@@ -56,17 +56,19 @@ def create_app(
     max_body: int = MAX_BODY,
     sweep_seconds: float = 30.0,
     sse_poll_seconds: float = 0.2,
-    on_startup: Callable[[Commerce], Awaitable[None]] | None = None,
+    on_startup: Callable[[CommerceService], Awaitable[None]] | None = None,
     limits: Limits | None = None,
 ) -> FastAPI:
-    """Build the app over the SQLite file at ``db_path`` (created and migrated if needed)."""
+    """Build the app over ``db_path``: an SQLite file or a ``postgresql://`` URL (created
+    or migrated as needed)."""
     db = Database(db_path)
     hook_secret = _secret(db, webhook_secret, "webhook_secret")
     register_secret(hook_secret)
     signer = LinkSigner(_secret(db, link_secret, "link_secret"))
-    commerce = Commerce(
+    commerce = CommerceService(
         db, signer, Settings(public_url.rstrip("/"), return_window_days, hook_secret), clock
     )
+    hub = Hub(db, sse_poll_seconds)
     state = Backend(
         commerce=commerce,
         signer=signer,
@@ -74,12 +76,13 @@ def create_app(
         tokens=TokenCache(),
         hook_secret=hook_secret,
         sse_poll_seconds=sse_poll_seconds,
+        hub=hub,
     )
 
     app = FastAPI(
         title="Guide Studio commerce backend",
         version="1.0.0",
-        lifespan=background.lifespan(commerce, sweep_seconds, on_startup),
+        lifespan=background.lifespan(commerce, sweep_seconds, on_startup, hub),
         description="Reference backend for Guide Studio (导购直播台). Money is integer cents, "
         "times are unix seconds. See docs/backend.md for auth, idempotency and SSE.",
         generate_unique_id_function=lambda route: route.name,

@@ -1,5 +1,6 @@
 """The backend's background work: settling commissions, closing group-buys, drawing
-lotteries on time. Runs for the app's lifespan; a failed round is logged and retried."""
+lotteries on time, fanning feed events out. Runs for the app's lifespan; a failed round
+is logged and retried."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from typing import Any
 import anyio
 from fastapi import FastAPI
 
-from studio.backend.service import Commerce
+from studio.backend.fanout import Hub
+from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 
@@ -31,11 +33,13 @@ async def _every(seconds: float, what: str, *jobs: Callable[[], Any]) -> None:
 
 
 def lifespan(
-    commerce: Commerce,
+    commerce: CommerceService,
     sweep_seconds: float,
-    on_startup: Callable[[Commerce], Awaitable[None]] | None = None,
+    on_startup: Callable[[CommerceService], Awaitable[None]] | None = None,
+    hub: Hub | None = None,
 ) -> Lifespan:
-    """The app's lifespan: the sweeper and the lottery drawer run while it serves."""
+    """The app's lifespan: the sweeper, the lottery drawer and the feed's fan-out hub
+    run while it serves."""
 
     @contextlib.asynccontextmanager
     async def run(app: FastAPI) -> AsyncIterator[None]:
@@ -55,6 +59,8 @@ def lifespan(
                 name="backend-lottery-draws",
             ),
         ]
+        if hub is not None:
+            tasks.append(asyncio.create_task(hub.run(), name="backend-feed-hub"))
         if on_startup:
             await on_startup(commerce)
         try:

@@ -1,22 +1,23 @@
-"""The backend's own SQLite store: schema, migrations, connections and the clock.
+"""The backend's database: schema, migrations, the clock, and :class:`Database`.
 
-One file in WAL mode so readers (the SSE feed, the checkout page) never wait for
-writers. Writes are serialised by one in-process lock plus ``BEGIN IMMEDIATE``
-so that check-then-act sequences (stock, idempotency keys, webhook order ids)
-are atomic without relying on SQLite's busy retries.
+One set of migrations for both engines: the statements are written in SQLite's types
+and :meth:`studio.backend.engine.Engine.ddl` gives PostgreSQL's; ``{NOW}`` in a
+migration is the time it runs. Everything engine-specific (connections, placeholders,
+transactions, locks, notifications) is :mod:`studio.backend.engine`.
 """
 
 from __future__ import annotations
 
 import logging
-import os
-import sqlite3
+import re
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
+
+from studio.backend.engine import Conn, Engine, Row, open_engine, private_file
 
 log = logging.getLogger(__name__)
 
@@ -244,7 +245,7 @@ CREATE INDEX stock_moves_product ON stock_moves(product_id, id);
 CREATE INDEX stock_moves_order ON stock_moves(order_id);
 INSERT INTO stock_moves(product_id, kind, delta, stock_after, note, created_at)
   SELECT id, 'opening', stock, stock, 'stock when the ledger began',
-  CAST(strftime('%s','now') AS REAL) FROM products;
+  {NOW} FROM products;
 CREATE TABLE groupbuy_members(
   groupbuy_id INTEGER NOT NULL REFERENCES groupbuys(id),
   buyer_key TEXT NOT NULL,
@@ -321,104 +322,96 @@ class FakeClock:
             self._t += seconds
 
 
-def private_file(path: Path, *, create: bool = True) -> None:
-    """Make ``path`` readable by its owner only (0600), creating it empty if asked.
+# tables whose rows are named by an integer ``id`` (PostgreSQL returns it on INSERT)
+ID_TABLES = frozenset(
+    m.group(1)
+    for sql in MIGRATIONS.values()
+    for m in re.finditer(r"CREATE TABLE (\w+)\(\s*id INTEGER PRIMARY KEY", sql)
+)
 
-    The database holds both backend secrets and every buyer's phone number. SQLite
-    creates its -wal and -shm files with the main file's mode, so a 0600 main file
-    keeps them private too.
-    """
-    if create and not path.exists():
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
-    try:
-        if path.exists() and (path.stat().st_mode & 0o077):
-            path.chmod(0o600)
-    except OSError:  # not ours to change (a shared read-only copy): leave it
-        log.warning("cannot make %s private", path)
+__all__ = ["Conn", "Database", "Row", "private_file"]
 
 
 class Database:
-    """Per-thread connections to one SQLite file; one writer at a time."""
+    """The backend's database: an SQLite file (a path) or PostgreSQL (a URL)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        private_file(self.path)
-        self._local = threading.local()
-        self._write_lock = threading.RLock()
-        self._migrate()
+    def __init__(self, target: Path | str) -> None:
+        self.engine: Engine = open_engine(target, ID_TABLES)
+        self.kind = self.engine.kind
+        self.path = target
+        try:
+            self._migrate()
+        except BaseException:
+            self.engine.close()
+            raise
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-        conn.row_factory = sqlite3.Row
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA foreign_keys=ON")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        for side in ("-wal", "-shm"):  # SQLite copies the main file's mode; older files may not
-            private_file(self.path.with_name(self.path.name + side), create=False)
-        return conn
+    def describe(self) -> str:
+        """Where the data is (a PostgreSQL URL without its password)."""
+        return self.engine.describe()
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = self._local.conn = self._connect()
-        return conn
+    def conn(self) -> Conn:
+        """The connection of this thread's open write transaction, else one for reading."""
+        return self.engine.reader()
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
+    def write(self) -> Iterator[Conn]:
         """One atomic write transaction; rolled back on any exception."""
-        with self._write_lock:
-            conn = self.conn
-            if conn.in_transaction:  # nested use joins the outer transaction
-                yield conn
-                return
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+        with self.engine.write() as conn:
+            yield conn
 
-    def one(self, sql: str, *params: object) -> sqlite3.Row | None:
+    def one(self, sql: str, *params: Any) -> Row | None:
         return self.conn.execute(sql, params).fetchone()
 
-    def all(self, sql: str, *params: object) -> list[sqlite3.Row]:
+    def all(self, sql: str, *params: Any) -> list[Row]:
         return self.conn.execute(sql, params).fetchall()
+
+    def hour_bucket(self, expr: str) -> str:
+        return self.engine.hour_bucket(expr)
 
     def _migrate(self) -> None:
         with self.write() as conn:
-            has_meta = conn.execute(
-                "SELECT 1 FROM sqlite_master WHERE type='table' AND name='meta'"
-            ).fetchone()
+            conn.lock("schema migration")  # several workers starting at once: one migrates
             version = 0
-            if has_meta:
+            if self.engine.table_exists(conn, "meta"):
                 row = conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
                 version = int(row[0]) if row else 0
             if version > SCHEMA_VERSION:
                 raise RuntimeError(
-                    f"{self.path} has schema version {version}, newer than this backend"
+                    f"{self.describe()} has schema version {version}, newer than this backend"
                 )
             for v in range(version + 1, SCHEMA_VERSION + 1):
-                log.info("migrating %s to schema version %d", self.path, v)
-                for stmt in MIGRATIONS[v].split(";"):
+                log.info("migrating %s to schema version %d", self.describe(), v)
+                for stmt in MIGRATIONS[v].replace("{NOW}", repr(time.time())).split(";"):
                     if stmt.strip():
-                        conn.execute(stmt)
-                conn.execute(
-                    "INSERT OR REPLACE INTO meta(key, value) VALUES('schema_version', ?)", (str(v),)
-                )
+                        conn.execute(self.engine.ddl(stmt))
+                _put_meta(conn, "schema_version", str(v))
 
     def meta(self, key: str) -> str | None:
         row = self.one("SELECT value FROM meta WHERE key=?", key)
-        return row[0] if row else None
+        return str(row[0]) if row else None
 
     def set_meta(self, key: str, value: str) -> None:
         with self.write() as conn:
-            conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES(?, ?)", (key, value))
+            _put_meta(conn, key, value)
+
+    def set_meta_once(self, key: str, value: str) -> str:
+        """Store ``value`` unless ``key`` has one already; returns the stored value (so
+        several processes starting at once agree on one generated secret)."""
+        with self.write() as conn:
+            conn.execute(
+                "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) DO NOTHING",
+                (key, value),
+            )
+            return str(conn.execute("SELECT value FROM meta WHERE key=?", (key,)).one()[0])
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        self.engine.close()
+
+
+def _put_meta(conn: Conn, key: str, value: str) -> None:
+    conn.execute(
+        "INSERT INTO meta(key, value) VALUES(?, ?) "
+        "ON CONFLICT(key) DO UPDATE SET value=excluded.value",
+        (key, value),
+    )

@@ -20,8 +20,9 @@ from studio.backend import models as m
 from studio.backend.access import User
 from studio.backend.db import Database
 from studio.backend.errors import ApiError
+from studio.backend.fanout import Hub
 from studio.backend.security import LinkSigner, token_hash
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 from studio.backend.throttle import Throttle
 from studio.backend.tokencache import TokenCache
 
@@ -47,12 +48,13 @@ Bearer = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 class Backend:
     """One backend's shared parts, built once by ``create_app`` (``app.state.backend``)."""
 
-    commerce: Commerce
+    commerce: CommerceService
     signer: LinkSigner
     throttle: Throttle
     tokens: TokenCache
     hook_secret: str
     sse_poll_seconds: float
+    hub: Hub
 
     @property
     def db(self) -> Database:
@@ -98,7 +100,7 @@ class Idempotency:
     body a 409. Without a key the write simply runs. ``write`` gets the open
     transaction and returns (status, result)."""
 
-    commerce: Commerce
+    commerce: CommerceService
     response: Response
     user: User
 

@@ -11,9 +11,9 @@ it the regular price applies. Overlapping windows: the lowest price wins.
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 from studio.contract import promos as rules_mod
 from studio.contract.promos import MAX_FLASH_WINDOW_SECONDS as MAX_WINDOW_SECONDS
@@ -52,7 +52,7 @@ def check(rules: PromoRules, *, price: int, flash: int, starts_at: float, ends_a
 
 
 def create(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     session_id: int,
     product_id: int,
@@ -67,7 +67,7 @@ def create(
         " created_by, created_at) VALUES(?,?,?,?,?,?,?)",
         (session_id, product_id, price_cents, starts_at, ends_at, user_id, now),
     )
-    row = conn.execute("SELECT * FROM flash_prices WHERE id=?", (cur.lastrowid,)).fetchone()
+    row = conn.execute("SELECT * FROM flash_prices WHERE id=?", (cur.lastrowid,)).one()
     log.info(
         "flash price %d: session %d product %d at %d cents, %.0f s",
         row["id"],
@@ -79,15 +79,13 @@ def create(
     return out(row)
 
 
-def out(row: sqlite3.Row) -> dict[str, Any]:
+def out(row: Row) -> dict[str, Any]:
     return {k: row[k] for k in FIELDS}
 
 
-def active(
-    conn: sqlite3.Connection, session_id: int, product_id: int, now: float
-) -> sqlite3.Row | None:
+def active(conn: Conn, session_id: int, product_id: int, now: float) -> Row | None:
     """The flash price in force for this session's product at ``now`` (lowest wins)."""
-    row: sqlite3.Row | None = conn.execute(
+    row: Row | None = conn.execute(
         "SELECT * FROM flash_prices WHERE session_id=? AND product_id=? AND starts_at<=?"
         " AND ends_at>? ORDER BY price_cents, id LIMIT 1",
         (session_id, product_id, now, now),
@@ -95,7 +93,7 @@ def active(
     return row
 
 
-def for_session(conn: sqlite3.Connection, session_id: int) -> list[dict[str, Any]]:
+def for_session(conn: Conn, session_id: int) -> list[dict[str, Any]]:
     rows = conn.execute(
         "SELECT * FROM flash_prices WHERE session_id=? ORDER BY id", (session_id,)
     ).fetchall()

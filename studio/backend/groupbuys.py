@@ -9,8 +9,8 @@ is a 409, whatever name it carries. Seats are rows of ``groupbuy_members``
 from __future__ import annotations
 
 import logging
-import sqlite3
 
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def buyer_key(phone: str) -> str:
     return digits[-11:]  # +86 / 0086 prefixes name the same phone
 
 
-def check_seat(conn: sqlite3.Connection, groupbuy_id: int, key: str) -> None:
+def check_seat(conn: Conn, groupbuy_id: int, key: str) -> None:
     taken = conn.execute(
         "SELECT 1 FROM groupbuy_members WHERE groupbuy_id=? AND buyer_key=?", (groupbuy_id, key)
     ).fetchone()
@@ -34,7 +34,7 @@ def check_seat(conn: sqlite3.Connection, groupbuy_id: int, key: str) -> None:
         raise ApiError(409, "this phone number has already joined this group-buy (每人限拼一次)")
 
 
-def take_seat(conn: sqlite3.Connection, gb: sqlite3.Row, key: str, order_id: int) -> sqlite3.Row:
+def take_seat(conn: Conn, gb: Row, key: str, order_id: int) -> Row:
     """Record the seat and move the group on; returns the group's new row."""
     conn.execute(
         "INSERT INTO groupbuy_members(groupbuy_id, buyer_key, order_id) VALUES(?,?,?)",
@@ -43,5 +43,4 @@ def take_seat(conn: sqlite3.Connection, gb: sqlite3.Row, key: str, order_id: int
     joined = gb["joined"] + 1
     state = "succeeded" if joined >= gb["size"] else "open"
     conn.execute("UPDATE groupbuys SET joined=?, state=? WHERE id=?", (joined, state, gb["id"]))
-    row: sqlite3.Row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).fetchone()
-    return row
+    return conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).one()

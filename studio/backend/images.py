@@ -149,7 +149,7 @@ def poster(title: str, guide: str, store: str, when: str, url: str) -> bytes:
     d.text((48, 460), f"门店：{store}", fill=(60, 60, 60), font=font(34))
     qr = qr_png(url, scale=10)
     qs = 460
-    qr = qr.resize((qs, qs), Image.NEAREST)
+    qr = qr.resize((qs, qs), Image.Resampling.NEAREST)
     img.paste(qr, ((w - qs) // 2, 560))
     label = "扫码预约 · 导购专属码"
     f = font(32)

@@ -20,14 +20,14 @@ from studio.backend import models as m
 from studio.backend import promos, stock
 from studio.backend.access import User, can_read_store, require
 from studio.backend.errors import ApiError
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 _ERR = {"model": m.ErrorOut}
 _ERRORS: dict[int | str, dict[str, Any]] = {401: _ERR, 403: _ERR, 404: _ERR, 422: _ERR}
 IdPath = Annotated[int, Path(ge=1, le=2**62)]
 
 
-def install(app: FastAPI, commerce: Commerce, auth: Callable[..., Awaitable[User]]) -> None:
+def install(app: FastAPI, commerce: CommerceService, auth: Callable[..., Awaitable[User]]) -> None:
     db = commerce.db
     Auth = Annotated[User, Depends(auth)]  # noqa: N806 - a type alias
 

@@ -11,28 +11,30 @@ from __future__ import annotations
 
 import json
 import secrets
-import sqlite3
 from collections.abc import Callable
 from typing import Any
 
+from studio.backend.engine import Conn, Row
 from studio.privacy import mask_name
 
-Emit = Callable[[sqlite3.Connection, int, str, dict[str, Any]], None]
+Emit = Callable[[Conn, int, str, dict[str, Any]], int]
 
 
 FIELDS = ("id", "session_id", "prize", "winners", "state", "created_at", "drawn_at", "draws_at")
 
 
-def out(r: sqlite3.Row) -> dict[str, Any]:
+def out(r: Row) -> dict[str, Any]:
     return {
         **{k: r[k] for k in FIELDS},
         "result": json.loads(r["result"]) if r["result"] else None,
     }
 
 
-def draw(conn: sqlite3.Connection, lottery_id: int, now: float, emit: Emit) -> sqlite3.Row:
+def draw(conn: Conn, lottery_id: int, now: float, emit: Emit) -> Row:
     """Draw an open lottery (inside the caller's write transaction); announce it in the feed."""
-    lot = conn.execute("SELECT * FROM lotteries WHERE id=?", (lottery_id,)).fetchone()
+    lot = conn.execute(
+        "SELECT * FROM lotteries WHERE id=?" + conn.for_update(), (lottery_id,)
+    ).one()
     if lot["state"] != "open":
         return lot
     buyers = conn.execute(
@@ -52,14 +54,15 @@ def draw(conn: sqlite3.Connection, lottery_id: int, now: float, emit: Emit) -> s
         "UPDATE lotteries SET state='drawn', result=?, drawn_at=? WHERE id=?",
         (json.dumps(result, ensure_ascii=False), now, lottery_id),
     )
-    lot = conn.execute("SELECT * FROM lotteries WHERE id=?", (lottery_id,)).fetchone()
+    lot = conn.execute("SELECT * FROM lotteries WHERE id=?", (lottery_id,)).one()
     emit(conn, lot["session_id"], "lottery.result", out(lot))
     return lot
 
 
-def due(conn: sqlite3.Connection, now: float) -> list[int]:
+def due(conn: Conn, now: float) -> list[int]:
     rows = conn.execute(
-        "SELECT id FROM lotteries WHERE state='open' AND draws_at IS NOT NULL AND draws_at<=?",
+        "SELECT id FROM lotteries WHERE state='open' AND draws_at IS NOT NULL AND draws_at<=? "
+        "ORDER BY id" + conn.for_update(skip_locked=True),  # another process may be drawing
         (now,),
     ).fetchall()
     return [int(r["id"]) for r in rows]

@@ -1,8 +1,8 @@
 """Order rules: checkout, a shop's webhook orders, commissions, refunds and settling.
 
-Mixed into :class:`studio.backend.service.Commerce` (``class Commerce(OrderRules)``)
+Mixed into :class:`studio.backend.service.CommerceService` (``class CommerceService(OrderRules)``)
 so callers keep one façade while the rules that create and reverse money live apart
-from lookups and serializers. Each method annotates ``self: Commerce`` because it
+from lookups and serializers. Each method annotates ``self: CommerceService`` because it
 uses the façade's lookups (``product_row``, ``resolve_link``, ``emit``...).
 """
 
@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 import time
 from typing import TYPE_CHECKING, Any
 
 from studio.backend import flash, groupbuys, promos
 from studio.backend import stock as ledger
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 
 if TYPE_CHECKING:
-    from studio.backend.service import Commerce
+    from studio.backend.db import Clock, Database
+    from studio.backend.security import LinkSigner
+    from studio.backend.service import Settings
 
 log = logging.getLogger(__name__)
 
@@ -30,9 +32,19 @@ DEFAULT_RATE = 0.05
 class OrderRules:
     """Checkout, webhook orders, commissions and refunds (see the module docstring)."""
 
-    def _usable_coupon(
-        self: Commerce, conn: sqlite3.Connection, link: sqlite3.Row, subtotal: int, now: float
-    ) -> sqlite3.Row | None:
+    if TYPE_CHECKING:  # what the façade provides (CommerceService)
+        db: Database
+        clock: Clock
+        signer: LinkSigner
+        settings: Settings
+
+        def resolve_link(self, token: str) -> Row: ...
+        def product_row(self, product_id: int, conn: Conn | None = None) -> Row: ...
+        def emit(self, conn: Conn, session_id: int, type_: str, data: dict[str, Any]) -> int: ...
+        def order_out(self, order_id: int, conn: Conn | None = None) -> dict[str, Any]: ...
+        def groupbuy_out(self, row: Row) -> dict[str, Any]: ...
+
+    def _usable_coupon(self, conn: Conn, link: Row, subtotal: int, now: float) -> Row | None:
         sql = (
             "SELECT * FROM coupons WHERE session_id=? AND used<total "
             "AND (expires_at IS NULL OR expires_at>?) AND min_spend_cents<=? "
@@ -45,17 +57,18 @@ class OrderRules:
         return conn.execute(sql + " ORDER BY discount_cents DESC LIMIT 1", params).fetchone()
 
     def _open_groupbuy(
-        self: Commerce, conn: sqlite3.Connection, link: sqlite3.Row, now: float
-    ) -> sqlite3.Row | None:
+        self, conn: Conn, link: Row, now: float, *, lock: bool = False
+    ) -> Row | None:
+        """The link's open 拼团; ``lock``: held until the order commits (one seat at a time)."""
         return conn.execute(
             "SELECT * FROM groupbuys WHERE session_id=? AND product_id=? AND state='open' "
-            "AND ends_at>? ORDER BY id DESC LIMIT 1",
+            "AND ends_at>? ORDER BY id DESC LIMIT 1" + (conn.for_update() if lock else ""),
             (link["session_id"], link["product_id"], now),
         ).fetchone()
 
     # ---- orders --------------------------------------------------------------------------
     def checkout(
-        self: Commerce,
+        self,
         token: str,
         *,
         quantity: int,
@@ -80,19 +93,19 @@ class OrderRules:
             rules = promos.rules_for(conn, link["store_id"])
             fp = flash.active(conn, link["session_id"], link["product_id"], now)
             unit = fp["price_cents"] if fp is not None else product["price_cents"]
-            gb = self._open_groupbuy(conn, link, now) if join_group else None
+            gb = self._open_groupbuy(conn, link, now, lock=True) if join_group else None
             seat = groupbuys.buyer_key(buyer_phone) if gb is not None else None
-            if gb is not None:
+            if gb is not None and seat is not None:
                 groupbuys.check_seat(conn, gb["id"], seat)
                 unit = gb["group_price_cents"]
                 fp = None  # the group price, not the flash price, set this order's unit
             subtotal = unit * quantity
             coupon = self._usable_coupon(conn, link, subtotal, now) if use_coupon else None
+            if coupon is not None and not self._take_coupon(conn, coupon["id"]):
+                coupon = None  # the last one went to a concurrent order
             discount = (
                 promos.capped_discount(rules, coupon["discount_cents"], subtotal) if coupon else 0
             )
-            if coupon is not None:
-                conn.execute("UPDATE coupons SET used=used+1 WHERE id=?", (coupon["id"],))
             order_id = self._insert_order(
                 conn,
                 link,
@@ -117,15 +130,24 @@ class OrderRules:
                 self.emit(conn, link["session_id"], "groupbuy.progress", self.groupbuy_out(gb_row))
             return self.order_out(order_id, conn)
 
-    def link_is_closed(self: Commerce, conn: sqlite3.Connection, link: sqlite3.Row) -> bool:
+    def _take_coupon(self, conn: Conn, coupon_id: int) -> bool:
+        """Use one of the coupon's ``total``, if any is left (atomic on both engines)."""
+        return (
+            conn.execute(
+                "UPDATE coupons SET used=used+1 WHERE id=? AND used<total", (coupon_id,)
+            ).rowcount
+            == 1
+        )
+
+    def link_is_closed(self, conn: Conn, link: Row) -> bool:
         """True once the link's session has ended or its TTL has passed (checkout: 410)."""
         sess = conn.execute(
             "SELECT state FROM live_sessions WHERE id=?", (link["session_id"],)
-        ).fetchone()
+        ).one()
         expired = link["expires_at"] is not None and link["expires_at"] <= self.clock.now()
         return expired or sess["state"] == "ended"
 
-    def webhook_order(self: Commerce, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+    def webhook_order(self, body: dict[str, Any]) -> tuple[dict[str, Any], bool]:
         """A shop's order: attribution comes from the link row, never from the payload.
 
         Policy for links that are closed (session ended or TTL passed; checkout says
@@ -134,8 +156,11 @@ class OrderRules:
         (status refunded) and gives back nothing.
         """
         with self.db.write() as conn:
+            # repeated deliveries (to any process) of one shop order run one at a time
+            conn.lock(f"shop order:{body['shop_order_id']}")
             existing = conn.execute(
-                "SELECT id, status FROM orders WHERE shop_order_id=?", (body["shop_order_id"],)
+                "SELECT id, status FROM orders WHERE shop_order_id=?" + conn.for_update(),
+                (body["shop_order_id"],),
             ).fetchone()
             if existing is not None:
                 if body["status"] == "refunded" and existing["status"] == "paid":
@@ -175,9 +200,9 @@ class OrderRules:
             return self.order_out(order_id, conn), False
 
     def _insert_order(
-        self: Commerce,
-        conn: sqlite3.Connection,
-        link: sqlite3.Row,
+        self,
+        conn: Conn,
+        link: Row,
         *,
         source: str,
         shop_order_id: str | None,
@@ -205,7 +230,7 @@ class OrderRules:
         now = self.clock.now()
         sess = conn.execute(
             "SELECT rehearsal FROM live_sessions WHERE id=?", (link["session_id"],)
-        ).fetchone()
+        ).one()
         order_no = time.strftime("GS%Y%m%d", time.gmtime(now)) + secrets.token_hex(4).upper()
         cur = conn.execute(
             "INSERT INTO orders(order_no, source, shop_order_id, link_id, session_id, product_id,"
@@ -281,9 +306,9 @@ class OrderRules:
             )
         order = self.order_out(order_id, conn)
         self.emit(conn, link["session_id"], "order.placed", order)
-        stock = conn.execute(
-            "SELECT stock FROM products WHERE id=?", (link["product_id"],)
-        ).fetchone()[0]
+        stock = conn.execute("SELECT stock FROM products WHERE id=?", (link["product_id"],)).one()[
+            0
+        ]
         self.emit(
             conn,
             link["session_id"],
@@ -299,9 +324,7 @@ class OrderRules:
         )
         return order_id
 
-    def commission_for(
-        self: Commerce, conn: sqlite3.Connection, product: sqlite3.Row, amount: int
-    ) -> tuple[float, int]:
+    def commission_for(self, conn: Conn, product: Row, amount: int) -> tuple[float, int]:
         """Product rule beats category rule beats the default rule (or 5 %)."""
         rule = conn.execute(
             "SELECT rate, cap_cents FROM commission_rules WHERE product_id=? "
@@ -315,9 +338,11 @@ class OrderRules:
         value = round(amount * rate)
         return rate, min(value, cap) if cap is not None else value
 
-    def refund(self: Commerce, order_id: int) -> dict[str, Any]:
+    def refund(self, order_id: int) -> dict[str, Any]:
         with self.db.write() as conn:
-            row = conn.execute("SELECT status FROM orders WHERE id=?", (order_id,)).fetchone()
+            row = conn.execute(
+                "SELECT status FROM orders WHERE id=?" + conn.for_update(), (order_id,)
+            ).fetchone()
             if row is None:
                 raise ApiError(404, f"order {order_id} does not exist")
             if row["status"] == "refunded":
@@ -325,9 +350,9 @@ class OrderRules:
             self._refund(conn, order_id)
             return self.order_out(order_id, conn)
 
-    def _refund(self: Commerce, conn: sqlite3.Connection, order_id: int) -> None:
+    def _refund(self, conn: Conn, order_id: int) -> None:
         now = self.clock.now()
-        o = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).fetchone()
+        o = conn.execute("SELECT * FROM orders WHERE id=?", (order_id,)).one()
         conn.execute(
             "UPDATE orders SET status='refunded', refunded_at=? WHERE id=?", (now, order_id)
         )
@@ -338,53 +363,73 @@ class OrderRules:
         )
         ledger.give_back(conn, order_id, now)
         self.emit(conn, o["session_id"], "order.refunded", self.order_out(order_id, conn))
-        stock = conn.execute(
-            "SELECT stock FROM products WHERE id=?", (o["product_id"],)
-        ).fetchone()[0]
+        stock = conn.execute("SELECT stock FROM products WHERE id=?", (o["product_id"],)).one()[0]
         self.emit(
             conn, o["session_id"], "stock.changed", {"product_id": o["product_id"], "stock": stock}
         )
 
-    def settle_due(self: Commerce) -> int:
-        """Settle pending commissions whose return window has passed."""
+    def settle_due(self) -> int:
+        """Settle pending commissions whose return window has passed.
+
+        One UPDATE takes them (and their row locks) at once, so two processes sweeping
+        together settle, and announce, each commission once."""
         now = self.clock.now()
         with self.db.write() as conn:
-            rows = conn.execute(
-                "SELECT c.id, o.session_id, c.order_id FROM commissions c "
-                "JOIN orders o ON o.id=c.order_id "
-                "WHERE c.state='pending' AND c.settle_after<=? AND o.status='paid'",
-                (now,),
-            ).fetchall()
-            for r in rows:
+            rows = sorted(
                 conn.execute(
-                    "UPDATE commissions SET state='settled', settled_at=? WHERE id=?",
-                    (now, r["id"]),
-                )
-                com = conn.execute("SELECT * FROM commissions WHERE id=?", (r["id"],)).fetchone()
-                self.emit(conn, r["session_id"], "commission.settled", commission_out(com))
+                    "UPDATE commissions SET state='settled', settled_at=? "
+                    "WHERE state='pending' AND settle_after<=? "
+                    "AND order_id IN (SELECT id FROM orders WHERE status='paid') RETURNING *",
+                    (now, now),
+                ).fetchall(),
+                key=lambda r: int(r["id"]),
+            )
+            for com in rows:
+                order = conn.execute(
+                    "SELECT session_id FROM orders WHERE id=?", (com["order_id"],)
+                ).one()
+                self.emit(conn, order["session_id"], "commission.settled", commission_out(com))
         if rows:
             log.info("settled %d commissions", len(rows))
         return len(rows)
 
-    def sweep_groupbuys(self: Commerce) -> int:
-        """Fail group-buys that ran out of time unfilled and refund their orders."""
+    def sweep_groupbuys(self) -> int:
+        """Fail group-buys that ran out of time unfilled and refund their orders (one
+        transaction per group; a group another process is failing is skipped)."""
         now = self.clock.now()
-        with self.db.write() as conn:
-            rows = conn.execute(
-                "SELECT * FROM groupbuys WHERE state='open' AND ends_at<=?", (now,)
-            ).fetchall()
-            for gb in rows:
-                conn.execute("UPDATE groupbuys SET state='failed' WHERE id=?", (gb["id"],))
-                for o in conn.execute(
-                    "SELECT id FROM orders WHERE groupbuy_id=? AND status='paid'", (gb["id"],)
-                ).fetchall():
+        due = self.db.all(
+            "SELECT id FROM groupbuys WHERE state='open' AND ends_at<=? ORDER BY id", now
+        )
+        failed = 0
+        for gid in (int(r["id"]) for r in due):
+            with self.db.write() as conn:
+                gb = conn.execute(
+                    "SELECT * FROM groupbuys WHERE id=? AND state='open'"
+                    + conn.for_update(skip_locked=True),
+                    (gid,),
+                ).fetchone()
+                if gb is None:
+                    continue
+                # the product's stock row before any event: the lock order checkout uses
+                conn.execute(
+                    "SELECT stock FROM products WHERE id=?" + conn.for_update(),
+                    (gb["product_id"],),
+                )
+                orders = conn.execute(
+                    "SELECT id FROM orders WHERE groupbuy_id=? AND status='paid' ORDER BY id"
+                    + conn.for_update(),
+                    (gid,),
+                ).fetchall()
+                conn.execute("UPDATE groupbuys SET state='failed' WHERE id=?", (gid,))
+                for o in orders:
                     self._refund(conn, o["id"])
-                row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gb["id"],)).fetchone()
+                row = conn.execute("SELECT * FROM groupbuys WHERE id=?", (gid,)).one()
                 self.emit(conn, gb["session_id"], "groupbuy.progress", self.groupbuy_out(row))
-        return len(rows)
+                failed += 1
+        return failed
 
 
-def commission_out(row: sqlite3.Row) -> dict[str, Any]:
+def commission_out(row: Row) -> dict[str, Any]:
     return {
         k: row[k]
         for k in (

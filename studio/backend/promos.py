@@ -8,8 +8,8 @@ store and turns a :class:`~studio.contract.promos.PromoRuleError` into a 422.
 from __future__ import annotations
 
 import logging
-import sqlite3
 
+from studio.backend.engine import Conn
 from studio.backend.errors import ApiError
 from studio.contract import promos as rules_mod
 from studio.contract.promos import DEFAULT, PromoRuleError, PromoRules, capped_discount
@@ -27,7 +27,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
-def rules_for(conn: sqlite3.Connection, store_id: int) -> PromoRules:
+def rules_for(conn: Conn, store_id: int) -> PromoRules:
     row = conn.execute(
         "SELECT max_coupon_cents, max_discount_pct, min_group_price_pct FROM promo_rules "
         "WHERE store_id=?",
@@ -36,9 +36,7 @@ def rules_for(conn: sqlite3.Connection, store_id: int) -> PromoRules:
     return PromoRules(*row) if row else DEFAULT
 
 
-def set_rules(
-    conn: sqlite3.Connection, store_id: int, rules: PromoRules, user_id: int, now: float
-) -> None:
+def set_rules(conn: Conn, store_id: int, rules: PromoRules, user_id: int, now: float) -> None:
     conn.execute(
         "INSERT INTO promo_rules(store_id, max_coupon_cents, max_discount_pct,"
         " min_group_price_pct, updated_by, updated_at) VALUES(?,?,?,?,?,?) "

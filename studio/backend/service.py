@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 from studio.backend import flash, lotteries
 from studio.backend.access import StoreRef, User
 from studio.backend.db import Clock, Database, SystemClock
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 from studio.backend.ordering import OrderRules, commission_out
 from studio.backend.security import LinkSigner
@@ -44,8 +45,9 @@ def body_hash(data: Any) -> str:
     return hashlib.sha256(_dumps(data).encode()).hexdigest()
 
 
-class Commerce(OrderRules):
-    """The backend's domain services over one database and one clock (the order rules
+class CommerceService(OrderRules):
+    """The backend's domain services over one database and one clock (named apart from
+    the studio's client, :class:`studio.commerce.core.Commerce`; the order rules
     are :class:`~studio.backend.ordering.OrderRules`)."""
 
     def __init__(
@@ -63,13 +65,13 @@ class Commerce(OrderRules):
             raise ApiError(404, f"store {store_id} does not exist")
         return StoreRef(row["id"], row["region_id"])
 
-    def session_row(self, session_id: int) -> sqlite3.Row:
+    def session_row(self, session_id: int) -> Row:
         row = self.db.one("SELECT * FROM live_sessions WHERE id=?", session_id)
         if row is None:
             raise ApiError(404, f"live session {session_id} does not exist")
         return row
 
-    def product_row(self, product_id: int, conn: sqlite3.Connection | None = None) -> sqlite3.Row:
+    def product_row(self, product_id: int, conn: Conn | None = None) -> Row:
         row = (
             (conn or self.db.conn)
             .execute("SELECT * FROM products WHERE id=?", (product_id,))
@@ -95,7 +97,7 @@ class Commerce(OrderRules):
         return (user_from_row(row), float(row["token_expires_at"])) if row else None
 
     # ---- output shapes -------------------------------------------------------------------
-    def session_out(self, row: sqlite3.Row) -> dict[str, Any]:
+    def session_out(self, row: Row) -> dict[str, Any]:
         share = self.signer.token_for(f"s{row['id']}")
         return {
             "id": row["id"],
@@ -110,7 +112,7 @@ class Commerce(OrderRules):
             "share_url": f"{self.settings.public_url}/live/{share}",
         }
 
-    def link_out(self, row: sqlite3.Row) -> dict[str, Any]:
+    def link_out(self, row: Row) -> dict[str, Any]:
         token = self.signer.token_for(row["public_id"])
         return {
             "id": row["id"],
@@ -126,7 +128,7 @@ class Commerce(OrderRules):
             "clicks": row["clicks"],
         }
 
-    def order_out(self, order_id: int, conn: sqlite3.Connection | None = None) -> dict[str, Any]:
+    def order_out(self, order_id: int, conn: Conn | None = None) -> dict[str, Any]:
         c = conn or self.db.conn
         row = c.execute(
             "SELECT o.*, p.name AS product_name, p.sku AS product_sku FROM orders o "
@@ -168,7 +170,7 @@ class Commerce(OrderRules):
             "commission": commission_out(com) if com else None,
         }
 
-    def groupbuy_out(self, row: sqlite3.Row) -> dict[str, Any]:
+    def groupbuy_out(self, row: Row) -> dict[str, Any]:
         return {
             k: row[k]
             for k in (
@@ -185,16 +187,17 @@ class Commerce(OrderRules):
         }
 
     # ---- events --------------------------------------------------------------------------
-    def emit(
-        self, conn: sqlite3.Connection, session_id: int, type_: str, data: dict[str, Any]
-    ) -> int:
+    def emit(self, conn: Conn, session_id: int, type_: str, data: dict[str, Any]) -> int:
+        conn.serialize_events()  # ids commit in order: a resumed feed never skips one
         cur = conn.execute(
             "INSERT INTO events(session_id, type, data, created_at) VALUES(?,?,?,?)",
             (session_id, type_, _dumps(data), self.clock.now()),
         )
-        return int(cur.lastrowid or 0)
+        event_id = int(cur.lastrowid or 0)
+        conn.notify(event_id)
+        return event_id
 
-    def events_after(self, session_id: int, after: int, limit: int = 200) -> list[sqlite3.Row]:
+    def events_after(self, session_id: int, after: int, limit: int = 200) -> list[Row]:
         return self.db.all(
             "SELECT * FROM events WHERE session_id=? AND id>? ORDER BY id LIMIT ?",
             session_id,
@@ -209,7 +212,7 @@ class Commerce(OrderRules):
         key: str | None,
         endpoint: str,
         body: Any,
-        fn: Callable[[sqlite3.Connection], tuple[int, dict[str, Any]]],
+        fn: Callable[[Conn], tuple[int, dict[str, Any]]],
     ) -> tuple[int, dict[str, Any], bool]:
         """Run ``fn`` once per (user, key): a retry gets the first answer, a new body a 409."""
         if key is not None and not (1 <= len(key) <= 200 and key.isprintable()):
@@ -217,6 +220,8 @@ class Commerce(OrderRules):
         h = body_hash({"endpoint": endpoint, "body": body})
         with self.db.write() as conn:
             if key is not None:
+                # concurrent retries (any process) wait here for the first to commit
+                conn.lock(f"idempotency:{user_id}:{key}")
                 row = conn.execute(
                     "SELECT * FROM idempotency WHERE user_id=? AND key=?", (user_id, key)
                 ).fetchone()
@@ -240,9 +245,9 @@ class Commerce(OrderRules):
     # ---- links ---------------------------------------------------------------------------
     def create_link(
         self,
-        conn: sqlite3.Connection,
+        conn: Conn,
         user: User,
-        session: sqlite3.Row,
+        session: Row,
         *,
         product_id: int,
         coupon_id: int | None,
@@ -272,10 +277,10 @@ class Commerce(OrderRules):
                 now + ttl if ttl else None,
             ),
         )
-        row = conn.execute("SELECT * FROM links WHERE id=?", (cur.lastrowid,)).fetchone()
+        row = conn.execute("SELECT * FROM links WHERE id=?", (cur.lastrowid,)).one()
         return self.link_out(row)
 
-    def resolve_link(self, token: str) -> sqlite3.Row:
+    def resolve_link(self, token: str) -> Row:
         """The link row behind a token, or an ApiError naming the shopper page to show."""
         public_id = self.signer.verify(token)
         row = self.db.one("SELECT * FROM links WHERE public_id=?", public_id) if public_id else None
@@ -292,7 +297,7 @@ class Commerce(OrderRules):
         with self.db.write() as conn:
             conn.execute("UPDATE links SET clicks=clicks+1 WHERE id=?", (link_id,))
 
-    def offer(self, link: sqlite3.Row) -> dict[str, Any]:
+    def offer(self, link: Row) -> dict[str, Any]:
         """What the checkout page shows: product, flash price in force, coupon, group-buy."""
         now = self.clock.now()
         product = self.product_row(link["product_id"])
@@ -321,14 +326,16 @@ class Commerce(OrderRules):
 
     # ---- reports -------------------------------------------------------------------------
     def leaderboard(self, region_id: int, since: float, until: float) -> list[dict[str, Any]]:
+        hour = self.db.hour_bucket("o.created_at")
         rows = self.db.all(
-            "SELECT strftime('%Y-%m-%dT%H:00Z', o.created_at, 'unixepoch') AS hour,"
+            f"SELECT {hour} AS hour,"
             " g.id AS guide_id, g.name AS guide_name, s.name AS store_name,"
             " COUNT(*) AS orders, SUM(o.amount_cents) AS gmv_cents "
             "FROM orders o JOIN guides g ON g.id=o.guide_id JOIN stores s ON s.id=o.store_id "
             "WHERE s.region_id=? AND o.status='paid' AND o.rehearsal=0 "
             "AND o.created_at>=? AND o.created_at<? "
-            "GROUP BY hour, g.id ORDER BY hour DESC, gmv_cents DESC, orders DESC, g.id",
+            f"GROUP BY {hour}, g.id, g.name, s.name "
+            "ORDER BY hour DESC, gmv_cents DESC, orders DESC, g.id",
             region_id,
             since,
             until,
@@ -337,7 +344,8 @@ class Commerce(OrderRules):
         for r in rows:
             rank = 1 if r["hour"] != last_hour else rank + 1
             last_hour = r["hour"]
-            out.append({**dict(r), "rank": rank})
+            label = time.strftime("%Y-%m-%dT%H:00Z", time.gmtime(int(r["hour"]) * 3600))
+            out.append({**dict(r), "hour": label, "rank": rank})
         return out
 
     def summary(self, session_id: int) -> dict[str, Any]:
@@ -346,23 +354,25 @@ class Commerce(OrderRules):
             " COUNT(o.id) AS orders, COALESCE(SUM(o.amount_cents), 0) AS gmv_cents "
             "FROM links l JOIN products p ON p.id=l.product_id "
             "LEFT JOIN orders o ON o.link_id=l.id AND o.status='paid' "
-            "WHERE l.session_id=? GROUP BY l.id ORDER BY l.id",
+            "WHERE l.session_id=? GROUP BY l.id, l.product_id, p.name, l.clicks ORDER BY l.id",
             session_id,
         )
         clicks = sum(r["clicks"] for r in links)
-        tot = self.db.one(
+        tot = self.db.conn.execute(
             "SELECT COUNT(*) FILTER (WHERE status='paid') AS orders,"
             " COUNT(*) FILTER (WHERE status='refunded') AS refunds,"
             " COALESCE(SUM(amount_cents) FILTER (WHERE status='paid'), 0) AS gmv "
             "FROM orders WHERE session_id=?",
-            session_id,
-        )
-        com = self.db.one(
+            (session_id,),
+        ).one()
+        com = self.db.conn.execute(
             "SELECT COALESCE(SUM(c.amount_cents), 0) FROM commissions c JOIN orders o "
             "ON o.id=c.order_id WHERE o.session_id=? AND c.state!='reversed'",
-            session_id,
-        )
-        bookings = self.db.one("SELECT COUNT(*) FROM bookings WHERE session_id=?", session_id)
+            (session_id,),
+        ).one()
+        bookings = self.db.conn.execute(
+            "SELECT COUNT(*) FROM bookings WHERE session_id=?", (session_id,)
+        ).one()
         return {
             "session_id": session_id,
             "clicks": clicks,
@@ -376,7 +386,11 @@ class Commerce(OrderRules):
         }
 
 
-def user_from_row(row: sqlite3.Row) -> User:
+# the name seed.py and embedded.py still import (they move to the demo package: issue 15)
+Commerce = CommerceService
+
+
+def user_from_row(row: Row) -> User:
     return User(
         id=row["id"],
         username=row["username"],

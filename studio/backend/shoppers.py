@@ -13,7 +13,7 @@ import threading
 
 import httpx
 
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 logging.getLogger("httpx").setLevel(logging.WARNING)  # one line per shopper request is noise
@@ -26,7 +26,7 @@ class DemoShoppers(threading.Thread):
     """About ``per_minute`` orders a minute (Poisson arrivals) until ``stop()``."""
 
     def __init__(
-        self, commerce: Commerce, base_url: str, per_minute: float, seed: int | None = None
+        self, commerce: CommerceService, base_url: str, per_minute: float, seed: int | None = None
     ) -> None:
         super().__init__(name="demo-shoppers", daemon=True)
         self.commerce, self.base_url, self.per_minute = commerce, base_url.rstrip("/"), per_minute

@@ -17,22 +17,25 @@ is what it is. For each product, the sum of its ``real`` moves equals its stock
 from __future__ import annotations
 
 import logging
-import sqlite3
 
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
 
 log = logging.getLogger(__name__)
 
 
-def _stock(conn: sqlite3.Connection, product_id: int) -> int:
-    row = conn.execute("SELECT stock FROM products WHERE id=?", (product_id,)).fetchone()
+def _stock(conn: Conn, product_id: int, *, lock: bool = False) -> int:
+    """The product's stock; ``lock``: its row stays locked until the transaction ends, so
+    a concurrent sale (any process) waits and then sees what this one left."""
+    sql = "SELECT stock FROM products WHERE id=?" + (conn.for_update() if lock else "")
+    row = conn.execute(sql, (product_id,)).fetchone()
     if row is None:
         raise ApiError(404, f"product {product_id} does not exist")
     return int(row[0])
 
 
 def _move(
-    conn: sqlite3.Connection,
+    conn: Conn,
     product_id: int,
     kind: str,
     delta: int,
@@ -55,7 +58,7 @@ def _move(
     return after
 
 
-def opening(conn: sqlite3.Connection, product_id: int, now: float) -> None:
+def opening(conn: Conn, product_id: int, now: float) -> None:
     """The first row of a new product's ledger: its stock as created."""
     stock = _stock(conn, product_id)
     conn.execute(
@@ -66,7 +69,7 @@ def opening(conn: sqlite3.Connection, product_id: int, now: float) -> None:
 
 
 def sell(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     product_id: int,
     quantity: int,
@@ -94,7 +97,7 @@ def sell(
             note=f"rehearsal sale of {quantity}: practice, real stock untouched",
         )
         return 0
-    left = _stock(conn, product_id)
+    left = _stock(conn, product_id, lock=True)
     if left < quantity and exact:
         raise ApiError(409, f"sold out: only {left} left", page="sold_out")
     taken = min(quantity, left)
@@ -114,7 +117,7 @@ def sell(
     return taken
 
 
-def give_back(conn: sqlite3.Connection, order_id: int, now: float) -> int:
+def give_back(conn: Conn, order_id: int, now: float) -> int:
     """Return what an order's own sale took (once); returns the quantity given back."""
     moves = conn.execute(
         "SELECT product_id, pool, kind, delta, session_id FROM stock_moves WHERE order_id=?",
@@ -141,7 +144,7 @@ def give_back(conn: sqlite3.Connection, order_id: int, now: float) -> int:
 
 
 def unmatched_refund(
-    conn: sqlite3.Connection,
+    conn: Conn,
     *,
     product_id: int,
     quantity: int,
@@ -169,17 +172,15 @@ def unmatched_refund(
     )
 
 
-def adjust(
-    conn: sqlite3.Connection, *, product_id: int, delta: int, user_id: int, note: str, now: float
-) -> int:
+def adjust(conn: Conn, *, product_id: int, delta: int, user_id: int, note: str, now: float) -> int:
     """A manual change (stock count, delivery, breakage); never below zero."""
-    left = _stock(conn, product_id)
+    left = _stock(conn, product_id, lock=True)
     if left + delta < 0:
         raise ApiError(409, f"stock would go below zero: {left} left, change {delta}")
     return _move(conn, product_id, "adjustment", delta, now, user_id=user_id, note=note)
 
 
-def moves(conn: sqlite3.Connection, product_id: int, limit: int) -> list[sqlite3.Row]:
+def moves(conn: Conn, product_id: int, limit: int) -> list[Row]:
     return conn.execute(
         "SELECT * FROM stock_moves WHERE product_id=? ORDER BY id DESC LIMIT ?",
         (product_id, limit),

@@ -19,6 +19,8 @@ Annotated aliases.
 """
 
 import json
+import threading
+import time
 from collections.abc import AsyncIterator
 from typing import Annotated, Any, Literal
 from urllib.parse import urlsplit
@@ -33,7 +35,7 @@ from studio.backend.access import User, can_read_store, can_write_session, requi
 from studio.backend.deps import Auth, IdPath, State
 from studio.backend.errors import ApiError
 from studio.backend.models import ErrorOut, _In
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 _ERR = {"model": ErrorOut}
 _ERRORS: dict[int | str, dict[str, Any]] = {401: _ERR, 403: _ERR, 404: _ERR, 422: _ERR}
@@ -102,7 +104,7 @@ def day_start(now: float, utc_offset_minutes: int) -> float:
     return (now + off) // 86400 * 86400 - off
 
 
-def wall_rows(commerce: Commerce, region_id: int, since: float) -> list[dict[str, Any]]:
+def wall_rows(commerce: CommerceService, region_id: int, since: float) -> list[dict[str, Any]]:
     """The wall for one region (every read one SQL statement per kind, not per store)."""
     db = commerce.db
     stores = db.all(
@@ -139,7 +141,7 @@ def wall_rows(commerce: Commerce, region_id: int, since: float) -> list[dict[str
         "SELECT o.store_id, o.guide_id, g.name AS guide_name, COUNT(*) AS orders,"
         " SUM(o.amount_cents) AS gmv FROM orders o JOIN guides g ON g.id=o.guide_id "
         "JOIN stores s ON s.id=o.store_id WHERE s.region_id=? AND o.status='paid' "
-        "AND o.rehearsal=0 AND o.created_at>=? GROUP BY o.store_id, o.guide_id "
+        "AND o.rehearsal=0 AND o.created_at>=? GROUP BY o.store_id, o.guide_id, g.name "
         "ORDER BY gmv DESC, orders DESC, o.guide_id",
         region_id,
         since,
@@ -183,7 +185,35 @@ def wall_rows(commerce: Commerce, region_id: int, since: float) -> list[dict[str
     return out
 
 
-def region_order_events(commerce: Commerce, region_id: int, after: int) -> list[Any]:
+STORE_REFRESH_POLLS = 5  # a quiet wall re-reads its stores every 5 poll intervals (1 s)
+SNAPSHOT_FRESH = 0.25  # seconds one region's store rows serve every wall client watching it
+_snapshots: dict[tuple[int, float], tuple[float, list[dict[str, Any]]]] = {}
+_snapshots_lock = threading.Lock()
+_computing: dict[tuple[int, float], threading.Lock] = {}
+
+
+def _shared_snapshot(commerce: CommerceService, region: int, since: float) -> list[dict[str, Any]]:
+    """The region's store rows, computed at most every ``SNAPSHOT_FRESH`` seconds for all
+    the walls watching it (20 walls of one region cost one query set, not 20)."""
+    key = (region, since)
+    with _snapshots_lock:
+        computing = _computing.setdefault(key, threading.Lock())
+    with computing:  # one computes, the others wait for its rows
+        now = time.monotonic()
+        with _snapshots_lock:
+            hit = _snapshots.get(key)
+            if hit is not None and now - hit[0] < SNAPSHOT_FRESH:
+                return hit[1]
+        rows = wall_rows(commerce, region, since)
+        with _snapshots_lock:
+            _snapshots[key] = (time.monotonic(), rows)
+            for old in [k for k, (t, _) in _snapshots.items() if now - t > 60]:
+                del _snapshots[old]
+                _computing.pop(old, None)
+        return rows
+
+
+def region_order_events(commerce: CommerceService, region_id: int, after: int) -> list[Any]:
     return commerce.db.all(
         "SELECT e.* FROM events e JOIN live_sessions ls ON ls.id=e.session_id "
         "JOIN stores s ON s.id=ls.store_id WHERE s.region_id=? AND e.id>? "
@@ -201,7 +231,7 @@ Offset = Annotated[
 ]
 
 
-def region_for(commerce: Commerce, user: User, region_id: int | None) -> int:
+def region_for(commerce: CommerceService, user: User, region_id: int | None) -> int:
     """The region asked for (the caller's by default) if it exists and the caller may
     watch it: admins, and the region's regional managers and trainers."""
     region = region_id or user.region_id
@@ -255,28 +285,57 @@ async def wall_events(
         start = int(row[0] or 0) if row else 0
 
     def snapshot() -> list[dict[str, Any]]:
-        since = day_start(commerce.clock.now(), utc_offset_minutes)
-        return wall_rows(commerce, region, since)
+        return _shared_snapshot(
+            commerce, region, day_start(commerce.clock.now(), utc_offset_minutes)
+        )
+
+    async def backlog(after: int) -> AsyncIterator[tuple[int, bytes]]:
+        while True:
+            events = await anyio.to_thread.run_sync(
+                region_order_events, commerce, region, after, limiter=sse.feed_limiter()
+            )
+            if not events:
+                return
+            after = int(events[-1]["id"])
+            yield after, sse.encode(events)
 
     async def stream() -> AsyncIterator[ServerSentEvent | bytes]:
         last = start
-        rows = await anyio.to_thread.run_sync(snapshot)
-        seen = {r["store_id"]: r for r in rows}
-        yield ServerSentEvent(data=json.dumps(rows, ensure_ascii=False), event="snapshot")
-        while True:
-            events = await anyio.to_thread.run_sync(
-                region_order_events, commerce, region, last, limiter=sse.feed_limiter()
-            )
-            if events:
-                last = events[-1]["id"]
-                yield sse.encode(events)
-            for r in await anyio.to_thread.run_sync(snapshot, limiter=sse.feed_limiter()):
-                if seen.get(r["store_id"]) != r:
-                    seen[r["store_id"]] = r
-                    yield ServerSentEvent(data=json.dumps(r, ensure_ascii=False), event="store")
-            if not follow and not events:
+        # subscribed before the first read: nothing committed in between is missed
+        with state.hub.subscribe(region_id=region) as sub:
+            rows = await anyio.to_thread.run_sync(snapshot)
+            seen = {r["store_id"]: r for r in rows}
+            looked = time.monotonic()
+            yield ServerSentEvent(data=json.dumps(rows, ensure_ascii=False), event="snapshot")
+            async for upto, chunk in backlog(last):
+                last = upto
+                yield chunk
+            if not follow:
                 return
-            await anyio.sleep(state.sse_poll_seconds)
+            while True:
+                # a store also changes without a feed event (viewers, play URL): look again
+                # every few polls' time even when the region is quiet
+                await sub.wait(state.sse_poll_seconds * STORE_REFRESH_POLLS)
+                if sub.overflowed:
+                    sub.overflowed = False
+                    sub.take()
+                    async for upto, chunk in backlog(last):
+                        last = upto
+                        yield chunk
+                else:
+                    new = [r for r in sub.take() if r["id"] > last]
+                    orders = [r for r in new if r["type"] in ORDER_EVENTS]
+                    if new:
+                        last = int(new[-1]["id"])
+                    if orders:
+                        yield sse.encode(orders)
+                if time.monotonic() - looked < SNAPSHOT_FRESH:
+                    continue  # a busy region: store rows at most every SNAPSHOT_FRESH s
+                looked = time.monotonic()
+                for r in await anyio.to_thread.run_sync(snapshot, limiter=sse.feed_limiter()):
+                    if seen.get(r["store_id"]) != r:
+                        seen[r["store_id"]] = r
+                        yield ServerSentEvent(data=json.dumps(r, ensure_ascii=False), event="store")
 
     return EventSourceResponse(stream(), ping=15, headers={"Cache-Control": "no-store"})
 

@@ -6,7 +6,9 @@ import argparse
 import logging
 import os
 import socket
+from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 from studio.config import data_dir
 from studio.errors import UserError
@@ -19,9 +21,17 @@ HELP = "run the reference commerce backend (orders, links, checkout page, live f
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db",
-        type=Path,
         default=None,
-        help="SQLite file (default: backend.sqlite3 in the data directory)",
+        metavar="PATH|URL",
+        help="SQLite file or postgresql://user@host/db URL (default: $STUDIO_DB_URL, "
+        "else backend.sqlite3 in the data directory)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="serve from N processes (uvicorn workers on one port; use PostgreSQL)",
     )
     parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
     parser.add_argument("--port", type=int, default=8700, help="port to listen on")
@@ -41,6 +51,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=0,
         metavar="N",
         help="simulate about N orders a minute through live links",
+    )
+    parser.add_argument(
+        "--load-stores",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --demo: N more stores, a guide each, for the load bench",
+    )
+    parser.add_argument(
+        "--load-sessions",
+        type=int,
+        default=0,
+        metavar="N",
+        help="with --load-stores: N live sessions spread over those stores",
     )
     parser.add_argument(
         "--parent-pid",
@@ -96,7 +120,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     import uvicorn
 
+    from studio.backend import worker
     from studio.backend.app import create_app
+    from studio.backend.engine import redacted_url
     from studio.backend.seed import DEMO_PASSWORD, seed_demo
     from studio.backend.server import deadline_protocol
     from studio.backend.shoppers import DemoShoppers
@@ -116,15 +142,21 @@ def run(args: argparse.Namespace) -> int:
         raise UserError("--request-timeout and --limit-concurrency must be positive")
     if not 0 < args.login_backoff <= args.login_backoff_max or args.buys_per_minute < 0:
         raise UserError("bad throttle settings", "use 0 < --login-backoff <= --login-backoff-max")
-    if args.db is not None and not args.db.expanduser().parent.is_dir():  # a typo, not a folder
-        raise UserError(
-            f"--db {args.db}: the folder {args.db.expanduser().parent} does not exist",
-            "create it or pick another folder",
-        )
+    if not 0 <= args.load_stores <= 10_000 or not 0 <= args.load_sessions <= 50_000:
+        raise UserError("--load-stores / --load-sessions out of range", "use 0-10000 / 0-50000")
+    if not 1 <= args.workers <= 64:
+        raise UserError(f"--workers {args.workers} is out of range", "use 1-64")
+    db = _database(args.db or os.environ.get("STUDIO_DB_URL") or None)
     _check_port_free(args.host, args.port)
-    db = args.db or data_dir() / "backend.sqlite3"
+    limits = Limits(
+        login_backoff=args.login_backoff,
+        login_backoff_max=args.login_backoff_max,
+        buys_per_minute=args.buys_per_minute,
+        buy_burst=max(1, round(args.buys_per_minute / 2)),
+    )
     local = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
     public = args.public_url or local
+    shown = redacted_url(db) if isinstance(db, str) else str(db)
     try:
         app = create_app(
             db,
@@ -132,16 +164,12 @@ def run(args: argparse.Namespace) -> int:
             link_secret=os.environ.get("STUDIO_BACKEND_SECRET") or None,
             webhook_secret=os.environ.get("STUDIO_WEBHOOK_SECRET") or None,
             return_window_days=args.return_window_days,
-            limits=Limits(
-                login_backoff=args.login_backoff,
-                login_backoff_max=args.login_backoff_max,
-                buys_per_minute=args.buys_per_minute,
-                buy_burst=max(1, round(args.buys_per_minute / 2)),
-            ),
+            limits=limits,
         )
     except (OSError, RuntimeError) as exc:
         raise UserError(
-            f"cannot open the backend database {db}: {exc}", "check the path or pass --db"
+            f"cannot open the backend database {shown}: {_reason(exc)}",
+            "check the path or URL (and that the server runs), or pass --db",
         ) from exc
     commerce = app.state.commerce
     if args.demo and seed_demo(commerce):
@@ -150,27 +178,96 @@ def run(args: argparse.Namespace) -> int:
             f"(password {DEMO_PASSWORD})",
             flush=True,
         )
+    if args.load_stores > 0:
+        from studio.backend.loadworld import seed_load
+
+        seed_load(commerce, args.load_stores, max(args.load_sessions, args.load_stores))
     shoppers = None
     if args.demo_shoppers > 0:
         shoppers = DemoShoppers(commerce, local, args.demo_shoppers)
         shoppers.start()
-    print(f"backend on {local} (public {public}), database {db}", flush=True)
+    workers = f", {args.workers} workers" if args.workers > 1 else ""
+    print(f"backend on {local} (public {public}), database {shown}{workers}", flush=True)
+    served: dict[str, Any] = {
+        "host": args.host,
+        "port": args.port,
+        "log_config": None,
+        "access_log": False,
+        "timeout_graceful_shutdown": 3,
+        "limit_concurrency": args.limit_concurrency,
+    }
     try:
-        uvicorn.run(
-            app,
-            host=args.host,
-            port=args.port,
-            log_config=None,
-            access_log=False,
-            timeout_graceful_shutdown=3,
-            http=deadline_protocol(args.request_timeout),
-            limit_concurrency=args.limit_concurrency,
-        )
+        if args.workers > 1:
+            if shoppers is None:  # the workers open their own; the shoppers use this one
+                app.state.commerce.db.close()
+            worker.environment(
+                {
+                    "db": str(db),
+                    "db_secret": _password(db),
+                    "public_url": public,
+                    "return_window_days": args.return_window_days,
+                    "request_timeout": args.request_timeout,
+                    "limits": asdict(limits),
+                }
+            )
+            uvicorn.run(
+                "studio.backend.worker:app",
+                factory=True,
+                workers=args.workers,
+                http="studio.backend.worker:Protocol",
+                **served,
+            )
+        else:
+            uvicorn.run(app, http=deadline_protocol(args.request_timeout), **served)
     finally:
         if shoppers is not None:
             shoppers.stop()
             shoppers.join(timeout=5)
     return 0
+
+
+def _database(given: str | None) -> Path | str:
+    """The --db value as an SQLite path or a PostgreSQL URL; a clear error otherwise."""
+    if given is None:
+        return data_dir() / "backend.sqlite3"
+    if given.startswith(("postgresql://", "postgres://")):
+        from studio.redact import register_secret
+
+        if _password(given):
+            register_secret(_password(given))
+        return given
+    if "://" in given:
+        raise UserError(
+            f"--db: {given.split('://')[0]}:// is not a database this backend speaks",
+            "use an SQLite file path or a postgresql://user@host:port/database URL",
+        )
+    path = Path(given).expanduser()
+    if not path.parent.is_dir():  # a typo, not a folder
+        raise UserError(
+            f"--db {given}: the folder {path.parent} does not exist",
+            "create it or pick another folder",
+        )
+    return path
+
+
+def _password(db: Path | str) -> str:
+    """The password inside a PostgreSQL URL (to keep it out of logs), or ''."""
+    if not isinstance(db, str):
+        return ""
+    from urllib.parse import unquote, urlsplit
+
+    return unquote(urlsplit(db).password or "")
+
+
+def _reason(exc: BaseException) -> str:
+    """What went wrong, without a URL's password (psycopg's messages quote no password,
+    but a cause chain is searched anyway)."""
+    from studio.redact import redact
+
+    parts = [str(exc)]
+    if exc.__cause__ is not None:
+        parts.append(str(exc.__cause__).strip().splitlines()[0] if str(exc.__cause__) else "")
+    return redact("; ".join(p for p in parts if p))
 
 
 def _check_port_free(host: str, port: int) -> None:

@@ -35,6 +35,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="for --soak: the frame size (1280x720, the default, or 1920x1080)",
     )  # fmt: skip
     p.add_argument(
+        "--backend-load",
+        action="store_true",
+        help="the commerce backend under a region's load: 200 stores, 500 studio feeds, "
+        "20 walls, orders/min; SQLite vs PostgreSQL with 1 and 4 workers (docs/performance.md)",
+    )
+    p.add_argument("--load-seconds", type=float, default=60.0, help="for --backend-load")
+    p.add_argument("--load-rate", type=float, default=1000.0, help="orders a minute")
+    p.add_argument(
         "--autoconfig",
         action="store_true",
         help="short bench + upload test, then recommend size, fps, bitrate, preset, encoder",
@@ -70,6 +78,14 @@ def run(args: argparse.Namespace) -> int:
 
     if args.autoconfig:
         return _autoconfig(args)
+    if args.backend_load:
+        from studio.bench.backend_load import LoadPlan, run_load, table
+
+        if not 5 <= args.load_seconds <= 3600 or not 1 <= args.load_rate <= 60_000:
+            raise UserError("--load-seconds 5-3600 and --load-rate 1-60000, please")
+        results = run_load(LoadPlan(rate=args.load_rate, seconds=args.load_seconds))
+        print(table(results))
+        return 0
     if args.server or args.dry_run:
         raise UserError("--server and --dry-run go with --autoconfig", "add --autoconfig")
     if args.soak is not None and (args.quick or args.only or args.soak < 10):

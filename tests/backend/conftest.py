@@ -1,8 +1,15 @@
-"""Fixtures: a real backend process on a free loopback port, and an in-process app.
+"""Fixtures: real backend processes on free loopback ports, an in-process app, and the
+two database engines.
 
 ``live`` starts ``python -m studio backend --demo`` as a subprocess (what users run),
 waits until /healthz answers and stops it afterwards. ``app_env`` builds the app
 in-process with a fake clock for the fast tests (TestClient).
+
+Engines: ``engine`` is ``sqlite`` or ``postgresql`` (``STUDIO_TEST_ENGINES=sqlite``
+limits the run to one). PostgreSQL is a real server from the system's package, started
+once per session in a temp directory on a loopback port (:mod:`studio.bench.pgserver`);
+every test or module gets a fresh database on it. Tests marked ``sqlite_only`` (file
+modes, WAL, the browser and fuzz runs, which do not depend on the engine) run on SQLite.
 """
 
 from __future__ import annotations
@@ -11,9 +18,6 @@ import hashlib
 import hmac
 import json
 import os
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -27,113 +31,96 @@ from fastapi.testclient import TestClient
 from studio.backend.app import create_app
 from studio.backend.db import FakeClock
 from studio.backend.seed import DEMO_PASSWORD, seed_demo
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
+from studio.bench.backendproc import REPO, BackendProcess, free_port
+from studio.bench.pgserver import PgServer
 
-REPO = Path(__file__).resolve().parents[2]
+__all__ = ["REPO", "free_port"]
 WEBHOOK_SECRET = "test-webhook-secret-123"
+ENGINES = [e for e in os.environ.get("STUDIO_TEST_ENGINES", "sqlite,postgresql").split(",") if e]
+
+Live = BackendProcess
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "sqlite_only: engine-independent or SQLite-specific")
 
 
-@dataclass
-class Live:
-    url: str
-    db: Path
-    proc: subprocess.Popen[bytes]
-    tokens: dict[str, str] = field(default_factory=dict)
-
-    def token(self, username: str) -> str:
-        if username not in self.tokens:
-            r = httpx.post(
-                f"{self.url}/api/auth/login", json={"username": username, "password": DEMO_PASSWORD}
-            )
-            r.raise_for_status()
-            self.tokens[username] = r.json()["token"]
-        return self.tokens[username]
-
-    def client(self, username: str | None = None) -> httpx.Client:
-        headers = {"Authorization": f"Bearer {self.token(username)}"} if username else {}
-        return httpx.Client(base_url=self.url, headers=headers, timeout=15)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    keep, drop = [], []
+    for item in items:
+        engine = getattr(item, "callspec", None) and item.callspec.params.get("engine")
+        if engine == "postgresql" and item.get_closest_marker("sqlite_only"):
+            drop.append(item)
+        else:
+            keep.append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
 
 
-def start_backend(tmp: Path, *extra: str) -> Live:
-    port = free_port()
-    db = tmp / "backend.sqlite3"
-    env = {
-        **os.environ,
-        "PYTHONPATH": str(REPO),
-        "STUDIO_WEBHOOK_SECRET": WEBHOOK_SECRET,
-        "STUDIO_LOG_DIR": str(tmp / "logs"),
-        "STUDIO_DATA_DIR": str(tmp / "data"),
-    }
-    log = (tmp / "server.out").open("wb")
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "studio",
-            "backend",
-            "--db",
-            str(db),
-            "--port",
-            str(port),
-            "--demo",
-            *extra,
-        ],
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        cwd=tmp,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        if proc.poll() is not None:
-            raise RuntimeError("backend exited: " + (tmp / "server.out").read_text())
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.HTTPError:
-            pass
-        if time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError("backend did not become ready: " + (tmp / "server.out").read_text())
-        time.sleep(0.1)
-    return Live(url, db, proc)
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[PgServer]:
+    """One real PostgreSQL for the session (started on first use)."""
+    with PgServer() as server:
+        yield server
+
+
+@pytest.fixture(scope="session", params=ENGINES)
+def engine(request: pytest.FixtureRequest) -> str:
+    return str(request.param)
+
+
+def db_target(engine: str, request: pytest.FixtureRequest, folder: Path) -> Path | str:
+    """A fresh empty database: an SQLite file in ``folder``, or a new PostgreSQL database."""
+    if engine == "postgresql":
+        server: PgServer = request.getfixturevalue("pg_server")
+        return server.new_database()
+    return folder / "backend.sqlite3"
+
+
+def start_backend(
+    tmp: Path, *extra: str, db: Path | str | None = None, **kw: Any
+) -> BackendProcess:
+    """A demo backend over ``db`` (default: an SQLite file in ``tmp``), logs under ``tmp``."""
+    return BackendProcess(
+        db or tmp / "backend.sqlite3",
+        free_port(),
+        tmp / "server.out",
+        tuple(extra),
+        webhook_secret=WEBHOOK_SECRET,
+        home=tmp,
+        data_dir=tmp / "data",
+        **kw,
+    ).start()
 
 
 SERVER_ERRORS = ("unhandled error", "Exception in ASGI application", "Traceback")
 
 
-def server_errors(live: Live) -> list[str]:
+def server_errors(live: BackendProcess) -> list[str]:
     """Lines of the server's log and output that mean a request got a 500 (or worse)."""
     lines: list[str] = []
-    for f in (live.db.parent / "logs" / "studio.log", live.db.parent / "server.out"):
+    for f in (live.logs / "studio.log", live.logfile):
         if f.exists():
             text = f.read_text(encoding="utf-8", errors="replace")
             lines += [ln for ln in text.splitlines() if any(e in ln for e in SERVER_ERRORS)]
     return lines
 
 
-def stop_backend(live: Live) -> None:
+def stop_backend(live: BackendProcess) -> None:
     """Stop the server; fail if any request it served ended in a server error."""
-    live.proc.terminate()
-    try:
-        live.proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        live.proc.kill()
-        live.proc.wait()
+    live.stop()
     errors = server_errors(live)
     assert not errors, "the backend answered 500: " + "\n".join(errors[:10])
 
 
 @pytest.fixture(scope="session")
-def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
-    server = start_backend(tmp_path_factory.mktemp("live"))
+def live(
+    engine: str, request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[BackendProcess]:
+    tmp = tmp_path_factory.mktemp(f"live-{engine}")
+    server = start_backend(tmp, db=db_target(engine, request, tmp))
     yield server
     stop_backend(server)
 
@@ -142,7 +129,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
 class AppEnv:
     client: TestClient
     clock: FakeClock
-    commerce: Commerce
+    commerce: CommerceService
     tokens: dict[str, str] = field(default_factory=dict)
 
     def advance(self, seconds: float) -> None:
@@ -161,19 +148,20 @@ class AppEnv:
 
 
 @pytest.fixture
-def app_env(tmp_path: Path) -> Iterator[AppEnv]:
+def app_env(engine: str, request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[AppEnv]:
     clock = FakeClock(1_750_000_000.0)
     app = create_app(
-        tmp_path / "b.sqlite3",
+        db_target(engine, request, tmp_path),
         clock=clock,
         webhook_secret=WEBHOOK_SECRET,
         public_url="http://shop.test",
         sweep_seconds=3600,
     )
-    commerce: Commerce = app.state.commerce
+    commerce: CommerceService = app.state.commerce
     seed_demo(commerce)
     with TestClient(app) as client:
         yield AppEnv(client, clock, commerce)
+    commerce.db.close()
 
 
 def signed(

@@ -25,6 +25,7 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
+@pytest.mark.sqlite_only
 def test_phone_checkout_buys_and_feed_shows_order(live: Live, browser, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     with live.client("guide1") as g:
         sess = new_live_session(g, title="浏览器下单测试")

@@ -118,6 +118,7 @@ def test_webhook_on_an_ended_session_is_recorded_without_commission(live: Live) 
         assert order["status"] == "paid" and order["commission"] is None  # was: pending
 
 
+@pytest.mark.sqlite_only
 def test_a_hundred_anonymous_bookings_in_a_row_are_throttled(live: Live) -> None:
     with live.client("guide3") as g, live.client() as shopper:
         sess = next(s for s in g.get("/api/sessions").json() if s["state"] == "scheduled")
@@ -149,6 +150,7 @@ def _pages(live: Live) -> dict[str, httpx.Response]:
         }
 
 
+@pytest.mark.sqlite_only
 def test_every_html_page_sends_security_headers(live: Live) -> None:
     for name, r in _pages(live).items():
         assert r.headers["content-type"].startswith("text/html"), name
@@ -198,11 +200,12 @@ def test_slow_clients_are_cut_off_and_the_api_keeps_answering(tmp_path: Path) ->
         stop_backend(live)
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.skipif(not hasattr(stat, "S_IMODE"), reason="POSIX modes")
 def test_database_wal_and_log_files_are_private(live: Live) -> None:
     live.token("admin")  # something written
-    files = [live.db, Path(f"{live.db}-wal"), Path(f"{live.db}-shm")]
-    files.append(live.db.parent / "logs" / "studio.log")
+    db = Path(live.db)
+    files = [db, Path(f"{db}-wal"), Path(f"{db}-shm"), live.logs / "studio.log"]
     for f in files:
         assert f.exists(), f
         assert stat.S_IMODE(f.stat().st_mode) == 0o600, f  # was: 0644

@@ -38,6 +38,7 @@ def browser():  # type: ignore[no-untyped-def]
         b.close()
 
 
+@pytest.mark.sqlite_only
 def test_flash_window_is_shown_and_charged_then_regular(live: Live, browser) -> None:  # type: ignore[no-untyped-def]
     with live.client("guide1") as g:
         sess = new_live_session(g, title="秒杀测试")

@@ -4,6 +4,7 @@ writes nothing again; the same key with another body is a 409; no key, no memory
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,26 +17,30 @@ from studio.backend.db import Database
 from studio.backend.deps import Idempotency
 from studio.backend.errors import ApiError
 from studio.backend.security import LinkSigner
-from studio.backend.service import Commerce, Settings
+from studio.backend.service import CommerceService, Settings
+from tests.backend.conftest import db_target
 
 
 @pytest.fixture
-def commerce(tmp_path: Path) -> Commerce:
-    db = Database(tmp_path / "backend.sqlite3")
+def commerce(
+    engine: str, request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[CommerceService]:
+    db = Database(db_target(engine, request, tmp_path))
     with db.write() as conn:
         conn.execute(
             "INSERT INTO users(username, display_name, role, password_hash, created_at) "
             "VALUES('guide1','小美','guide','x',0)"
         )
-    return Commerce(db, LinkSigner("a-link-secret"), Settings())
+    yield CommerceService(db, LinkSigner("a-link-secret"), Settings())
+    db.close()
 
 
-def caller(commerce: Commerce) -> User:
+def caller(commerce: CommerceService) -> User:
     uid = commerce.db.one("SELECT id FROM users WHERE username='guide1'")["id"]
     return User(uid, "guide1", "小美", "guide", None, None, None)
 
 
-def test_a_retry_replays_the_first_answer_and_writes_once(commerce: Commerce) -> None:
+def test_a_retry_replays_the_first_answer_and_writes_once(commerce: CommerceService) -> None:
     user, writes = caller(commerce), []
 
     def write(conn: Any) -> tuple[int, dict[str, Any]]:
@@ -56,7 +61,7 @@ def test_a_retry_replays_the_first_answer_and_writes_once(commerce: Commerce) ->
     assert refused.value.status == 409 and writes == [1]
 
 
-def test_without_a_key_every_call_writes(commerce: Commerce) -> None:
+def test_without_a_key_every_call_writes(commerce: CommerceService) -> None:
     user, writes = caller(commerce), []
 
     def write(conn: Any) -> tuple[int, dict[str, Any]]:

@@ -10,6 +10,8 @@ import timeit
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import pytest
+
 from studio import redact
 from tests.backend.conftest import Live, start_backend, stop_backend
 from tests.backend.helpers import new_link, new_live_session
@@ -28,7 +30,7 @@ def _half_post(url: str, path: str, declared: int = 5000, sent: int = 100) -> No
 
 
 def _log(live: Live) -> Path:
-    return live.db.parent / "logs" / "studio.log"
+    return live.logs / "studio.log"
 
 
 def test_half_sent_anonymous_buys_write_no_errors_to_the_log(tmp_path: Path) -> None:
@@ -52,6 +54,7 @@ def test_half_sent_anonymous_buys_write_no_errors_to_the_log(tmp_path: Path) -> 
         stop_backend(live)
 
 
+@pytest.mark.sqlite_only
 def test_redaction_cost_does_not_grow_with_logins_or_secrets(live: Live) -> None:
     line = "INFO studio.backend.service: order GS20250101ABCD: session 1 guide 1 amount 39900 " * 3
     before = redact.secret_count()

@@ -39,7 +39,7 @@ def test_two_hundred_replaying_sse_clients_leave_the_api_responsive(tmp_path: Pa
                 assert r.status_code == 200
             backlog = g.get(f"/api/sessions/{sess['id']}/events", params={"follow": "false"})
             assert backlog.text.count("\nid: ") + backlog.text.startswith("id: ") >= 220
-            log = live.db.parent / "logs" / "studio.log"
+            log = live.logs / "studio.log"
             log_before = log.stat().st_size
             u = urlsplit(live.url)
             storm = subprocess.Popen(

@@ -1,4 +1,6 @@
-"""A session's live order feed over SSE, resumable with Last-Event-ID."""
+"""A session's live order feed over SSE, resumable with Last-Event-ID: the backlog from
+the database, then the rows this process's fan-out hub (:mod:`studio.backend.fanout`)
+hands over as they are committed (by any process)."""
 
 from collections.abc import AsyncIterator
 from typing import Annotated
@@ -40,18 +42,37 @@ async def session_events(
     sess = await anyio.to_thread.run_sync(commerce.session_row, session_id)
     read_store(commerce, user, sess["store_id"], f"read the feed of session {session_id}")
 
-    async def stream() -> AsyncIterator[bytes]:
-        last = start
+    async def backlog(after: int) -> AsyncIterator[tuple[int, bytes]]:
         while True:
             rows = await anyio.to_thread.run_sync(
-                commerce.events_after, session_id, last, limiter=sse.feed_limiter()
+                commerce.events_after, session_id, after, limiter=sse.feed_limiter()
             )
-            if rows:
-                last = rows[-1]["id"]
-                yield sse.encode(rows)  # one chunk per page of the backlog
             if not rows:
-                if not follow:
-                    return
-                await anyio.sleep(state.sse_poll_seconds)
+                return
+            after = int(rows[-1]["id"])
+            yield after, sse.encode(rows)  # one chunk per page of the backlog
+
+    async def stream() -> AsyncIterator[bytes]:
+        last = start
+        # subscribed before the backlog is read: nothing committed in between is missed
+        with state.hub.subscribe(session_id=session_id) as sub:
+            async for upto, chunk in backlog(last):
+                last = upto
+                yield chunk
+            if not follow:
+                return
+            while True:
+                await sub.wait()
+                if sub.overflowed:  # fell behind the hub: the database has it all
+                    sub.overflowed = False
+                    sub.take()
+                    async for upto, chunk in backlog(last):
+                        last = upto
+                        yield chunk
+                    continue
+                rows = [r for r in sub.take() if r["id"] > last]
+                if rows:
+                    last = int(rows[-1]["id"])
+                    yield sse.encode(rows)
 
     return EventSourceResponse(stream(), ping=15, headers={"Cache-Control": "no-store"})

@@ -23,7 +23,7 @@ from studio.backend.deps import (
     IdPath,
     State,
 )
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 from studio.backend.services import promotions as promo
 
 router = APIRouter(tags=["promotions"])
@@ -35,8 +35,8 @@ def _create(
     key: str | None,
     endpoint: str,
     body: In,
-    create: Callable[[Any, Commerce, Any, In], dict[str, Any]],
-    check: Callable[[Commerce, int, In], None] | None = None,
+    create: Callable[[Any, CommerceService, Any, In], dict[str, Any]],
+    check: Callable[[CommerceService, int, In], None] | None = None,
 ) -> dict[str, Any]:
     commerce, user = idem.commerce, idem.user
     sess = writable_session(commerce, user, body.session_id)

@@ -4,7 +4,7 @@ No login: the signed token in the path is the permission. Errors here answer HTM
 pages (see :mod:`studio.backend.middleware`).
 """
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Path, Request
@@ -16,7 +16,7 @@ from studio.backend.services import shopper
 
 router = APIRouter(tags=["shopper"])
 Token = Annotated[str, Path(max_length=64)]
-_HTML = {"content": {"text/html": {}}}
+_HTML: dict[str, Any] = {"content": {"text/html": {}}}
 
 
 @router.get("/p/{token}", response_class=HTMLResponse, responses={404: _HTML, 410: _HTML})
@@ -44,8 +44,10 @@ async def checkout_buy(token: Token, request: Request, state: State) -> HTMLResp
     await anyio.to_thread.run_sync(commerce.resolve_link, token)
     form, quantity = shopper.order_form(await request.body())
     order = await anyio.to_thread.run_sync(shopper.checkout, commerce, token, form, quantity)
-    link = commerce.resolve_link(token)
-    store, _ = shopper.store_and_guide(commerce, link)
+    # the page's lookups off the event loop too: it also serves every SSE client
+    store, _ = await anyio.to_thread.run_sync(
+        lambda: shopper.store_and_guide(commerce, commerce.resolve_link(token))
+    )
     return HTMLResponse(pages.success(order, store), 201)
 
 

@@ -14,7 +14,7 @@ from studio.backend.security import (
     token_hash,
     verify_password,
 )
-from studio.backend.service import Commerce, user_from_row
+from studio.backend.service import CommerceService, user_from_row
 from studio.backend.throttle import Throttle, too_many
 from studio.backend.tokencache import TokenCache
 
@@ -25,7 +25,7 @@ _DUMMY_HASH = hash_password("not-a-real-password")
 
 
 def login(
-    commerce: Commerce, throttle: Throttle, username: str, password: str, address: str
+    commerce: CommerceService, throttle: Throttle, username: str, password: str, address: str
 ) -> dict[str, Any]:
     """A new 12 h token for a right password; 401 otherwise, 429 while backing off."""
     wait = throttle.login_wait(username, address)

@@ -1,21 +1,21 @@
 """Purchase links of a session (the signed tokens themselves are minted by
-:meth:`studio.backend.service.Commerce.create_link`)."""
+:meth:`studio.backend.service.CommerceService.create_link`)."""
 
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 
 from studio.backend import models as m
 from studio.backend.access import User
-from studio.backend.service import Commerce
+from studio.backend.engine import Conn, Row
+from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 
 
 def create(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, sess: sqlite3.Row, body: m.LinkIn
+    conn: Conn, commerce: CommerceService, user: User, sess: Row, body: m.LinkIn
 ) -> dict[str, Any]:
     return commerce.create_link(
         conn,
@@ -27,7 +27,7 @@ def create(
     )
 
 
-def listed(commerce: Commerce, session_id: int) -> list[dict[str, Any]]:
+def listed(commerce: CommerceService, session_id: int) -> list[dict[str, Any]]:
     return [
         commerce.link_out(r)
         for r in commerce.db.all("SELECT * FROM links WHERE session_id=? ORDER BY id", session_id)

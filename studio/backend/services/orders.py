@@ -7,13 +7,13 @@ from typing import Any
 
 from studio.backend.access import User, read_store, readable
 from studio.backend.ordering import commission_out
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 
 
 def listed(
-    commerce: Commerce, user: User, session_id: int | None, limit: int
+    commerce: CommerceService, user: User, session_id: int | None, limit: int
 ) -> list[dict[str, Any]]:
     """The newest ``limit`` orders of a session, or of every store the caller reads."""
     db = commerce.db
@@ -31,7 +31,7 @@ def listed(
     return [commerce.order_out(r["id"]) for r in rows[:limit]]
 
 
-def commissions(commerce: Commerce, user: User, state: str | None) -> list[dict[str, Any]]:
+def commissions(commerce: CommerceService, user: User, state: str | None) -> list[dict[str, Any]]:
     """A guide sees their own commissions; managers see their scope."""
     rows = commerce.db.all(
         "SELECT c.*, o.store_id FROM commissions c JOIN orders o ON o.id=c.order_id "

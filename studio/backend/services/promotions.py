@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import logging
 import secrets
-import sqlite3
 from typing import Any
 
 from studio.backend import flash, lotteries, promos
 from studio.backend import models as m
 from studio.backend.access import User
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 
 log = logging.getLogger(__name__)
 
@@ -36,11 +36,11 @@ COUPON_FIELDS = (
 )
 
 
-def coupon_out(r: sqlite3.Row) -> dict[str, Any]:
+def coupon_out(r: Row) -> dict[str, Any]:
     return {k: r[k] for k in COUPON_FIELDS}
 
 
-def check_coupon(commerce: Commerce, store_id: int, body: m.CouponIn) -> None:
+def check_coupon(commerce: CommerceService, store_id: int, body: m.CouponIn) -> None:
     """422 when the coupon is beyond the store's limits."""
     price = (
         commerce.product_row(body.product_id)["price_cents"]
@@ -56,7 +56,7 @@ def check_coupon(commerce: Commerce, store_id: int, body: m.CouponIn) -> None:
 
 
 def create_coupon(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.CouponIn
+    conn: Conn, commerce: CommerceService, user: User, body: m.CouponIn
 ) -> dict[str, Any]:
     now = commerce.clock.now()
     code = "C" + secrets.token_hex(4).upper()
@@ -75,15 +75,15 @@ def create_coupon(
             now,
         ),
     )
-    return coupon_out(conn.execute("SELECT * FROM coupons WHERE id=?", (cur.lastrowid,)).fetchone())
+    return coupon_out(conn.execute("SELECT * FROM coupons WHERE id=?", (cur.lastrowid,)).one())
 
 
-def coupons(commerce: Commerce, session_id: int) -> list[dict[str, Any]]:
+def coupons(commerce: CommerceService, session_id: int) -> list[dict[str, Any]]:
     rows = commerce.db.all("SELECT * FROM coupons WHERE session_id=?", session_id)
     return [coupon_out(r) for r in rows]
 
 
-def check_groupbuy(commerce: Commerce, store_id: int, body: m.GroupBuyIn) -> None:
+def check_groupbuy(commerce: CommerceService, store_id: int, body: m.GroupBuyIn) -> None:
     """422 when the group price is beyond the store's limits."""
     promos.check_group_price(
         promos.rules_for(commerce.db.conn, store_id),
@@ -93,7 +93,7 @@ def check_groupbuy(commerce: Commerce, store_id: int, body: m.GroupBuyIn) -> Non
 
 
 def start_groupbuy(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.GroupBuyIn
+    conn: Conn, commerce: CommerceService, user: User, body: m.GroupBuyIn
 ) -> dict[str, Any]:
     """The new 拼团, announced on the session's feed."""
     now = commerce.clock.now()
@@ -110,18 +110,18 @@ def start_groupbuy(
         ),
     )
     gb = commerce.groupbuy_out(
-        conn.execute("SELECT * FROM groupbuys WHERE id=?", (cur.lastrowid,)).fetchone()
+        conn.execute("SELECT * FROM groupbuys WHERE id=?", (cur.lastrowid,)).one()
     )
     commerce.emit(conn, body.session_id, "groupbuy.progress", gb)
     return gb
 
 
-def groupbuys(commerce: Commerce, session_id: int) -> list[dict[str, Any]]:
+def groupbuys(commerce: CommerceService, session_id: int) -> list[dict[str, Any]]:
     rows = commerce.db.all("SELECT * FROM groupbuys WHERE session_id=?", session_id)
     return [commerce.groupbuy_out(r) for r in rows]
 
 
-def check_flash_price(commerce: Commerce, store_id: int, body: m.FlashPriceIn) -> None:
+def check_flash_price(commerce: CommerceService, store_id: int, body: m.FlashPriceIn) -> None:
     """422 when the flash price or its window is beyond the store's limits."""
     flash.check(
         promos.rules_for(commerce.db.conn, store_id),
@@ -133,7 +133,7 @@ def check_flash_price(commerce: Commerce, store_id: int, body: m.FlashPriceIn) -
 
 
 def create_flash_price(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.FlashPriceIn
+    conn: Conn, commerce: CommerceService, user: User, body: m.FlashPriceIn
 ) -> dict[str, Any]:
     return flash.create(
         conn,
@@ -148,7 +148,7 @@ def create_flash_price(
 
 
 def start_lottery(
-    conn: sqlite3.Connection, commerce: Commerce, user: User, body: m.LotteryIn
+    conn: Conn, commerce: CommerceService, user: User, body: m.LotteryIn
 ) -> dict[str, Any]:
     now = commerce.clock.now()
     draws_at = now + body.draw_in_seconds if body.draw_in_seconds else None
@@ -156,12 +156,10 @@ def start_lottery(
         "INSERT INTO lotteries(session_id, prize, winners, created_at, draws_at) VALUES(?,?,?,?,?)",
         (body.session_id, body.prize, body.winners, now, draws_at),
     )
-    return lotteries.out(
-        conn.execute("SELECT * FROM lotteries WHERE id=?", (cur.lastrowid,)).fetchone()
-    )
+    return lotteries.out(conn.execute("SELECT * FROM lotteries WHERE id=?", (cur.lastrowid,)).one())
 
 
-def lottery_session(commerce: Commerce, lottery_id: int) -> int:
+def lottery_session(commerce: CommerceService, lottery_id: int) -> int:
     """The session a lottery belongs to (404 when there is no such lottery)."""
     lot = commerce.db.one("SELECT session_id FROM lotteries WHERE id=?", lottery_id)
     if lot is None:
@@ -169,7 +167,7 @@ def lottery_session(commerce: Commerce, lottery_id: int) -> int:
     return int(lot["session_id"])
 
 
-def draw_lottery(commerce: Commerce, lottery_id: int) -> dict[str, Any]:
+def draw_lottery(commerce: CommerceService, lottery_id: int) -> dict[str, Any]:
     """Draw now (drawing twice returns the first result)."""
     with commerce.db.write() as conn:
         return lotteries.out(lotteries.draw(conn, lottery_id, commerce.clock.now(), commerce.emit))

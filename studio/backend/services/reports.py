@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 import logging
-import sqlite3
 import time
 from typing import Any
 
 from studio.backend import images
 from studio.backend.access import User, can_read_region, require
+from studio.backend.engine import Row
 from studio.backend.errors import ApiError
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 from studio.backend.services.catalog import guide_with_store
 
 log = logging.getLogger(__name__)
 
 
 def leaderboard(
-    commerce: Commerce, user: User, region_id: int | None, hours: int
+    commerce: CommerceService, user: User, region_id: int | None, hours: int
 ) -> list[dict[str, Any]]:
     """GMV and orders per guide per UTC hour over the last ``hours`` hours, ranked."""
     region = region_id or user.region_id
@@ -31,7 +31,7 @@ def leaderboard(
     return commerce.leaderboard(region, since, now + 1)
 
 
-def poster(commerce: Commerce, sess: sqlite3.Row) -> bytes:
+def poster(commerce: CommerceService, sess: Row) -> bytes:
     """The session's shareable poster PNG with the booking page's QR."""
     g = guide_with_store(commerce.db, sess["guide_id"])
     when = (

@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import logging
-import sqlite3
 from typing import Any
 
 from studio.backend import models as m
 from studio.backend.access import User, readable
+from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 from studio.contract.sessions import TRANSITIONS
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ _STAMP = {"live": "started_at", "ended": "ended_at"}
 
 
 def placement(
-    commerce: Commerce, user: User, guide_id: int | None, store_id: int | None
+    commerce: CommerceService, user: User, guide_id: int | None, store_id: int | None
 ) -> tuple[int, int]:
     """(guide, store) of a new session: the caller's guide by default, the guide's store."""
     guide_id = guide_id or user.guide_id
@@ -40,8 +40,8 @@ def placement(
 
 
 def create(
-    conn: sqlite3.Connection,
-    commerce: Commerce,
+    conn: Conn,
+    commerce: CommerceService,
     user: User,
     body: m.SessionIn,
     *,
@@ -61,11 +61,11 @@ def create(
             commerce.clock.now(),
         ),
     )
-    row = conn.execute("SELECT * FROM live_sessions WHERE id=?", (cur.lastrowid,)).fetchone()
+    row = conn.execute("SELECT * FROM live_sessions WHERE id=?", (cur.lastrowid,)).one()
     return commerce.session_out(row)
 
 
-def listed(commerce: Commerce, user: User, state: str | None) -> list[dict[str, Any]]:
+def listed(commerce: CommerceService, user: User, state: str | None) -> list[dict[str, Any]]:
     rows = commerce.db.all("SELECT * FROM live_sessions ORDER BY id")
     return [
         commerce.session_out(r)
@@ -75,8 +75,8 @@ def listed(commerce: Commerce, user: User, state: str | None) -> list[dict[str, 
 
 
 def record_action(
-    conn: sqlite3.Connection,
-    commerce: Commerce,
+    conn: Conn,
+    commerce: CommerceService,
     user: User,
     session_id: int,
     body: m.ActionIn,
@@ -84,7 +84,9 @@ def record_action(
     """Append a studio action; a session_* kind moves the state forward (and says so)."""
     kind, payload, client_time = body.kind, body.payload, body.client_time
     now = commerce.clock.now()
-    sess = conn.execute("SELECT * FROM live_sessions WHERE id=?", (session_id,)).fetchone()
+    sess = conn.execute(
+        "SELECT * FROM live_sessions WHERE id=?" + conn.for_update(), (session_id,)
+    ).one()
     state = sess["state"]
     if kind in TRANSITIONS and state in TRANSITIONS[kind][0]:
         state = TRANSITIONS[kind][1]
@@ -116,7 +118,7 @@ def record_action(
     }
 
 
-def actions(commerce: Commerce, sess: sqlite3.Row) -> list[dict[str, Any]]:
+def actions(commerce: CommerceService, sess: Row) -> list[dict[str, Any]]:
     return [
         {**dict(r), "payload": json.loads(r["payload"]), "session_state": sess["state"]}
         for r in commerce.db.all(

@@ -7,22 +7,24 @@ Named ``services.shopper`` to keep it apart from :mod:`studio.backend.shoppers`
 from __future__ import annotations
 
 import logging
-import sqlite3
 from typing import Any
 from urllib.parse import parse_qs
 
+from studio.backend.engine import Row
 from studio.backend.errors import ApiError
 from studio.backend.security import LinkSigner
-from studio.backend.service import Commerce
+from studio.backend.service import CommerceService
 from studio.backend.services.catalog import guide_with_store
 
 log = logging.getLogger(__name__)
 
 
-def store_and_guide(commerce: Commerce, link: sqlite3.Row) -> tuple[Any, str]:
+def store_and_guide(commerce: CommerceService, link: Row) -> tuple[Any, str]:
     """The link's store row and its guide's name."""
     store = commerce.db.one("SELECT * FROM stores WHERE id=?", link["store_id"])
-    guide = commerce.db.one("SELECT name FROM guides WHERE id=?", link["guide_id"])
+    guide = commerce.db.conn.execute(
+        "SELECT name FROM guides WHERE id=?", (link["guide_id"],)
+    ).one()
     return store, guide["name"]
 
 
@@ -43,7 +45,7 @@ def order_form(raw: bytes) -> tuple[dict[str, str], int]:
     return form, quantity
 
 
-def checkout(commerce: Commerce, token: str, form: dict[str, str], quantity: int) -> Any:
+def checkout(commerce: CommerceService, token: str, form: dict[str, str], quantity: int) -> Any:
     return commerce.checkout(
         token,
         quantity=quantity,
@@ -56,7 +58,7 @@ def checkout(commerce: Commerce, token: str, form: dict[str, str], quantity: int
     )
 
 
-def share_session(commerce: Commerce, signer: LinkSigner, token: str) -> sqlite3.Row:
+def share_session(commerce: CommerceService, signer: LinkSigner, token: str) -> Row:
     """The session a poster's share token names (404 page when the token is not one)."""
     pid = signer.verify(token)
     if not pid or not pid.startswith("s") or not pid[1:].isdigit():
@@ -64,14 +66,18 @@ def share_session(commerce: Commerce, signer: LinkSigner, token: str) -> sqlite3
     return commerce.session_row(int(pid[1:]))
 
 
-def booking(commerce: Commerce, sess: sqlite3.Row) -> tuple[sqlite3.Row, int]:
+def booking(commerce: CommerceService, sess: Row) -> tuple[Row, int]:
     """The session's guide (with store) and how many have booked it."""
     g = guide_with_store(commerce.db, sess["guide_id"])
-    count = int(commerce.db.one("SELECT COUNT(*) FROM bookings WHERE session_id=?", sess["id"])[0])
+    count = int(
+        commerce.db.conn.execute(
+            "SELECT COUNT(*) FROM bookings WHERE session_id=?", (sess["id"],)
+        ).one()[0]
+    )
     return g, count
 
 
-def book(commerce: Commerce, session_id: int) -> None:
+def book(commerce: CommerceService, session_id: int) -> None:
     with commerce.db.write() as conn:
         conn.execute(
             "INSERT INTO bookings(session_id, created_at) VALUES(?,?)",
