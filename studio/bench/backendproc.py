@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from studio.bench.nginx import free_port
+from studio.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
 PASSWORD = "demo1234"  # the demo data's documented password

@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
+
+from studio.ports import free_port, port_open
 
 MODULE_CANDIDATES = (
     "/usr/lib/nginx/modules/ngx_rtmp_module.so",
@@ -48,20 +49,6 @@ def available() -> bool:
     """True when nginx and its RTMP module are installed (else the bench uses a null sink)."""
     nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     return Path(nginx).exists() and any(Path(m).exists() for m in MODULE_CANDIDATES)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def port_open(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-            return True
-    except OSError:
-        return False
 
 
 class NginxRtmp:

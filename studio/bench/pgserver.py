@@ -24,7 +24,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
-from studio.bench.nginx import free_port
+from studio.ports import free_port
 
 log = logging.getLogger(__name__)
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,14 +22,9 @@ from pathlib import Path
 import httpx
 
 from studio.config import data_dir
+from studio.ports import free_port
 
 log = logging.getLogger(__name__)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass
@@ -45,7 +39,7 @@ class EmbeddedBackend:
     ) -> EmbeddedBackend:
         db = db or data_dir() / "demo-backend.sqlite3"
         db.parent.mkdir(parents=True, exist_ok=True)
-        port = _free_port()
+        port = free_port()
         cmd = [
             sys.executable,
             "-m",

@@ -332,7 +332,7 @@ def test_cli_names_an_unreachable_database_without_its_password(tmp_path: Path) 
     import sys
 
     from studio.bench.backendproc import REPO
-    from studio.bench.nginx import free_port
+    from studio.ports import free_port
 
     url = f"postgresql://shop:s3cret-pw@127.0.0.1:{free_port()}/nowhere"
     r = subprocess.run(
