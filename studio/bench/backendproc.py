@@ -22,10 +22,11 @@ from typing import Any
 
 import httpx
 
+from studio.demo.data import DEMO_PASSWORD
 from studio.ports import free_port
 
 REPO = Path(__file__).resolve().parents[2]
-PASSWORD = "demo1234"  # the demo data's documented password
+PASSWORD = DEMO_PASSWORD  # the demo data's documented password
 
 __all__ = ["PASSWORD", "REPO", "BackendProcess", "free_port"]
 

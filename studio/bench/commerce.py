@@ -26,9 +26,6 @@ import os
 import queue
 import random
 import secrets
-import socket
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -36,57 +33,40 @@ from typing import Any
 
 import httpx
 
-from studio.bench.proc import child_env
+from studio.bench.backendproc import PASSWORD, BackendProcess
 from studio.bench.realtime import percentile
 from studio.bench.workload import bench_profile, toast_image
 from studio.media.compositor import Compositor, ImageLayer, Scene
-
-DEMO_PASSWORD = "demo1234"  # the seeded demo world's password (studio.backend.seed)
+from studio.ports import free_port
 
 
 class Backend:
-    """``studio backend --demo`` on a free loopback port with a temp database."""
+    """``studio backend --demo`` with a temp database and this run's webhook secret.
+
+    Started by the one launcher (:class:`studio.bench.backendproc.BackendProcess`),
+    which waits for ``/healthz`` and never leaves the process behind.
+    """
 
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
+        workdir.mkdir(parents=True, exist_ok=True)
         self.webhook_secret = secrets.token_hex(16)
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
+        self.process = BackendProcess(
+            db=workdir / "backend.sqlite3",
+            port=free_port(),
+            logfile=workdir / "backend.log",
+            webhook_secret=self.webhook_secret,
+            home=workdir,
+            data_dir=workdir / "data",
+        )
+        self.url = self.process.url
 
     def __enter__(self) -> Backend:
-        env = {
-            **child_env(),
-            "STUDIO_WEBHOOK_SECRET": self.webhook_secret,
-            "STUDIO_DATA_DIR": str(self.workdir / "data"),
-            "STUDIO_LOG_DIR": str(self.workdir / "logs"),
-        }
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "studio", "backend", "--demo", "--port", str(self.port),
-             "--db", str(self.workdir / "backend.sqlite3")],
-            env=env, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
-                    return self
-            if self.proc.poll() is not None:
-                raise RuntimeError("studio backend exited at start")
-            time.sleep(0.2)
-        raise RuntimeError("studio backend did not answer /healthz")
+        self.process.start(timeout=90)
+        return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        self.process.stop()
 
     def sign(self, body: bytes) -> dict[str, str]:
         ts = str(int(time.time()))
@@ -223,7 +203,7 @@ def run_commerce(
     with Backend(workdir) as backend:
         login = httpx.post(
             f"{backend.url}/api/auth/login",
-            json={"username": "guide1", "password": DEMO_PASSWORD},
+            json={"username": "guide1", "password": PASSWORD},
             timeout=10,
         )
         login.raise_for_status()

@@ -83,6 +83,9 @@ def run_measured(
         timer.cancel()
     proc.returncode = os.waitstatus_to_exitcode(status)
     err_thread.join(5)
+    for pipe in (proc.stdout, proc.stderr):  # read to the end; closing them is ours
+        if pipe is not None:
+            pipe.close()
     return ChildResult(
         returncode=proc.returncode,
         cpu_s=usage.ru_utime + usage.ru_stime,

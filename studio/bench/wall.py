@@ -45,6 +45,8 @@ class LoopPublisher:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(5)
+        if self.proc and self.proc.stderr:
+            self.proc.stderr.close()  # its errors are not read; an open pipe is a leak
 
 
 def run_wall(

@@ -210,6 +210,8 @@ class EdgeProcess:
     def stop(self) -> None:
         self._proc.terminate()
         self._proc.wait(10)
+        if self._proc.stdout is not None:
+            self._proc.stdout.close()
 
 
 def main() -> None:

@@ -64,6 +64,7 @@ def test_a_remote_source_that_plays_exits_0(
     finally:
         guest.terminate()
         guest.wait(30)
+        guest.stdout.close()  # type: ignore[union-attr]
     assert done.returncode == 0, done.stderr
     assert "studio: error" not in done.stderr
     assert read_media(str(rec)).video_times  # the guest's picture was recorded

@@ -260,7 +260,20 @@ class WindowProcess:
             ) from None
         finally:
             self._stop.set()
+            self._close_pipes()
         return rc
+
+    def _close_pipes(self) -> None:
+        """The window's stdin and stdout, once its output is read to the end (no leaked files)."""
+        assert self.proc is not None
+        for t in self._threads:
+            t.join(10)
+        if self.proc.stdin is not None:
+            with suppress(OSError):  # a window that died leaves a broken pipe
+                self.proc.stdin.close()
+        reader_done = not any(t.is_alive() for t in self._threads if t.name == "soak-stdout")
+        if self.proc.stdout is not None and reader_done:
+            self.proc.stdout.close()
 
     def kill(self) -> None:
         """Teardown only: the window process and whatever it started, by pid."""
@@ -276,6 +289,7 @@ class WindowProcess:
         for pid in pids:
             with suppress(psutil.Error):
                 psutil.Process(pid).kill()
+        self._close_pipes()
 
     def orphans(self) -> list[str]:
         """Children of the window still running after it exited (e.g. the demo backend)."""

@@ -127,62 +127,60 @@ def test_a_window_already_in_the_platforms_shape_is_not_asked(
     assert seen == []
 
 
-def test_the_window_reopens_at_the_preset_size(
-    qtbot,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    no_restart: None,  # type: ignore[no-untyped-def]
-) -> None:
-    """run_gui as `studio` runs it: switch, the process would re-exec; the next start is upright."""
+REOPEN = textwrap.dedent(
+    """
+    import os, sys
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox, QPushButton
+    from studio.platforms import PLATFORMS
     from ui.app import run_gui
 
-    monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path / "config"))
-    monkeypatch.setenv("STUDIO_DATA_DIR", str(tmp_path / "data"))
-    (tmp_path / "config").mkdir()
-    (tmp_path / "config" / "studio.ini").write_text("[General]\nfirst_run_done=true\n")
-    reopened: list[bool] = []
-    monkeypatch.setattr(preset_switch, "reopen", lambda: reopened.append(True))
-    sizes: list[tuple[int, int]] = []
+    def answer():
+        box = QApplication.activeModalWidget()
+        if isinstance(box, QMessageBox) and box.objectName() == "presetQuestion":
+            box.findChild(QPushButton, "presetSwitch").click()
+        else:
+            QTimer.singleShot(50, answer)
 
-    def go(window) -> None:  # type: ignore[no-untyped-def]
-        sizes.append((window.app.profile.width, window.app.profile.height))
+    def go(window):
+        p = window.app.profile
+        print(f"size {p.width}x{p.height}", flush=True)
+        if os.environ.get("ROUND") == "2":
+            QTimer.singleShot(0, window.close)
+            return
+        os.environ["ROUND"] = "2"
         d = window.settings.add_destination("视频号", "rtmp://127.0.0.1:1/live", "k-secret-2")
-        window.panel._set_platform(d, CHANNELS)
-        _answer(qtbot, "presetSwitch", [])
+        window.panel._set_platform(d, PLATFORMS["channels"])
+        QTimer.singleShot(50, answer)
         QTimer.singleShot(0, lambda: window.live.go_live([d], None))
 
-    assert run_gui("test", start=go) == 0
-    assert reopened == [True]
-
-    def look(window) -> None:  # type: ignore[no-untyped-def]
-        sizes.append((window.app.profile.width, window.app.profile.height))
-        QTimer.singleShot(0, window.close)
-
-    assert run_gui("test", start=look) == 0
-    assert sizes == [(1280, 720), (720, 1280)]
+    sys.exit(run_gui("test", start=go))
+    """
+)
 
 
-def test_reopen_starts_the_same_command_again(tmp_path: Path) -> None:
-    """The real exec: a process started as ``python -c …`` comes back as itself."""
-    code = textwrap.dedent(
-        """
-        import os, sys
-        if os.environ.get("ROUND") == "2":
-            print("reopened", sys.argv[1:])
-            sys.exit(0)
-        os.environ["ROUND"] = "2"
-        from ui import preset_switch
-        preset_switch.reopen()
-        """
-    )
-    env = {k: v for k, v in os.environ.items() if k != "ROUND"}
+def test_the_window_reopens_at_the_preset_size(tmp_path: Path) -> None:
+    """The window as `studio` runs it, in its own process: switch, it re-execs, upright."""
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "studio.ini").write_text("[General]\nfirst_run_done=true\n[ui]\nlanguage=zh\n")
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "ROUND"},
+        "QT_QPA_PLATFORM": "offscreen",
+        "STUDIO_CONFIG_DIR": str(config),
+        "STUDIO_DATA_DIR": str(tmp_path / "data"),
+        "STUDIO_LOG_DIR": str(tmp_path / "logs"),
+    }
     done = subprocess.run(
-        [sys.executable, "-c", code, "--flag"],
+        [sys.executable, "-c", REOPEN],
         capture_output=True,
         text=True,
         env=env,
-        timeout=60,
+        timeout=180,
         cwd=Path(__file__).resolve().parents[2],
     )
-    assert done.returncode == 0, done.stderr
-    assert "reopened ['--flag']" in done.stdout
+    assert done.returncode == 0, done.stderr[-3000:]
+    sizes = [line for line in done.stdout.splitlines() if line.startswith("size ")]
+    assert sizes == ["size 1280x720", "size 720x1280"], (done.stdout, done.stderr[-3000:])
+    saved = tomllib.loads((config / "profile.toml").read_text(encoding="utf-8"))["output"]
+    assert (saved["width"], saved["height"]) == (720, 1280)

@@ -126,7 +126,7 @@ def test_an_unreachable_backend_is_said_in_plain_words_with_the_fix(qtbot, lang:
     app = QApplication.instance()
     tr = install_translator(app, lang)
     try:
-        dead = Live(url="http://127.0.0.1:1", proc=None, db=None)  # type: ignore[arg-type]
+        dead = Live(db="unused", port=1, logfile=Path("/dev/null"))  # nothing listens on port 1
         win, client = open_wall(qtbot, dead)
         run_until_refused(win, client, "manager", WRONG)  # ends: login failed, no retry loop
         shown = [win.banner.text(), win.statusBar().currentMessage()]

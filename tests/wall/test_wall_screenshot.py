@@ -76,6 +76,10 @@ def test_wall_screenshot_under_xvfb(nginx_rtmp: NginxRtmp, tmp_path: Path) -> No
                 wall.wait(15)
             except subprocess.TimeoutExpired:
                 wall.kill()
+                wall.wait(15)
+            for pipe in (wall.stdout, wall.stderr):
+                if pipe is not None:
+                    pipe.close()
         for p in pubs:
             p.terminate()
             p.wait(15)
