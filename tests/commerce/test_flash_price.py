@@ -59,8 +59,20 @@ def qr_text(rgba: np.ndarray) -> str:
     a = rgba[..., 3:4].astype(np.float32) / 255
     rgb = (rgba[..., :3].astype(np.float32) * a + 255 * (1 - a)).astype(np.uint8)
     gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    text, _, _ = cv2.QRCodeDetector().detectAndDecode(gray)
-    return str(text)
+    # a phone finds the code however the text around it falls; OpenCV's detector now and
+    # then misses it in one rendering, so it gets a quiet zone and a second, larger look
+    gray = cv2.copyMakeBorder(gray, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
+    detector = cv2.QRCodeDetector()
+    for scale in (1, 2):
+        img = (
+            gray
+            if scale == 1
+            else cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+        )
+        text, _, _ = detector.detectAndDecode(img)
+        if text:
+            return str(text)
+    return ""
 
 
 def rig(commerce: Commerce, bus: EventBus, sid: int) -> OverlayManager:
