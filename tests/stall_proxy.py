@@ -103,13 +103,15 @@ class StallProxy:
                     s.shutdown(socket.SHUT_RDWR)
 
 
-class StallProxyProcess:
-    """:class:`StallProxy` in a child process; stall/heal by signal (SIGUSR1/SIGUSR2)."""
+class ChildServer:
+    """A loopback test server in a child process (``python -m module args``): it prints its
+    port, then SIGUSR1 stalls it and SIGUSR2 heals it. The stall proxy and the half-dead
+    edge (tests/integration/half_dead_edge.py) both run this way."""
 
-    def __init__(self, upstream_port: int) -> None:
+    def __init__(self, module: str, *args: str) -> None:
         root = Path(__file__).resolve().parents[1]
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.stall_proxy", str(upstream_port)],
+            [sys.executable, "-m", module, *args],
             cwd=root,
             stdout=subprocess.PIPE,
             text=True,
@@ -131,6 +133,13 @@ class StallProxyProcess:
         self._proc.wait(10)
         if self._proc.stdout is not None:
             self._proc.stdout.close()  # the port line's pipe (a ResourceWarning otherwise)
+
+
+class StallProxyProcess(ChildServer):
+    """:class:`StallProxy` in a child process; stall/heal by signal (SIGUSR1/SIGUSR2)."""
+
+    def __init__(self, upstream_port: int) -> None:
+        super().__init__("tests.stall_proxy", str(upstream_port))
 
 
 def main() -> None:

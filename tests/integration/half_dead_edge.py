@@ -22,11 +22,11 @@ import os
 import signal
 import socket
 import struct
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
+
+from tests.stall_proxy import ChildServer
 
 AMF_NUMBER, AMF_BOOL, AMF_STRING, AMF_OBJECT, AMF_NULL, AMF_END = 0, 1, 2, 3, 5, 9
 
@@ -184,34 +184,11 @@ class Edge:
             self._hang()  # connected, silent, reading nothing
 
 
-class EdgeProcess:
+class EdgeProcess(ChildServer):
     """:class:`Edge` in a child process; stall/heal by SIGUSR1/SIGUSR2."""
 
     def __init__(self, mode: str = "answer") -> None:
-        root = Path(__file__).resolve().parents[2]
-        self._proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.integration.half_dead_edge", mode],
-            cwd=root,
-            stdout=subprocess.PIPE,
-            text=True,
-        )
-        assert self._proc.stdout is not None
-        self.port = int(self._proc.stdout.readline())
-
-    def url(self, key: str, app: str = "live") -> str:
-        return f"rtmp://127.0.0.1:{self.port}/{app}/{key}"
-
-    def stall(self) -> None:
-        self._proc.send_signal(signal.SIGUSR1)
-
-    def heal(self) -> None:
-        self._proc.send_signal(signal.SIGUSR2)
-
-    def stop(self) -> None:
-        self._proc.terminate()
-        self._proc.wait(10)
-        if self._proc.stdout is not None:
-            self._proc.stdout.close()
+        super().__init__("tests.integration.half_dead_edge", mode)
 
 
 def main() -> None:
