@@ -51,8 +51,16 @@ def workers(
 
 def worker_pids(live: BackendProcess) -> list[int]:
     assert live.proc is not None
-    children = psutil.Process(live.proc.pid).children()
-    return [c.pid for c in children if "spawn_main" in " ".join(c.cmdline())]
+    pids = []
+    for child in psutil.Process(live.proc.pid).children():
+        try:  # a worker just killed is a zombie until uvicorn reaps it: not serving
+            if child.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(
+                child.cmdline()
+            ):
+                pids.append(child.pid)
+        except (psutil.ZombieProcess, psutil.NoSuchProcess):
+            continue
+    return pids
 
 
 def wait_for(what: str, cond: Any, timeout: float = 60) -> None:
