@@ -39,6 +39,7 @@ TEST_APT=(
   debootstrap                 # the fresh-machine check (tests/fresh_machine.sh)
   stunnel4                    # TLS terminator in front of nginx-rtmp: the RTMPS tests
   postgresql                  # the backend suite runs on PostgreSQL too (initdb + pg_ctl in a temp dir)
+  coturn                      # TURN relay for the co-streaming (连麦) test forced through relay-only ICE
 )
 LOCK=packaging/requirements.lock
 [ "$want_tests" -eq 1 ] && LOCK=packaging/requirements-test.lock
