@@ -134,6 +134,7 @@ class Run:
         self.ids: dict[int, list[int]] = {}  # session -> ids received (all studios of it)
         self.per_studio: list[tuple[int, list[int]]] = []
         self.failed = 0
+        self.failures: Counter[str] = Counter()  # why: an HTTP status or an exception's name
         self.stop = asyncio.Event()
 
     @staticmethod
@@ -214,9 +215,11 @@ class Run:
                 ok = r.status_code == 201
             if not ok:
                 self.failed += 1
+                self.failures[f"HTTP {r.status_code}"] += 1
                 self.sent.pop(key, None)
-        except httpx.HTTPError:
+        except httpx.HTTPError as exc:
             self.failed += 1
+            self.failures[type(exc).__name__] += 1
 
     async def main(self, sessions: list[tuple[int, str, str]], manager: str) -> None:
         limits = httpx.Limits(max_connections=2000, max_keepalive_connections=200)
@@ -355,6 +358,9 @@ def run_config(engine: str, workers: int, plan: LoadPlan, work: Path) -> LoadRes
             missing = len([k for k in run.sent if k not in run.got])
             if missing:
                 notes.append(f"{missing} orders never reached their studio")
+            if run.failures:
+                why = ", ".join(f"{k} x{n}" for k, n in run.failures.most_common())
+                notes.append(f"{run.failed} orders refused or failed: {why}")
             return LoadResult(
                 engine,
                 workers,
@@ -414,4 +420,5 @@ def table(results: list[LoadResult]) -> str:
             f"{r.rss_mb.get('client', 0):.0f} "
             f"| {r.load_avg[0]:.1f} / {r.load_avg[1]:.1f} |"
         )
+    rows += [f"- {r.engine} x {r.workers}: {note}" for r in results for note in r.notes]
     return "\n".join(rows)

@@ -43,6 +43,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--load-seconds", type=float, default=60.0, help="for --backend-load")
     p.add_argument("--load-rate", type=float, default=1000.0, help="orders a minute")
     p.add_argument(
+        "--load-config",
+        action="append",
+        metavar="ENGINE:WORKERS",
+        help="for --backend-load: only these (sqlite:1, postgresql:4; repeatable)",
+    )
+    p.add_argument(
         "--autoconfig",
         action="store_true",
         help="short bench + upload test, then recommend size, fps, bitrate, preset, encoder",
@@ -70,6 +76,17 @@ def _sections(text: str) -> list[str]:
     return chosen
 
 
+def _load_config(text: str) -> tuple[str, int]:
+    engine, _, workers = text.partition(":")
+    valid = engine in ("sqlite", "postgresql") and workers.isdigit()
+    if not valid or not 1 <= int(workers) <= 16:
+        raise UserError(
+            f"--load-config {text}: not ENGINE:WORKERS",
+            "e.g. --load-config postgresql:4 (engines: sqlite, postgresql; 1-16 workers)",
+        )
+    return engine, int(workers)
+
+
 def run(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -83,7 +100,12 @@ def run(args: argparse.Namespace) -> int:
 
         if not 5 <= args.load_seconds <= 3600 or not 1 <= args.load_rate <= 60_000:
             raise UserError("--load-seconds 5-3600 and --load-rate 1-60000, please")
-        results = run_load(LoadPlan(rate=args.load_rate, seconds=args.load_seconds))
+        configs = LoadPlan.configs
+        if args.load_config:
+            configs = tuple(_load_config(c) for c in args.load_config)
+        results = run_load(
+            LoadPlan(rate=args.load_rate, seconds=args.load_seconds, configs=configs)
+        )
         print(table(results))
         return 0
     if args.server or args.dry_run:

@@ -31,7 +31,7 @@ if [ ! -s "$base" ]; then
   tmpbase=$(mktemp -d "$cache/base.XXXXXX")
   debootstrap --variant=minbase --include=git,ca-certificates,python3 bookworm "$tmpbase" "$mirror" \
     > "$cache/debootstrap.log" 2>&1 || { tail -20 "$cache/debootstrap.log"; exit 1; }
-  tar -C "$tmpbase" -cf "$base.part" . && mv "$base.part" "$base"
+  tar -C "$tmpbase" -cf "$tmpbase.tar" . && mv "$tmpbase.tar" "$base"  # its own part: the other check may build the same base at once
   rm -rf "$tmpbase"
 fi
 
