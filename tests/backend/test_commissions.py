@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from tests.backend.conftest import AppEnv
 from tests.backend.helpers import buy, new_link, new_live_session
 
@@ -81,6 +83,12 @@ def test_rules_product_beats_category_and_cap_applies(app_env: AppEnv) -> None:
     assert amounts == [3000, round(39900 * 0.08), round(6800 * 0.05)]
 
 
+def group_line(page: str) -> str:
+    found = re.search(r"(已拼 [^<]*)</div>", page)
+    assert found, "no group-buy line on the checkout page"
+    return found.group(1)
+
+
 def test_coupon_and_groupbuy_pricing_and_failed_group_refunds(app_env: AppEnv) -> None:
     c = app_env.client
     c.headers.update(app_env.login("guide1"))
@@ -110,13 +118,17 @@ def test_coupon_and_groupbuy_pricing_and_failed_group_refunds(app_env: AppEnv) -
     link = new_link(c, sess["id"], 16)
     page = c.get(f"/p/{link['token']}").text
     assert "拼团价" in page and "立减30" in page and "已拼 0/3" in page
+    assert group_line(page) == "已拼 0/3 人 · 约 10 分钟后结束"  # the test clock stands still
+    app_env.advance(9 * 60 + 30)
+    page = c.get(f"/p/{link['token']}").text
+    assert group_line(page) == "已拼 0/3 人 · 不到 1 分钟就结束"  # never "约 0 分钟"
     assert buy(c, link["token"], use_coupon="1").status_code == 201  # coupon: 359 - 30
     assert buy(c, link["token"], use_coupon="1").status_code == 201  # coupon used up
     joined = buy(c, link["token"], join_group="1", use_coupon="0", buyer_phone="13800001111")
     assert joined.status_code == 201
     orders = c.get("/api/orders", params={"session_id": sess["id"]}).json()
     assert sorted(o["amount_cents"] for o in orders) == [29900, 32900, 35900]
-    app_env.advance(11 * 60)  # the group never filled: it fails and is refunded
+    app_env.advance(2 * 60)  # the group never filled: it fails and is refunded
     assert app_env.commerce.sweep_groupbuys() == 1
     grp = c.get(f"/api/sessions/{sess['id']}/groupbuys").json()[-1]
     assert grp["state"] == "failed" and grp["joined"] == 1

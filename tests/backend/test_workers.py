@@ -54,9 +54,7 @@ def worker_pids(live: BackendProcess) -> list[int]:
     pids = []
     for child in psutil.Process(live.proc.pid).children():
         try:  # a worker just killed is a zombie until uvicorn reaps it: not serving
-            if child.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(
-                child.cmdline()
-            ):
+            if child.status() != psutil.STATUS_ZOMBIE and "spawn_main" in " ".join(child.cmdline()):
                 pids.append(child.pid)
         except (psutil.ZombieProcess, psutil.NoSuchProcess):
             continue
