@@ -21,7 +21,9 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
+from studio.backend import cohost
 from studio.backend.access import User
 from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
@@ -491,6 +493,13 @@ class Costream:
             session_id,
         )
         return [guest_out(r) for r in rows]
+
+    def co_host_shares(self, user: User, state: str | None) -> list[dict[str, Any]]:
+        if user.role == "admin":
+            return cohost.listed(self.db.conn, None, state)
+        if user.role != "guide" or user.guide_id is None:
+            raise ApiError(403, "co-host shares are listed for guides and admins")
+        return cohost.listed(self.db.conn, user.guide_id, state)
 
 
 def guest_out(r: Row) -> c.Guest:

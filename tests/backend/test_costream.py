@@ -15,8 +15,9 @@ import pytest
 
 from studio.contract import costream as c
 from tests.backend.conftest import AppEnv, Live, db_target, start_backend, stop_backend
-from tests.backend.helpers import new_live_session
+from tests.backend.helpers import buy, new_link, new_live_session
 
+DAY = 86400
 SDP = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
 SEEN: list[str] = []  # every token and secret handed out: none may reach the server's log
 
@@ -376,3 +377,68 @@ def test_expired_link_is_refused_in_the_pages_language(app_env: AppEnv) -> None:
     assert client.post(f"/join/{token}/offer", json=body).status_code == 201
     listed = client.get("/api/sessions/1/costream/invites", headers=g).json()
     assert listed[0]["uses_left"] == 0
+
+
+def test_a_guest_guide_on_air_earns_a_co_host_share_that_settles_or_reverses(
+    app_env: AppEnv,
+) -> None:
+    c = app_env.client
+    c.headers.update(app_env.login("guide1"))
+    sess = new_live_session(c)
+    r = c.post(
+        f"/api/sessions/{sess['id']}/costream/invites",
+        json={"label": "湖滨店 莉莉", "guest_guide_id": 3, "co_host_share": 0.3},
+    )
+    assert r.status_code == 201 and r.json()["co_host_share"] == 0.3, r.text
+    token = r.json()["token"]
+    plain = c.post(f"/api/sessions/{sess['id']}/costream/invites", json={}).json()["token"]
+    me = c.post(f"/join/{token}/offer", json={"sdp": SDP, "type": "offer", "name": "莉莉"}).json()
+    fan = c.post(f"/join/{plain}/offer", json={"sdp": SDP, "type": "offer", "name": "粉丝"}).json()
+    for guest in (me, fan):
+        assert answer(c, guest["guest_id"]).status_code == 204
+        on = c.post(f"/api/costream/guests/{guest['guest_id']}/on-air", json={"on": True})
+        assert on.status_code == 204
+    link = new_link(c, sess["id"], 7)  # 美妆: 10 % of 268 yuan = 2680 cents
+
+    def order() -> dict[str, Any]:
+        r = buy(c, link["token"], use_coupon="0")
+        assert r.status_code == 201, r.text[:300]
+        admin = app_env.login("admin")
+        orders = c.get("/api/orders", params={"session_id": sess["id"]}, headers=admin).json()
+        return dict(max(orders, key=lambda o: o["id"]))
+
+    def shares(user: str, **params: str) -> list[dict[str, Any]]:
+        r = c.get("/api/commissions/co-host", params=params, headers=app_env.login(user))
+        assert r.status_code == 200, r.text
+        return list(r.json())
+
+    first = order()  # 莉莉 on air: a share; the fan (no guide) earns none
+    assert first["guide_id"] == 1 and first["session_id"] == sess["id"]  # still the host's
+    assert first["commission"]["guide_id"] == 1 and first["commission"]["amount_cents"] == 2680
+    (s1,) = shares("guide3")
+    assert (s1["order_id"], s1["guide_id"], s1["host_guide_id"]) == (first["id"], 3, 1)
+    assert s1["share"] == 0.3 and s1["amount_cents"] == 804 and s1["state"] == "pending"
+    assert [s["id"] for s in shares("guide1")] == [s1["id"]]  # the host sees what she gives
+    assert shares("guide2") == []
+    assert c.get("/api/commissions/co-host", headers=app_env.login("manager")).status_code == 403
+    c.headers.update(app_env.login("guide1"))
+    assert c.post(f"/api/costream/guests/{me['guest_id']}/on-air", json={"on": False}).is_success
+    order()  # off the program: no share
+    assert len(shares("guide3")) == 1
+    c.headers.update(app_env.login("guide1"))
+    assert c.post(f"/api/costream/guests/{me['guest_id']}/on-air", json={"on": True}).is_success
+    third = order()
+    admin = app_env.login("admin")
+    assert c.post(f"/api/orders/{third['id']}/refund", json={}, headers=admin).status_code == 200
+    by_order = {s["order_id"]: s for s in shares("guide3")}
+    assert set(by_order) == {first["id"], third["id"]}
+    assert by_order[third["id"]]["state"] == "reversed"
+    app_env.advance(7 * DAY + 60)  # the return window: the commission and its share settle
+    assert c.post("/api/commissions/settle", headers=app_env.login("admin")).json() == {
+        "settled": 2
+    }
+    by_order = {s["order_id"]: s for s in shares("guide3")}
+    assert by_order[first["id"]]["state"] == "settled"
+    assert by_order[first["id"]]["settled_at"] == app_env.clock.now()
+    assert by_order[third["id"]]["state"] == "reversed"
+    assert [s["order_id"] for s in shares("guide3", state="settled")] == [first["id"]]

@@ -233,6 +233,36 @@ def list_costream_guests(session_id: IdPath, user: Auth, service: Service) -> li
     return service.guests(user, session_id)
 
 
+class CoHostShareOut(BaseModel):
+    id: int
+    order_id: int
+    commission_id: int
+    session_id: int
+    host_guide_id: int = Field(description="whose commission the share is part of")
+    guide_id: int = Field(description="the guest guide who earns the share")
+    share: float
+    amount_cents: int
+    state: Literal["pending", "settled", "reversed"]
+    created_at: float
+    settled_at: float | None
+    reversed_at: float | None
+
+
+@router.get(
+    "/api/commissions/co-host",
+    response_model=list[CoHostShareOut],
+    responses={401: ERR, 403: ERR, 422: ERR},
+)
+def list_co_host_shares(
+    user: Auth,
+    service: Service,
+    state: Annotated[str | None, Query(pattern="^(pending|settled|reversed)$")] = None,
+) -> list[dict[str, Any]]:
+    """连麦 co-host shares: a guide sees those they earn as guest and give as host; an
+    admin all (docs/costream.md)."""
+    return service.co_host_shares(user, state)
+
+
 # ---- the guest ---------------------------------------------------------------------------
 @router.get("/join/{token}", response_class=HTMLResponse, responses={404: _HTML, 410: _HTML})
 def join_page(
