@@ -10,7 +10,9 @@ that has expired shows the refusal page, in the page's language.
 from __future__ import annotations
 
 import asyncio
+import shutil
 import sqlite3
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
@@ -25,7 +27,7 @@ from aiortc.mediastreams import VideoStreamTrack
 from av import VideoFrame
 from playwright.sync_api import Browser, sync_playwright
 
-from tests.backend.conftest import Live, start_backend, stop_backend
+from tests.backend.conftest import Live, free_port, start_backend, stop_backend
 from tests.backend.helpers import new_live_session
 from tests.browser import ARGS, CHROMIUM
 
@@ -60,6 +62,8 @@ class Host(threading.Thread):
         self.error: BaseException | None = None
         self.done = threading.Event()
         self.loop = asyncio.new_event_loop()
+        self.offers: list[dict[str, Any]] = []  # the offers answered, in order
+        self.stop, self.drop = asyncio.Event(), asyncio.Event()
 
     def run(self) -> None:
         try:
@@ -73,34 +77,46 @@ class Host(threading.Thread):
     async def _serve(self) -> None:
         headers = {"Authorization": f"Bearer {self.token}"}
         async with httpx.AsyncClient(base_url=self.url, headers=headers, timeout=40) as client:
-            offers: list[dict[str, Any]] = []
-            deadline = time.monotonic() + 30
-            while not offers and time.monotonic() < deadline:
-                r = await client.get(
-                    f"/api/sessions/{self.session_id}/costream/offers", params={"wait": 10}
-                )
-                offers = r.json()
-            assert offers, "no offer from the page"
-            pc = RTCPeerConnection()
-            tasks = []
+            while not self.stop.is_set():
+                offer = await self._next_offer(client)
+                self.offers.append(offer)
+                pc, tasks = await self._answer(client, offer)
+                waits = [asyncio.ensure_future(e.wait()) for e in (self.stop, self.drop)]
+                await asyncio.wait(waits, return_when=asyncio.FIRST_COMPLETED)
+                for t in (*tasks, *waits):
+                    t.cancel()
+                await pc.close()  # a drop: the page must offer again by itself
+                self.drop.clear()
 
-            @pc.on("track")
-            def on_track(track: MediaStreamTrack) -> None:
-                tasks.append(asyncio.ensure_future(self._consume(track)))
-
-            await pc.setRemoteDescription(RTCSessionDescription(offers[0]["sdp"], "offer"))
-            pc.addTrack(Solid())
-            await pc.setLocalDescription(await pc.createAnswer())
-            r = await client.post(
-                f"/api/costream/guests/{offers[0]['guest_id']}/answer",
-                json={"sdp": pc.localDescription.sdp, "type": "answer"},
+    async def _next_offer(self, client: httpx.AsyncClient) -> dict[str, Any]:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            r = await client.get(
+                f"/api/sessions/{self.session_id}/costream/offers", params={"wait": 2}
             )
-            assert r.status_code == 204, r.text
-            self.stop = asyncio.Event()
-            await self.stop.wait()
-            for t in tasks:
-                t.cancel()
-            await pc.close()
+            if r.json():
+                return dict(r.json()[0])
+        raise AssertionError("no offer from the page")
+
+    async def _answer(
+        self, client: httpx.AsyncClient, offer: dict[str, Any]
+    ) -> tuple[RTCPeerConnection, list[asyncio.Future[None]]]:
+        pc = RTCPeerConnection()
+        tasks: list[asyncio.Future[None]] = []
+
+        @pc.on("track")
+        def on_track(track: MediaStreamTrack) -> None:
+            tasks.append(asyncio.ensure_future(self._consume(track)))
+
+        await pc.setRemoteDescription(RTCSessionDescription(offer["sdp"], "offer"))
+        pc.addTrack(Solid())
+        await pc.setLocalDescription(await pc.createAnswer())
+        r = await client.post(
+            f"/api/costream/guests/{offer['guest_id']}/answer",
+            json={"sdp": pc.localDescription.sdp, "type": "answer"},
+        )
+        assert r.status_code == 204, r.text
+        return pc, tasks
 
     async def _consume(self, track: MediaStreamTrack) -> None:
         while True:
@@ -114,9 +130,12 @@ class Host(threading.Thread):
                 self.audio_rms.append(float(np.sqrt(np.mean(pcm**2))))
 
     def finish(self) -> None:
-        if hasattr(self, "stop"):
-            self.loop.call_soon_threadsafe(self.stop.set)
+        self.loop.call_soon_threadsafe(self.stop.set)
         self.done.wait(15)
+
+    def drop_call(self) -> None:
+        """Hang up on the guest (as a host studio that restarts would)."""
+        self.loop.call_soon_threadsafe(self.drop.set)
 
 
 @pytest.fixture(scope="module")
@@ -202,6 +221,13 @@ def test_browser_guest_joins_and_both_sides_see_and_hear(backend: Live, browser:
         with backend.client("guide1") as g:
             listed = g.get(f"/api/sessions/{sess['id']}/costream/guests").json()
         assert [(x["name"], x["state"]) for x in listed] == [("东门店 小李", "connected")]
+        # the host hangs up: the page says so, offers again by itself (a rejoin, no new
+        # use of the link) and is connected again
+        host.drop_call()
+        page.wait_for_selector("#state[data-state=reconnecting]", timeout=20_000)
+        page.wait_for_selector("#state[data-state=connected]", timeout=25_000)
+        assert [o["rejoin"] for o in host.offers] == [False, True]
+        assert len({o["guest_id"] for o in host.offers}) == 1
         # mute myself, then leave: the host sees the guest gone
         page.click("#mute")
         assert page.locator("#mute").inner_text() == "取消静音"
@@ -234,3 +260,91 @@ def test_an_expired_link_shows_the_refusal_page(backend: Live, browser: Browser)
         assert page.locator("h1").inner_text() == "This co-stream link has expired"
     finally:
         ctx.close()
+
+
+TURN_USER, TURN_PASSWORD = "studio", "turn-pass-7f3a9c"
+
+
+@pytest.fixture(scope="module")
+def turn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """coturn (Debian's turnserver) on loopback with one long-term user."""
+    exe = shutil.which("turnserver")
+    if exe is None:
+        pytest.fail("coturn is missing: apt-get install -y coturn")
+    tmp = tmp_path_factory.mktemp("coturn")
+    port, low = free_port(), 49_000 + free_port() % 10_000
+    log = tmp / "turn.log"
+    cmd = [
+        exe,
+        "-n",
+        "--listening-ip=127.0.0.1",
+        f"--listening-port={port}",
+        "--relay-ip=127.0.0.1",
+        f"--min-port={low}",
+        f"--max-port={low + 40}",
+        "--lt-cred-mech",
+        f"--user={TURN_USER}:{TURN_PASSWORD}",
+        "--realm=studio.test",
+        "--no-tls",
+        "--no-dtls",
+        "--no-cli",
+        "--allow-loopback-peers",
+        f"--pidfile={tmp / 'turn.pid'}",
+        "--log-file=stdout",
+        "--simple-log",
+        "--verbose",
+    ]
+    with log.open("wb") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=tmp)
+    _wait(
+        "coturn", lambda: "Total" in log.read_text(errors="replace") or proc.poll() is not None, 10
+    )
+    assert proc.poll() is None, log.read_text()[-2000:]
+    yield port, log
+    proc.terminate()
+    proc.wait(10)
+
+
+def test_relay_only_through_coturn(
+    turn: tuple[int, Path], browser: Browser, tmp_path: Path
+) -> None:
+    port, turn_log = turn
+    backend = start_backend(
+        tmp_path,
+        "--ice-server",
+        f"turn:127.0.0.1:{port}",
+        "--ice-relay-only",
+        env={"STUDIO_TURN_USERNAME": TURN_USER, "STUDIO_TURN_PASSWORD": TURN_PASSWORD},
+    )
+    try:
+        with backend.client("guide1") as g:
+            sess = new_live_session(g, title="中继连麦")
+            inv = _invite(g, sess["id"])
+        cfg = httpx.get(f"{backend.url}/join/{inv['token']}/config").json()
+        assert cfg["ice_transport_policy"] == "relay"
+        assert cfg["ice_servers"] == [
+            {"urls": [f"turn:127.0.0.1:{port}"], "username": TURN_USER, "credential": TURN_PASSWORD}
+        ]
+        host = Host(backend.url, backend.token("guide1"), sess["id"])
+        host.start()
+        ctx = browser.new_context(locale="en-US")
+        page = ctx.new_page()
+        try:
+            page.goto(inv["join_url"] + "?lang=en")
+            assert page.locator("#join").inner_text() == "Join co-stream"
+            page.fill("#name", "Relay guest")
+            page.click("#join")
+            page.wait_for_selector("#state[data-state=connected]", timeout=25_000)
+            _wait("the guest's video through the relay", lambda: len(host.video) >= 10)
+        finally:
+            ctx.close()
+            host.finish()
+        assert host.error is None, host.error
+        text = turn_log.read_text(errors="replace")
+        assert f"user <{TURN_USER}>" in text and "ALLOCATE processed, success" in text, text[-3000:]
+        assert "CHANNEL_BIND processed, success" in text  # media went through the relay
+    finally:
+        stop_backend(backend)
+    logs = "".join(f.read_text(errors="replace") for f in backend.logs.glob("*.log"))
+    logs += backend.output()
+    assert TURN_PASSWORD not in logs
