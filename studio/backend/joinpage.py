@@ -50,6 +50,7 @@ TEXT: dict[str, dict[str, str]] = {
         "reconnecting": "连接中断，正在自动重新连接…",
         "full": "连麦人数已满，稍后自动重试…",
         "left": "你已离开连麦。",
+        "removed": "主播已结束你的连麦。如需再次加入，请向导购索取新的链接。",
         "host": "主播",
     },
     "en": {
@@ -68,6 +69,7 @@ TEXT: dict[str, dict[str, str]] = {
         "reconnecting": "Connection lost; reconnecting by itself…",
         "full": "The co-stream is full; retrying shortly…",
         "left": "You have left the co-stream.",
+        "removed": "The host has ended your co-stream. Ask the guide for a new link to join.",
         "host": "Host",
     },
 }

@@ -442,3 +442,30 @@ def test_a_guest_guide_on_air_earns_a_co_host_share_that_settles_or_reverses(
     assert by_order[first["id"]]["settled_at"] == app_env.clock.now()
     assert by_order[third["id"]]["state"] == "reversed"
     assert [s["order_id"] for s in shares("guide3", state="settled")] == [first["id"]]
+
+
+def test_ice_options_are_checked_and_the_turn_login_comes_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from studio.commands.backend import ice_settings
+    from studio.errors import UserError
+    from studio.redact import redact
+
+    with pytest.raises(UserError, match="not a STUN or TURN URL"):
+        ice_settings(["http://turn.example.com"], False)
+    with pytest.raises(UserError, match="needs a TURN server"):
+        ice_settings(["stun:stun.example.com:3478"], True)
+    monkeypatch.setenv("STUDIO_TURN_USERNAME", "studio")
+    monkeypatch.setenv("STUDIO_TURN_PASSWORD", "turn-secret-b81f")
+    ice = ice_settings(["stun:s.example.com:3478", "turn:t.example.com:3478"], True)
+    assert ice.servers() == [
+        {"urls": ["stun:s.example.com:3478"]},
+        {
+            "urls": ["turn:t.example.com:3478"],
+            "username": "studio",
+            "credential": "turn-secret-b81f",
+        },
+    ]
+    assert "turn-secret-b81f" not in repr(ice) and "turn-secret-b81f" not in redact(
+        "login turn-secret-b81f"
+    )
