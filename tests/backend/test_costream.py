@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 
+from studio.bench.pgserver import PgServer
 from studio.contract import costream as c
 from tests.backend.conftest import AppEnv, Live, db_target, start_backend, stop_backend
 from tests.backend.helpers import buy, new_link, new_live_session
@@ -469,3 +470,43 @@ def test_ice_options_are_checked_and_the_turn_login_comes_from_the_environment(
     assert "turn-secret-b81f" not in repr(ice) and "turn-secret-b81f" not in redact(
         "login turn-secret-b81f"
     )
+
+
+def test_signalling_works_across_backend_workers(
+    pg_server: PgServer, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Two worker processes on one PostgreSQL: every request on a fresh connection (so
+    any worker may serve it); the host's long poll sees an offer another worker took."""
+    tmp = tmp_path_factory.mktemp("costream-workers")
+    server = start_backend(tmp, "--workers", "2", db=pg_server.new_database())
+    close = {"Connection": "close"}
+    try:
+        with server.client("guide1") as g:
+            g.headers.update(close)
+            sess = new_live_session(g)
+            inv = invite(g, sess["id"], uses=3)
+            got: dict[str, Any] = {}
+
+            def host_poll() -> None:
+                with server.client("guide1", timeout=40) as h:
+                    url = f"/api/sessions/{sess['id']}/costream/offers"
+                    got["offers"] = h.get(url, params={"wait": 20}, headers=close).json()
+
+            poll = threading.Thread(target=host_poll)
+            poll.start()
+            time.sleep(0.5)
+            with httpx.Client(base_url=server.url, headers=close, timeout=40) as a:
+                me = joined(a, inv["token"])
+                poll.join(30)
+                assert [o["guest_id"] for o in got["offers"]] == [me["guest_id"]]
+                for _ in range(4):  # answered on one worker, read on any
+                    assert answer(g, me["guest_id"]).status_code == 204
+                    q = {"guest_id": me["guest_id"], "secret": me["secret"]}
+                    assert a.get(f"/join/{inv['token']}/answer", params=q).status_code == 200
+                    r = offer(a, inv["token"], rejoin=me["guest_id"], secret=me["secret"])
+                    assert r.status_code == 201
+            assert guests(g, sess["id"])[me["guest_id"]]["state"] == "offered"
+            listed = g.get(f"/api/sessions/{sess['id']}/costream/invites").json()
+            assert listed[0]["uses_left"] == 2
+    finally:
+        stop_backend(server)
