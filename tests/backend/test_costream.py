@@ -8,6 +8,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -510,3 +511,36 @@ def test_signalling_works_across_backend_workers(
             assert listed[0]["uses_left"] == 2
     finally:
         stop_backend(server)
+
+
+def test_stopping_the_backend_with_polls_waiting_logs_no_traceback(tmp_path: Path) -> None:
+    server = start_backend(tmp_path)
+    with server.client("guide1") as g:
+        sess = new_live_session(g)
+        inv = invite(g, sess["id"])
+    with httpx.Client(base_url=server.url, timeout=40) as a:
+        me = joined(a, inv["token"])
+    q = {"guest_id": me["guest_id"], "secret": me["secret"], "wait": 20}
+    outcome: list[Any] = []
+
+    def wait(url: str, params: dict[str, Any], user: str | None) -> None:
+        try:
+            with server.client(user, timeout=40) as c:
+                outcome.append(c.get(url, params=params).status_code)
+        except httpx.HTTPError as exc:
+            outcome.append(type(exc).__name__)
+
+    polls = [
+        threading.Thread(target=wait, args=(f"/join/{inv['token']}/answer", q, None)),
+        threading.Thread(
+            target=wait,
+            args=(f"/api/sessions/{sess['id']}/costream/offers", {"wait": 20}, "guide1"),
+        ),
+    ]
+    for t in polls:
+        t.start()
+    time.sleep(1.0)
+    stop_backend(server)  # fails on a traceback in the server's log
+    for t in polls:
+        t.join(20)
+    assert len(outcome) == 2, outcome

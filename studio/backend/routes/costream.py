@@ -139,7 +139,13 @@ async def _poll(read: Callable[[], T | None], wait: float, empty: Callable[[T], 
         found = await anyio.to_thread.run_sync(read)
         if (found is not None and not empty(found)) or time.monotonic() >= deadline:
             return found
-        await asyncio.sleep(POLL_SECONDS)
+        try:
+            await asyncio.sleep(POLL_SECONDS)
+        except asyncio.CancelledError:
+            # uvicorn cancels what still runs once its graceful shutdown times out: answer
+            # with what there is (nothing yet), so the peer simply polls again, instead
+            # of a traceback in the log for every guest waiting at a restart
+            return found
 
 
 # ---- the host ----------------------------------------------------------------------------
