@@ -13,7 +13,7 @@ import secrets
 import time
 from typing import TYPE_CHECKING, Any
 
-from studio.backend import flash, groupbuys, promos
+from studio.backend import cohost, flash, groupbuys, promos
 from studio.backend import stock as ledger
 from studio.backend.engine import Conn, Row
 from studio.backend.errors import ApiError
@@ -292,7 +292,7 @@ class OrderRules:
         if commission and not sess["rehearsal"]:
             product = self.product_row(link["product_id"], conn)
             rate, amt = self.commission_for(conn, product, amount)
-            conn.execute(
+            commission_id = conn.execute(
                 "INSERT INTO commissions(order_id, guide_id, amount_cents, rate, state,"
                 " created_at, settle_after) VALUES(?,?,?,?,'pending',?,?)",
                 (
@@ -303,7 +303,8 @@ class OrderRules:
                     now,
                     now + self.settings.return_window_days * DAY,
                 ),
-            )
+            ).lastrowid
+            cohost.record(conn, order_id, int(commission_id or 0), link["session_id"], amt, now)
         order = self.order_out(order_id, conn)
         self.emit(conn, link["session_id"], "order.placed", order)
         stock = conn.execute("SELECT stock FROM products WHERE id=?", (link["product_id"],)).one()[
@@ -361,6 +362,7 @@ class OrderRules:
             "WHERE order_id=? AND state!='reversed'",
             (now, order_id),
         )
+        cohost.reverse(conn, order_id, now)
         ledger.give_back(conn, order_id, now)
         self.emit(conn, o["session_id"], "order.refunded", self.order_out(order_id, conn))
         stock = conn.execute("SELECT stock FROM products WHERE id=?", (o["product_id"],)).one()[0]
@@ -384,6 +386,7 @@ class OrderRules:
                 ).fetchall(),
                 key=lambda r: int(r["id"]),
             )
+            cohost.settle(conn, [int(r["id"]) for r in rows], now)
             for com in rows:
                 order = conn.execute(
                     "SELECT session_id FROM orders WHERE id=?", (com["order_id"],)

@@ -32,6 +32,14 @@ The flow (paths relative to the backend's base URL):
      POST /api/costream/guests/{guest_id}/end     -> 204  (host removes the guest)
      GET  /api/sessions/{sid}/costream/guests     -> [Guest]
 
+   A guest becomes ``connected`` when it has fetched the host's answer. Refused join
+   endpoints answer 410 with the reason in the ``X-Costream-Refused`` header
+   (``expired``, ``revoked``, ``used_up``, ``ended``, ``removed``).
+
+4. Co-host shares (a guide sees those earned as guest and given as host)::
+
+     GET  /api/commissions/co-host[?state=]       -> [CoHostShare]
+
 A guest whose connection drops re-offers with ``rejoin`` = its guest_id and its
 secret: same guest, no extra use of the invite. Commerce: orders keep the host's
 session and guide; an invite may name ``guest_guide_id`` and ``co_host_share``, and
@@ -125,6 +133,21 @@ class Guest(TypedDict):
     guest_guide_id: int | None
     joined_at: str
     left_at: str | None
+
+
+class CoHostShare(TypedDict):
+    id: int
+    order_id: int
+    commission_id: int
+    session_id: int
+    host_guide_id: int
+    guide_id: int  # the guest guide who earns it
+    share: float
+    amount_cents: int
+    state: Literal["pending", "settled", "reversed"]
+    created_at: float
+    settled_at: float | None
+    reversed_at: float | None
 
 
 # bus topics of the studio's co-streaming host (studio/costream)
