@@ -1,0 +1,159 @@
+"""Two studios in one process over WebRTC on loopback (signalling handed over directly).
+
+The host's program gets the guest's picture in the layout with its name tag and
+the guest's voice; the guest receives the host's program and a mix-minus: the
+host's tone without the guest's own.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from studio.config import Profile
+from studio.costream import rtc_loop
+from studio.costream.guest import StudioGuest
+from studio.costream.host import CoHost
+from studio.media.audio import AudioRing
+from studio.media.compositor import TextLayer
+from studio.media.engine import Pipeline
+from tests.costream.media import ToneSource, mean_yuv, near, tone_level
+
+P = Profile(width=640, height=360, fps=20)
+GREEN, MAGENTA = (30, 200, 40), (220, 40, 200)
+HOST_HZ, GUEST_HZ = 440.0, 1500.0
+
+
+def wait_for(cond, timeout: float, what: str) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if cond():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+class ProgramCapture:
+    """A program tap that keeps the newest frame and the last seconds of program sound."""
+
+    def __init__(self, seconds: float = 1.0) -> None:
+        self.frame: np.ndarray | None = None
+        self._audio: list[np.ndarray] = []
+        self._keep = int(48_000 * seconds)
+        self._lock = threading.Lock()
+
+    def __call__(self, n, frame, block, blocks) -> None:  # type: ignore[no-untyped-def]
+        with self._lock:
+            self.frame = frame
+            self._audio.append(block)
+            while sum(len(b) for b in self._audio) > self._keep + len(self._audio[0]):
+                self._audio.pop(0)
+
+    def audio(self) -> np.ndarray:
+        with self._lock:
+            return np.concatenate(self._audio)[-self._keep :]
+
+
+@pytest.fixture
+def pair():  # type: ignore[no-untyped-def]
+    host_pipe, guest_pipe = Pipeline(P), Pipeline(P)
+    host_pipe.add_source(ToneSource("host", GREEN, HOST_HZ, P.width, P.height, P.fps))
+    guest_pipe.add_source(ToneSource("guest", MAGENTA, GUEST_HZ, P.width, P.height, P.fps))
+    host_pipe.start()
+    guest_pipe.start()
+    cohost = CoHost(host_pipe, layout="side")
+    guest = StudioGuest(guest_pipe, "东门店 小李")
+    guest.host.start()
+    yield host_pipe, guest_pipe, cohost, guest
+    guest.close()
+    cohost.close()
+    host_pipe.stop()
+    guest_pipe.stop()
+
+
+def connect(cohost: CoHost, guest: StudioGuest, guest_id: int = 7) -> None:
+    offer = rtc_loop.run(guest.make_offer())
+    answer = rtc_loop.run(cohost.answer_offer(guest_id, guest.name, offer))
+    rtc_loop.run(guest.accept_answer(answer))
+
+
+def test_guest_on_the_host_program_and_mix_minus(pair) -> None:  # type: ignore[no-untyped-def]
+    host_pipe, _guest_pipe, cohost, guest = pair
+    cap = ProgramCapture()
+    host_pipe.program_taps.append(cap)
+    connect(cohost, guest)
+    peer = cohost.guests[7]
+    wait_for(lambda: peer.source.state == "live", 20, "the guest's picture at the host")
+
+    # the program: host on the left half, the guest (magenta) on the right, a name tag
+    def program_shows_both() -> bool:
+        f = cap.frame
+        if f is None:
+            return False
+        left = mean_yuv(f, P.width, P.height, 40, 120, 280, 240)
+        right = mean_yuv(f, P.width, P.height, 360, 140, 600, 200)
+        return near(left, GREEN) and near(right, MAGENTA)
+
+    wait_for(program_shows_both, 15, "both pictures side by side on the host's program")
+    tag = host_pipe.scene.find("costream:tag:7")
+    assert isinstance(tag, TextLayer) and tag.text == "东门店 小李"
+    assert tag.x >= P.width // 2  # on the guest's half
+
+    # the host's program sound carries both tones
+    wait_for(
+        lambda: tone_level(cap.audio(), GUEST_HZ) > 0.1, 10, "the guest's voice in the program"
+    )
+    prog = cap.audio()
+    assert tone_level(prog, HOST_HZ) > 0.1
+
+    # what the guest receives: the host's program (green on its left half) ...
+    def guest_sees_host() -> bool:
+        fr = guest.host.slot.peek()
+        if fr is None:
+            return False
+        return near(mean_yuv(fr.data, fr.width, fr.height, 40, 120, 280, 240), GREEN)
+
+    wait_for(guest_sees_host, 15, "the host's program at the guest")
+    # ... and its sound: the host's tone, not the guest's own (mix-minus)
+    ring: AudioRing = guest.host.audio  # type: ignore[assignment]
+    ring.reset()
+    wait_for(lambda: ring.buffered_seconds >= 0.2, 10, "the host's sound at the guest")
+    got = ring.read(int(48_000 * 0.2))
+    assert got is not None
+    assert tone_level(got, HOST_HZ) > 0.3, "the host's tone should reach the guest"
+    assert tone_level(got, GUEST_HZ) < 0.01, "the guest must not hear itself (mix-minus)"
+
+
+def test_nothing_reaches_the_program_before_put_on_and_mute_remove(pair) -> None:  # type: ignore[no-untyped-def]
+    host_pipe, _g, cohost, guest = pair
+    cohost.on_air_mode = "manual"
+    cap = ProgramCapture()
+    host_pipe.program_taps.append(cap)
+    connect(cohost, guest, guest_id=3)
+    peer = cohost.guests[3]
+    wait_for(lambda: peer.source.state == "live", 20, "the guest's picture at the host")
+    time.sleep(1.0)
+    f = cap.frame
+    assert f is not None and near(mean_yuv(f, P.width, P.height, 360, 140, 600, 200), GREEN)
+    assert tone_level(cap.audio(), GUEST_HZ) < 0.01  # off air: not heard either
+    assert host_pipe.scene.find("costream:video:3") is None
+
+    cohost.put_on(3)
+    wait_for(lambda: tone_level(cap.audio(), GUEST_HZ) > 0.1, 10, "the guest on air")
+    cohost.mute(3)
+    wait_for(lambda: tone_level(cap.audio(), GUEST_HZ) < 0.01, 10, "the guest muted")
+    assert host_pipe.scene.find("costream:video:3") is not None  # muted, still pictured
+    cohost.remove(3)
+    assert host_pipe.scene.find("costream:video:3") is None
+    assert 3 not in cohost.guests
+    wait_for(
+        lambda: (
+            cap.frame is not None
+            and near(mean_yuv(cap.frame, P.width, P.height, 360, 140, 600, 200), GREEN)
+        ),
+        5,
+        "the host alone full frame again",
+    )
