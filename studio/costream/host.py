@@ -38,6 +38,7 @@ from studio.costream.program_tracks import MixMinusAudioTrack, ProgramFeed, Prog
 from studio.costream.signalling import HostSignalling
 from studio.errors import UserError
 from studio.media.engine import Pipeline
+from studio.overlays.manager import OverlayManager
 from studio.redact import register_secret
 
 log = logging.getLogger(__name__)
@@ -240,6 +241,10 @@ class CoHost:
             except Exception as exc:
                 log.warning("连麦: ending guest %s at the backend failed (%s)", guest_id, exc)
         self._publish(peer, "ended")
+
+    def bind_overlays(self, overlays: OverlayManager) -> None:
+        """The overlay manager's scene switch (scripts, the window's 场景) picks our layout."""
+        overlays.layout_hook = self.set_layout
 
     def set_layout(self, kind: str) -> bool:
         """side / pip / grid; also the overlay manager's scene names (split, full)."""

@@ -157,3 +157,39 @@ def test_nothing_reaches_the_program_before_put_on_and_mute_remove(pair) -> None
         5,
         "the host alone full frame again",
     )
+
+
+def test_a_dropped_guest_gets_the_slate_and_a_rejoin_brings_the_picture_back(pair) -> None:  # type: ignore[no-untyped-def]
+    host_pipe, _g, cohost, guest = pair
+    cap = ProgramCapture()
+    host_pipe.program_taps.append(cap)
+    connect(cohost, guest, guest_id=9)
+    src = cohost.guests[9].source
+    wait_for(lambda: src.state == "live", 20, "the guest's picture at the host")
+    wait_for(
+        lambda: (
+            cap.frame is not None
+            and near(mean_yuv(cap.frame, P.width, P.height, 360, 140, 600, 200), MAGENTA)
+        ),
+        10,
+        "the guest on the program",
+    )
+    rendered0, t0 = host_pipe.counters.rendered, time.monotonic()
+    rtc_loop.run(guest._drop())  # the guest's connection is gone
+    dropped = time.monotonic()
+    wait_for(lambda: src.state == "lost", 3.0, "the slate within 3 s")
+    # the slate (a dark card, not the guest's magenta) is on the guest's tile
+    wait_for(
+        lambda: (
+            cap.frame is not None
+            and mean_yuv(cap.frame, P.width, P.height, 360, 140, 600, 200)[0] < 60
+        ),
+        3.0 - (time.monotonic() - dropped),
+        "the slate on the program",
+    )
+    elapsed = time.monotonic() - t0
+    # the host's output kept its rate meanwhile (20 fps; a loaded machine may lose a few)
+    assert host_pipe.counters.rendered - rendered0 >= 0.8 * P.fps * elapsed
+    connect(cohost, guest, guest_id=9)  # the rejoin: same guest, same tile
+    wait_for(lambda: src.state == "live", 20, "the guest back after the rejoin")
+    assert list(cohost.guests) == [9]
