@@ -19,11 +19,13 @@ from fastapi.routing import APIRoute
 from starlette.routing import BaseRoute
 
 from studio.backend import background, inventory, routes
+from studio.backend.costream import Costream, IceSettings
 from studio.backend.db import Clock, Database
 from studio.backend.deps import Backend, auth
 from studio.backend.fanout import Hub
 from studio.backend.headers import SecurityHeaders
 from studio.backend.middleware import MAX_BODY, BodyLimit, install_error_handlers
+from studio.backend.routes import costream as costream_routes
 from studio.backend.security import LinkSigner
 from studio.backend.service import CommerceService, Settings
 from studio.backend.throttle import Limits, Throttle
@@ -58,6 +60,7 @@ def create_app(
     sse_poll_seconds: float = 0.2,
     on_startup: Callable[[CommerceService], Awaitable[None]] | None = None,
     limits: Limits | None = None,
+    ice: IceSettings | None = None,
 ) -> FastAPI:
     """Build the app over ``db_path``: an SQLite file or a ``postgresql://`` URL (created
     or migrated as needed)."""
@@ -90,6 +93,7 @@ def create_app(
     app.state.backend = state
     app.state.commerce = commerce
     app.state.throttle = state.throttle
+    app.state.costream = Costream(commerce, ice)  # 连麦 (docs/costream.md)
     app.add_middleware(BodyLimit, limit=max_body)
     app.add_middleware(SecurityHeaders)  # outermost: the 413 page gets them too
     install_error_handlers(app)
@@ -97,6 +101,8 @@ def create_app(
     for router in routes.ROUTERS:
         _name_operations(router.routes)
         app.include_router(router)
+    _name_operations(costream_routes.router.routes)
+    app.include_router(costream_routes.router)
     inventory.install(app, commerce, auth)  # still wired by closures (not this module's)
     _name_operations(app.routes)
     return app

@@ -21,7 +21,7 @@ from studio.backend.engine import Conn, Engine, Row, open_engine, private_file
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -286,12 +286,72 @@ ALTER TABLE lotteries ADD COLUMN draws_at REAL;
 CREATE INDEX lotteries_due ON lotteries(state, draws_at)
 """
 
+# v6 (issue 20, 连麦): join links, guests and their offer/answer, on-air stretches, and
+# the co-host share of a host's commission earned while a guest guide was on air.
+_SCHEMA_V6 = """
+CREATE TABLE costream_invites(
+  id INTEGER PRIMARY KEY,
+  public_id TEXT NOT NULL UNIQUE,
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  label TEXT NOT NULL DEFAULT '',
+  uses INTEGER NOT NULL CHECK(uses >= 1),
+  used INTEGER NOT NULL DEFAULT 0,
+  expires_at REAL NOT NULL,
+  revoked_at REAL,
+  guest_guide_id INTEGER REFERENCES guides(id),
+  co_host_share REAL NOT NULL DEFAULT 0 CHECK(co_host_share >= 0 AND co_host_share <= 0.5),
+  created_by INTEGER REFERENCES users(id),
+  created_at REAL NOT NULL
+);
+CREATE INDEX costream_invites_session ON costream_invites(session_id, id);
+CREATE TABLE costream_guests(
+  id INTEGER PRIMARY KEY,
+  invite_id INTEGER NOT NULL REFERENCES costream_invites(id),
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  name TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('offered','answered','connected','left','ended')),
+  offer_sdp TEXT,
+  answer_sdp TEXT,
+  rejoin INTEGER NOT NULL DEFAULT 0,
+  offer_at REAL,
+  on_air INTEGER NOT NULL DEFAULT 0,
+  joined_at REAL NOT NULL,
+  left_at REAL
+);
+CREATE INDEX costream_guests_session ON costream_guests(session_id, state);
+CREATE TABLE costream_on_air(
+  id INTEGER PRIMARY KEY,
+  guest_id INTEGER NOT NULL REFERENCES costream_guests(id),
+  session_id INTEGER NOT NULL REFERENCES live_sessions(id),
+  started_at REAL NOT NULL,
+  ended_at REAL
+);
+CREATE INDEX costream_on_air_session ON costream_on_air(session_id, started_at);
+CREATE TABLE co_host_shares(
+  id INTEGER PRIMARY KEY,
+  order_id INTEGER NOT NULL REFERENCES orders(id),
+  commission_id INTEGER NOT NULL REFERENCES commissions(id),
+  guest_id INTEGER NOT NULL REFERENCES costream_guests(id),
+  guide_id INTEGER NOT NULL REFERENCES guides(id),
+  share REAL NOT NULL,
+  amount_cents INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK(state IN ('pending','settled','reversed')),
+  created_at REAL NOT NULL,
+  settled_at REAL,
+  reversed_at REAL,
+  UNIQUE(order_id, guest_id)
+);
+CREATE INDEX co_host_shares_guide ON co_host_shares(guide_id, created_at)
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: _SCHEMA_V1,
     2: _SCHEMA_V2,
     3: _SCHEMA_V3,
     4: _SCHEMA_V4,
     5: _SCHEMA_V5,
+    6: _SCHEMA_V6,
 }
 
 

@@ -15,6 +15,7 @@ import logging
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from studio.backend.joinpage import JOIN_CSP
 from studio.backend.pages import SCRIPT_HASH
 
 log = logging.getLogger(__name__)
@@ -49,7 +50,11 @@ class SecurityHeaders:
                 headers["Referrer-Policy"] = "no-referrer"
                 if headers.get("content-type", "").startswith("text/html"):
                     headers["Content-Security-Policy"] = (
-                        DOCS_CSP if path.startswith(_DOCS) else SHOPPER_CSP
+                        DOCS_CSP
+                        if path.startswith(_DOCS)
+                        else JOIN_CSP
+                        if path.startswith("/join/")
+                        else SHOPPER_CSP
                     )
                     headers["X-Frame-Options"] = "DENY"
             await send(message)

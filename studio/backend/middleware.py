@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
@@ -102,7 +103,8 @@ async def gone(request: Request, exc: Exception) -> Response:
 
 
 async def crash(request: Request, exc: Exception) -> Response:
-    log.error("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    path = re.sub(r"^/join/[^/]+", "/join/****", request.url.path)  # a 连麦 token: a secret
+    log.error("unhandled error on %s %s", request.method, path, exc_info=exc)
     return JSONResponse({"detail": "internal error"}, 500)
 
 

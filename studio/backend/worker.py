@@ -43,6 +43,7 @@ Protocol: type[DeadlineH11Protocol] = deadline_protocol(
 
 def app() -> FastAPI:
     from studio.backend.app import create_app
+    from studio.backend.costream import IceSettings
     from studio.logsetup import setup_logging
     from studio.redact import register_secret
 
@@ -50,6 +51,7 @@ def app() -> FastAPI:
     cfg = _config()
     if cfg.get("db_secret"):
         register_secret(cfg["db_secret"])
+    register_secret(os.environ.get("STUDIO_TURN_PASSWORD"))
     return create_app(
         cfg["db"],
         public_url=cfg["public_url"],
@@ -57,4 +59,10 @@ def app() -> FastAPI:
         webhook_secret=os.environ.get("STUDIO_WEBHOOK_SECRET") or None,
         return_window_days=cfg["return_window_days"],
         limits=Limits(**cfg["limits"]),
+        ice=IceSettings(
+            tuple(cfg.get("ice_servers", ())),
+            bool(cfg.get("ice_relay_only")),
+            os.environ.get("STUDIO_TURN_USERNAME", ""),
+            os.environ.get("STUDIO_TURN_PASSWORD", ""),
+        ),
     )

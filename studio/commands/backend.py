@@ -8,10 +8,13 @@ import os
 import socket
 from dataclasses import asdict
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from studio.config import data_dir
 from studio.errors import UserError
+
+if TYPE_CHECKING:
+    from studio.backend.costream import IceSettings
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=float,
         default=7.0,
         help="days before a commission settles (default 7)",
+    )
+    rtc = parser.add_argument_group("连麦 (co-streaming) WebRTC (docs/costream.md)")
+    rtc.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="a STUN or TURN server for guests and hosts (stun:host:3478, turn:host:3478); "
+        "repeatable. TURN login from $STUDIO_TURN_USERNAME / $STUDIO_TURN_PASSWORD",
+    )
+    rtc.add_argument(
+        "--ice-relay-only",
+        action="store_true",
+        help="WebRTC through the TURN relay only (never direct)",
     )
     guard = parser.add_argument_group("limits against slow or abusive clients (docs/backend.md)")
     guard.add_argument(
@@ -147,6 +164,7 @@ def run(args: argparse.Namespace) -> int:
     if not 1 <= args.workers <= 64:
         raise UserError(f"--workers {args.workers} is out of range", "use 1-64")
     db = _database(args.db or os.environ.get("STUDIO_DB_URL") or None)
+    ice = ice_settings(args.ice_server, args.ice_relay_only)
     _check_port_free(args.host, args.port)
     limits = Limits(
         login_backoff=args.login_backoff,
@@ -165,6 +183,7 @@ def run(args: argparse.Namespace) -> int:
             webhook_secret=os.environ.get("STUDIO_WEBHOOK_SECRET") or None,
             return_window_days=args.return_window_days,
             limits=limits,
+            ice=ice,
         )
     except (OSError, RuntimeError) as exc:
         raise UserError(
@@ -208,6 +227,8 @@ def run(args: argparse.Namespace) -> int:
                     "return_window_days": args.return_window_days,
                     "request_timeout": args.request_timeout,
                     "limits": asdict(limits),
+                    "ice_servers": list(ice.urls),
+                    "ice_relay_only": ice.relay_only,
                 }
             )
             uvicorn.run(
@@ -224,6 +245,26 @@ def run(args: argparse.Namespace) -> int:
             shoppers.stop()
             shoppers.join(timeout=5)
     return 0
+
+
+def ice_settings(urls: list[str], relay_only: bool) -> IceSettings:
+    """The ICE servers of --ice-server, the TURN login from the environment (a secret:
+    registered for redaction, never in an option, a log line or an error)."""
+    from studio.backend.costream import IceSettings
+    from studio.redact import register_secret
+
+    for url in urls:
+        if not url.startswith(("stun:", "turn:", "turns:")) or len(url) > 300:
+            raise UserError(
+                f"--ice-server {url[:60]!r} is not a STUN or TURN URL",
+                "use stun:HOST:PORT or turn:HOST:PORT (login from $STUDIO_TURN_USERNAME)",
+            )
+    if relay_only and not any(u.startswith(("turn:", "turns:")) for u in urls):
+        raise UserError("--ice-relay-only needs a TURN server", "add --ice-server turn:HOST:PORT")
+    username = os.environ.get("STUDIO_TURN_USERNAME", "")
+    password = os.environ.get("STUDIO_TURN_PASSWORD", "")
+    register_secret(password)
+    return IceSettings(tuple(urls), relay_only, username, password)
 
 
 def _database(given: str | None) -> Path | str:
