@@ -17,7 +17,7 @@ from collections.abc import Awaitable, Callable
 
 from aiortc import MediaStreamTrack, RTCPeerConnection
 
-from studio.contract.costream import Description, IceServer
+from studio.contract.costream import Description, IceServer, JoinConfig
 from studio.costream import rtc_loop
 from studio.costream.guest_source import GuestSource
 from studio.costream.peer import close_quietly, description, new_peer, remote
@@ -57,6 +57,14 @@ class StudioGuest:
         self._task: concurrent.futures.Future[None] | None = None
         self._closed = False
         self.rejoins = 0
+        self._started = False
+        self.config: JoinConfig | None = None
+
+    def start(self) -> None:
+        """Start the host's picture's watchdog (once)."""
+        if not self._started:
+            self._started = True
+            self.host.start()
 
     def show_host_in_preview(self) -> None:
         """The host's program as a guide-only inset (the local preview), never on air."""
@@ -108,8 +116,8 @@ class StudioGuest:
             await close_quietly(pc)
 
     # -- over the backend --------------------------------------------------------
-    def join(self, join_url: str) -> None:
-        """Open the link (UserError when it is refused), connect, keep rejoining."""
+    def open(self, join_url: str) -> None:
+        """Read the link's settings; UserError (LinkRefusedError) when it is refused."""
         self.signalling = JoinSignalling(join_url)
         register_secret(join_url.rstrip("/").rsplit("/", 1)[-1])
         cfg = rtc_loop.run(self.signalling.config())
@@ -117,8 +125,12 @@ class StudioGuest:
         if cfg["ice_transport_policy"] == "relay":
             self.ice_policy = "relay"
         self.host.label = cfg["host_name"] or self.host.label
-        self.host.start()
-        rtc_loop.run(self._connect(), timeout=60)
+        self.config = cfg
+
+    def connect(self, timeout: float = 60.0) -> None:
+        """Offer, wait for the host's answer, then keep rejoining when the line drops."""
+        self.start()
+        rtc_loop.run(self._connect(), timeout=timeout)
         self._task = rtc_loop.submit(self._watch())
 
     async def _connect(self) -> None:

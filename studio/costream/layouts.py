@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 from studio.media.compositor import Layer, Scene, TextLayer, VideoLayer
+from studio.media.frame import fit_rect
 from studio.media.sources.base import Source
 from studio.overlays.layout import Rect
 
@@ -85,13 +86,15 @@ def arrange(
             )
         )
         pad = _even(size * 0.5)
+        # on the picture, not in its letterbox (guests send 16:9)
+        fx, fy, _fw, fh = fit_rect(16, 9, r.w, r.h)
         added.append(
             TextLayer(
                 name=f"{PREFIX}tag:{tile.key}",
                 text=tile.name,
                 size=size,
-                x=r.x + pad,
-                y=r.y + r.h - pad - size * 2,
+                x=r.x + fx + pad,
+                y=r.y + fy + fh - pad - size * 2,
                 background=(0, 0, 0, 170),
                 padding=max(6, size // 3),
             )

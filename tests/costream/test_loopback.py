@@ -66,7 +66,7 @@ def pair():  # type: ignore[no-untyped-def]
     guest_pipe.start()
     cohost = CoHost(host_pipe, layout="side")
     guest = StudioGuest(guest_pipe, "东门店 小李")
-    guest.host.start()
+    guest.start()
     yield host_pipe, guest_pipe, cohost, guest
     guest.close()
     cohost.close()
