@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from studio.commerce.side import PASSWORD_ENV, TOKEN_ENV
-from studio.contract.costream import INVITE_MAX_USES, JoinConfig
+from studio.contract.costream import INVITE_MAX_USES, TOPIC_GUEST, JoinConfig
 from studio.costream import rtc_loop
 from studio.costream.guest import StudioGuest
 from studio.costream.host import CoHost
@@ -150,6 +150,13 @@ def start_host(args: argparse.Namespace, pipeline: Pipeline) -> HostRun:
             embedded.stop()
         raise
     cohost.start_polling()
+
+    def tell(event: Any) -> None:  # the guide running headless reads who came and went
+        d = event.data
+        air = "on air" if d["on_air"] else "off air"
+        print(f"studio: 连麦 guest {d['guest_id']} {d['name']}: {d['state']} ({air})", flush=True)
+
+    pipeline.bus.subscribe(TOPIC_GUEST, tell)
     print(f"studio: 连麦 join link: {invite['join_url']}", flush=True)
     return HostRun(cohost, invite["join_url"], embedded)
 

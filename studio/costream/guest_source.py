@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 
 import av
 from aiortc import MediaStreamTrack
@@ -41,6 +42,8 @@ class GuestSource(Source):
         self.failed = ""
         self._tasks: list[asyncio.Task[None]] = []
         self._slate_shown = False
+        # told when the guest goes lost or comes back (the host publishes TOPIC_GUEST)
+        self.on_state: Callable[[GuestSource], None] | None = None
 
     def _workers(self) -> list[tuple[object, str]]:
         return [(self._watchdog, ":watchdog")]
@@ -72,6 +75,7 @@ class GuestSource(Source):
             self._slate_shown = False
             if self.state != "live":
                 self.state, self.detail = "live", ""
+                self._tell()
             self._emit(data, w, h, self.last_frame)
 
     async def _sound(self, track: MediaStreamTrack) -> None:
@@ -96,6 +100,14 @@ class GuestSource(Source):
                 self.state = "lost"
                 self.detail = self.failed or f"no picture for {quiet:.1f} s"
                 self._show_slate()
+                self._tell()
+
+    def _tell(self) -> None:
+        if self.on_state is not None:
+            try:
+                self.on_state(self)
+            except Exception:
+                log.exception("guest %s: state listener failed", self.name)
 
     def _show_slate(self) -> None:
         self._slate_shown = True

@@ -142,6 +142,7 @@ class CoHost:
                     f"guest-{guest_id}", name or f"嘉宾 {guest_id}", p.width, p.height, p.fps
                 )
                 peer = GuestPeer(guest_id, name or f"嘉宾 {guest_id}", src)
+                src.on_state = lambda _s, p=peer: self._publish(p)
                 self.guests[guest_id] = peer
                 src.start()
                 new = True

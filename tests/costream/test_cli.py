@@ -1,0 +1,156 @@
+"""连麦 as a user runs it: two ``studio live`` processes on loopback, pushing to nginx-rtmp.
+
+The host (``--costream``, the embedded demo backend) prints a join link; a studio
+guest (``--join``) connects. A frame pulled from nginx shows both pictures side by
+side, told apart by their frame-number strips (two different counters); kill -9
+of the guest gives the slate on the program within 3 s while the pushed stream
+keeps every frame; the used-up link is refused with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import threading
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+from studio.media.sources.test_pattern import read_frame_code
+from tests.media_probe import frame_step, missing_frames, read_media
+from tests.nginx_rtmp import NginxRtmp
+
+pytestmark = pytest.mark.rtmp
+
+W, H, FPS = 640, 360, 20
+
+
+class Lines:
+    """A process's stdout lines with the monotonic time each arrived."""
+
+    def __init__(self, proc: subprocess.Popen[str]) -> None:
+        self.q: queue.Queue[tuple[float, str]] = queue.Queue()
+        self.seen: list[tuple[float, str]] = []
+        assert proc.stdout is not None
+        out = proc.stdout
+        threading.Thread(
+            target=lambda: [self.q.put((time.monotonic(), ln)) for ln in out], daemon=True
+        ).start()
+
+    def wait(self, text: str, timeout: float) -> tuple[float, str]:
+        for t, ln in self.seen:
+            if text in ln:
+                return t, ln
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            try:
+                t, ln = self.q.get(timeout=0.2)
+            except queue.Empty:
+                continue
+            self.seen.append((t, ln))
+            if text in ln:
+                return t, ln
+        raise AssertionError(f"no {text!r} in {[ln for _, ln in self.seen]}")
+
+
+def tile_code(bgr: np.ndarray, x0: int) -> int | None:
+    """The frame number of the picture letterboxed into the half at ``x0`` (side by side)."""
+    y = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
+    tile = y[H // 4 : H // 4 + H // 2, x0 : x0 + W // 2]  # 320x180 picture in a 320x360 half
+    return read_frame_code(cv2.resize(tile, (W, H), interpolation=cv2.INTER_LINEAR))
+
+
+def test_studio_guest_on_the_pushed_program_slate_on_kill_and_used_link_refused(
+    nginx_rtmp: NginxRtmp, studio_cmd: list[str], tmp_path: Path
+) -> None:
+    env = dict(
+        os.environ, STUDIO_DATA_DIR=str(tmp_path / "data"), STUDIO_LOG_DIR=str(tmp_path / "logs")
+    )
+    url = nginx_rtmp.url("costream")
+    common = ["--size", f"{W}x{H}", "--fps", str(FPS)]
+    host = subprocess.Popen(
+        [*studio_cmd, "live", "--costream", "--source", "test:HOST", "--output", url,
+         "--duration", "60", *common],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+    )  # fmt: skip
+    guest = None
+    try:
+        hout = Lines(host)
+        _, line = hout.wait("连麦 join link:", 40)
+        link = line.split("join link:", 1)[1].strip()
+        guest = subprocess.Popen(
+            [*studio_cmd, "live", "--join", link, "--source", "test:GUEST",
+             "--costream-name", "小李", *common],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )  # fmt: skip
+        Lines(guest).wait("连麦 joined", 40)
+        hout.wait("小李: live (on air)", 30)
+
+        # a pulled frame shows both pictures: two frame counters, side by side
+        def both() -> tuple[int, int] | None:
+            got = read_media(url, seconds=3, keep_every=4)
+            for bgr in got.frames_kept:
+                left, right = tile_code(bgr, 0), tile_code(bgr, W // 2)
+                if left is not None and right is not None:
+                    return left, right
+            return None
+
+        pair = None
+        deadline = time.monotonic() + 30
+        while pair is None and time.monotonic() < deadline:
+            pair = both()
+        assert pair is not None, "no pulled frame showed both pictures"
+        host_k, guest_k = pair
+        assert host_k - guest_k > FPS * 2, pair  # the host has been live for longer
+
+        # kill -9 the guest: the slate within 3 s, the pushed stream keeps every frame
+        stop = threading.Event()
+        pulled: list = []
+        puller = threading.Thread(
+            target=lambda: pulled.append(read_media(url, seconds=9, keep_every=2, stop=stop))
+        )
+        puller.start()
+        time.sleep(2.0)
+        killed = time.monotonic()
+        guest.kill()
+        t_lost, _ = hout.wait("小李: lost", 6)
+        assert t_lost - killed < 3.0, f"the slate came {t_lost - killed:.1f} s after the kill"
+        puller.join(15)
+        got = pulled[0]
+        assert not got.error, got.error
+        # every frame of the 9 s pulled across the kill, at the full rate (pts steps)
+        assert len(got.video_times) > FPS * 6, len(got.video_times)
+        assert missing_frames(got) == 0 and abs(frame_step(got) - 1 / FPS) < 0.002
+        last = got.frames_kept[-1]
+        right = cv2.cvtColor(last, cv2.COLOR_BGR2GRAY)[H // 4 : 3 * H // 4, W // 2 + 10 : W - 10]
+        assert right.mean() < 70 and tile_code(last, W // 2) is None, "no slate on the guest's half"
+        assert tile_code(last, 0) is not None  # the host's picture goes on
+
+        # the link was for one guest: a second one is refused with a clear message
+        again = subprocess.run(
+            [*studio_cmd, "live", "--join", link, "--duration", "3", *common],
+            capture_output=True, text=True, env=env, timeout=60,
+        )  # fmt: skip
+        assert again.returncode != 0
+        assert "连麦 link refused" in again.stderr and "new invite link" in again.stderr, (
+            again.stderr
+        )
+        assert "Traceback" not in again.stderr
+        assert link.rsplit("/", 1)[-1] not in again.stderr  # the token is never echoed
+    finally:
+        for p in (guest, host):
+            if p is not None and p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(15)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+            if p is not None:
+                p.wait(15)
+                for f in (p.stdout, p.stderr):
+                    if f is not None:
+                        f.close()
