@@ -16,6 +16,8 @@ from aiortc.rtcconfiguration import RTCIceTransportPolicy
 from studio.contract.costream import Description, IceServer
 
 log = logging.getLogger(__name__)
+# aiortc closes its Opus encoder with a frame still queued: a warning per connection, no harm
+logging.getLogger("libav.libopus").setLevel(logging.ERROR)
 
 
 def configuration(ice_servers: list[IceServer], policy: str = "all") -> RTCConfiguration:
