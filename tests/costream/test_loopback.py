@@ -193,3 +193,33 @@ def test_a_dropped_guest_gets_the_slate_and_a_rejoin_brings_the_picture_back(pai
     connect(cohost, guest, guest_id=9)  # the rejoin: same guest, same tile
     wait_for(lambda: src.state == "live", 20, "the guest back after the rejoin")
     assert list(cohost.guests) == [9]
+
+
+def test_relay_only_through_a_local_coturn(coturn) -> None:  # type: ignore[no-untyped-def]
+    """Both peers with relay-only ICE: every candidate is a TURN relay; media still flows."""
+    server = {k: coturn[k] for k in ("urls", "username", "credential")}
+    host_pipe, guest_pipe = Pipeline(P), Pipeline(P)
+    host_pipe.add_source(ToneSource("host", GREEN, HOST_HZ, P.width, P.height, P.fps))
+    guest_pipe.add_source(ToneSource("guest", MAGENTA, GUEST_HZ, P.width, P.height, P.fps))
+    host_pipe.start()
+    guest_pipe.start()
+    cohost = CoHost(host_pipe, ice_servers=[server], ice_policy="relay")  # type: ignore[list-item]
+    guest = StudioGuest(guest_pipe, "relay", ice_servers=[server], ice_policy="relay")  # type: ignore[list-item]
+    guest.start()
+    try:
+        offer = rtc_loop.run(guest.make_offer())
+        answer = rtc_loop.run(cohost.answer_offer(1, "relay", offer))
+        rtc_loop.run(guest.accept_answer(answer))
+        for sdp in (offer["sdp"], answer["sdp"]):
+            cands = [ln for ln in sdp.splitlines() if ln.startswith("a=candidate")]
+            assert cands and all(" typ relay" in ln for ln in cands), cands
+        src = cohost.guests[1].source
+        wait_for(lambda: src.state == "live", 30, "the guest's picture through the relay")
+        wait_for(lambda: guest.host.slot.peek() is not None, 20, "the host's program through it")
+        log = (coturn["log"] / "turn.log").read_text(errors="replace")  # type: ignore[operator]
+        assert "ALLOCATE" in log.upper(), "coturn saw no allocation"
+    finally:
+        guest.close()
+        cohost.close()
+        host_pipe.stop()
+        guest_pipe.stop()
