@@ -19,7 +19,7 @@ from typing import Any
 import httpx
 
 from studio.commerce.side import PASSWORD_ENV, TOKEN_ENV
-from studio.contract.costream import INVITE_MAX_USES, TOPIC_GUEST, JoinConfig
+from studio.contract.costream import INVITE_MAX_USES, TOPIC_GUEST, InviteRequest, JoinConfig
 from studio.costream import rtc_loop
 from studio.costream.guest import StudioGuest
 from studio.costream.host import CoHost
@@ -51,6 +51,20 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument(
         "--costream-uses", type=int, default=1, help=f"guests per link (1..{INVITE_MAX_USES})"
     )
+    g.add_argument(
+        "--costream-guest-guide",
+        type=int,
+        metavar="ID",
+        help="the guest is this chain's guide: orders while they are on air record a co-host "
+        "share of the host's commission (docs/costream.md)",
+    )
+    g.add_argument(
+        "--costream-share",
+        type=float,
+        default=0.0,
+        metavar="0..0.5",
+        help="that guide's share of the host's commission while on air (0..0.5)",
+    )
     g.add_argument("--join", metavar="URL", help="join another studio's 连麦 by its link")
     g.add_argument("--costream-name", default="", help="your name tag on the host's program")
 
@@ -62,6 +76,13 @@ def check(args: argparse.Namespace) -> None:
     if args.join:
         split_join_url(args.join)
         register_secret(args.join.rstrip("/").rsplit("/", 1)[-1])
+    if args.costream_share and (
+        args.costream_guest_guide is None or not 0 < args.costream_share <= 0.5
+    ):
+        raise UserError(
+            f"--costream-share {args.costream_share:g} needs --costream-guest-guide and 0..0.5",
+            "e.g. --costream-guest-guide 2 --costream-share 0.2",
+        )
     if args.costream and not 1 <= args.costream_uses <= INVITE_MAX_USES:
         raise UserError(
             f"--costream-uses {args.costream_uses} is out of range",
@@ -137,9 +158,14 @@ def start_host(args: argparse.Namespace, pipeline: Pipeline) -> HostRun:
     sig = HostSignalling(base, token, session)
     cohost = CoHost(pipeline, sig, on_air=args.costream_on_air, layout=args.costream_layout)
     try:
-        invite = cohost.invite(
-            {"label": args.costream_label or "连麦嘉宾", "uses": args.costream_uses}
-        )
+        request: InviteRequest = {
+            "label": args.costream_label or "连麦嘉宾",
+            "uses": args.costream_uses,
+        }
+        if args.costream_guest_guide is not None:
+            request["guest_guide_id"] = args.costream_guest_guide
+            request["co_host_share"] = args.costream_share
+        invite = cohost.invite(request)
         # the host's ICE settings are the ones the backend gives its guests
         cfg = rtc_loop.run(_join_config(invite["join_url"]))
         cohost.ice_servers = cfg["ice_servers"]
