@@ -13,8 +13,10 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import sys
+import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TextIO
 
 import httpx
 
@@ -27,7 +29,7 @@ from studio.costream.layouts import LAYOUTS
 from studio.costream.signalling import HostSignalling, JoinSignalling, split_join_url
 from studio.errors import UserError
 from studio.media.engine import Pipeline
-from studio.redact import register_secret
+from studio.redact import redact, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -183,8 +185,63 @@ def start_host(args: argparse.Namespace, pipeline: Pipeline) -> HostRun:
         print(f"studio: 连麦 guest {d['guest_id']} {d['name']}: {d['state']} ({air})", flush=True)
 
     pipeline.bus.subscribe(TOPIC_GUEST, tell)
+    threading.Thread(
+        target=control, args=(cohost, sys.stdin), name="costream-control", daemon=True
+    ).start()
     print(f"studio: 连麦 join link: {invite['join_url']}", flush=True)
     return HostRun(cohost, invite["join_url"], embedded)
+
+
+CONTROL_HELP = (
+    "连麦 commands: on ID, off ID, mute ID, unmute ID, remove ID, layout side|pip|grid, "
+    "invite [LABEL], revoke INVITE_ID, guests"
+)
+
+
+def control(cohost: CoHost, lines: TextIO) -> None:
+    """The headless host's hands: one command a line on stdin (``CONTROL_HELP``)."""
+    for raw in lines:
+        words = raw.split()
+        if not words:
+            continue
+        try:
+            print(f"studio: {run_control(cohost, words)}", flush=True)
+        except UserError as exc:
+            print(f"studio: 连麦: {redact(str(exc))}", flush=True)
+        except Exception as exc:  # the show goes on whatever a command did
+            log.exception("连麦 command %r failed", words[0])
+            print(f"studio: 连麦: {words[0]} failed ({type(exc).__name__})", flush=True)
+
+
+def run_control(cohost: CoHost, words: list[str]) -> str:
+    verb, rest = words[0].lower(), words[1:]
+    actions = {
+        "on": lambda g: cohost.put_on(g, True),
+        "off": lambda g: cohost.put_on(g, False),
+        "mute": lambda g: cohost.mute(g, True),
+        "unmute": lambda g: cohost.mute(g, False),
+        "remove": cohost.remove,
+        "revoke": cohost.revoke,
+    }
+    if verb in actions:
+        if len(rest) != 1 or not rest[0].isdigit():
+            raise UserError(f"{verb} needs a number", CONTROL_HELP)
+        actions[verb](int(rest[0]))
+        return f"连麦: {verb} {rest[0]} done"
+    if verb == "layout" and rest and rest[0] in LAYOUTS:
+        cohost.set_layout(rest[0])
+        return f"连麦: layout {rest[0]}"
+    if verb == "invite":
+        inv = cohost.invite({"label": " ".join(rest) or "连麦嘉宾"})
+        return f"连麦 join link: {inv['join_url']}"
+    if verb == "guests":
+        rows = [
+            f"{g.guest_id} {g.name} {g.source.state}{' on air' if g.on_air else ''}"
+            f"{' muted' if g.muted else ''}"
+            for g in cohost.guests.values()
+        ]
+        return "连麦 guests: " + ("; ".join(rows) or "none")
+    raise UserError(f"unknown command {verb!r}", CONTROL_HELP)
 
 
 def open_guest(args: argparse.Namespace, pipeline: Pipeline) -> StudioGuest:

@@ -44,6 +44,7 @@ from studio.redact import register_secret
 log = logging.getLogger(__name__)
 
 OnAirMode = Literal["auto", "manual"]
+LEFT_POLL_SECONDS = 2.0  # how often the backend's guest list is read for guests who left
 
 
 @dataclass
@@ -82,6 +83,7 @@ class CoHost:
         self.guests: dict[int, GuestPeer] = {}
         self._lock = threading.RLock()
         self._poll: concurrent.futures.Future[None] | None = None
+        self._watch: concurrent.futures.Future[None] | None = None
         self._closed = False
 
     # -- invites (backend) -------------------------------------------------------
@@ -107,6 +109,35 @@ class CoHost:
         """Answer offers from the backend as they come (until :meth:`close`)."""
         if self.signalling is not None and self._poll is None:
             self._poll = rtc_loop.submit(self._poll_loop())
+            self._watch = rtc_loop.submit(self._left_loop())
+
+    async def _left_loop(self) -> None:
+        """A guest who left on purpose (the page's 离开, ``studio live --join`` ending)
+        goes off the program instead of showing the slate until the host removes them."""
+        assert self.signalling is not None
+        while not self._closed:
+            await asyncio.sleep(LEFT_POLL_SECONDS)
+            try:
+                rows = await self.signalling.guests()
+            except Exception as exc:
+                log.debug("连麦: reading the guests failed (%s)", type(exc).__name__)
+                continue
+            for row in rows:
+                if row["state"] in ("left", "ended") and row["guest_id"] in self.guests:
+                    log.info("连麦 guest %s left", row["guest_id"])
+                    await asyncio.to_thread(self._forget, row["guest_id"], row["state"])
+
+    def _forget(self, guest_id: int, state: str) -> None:
+        with self._lock:
+            peer = self.guests.pop(guest_id, None)
+            if peer is None:
+                return
+            if peer.source.audio is not None:
+                self.pipeline.mixer.remove(peer.source.audio)
+            self._arrange()
+        rtc_loop.run(self._drop_pc(peer), timeout=10)
+        peer.source.stop(timeout=2)
+        self._publish(peer, state)
 
     async def _poll_loop(self) -> None:
         assert self.signalling is not None
@@ -286,8 +317,9 @@ class CoHost:
     def close(self) -> None:
         """End every guest connection (the show ends)."""
         self._closed = True
-        if self._poll is not None:
-            self._poll.cancel()
+        for task in (self._poll, self._watch):
+            if task is not None:
+                task.cancel()
         for peer in list(self.guests.values()):
             try:
                 rtc_loop.run(self._drop_pc(peer), timeout=10)

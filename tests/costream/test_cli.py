@@ -34,9 +34,9 @@ def test_studio_guest_on_the_pushed_program_slate_on_kill_and_used_link_refused(
     url = nginx_rtmp.url("costream")
     common = ["--size", f"{W}x{H}", "--fps", str(FPS)]
     host = subprocess.Popen(
-        [*studio_cmd, "live", "--costream", "--source", "test:HOST", "--output", url,
-         "--duration", "60", *common],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        [*studio_cmd, "live", "--costream", "--costream-on-air", "manual", "--source",
+         "test:HOST", "--output", url, "--duration", "60", *common],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
     )  # fmt: skip
     guest = None
     try:
@@ -49,7 +49,16 @@ def test_studio_guest_on_the_pushed_program_slate_on_kill_and_used_link_refused(
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         )  # fmt: skip
         Lines(guest).wait("连麦 joined", 40)
-        hout.wait("小李: live (on air)", 30)
+        _, line = hout.wait("小李: live (off air)", 30)  # manual: connected, not on the program
+        guest_id = line.split("连麦 guest ", 1)[1].split()[0]
+        alone = read_media(url, seconds=2, keep_every=4)
+        # the host alone, full frame: its own strip reads whole, no second picture
+        assert alone.frames_kept and any(c is not None for c in alone.codes)
+        assert all(tile_code(f, W // 2) is None for f in alone.frames_kept)
+        assert host.stdin is not None
+        host.stdin.write(f"on {guest_id}\n")  # the guide puts the guest on (stdin commands)
+        host.stdin.flush()
+        hout.wait("小李: live (on air)", 10)
 
         # a pulled frame shows both pictures: two frame counters, side by side
         def both() -> tuple[int, int] | None:
@@ -112,6 +121,6 @@ def test_studio_guest_on_the_pushed_program_slate_on_kill_and_used_link_refused(
                     p.kill()
             if p is not None:
                 p.wait(15)
-                for f in (p.stdout, p.stderr):
+                for f in (p.stdin, p.stdout, p.stderr):
                     if f is not None:
                         f.close()
