@@ -75,7 +75,7 @@ def test_studio_guest_on_the_pushed_program_slate_on_kill_and_used_link_refused(
             pair = both()
         assert pair is not None, "no pulled frame showed both pictures"
         host_k, guest_k = pair
-        assert host_k - guest_k > FPS * 2, pair  # the host has been live for longer
+        assert host_k - guest_k > FPS // 2, pair  # two counters: the host started earlier
 
         # kill -9 the guest: the slate within 3 s, the pushed stream keeps every frame
         stop = threading.Event()
