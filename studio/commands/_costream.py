@@ -248,4 +248,5 @@ def open_guest(args: argparse.Namespace, pipeline: Pipeline) -> StudioGuest:
     """Open the link (refused links raise UserError before anything starts)."""
     guest = StudioGuest(pipeline, args.costream_name or "嘉宾")
     guest.open(args.join)
+    guest.show_host_in_preview()  # the guide's preview (the window): never the guest's program
     return guest
