@@ -131,7 +131,15 @@ class StudioGuest:
     def connect(self, timeout: float = 60.0) -> None:
         """Offer, wait for the host's answer, then keep rejoining when the line drops."""
         self.start()
-        rtc_loop.run(self._connect(), timeout=timeout)
+        pending = rtc_loop.submit(self._connect())
+        try:
+            pending.result(timeout)
+        except TimeoutError:
+            pending.cancel()
+            raise UserError(
+                f"the host did not answer within {timeout:.0f} s",
+                "check that the host's studio is live with 连麦 on, then join again",
+            ) from None
         self._task = rtc_loop.submit(self._watch())
 
     async def _connect(self) -> None:
