@@ -19,7 +19,7 @@ from rich.table import Table
 from studio.bench import nginx
 from studio.bench.workload import make_clip, overlay_set
 
-SECTIONS = ("throughput", "realtime", "commerce", "wall")
+SECTIONS = ("throughput", "realtime", "commerce", "wall", "costream")
 
 
 @dataclass
@@ -36,6 +36,7 @@ class Plan:
     wall_seconds: float = 8.0
     breakdown: bool = True
     ideal_seconds: float = 20.0
+    costream_seconds: float = 20.0
     realtime_sizes: list[tuple[int, int]] = field(
         default_factory=lambda: [(1920, 1080), (1280, 720)]
     )
@@ -58,6 +59,7 @@ class Plan:
             wall_counts=[4, 16],
             wall_seconds=4.0,
             ideal_seconds=8.0,
+            costream_seconds=8.0,
         )
 
     @classmethod
@@ -72,6 +74,7 @@ class Plan:
             wall_seconds=1.5,
             breakdown=False,
             ideal_seconds=0.0,
+            costream_seconds=3.0,
         )
 
 
@@ -138,6 +141,10 @@ def run_bench(
                     report["wall"] = run_wall(
                         server.url("wall"), plan.wall_counts, plan.wall_seconds, step
                     )
+        if "costream" in sections:  # 连麦 guest -> host glass-to-glass (studio/bench/costream.py)
+            from studio.bench.costream import run_costream
+
+            report["costream"] = run_costream(plan.costream_seconds, step)
     report["machine_after"] = machine()
     report["finished"] = time.time()
     return report
@@ -233,6 +240,8 @@ def render(report: dict[str, Any], console: Console) -> None:
             )  # fmt: skip
         console.print(t)
         console.print(f"[dim]measured: {cm['measured']}[/]")
+    if cs := report.get("costream"):
+        _render_costream(cs, console)
     if wall := report.get("wall"):
         if "skipped" in wall:
             console.print(f"wall: skipped ({wall['skipped']})")
@@ -248,6 +257,22 @@ def render(report: dict[str, Any], console: Console) -> None:
                     _f(r["cpu_percent"], "{:.0f}"), f"{r['fps_mean']:.1f}/{r['fps_min']:.1f}",
                 )  # fmt: skip
             console.print(t)
+
+
+def _render_costream(cs: dict[str, Any], console: Console) -> None:
+    if "skipped" in cs:
+        console.print(f"costream: skipped ({cs['skipped']})")
+        return
+    t = Table(title=f"连麦 guest -> host glass-to-glass, loopback, {cs['size']}")
+    for col in ("where", "frames", "p50 ms", "p95 ms", "max ms"):
+        t.add_column(col, justify="right")
+    for key, label, n in (("to_host_source", "host's guest source", cs["frames"]),
+                          ("to_host_program", "host's program", cs["program_frames"]),
+                          ("host_to_guest", "host -> guest (way back)",
+                           cs.get("host_to_guest_frames", 0))):  # fmt: skip
+        d = cs[key]
+        t.add_row(label, str(n), _f(d["p50_ms"]), _f(d["p95_ms"]), _f(d["max_ms"]))
+    console.print(t)
 
 
 def write_json(report: dict[str, Any], path: Path) -> None:

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from studio import upload_budget
+from studio.commands import _costream
 from studio.commerce.side import PASSWORD_ENV, TOKEN_ENV, CommerceSide, add_backend_arguments
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
 from studio.errors import UserError
@@ -77,6 +78,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--show", type=Path, metavar="FILE.toml", help="run this show script's cues")
     p.add_argument("--catalog", default="demo", help="products for --show: 'demo' or a JSON file")
     add_backend_arguments(p)  # --backend URL --session ID: the commerce side (docs/commerce.md)
+    _costream.add_arguments(p)  # --costream / --join URL: 连麦 (docs/costream-studio.md)
     p.epilog = ENV_HELP
 
 
@@ -105,6 +107,8 @@ def build_profile(args: argparse.Namespace) -> Profile:
 
 
 def _check_outputs(args: argparse.Namespace) -> None:
+    if getattr(args, "join", None):  # a 连麦 guest's picture goes to the host
+        return
     if not args.output and not args.record:
         raise UserError(
             "nothing to do: no --output and no --record",
@@ -276,6 +280,7 @@ def run(args: argparse.Namespace) -> int:
         catalog = load_catalog(args.catalog)
         show = load_show(args.show, catalog)
     profile = build_profile(args)
+    _costream.check(args)
     _check_outputs(args)
     record_path = None
     if args.record:
@@ -315,7 +320,8 @@ def run(args: argparse.Namespace) -> int:
     pipeline.bus.subscribe("output.state", on_output)
     watch = DestinationWatch(outputs)
     pipeline.bus.subscribe("output.state", watch.on_state)
-    commerce = CommerceSide.from_args(args, pipeline.bus)
+    commerce = None if args.join else CommerceSide.from_args(args, pipeline.bus)
+    guest = _costream.open_guest(args, pipeline) if args.join else None  # refused: exit 2
     for notice in commerce.notices if commerce else ():
         print(f"studio: {notice}", flush=True)
     engine = None
@@ -337,10 +343,17 @@ def run(args: argparse.Namespace) -> int:
     seen = SourceWatch(source)
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
+    cohost = None
     try:
         pipeline.start()
         _warn_encoder_fallback(profile, pipeline)
+        if args.costream:
+            cohost = _costream.start_host(args, pipeline)
+        if guest is not None:
+            guest.connect()
+            print("studio: 连麦 joined", flush=True)
         targets = [o.name for o in outputs] + ([str(record_path)] if record_path else [])
+        targets = targets or (["连麦"] if guest is not None else [])
         print(
             f"studio: live {profile.width}x{profile.height}@{profile.fps} "
             f"({pipeline.encoder.video_codec if pipeline.encoder else '?'}) "
@@ -349,10 +362,17 @@ def run(args: argparse.Namespace) -> int:
         )
         while not stop.wait(0.2):
             seen.look()
+            if guest is not None and guest.ended:  # the host removed us or ended the show
+                print(f"studio: 连麦 over: {guest.ended}", flush=True)
+                break
             if args.duration and time.monotonic() - started >= args.duration:
                 break
         seen.look()
     finally:
+        if cohost is not None:
+            cohost.close()
+        if guest is not None:
+            guest.close()
         pipeline.stop()
         if engine is not None:
             engine.close()

@@ -152,11 +152,15 @@ class AudioMixer:
         with self._lock:
             return list(self._rings)
 
-    def pull(self, n: int) -> np.ndarray:
+    def pull(self, n: int, blocks: dict[AudioRing, np.ndarray] | None = None) -> np.ndarray:
+        """``n`` mixed samples; ``blocks`` (when given) receives each ring's own block of
+        this tick, so a mix-minus (the mix without one ring) is one subtraction."""
         mix = np.zeros((n, CHANNELS), np.float32)
         for ring in self.rings:
             block = ring.read(n)
             if block is not None:
                 mix += block
+                if blocks is not None:
+                    blocks[ring] = block
         np.clip(mix, -1.0, 1.0, out=mix)
         return mix

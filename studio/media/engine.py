@@ -22,7 +22,7 @@ import numpy as np
 
 from studio.config import Profile
 from studio.events import EventBus
-from studio.media.audio import SAMPLE_RATE, AudioMixer
+from studio.media.audio import SAMPLE_RATE, AudioMixer, AudioRing
 from studio.media.compositor import Compositor, Scene, VideoLayer
 from studio.media.encoder import EncodedPacket, Encoder
 from studio.media.frame import Frame
@@ -33,6 +33,8 @@ from studio.media.sources.base import Source
 from studio.media.stats import Counters, StatsCollector
 
 log = logging.getLogger(__name__)
+
+ProgramTap = Callable[[int, np.ndarray, np.ndarray, dict[AudioRing, np.ndarray]], None]
 
 ENCODE_QUEUE_SECONDS = 0.5  # beyond this the encoder is behind and frames are skipped
 CATCH_UP_SECONDS = 0.5  # a stall shorter than this is rendered through, not skipped
@@ -73,6 +75,11 @@ class Pipeline:
         # called on the output-clock thread before each frame is composed, with
         # (frame index, media seconds): the cue engine and animations hang here
         self.tick_hooks: list[Callable[[int, float], None]] = []
+        # program taps (连麦 sends the program to guests): called on the clock thread with
+        # (frame index, program frame, audio block, each ring's block); only while one is
+        # registered, so a show without guests pays nothing. The frame is the one handed to
+        # the encoder (never written again): taps keep a reference, no copy.
+        self.program_taps: list[ProgramTap] = []
 
     # -- building ------------------------------------------------------------
     def add_source(self, source: Source, *, with_audio: bool = True, layer: bool = True) -> Source:
@@ -266,10 +273,17 @@ class Pipeline:
             # audio up to this frame's time, from the sample clock: what was captured
             # until now, so the ring needs only a source period of latency
             due = n * SAMPLE_RATE // fps
+            taps = self.program_taps
             if due > self._samples_pulled:
-                block = self.mixer.pull(due - self._samples_pulled)
+                blocks: dict[AudioRing, np.ndarray] | None = {} if taps else None
+                block = self.mixer.pull(due - self._samples_pulled, blocks)
                 self._samples_pulled = due
                 self._audio_q.put(block)
+                for tap in list(taps):
+                    try:
+                        tap(n, frame, block, blocks or {})
+                    except Exception:
+                        log.exception("program tap %r failed", tap)
             spent = time.perf_counter() - began
             cpu_ms = (time.thread_time() - began_cpu) * 1000
             self.tick_worst_cpu_ms = max(self.tick_worst_cpu_ms, cpu_ms)

@@ -88,6 +88,8 @@ class OverlayManager(OnAir, CommerceReactions):
         # the guide-only panel's language (the window's); on-air overlays stay Chinese
         self.lang = lang
         self.scene_name = "full"  # the layout on air (set_scene), for the window's picker
+        # 连麦 (studio.costream.CoHost.set_layout): places every picture while guests are on
+        self.layout_hook: Callable[[str], bool] | None = None
         self.width, self.height = width, height
         # where each slot goes, clear of the platform's own UI (None: a small margin only)
         self.layout: Layout = layout_for(width, height, platform)
@@ -462,6 +464,11 @@ class OverlayManager(OnAir, CommerceReactions):
         get a black frame with a small inset."""
 
         def apply(_t: float) -> None:
+            if self.layout_hook is not None and self.layout_hook(name):
+                self.scene_name = name
+                if self._bus is not None:
+                    self._bus.publish("overlays.scene", name=name)
+                return
             videos = [ly for ly in self.scene.program if isinstance(ly, VideoLayer)]
             if not videos:
                 return

@@ -1,0 +1,3 @@
+from tests.costream.coturn import coturn
+
+__all__ = ["coturn"]

@@ -1,0 +1,124 @@
+"""连麦 layouts: 2-4 people side by side, PiP or a 2 x 2 grid, in 16:9 and 9:16."""
+
+from __future__ import annotations
+
+import itertools
+import math
+
+import pytest
+
+from studio.config import Profile
+from studio.costream.guest_source import GuestSource
+from studio.costream.host import CoHost, GuestPeer
+from studio.costream.layouts import LAYOUTS, Tile, arrange, tiles
+from studio.media.compositor import Compositor, Scene, TextLayer, VideoLayer
+from studio.media.engine import Pipeline
+from studio.media.frame import Frame, blank
+from studio.overlays.manager import OverlayManager
+from studio.show.catalog import demo_catalog
+from tests.costream.media import mean_yuv, near
+
+COLOURS = [(30, 200, 40), (220, 40, 200), (240, 200, 20), (30, 60, 230)]
+
+
+def still(name: str, rgb: tuple[int, int, int], w: int = 640, h: int = 360) -> GuestSource:
+    src = GuestSource(name, name, w, h, 20)
+    src.slot.put(Frame(blank(w, h, rgb), w, h, 0.0, 1))
+    return src
+
+
+@pytest.mark.parametrize(
+    ("kind", "people", "size"),
+    list(itertools.product(LAYOUTS, (2, 3, 4), ((1280, 720), (720, 1280)))),
+)
+def test_tiles_fit_the_frame_and_do_not_overlap(kind, people, size) -> None:  # type: ignore[no-untyped-def]
+    w, h = size
+    rects = tiles(kind, people, w, h)
+    assert len(rects) == people
+    for r in rects:
+        assert r.x >= 0 and r.y >= 0 and r.right <= w and r.bottom <= h and r.w > 0 and r.h > 0
+        assert r.x % 2 == r.y % 2 == r.w % 2 == r.h % 2 == 0
+    guests = rects[1:] if kind == "pip" else rects  # a pip's insets sit over the host
+    for a, b in itertools.combinations(guests, 2):
+        assert not a.overlaps(b), (a, b)
+    if kind == "side" and h > w:  # portrait stacks the pictures
+        assert len({r.x for r in rects}) == 1 and len({r.y for r in rects}) == people
+
+
+def test_grid_of_four_in_portrait_renders_every_picture_and_its_name_tag() -> None:
+    w, h = 720, 1280
+    scene = Scene("s")
+    scene.program.append(VideoLayer(name="video:host", source=still("host", COLOURS[0])))
+    guests = [Tile(str(i), still(f"g{i}", COLOURS[i]), f"嘉宾{i}号") for i in (1, 2, 3)]
+    arrange(scene, "grid", guests, w, h)
+    frame, _ = Compositor(w, h).render(scene)
+    for r, rgb in zip(tiles("grid", 4, w, h), COLOURS, strict=True):
+        cx, cy = r.x + r.w // 2, r.y + r.h // 2
+        assert near(mean_yuv(frame, w, h, cx - 40, cy - 20, cx + 40, cy + 20), rgb)
+    tags = [ly for ly in scene.program if isinstance(ly, TextLayer)]
+    assert [t.text for t in tags] == ["嘉宾1号", "嘉宾2号", "嘉宾3号"]
+    arrange(scene, "grid", [], w, h)  # everyone off: the host fills the frame again
+    assert [ly.name for ly in scene.program] == ["video:host"]
+    frame, _ = Compositor(w, h).render(scene)
+    assert near(mean_yuv(frame, w, h, 300, 600, 420, 680), COLOURS[0])
+
+
+def test_the_overlay_managers_scene_switch_picks_the_costream_layout() -> None:
+    profile = Profile(width=1280, height=720, fps=20)
+    pipe = Pipeline(profile)
+    pipe.add_source(still("host", COLOURS[0], 1280, 720))
+    mgr = OverlayManager(pipe.scene, 1280, 720, demo_catalog(), clock=False)
+    cohost = CoHost(pipe, on_air="manual")
+    cohost.bind_overlays(mgr)
+    cohost.guests[5] = GuestPeer(5, "小李", still("g5", COLOURS[1]))
+    cohost.put_on(5)
+    assert pipe.scene.find("costream:video:5") is not None
+    mgr.set_scene("pip")
+    mgr.tick(0, 0.0)
+    inset = pipe.scene.find("costream:video:5")
+    host = pipe.scene.find("video:host")
+    assert inset is not None and host is not None
+    assert (host.w, host.h) == (1280, 720) and inset.w < 640  # host full, guest an inset
+    assert mgr.scene_name == "pip"
+    mgr.set_scene("split")
+    mgr.tick(1, 0.05)
+    inset = pipe.scene.find("costream:video:5")
+    assert inset is not None and (inset.x, inset.w) == (640, 640)  # side by side
+    cohost.put_on(5, False)
+    assert pipe.scene.find("costream:video:5") is None
+    assert pipe.scene.find("costream:tag:5") is None
+
+
+PLATFORMS = ["channels", "douyin", "kuaishou", "taobao", "xiaohongshu", "bilibili",
+             "youtube_shorts", "youtube_live", "facebook"]  # fmt: skip
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_pip_insets_and_name_tags_stay_off_the_platforms_covered_bands(platform: str) -> None:
+    from studio.overlays.layout import safe_area
+
+    area = safe_area(platform)
+    assert area is not None
+    for (w, h), people in itertools.product(((1280, 720), (720, 1280)), (2, 3, 4)):
+        insets = area.insets(w, h)
+        bands = insets.bands(w, h)
+        rects = tiles("pip", people, w, h, insets)
+        for r in rects[1:]:
+            assert not any(r.overlaps(b) for b in bands), (platform, w, h, people, r)
+            assert r.h >= 40, r  # still a picture
+        for a, b in itertools.combinations(rects[1:], 2):
+            assert not a.overlaps(b)
+        scene = Scene("s")
+        scene.program.append(VideoLayer(name="video:host", source=still("host", COLOURS[0])))
+        guests = [Tile(str(i), still(f"g{i}", COLOURS[i]), f"嘉宾{i}") for i in range(1, people)]
+        for kind in LAYOUTS:
+            arrange(scene, kind, guests, w, h, insets)
+            for tag in (ly for ly in scene.program if isinstance(ly, TextLayer)):
+                tag.rasterise()
+                assert tag.rgba is not None
+                bottom = tag.y + tag.rgba.shape[0]
+                assert bottom <= h - math.ceil(insets.bottom * h), (platform, kind, w, h, tag.name)
+        for kind in ("side", "grid"):
+            if h > w:  # portrait: every picture between the bands
+                for r in tiles(kind, people, w, h, insets):
+                    assert not any(r.overlaps(b) for b in bands if b.w == w), (kind, r)
