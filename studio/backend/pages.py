@@ -92,12 +92,12 @@ def checkout(token: str, offer: dict[str, Any], store: Any, guide_name: str) -> 
     if gb is not None:
         pct = min(100, int(gb["joined"] * 100 / gb["size"]))
         secs = max(0, int(gb["ends_at"] - offer.get("now", time.time())))
-        left = f"约 {secs // 60} 分钟后结束" if secs >= 60 else "不到 1 分钟就结束"
+        ends = f"约 {secs // 60} 分钟后结束" if secs >= 60 else "不到 1 分钟就结束"
         parts.append(
             f'<div class="sec" id="groupbuy"><span class="tag">拼团</span>'
             f'拼团价 <b class="price" style="font-size:20px">¥{yuan(gb["group_price_cents"])}</b>'
             f'<div class="bar"><i style="width:{pct}%"></i></div>'
-            f'<div class="muted">已拼 {gb["joined"]}/{gb["size"]} 人 · {left}</div>'
+            f'<div class="muted">已拼 {gb["joined"]}/{gb["size"]} 人 · {ends}</div>'
             "</div>"
         )
     if coupon is not None:
