@@ -17,7 +17,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 from studio.media.compositor import Layer, Scene, TextLayer, VideoLayer
-from studio.media.frame import fit_rect
 from studio.media.sources.base import Source
 from studio.overlays.layout import Insets, Rect
 
@@ -107,6 +106,8 @@ def arrange(
     bottom_band = bands_px(width, height, insets)[1] if insets is not None else 0
     if host is not None:
         host.x, host.y, host.w, host.h = rects[0].x, rects[0].y, rects[0].w, rects[0].h
+        # a tile is filled (its centre kept), never letterboxed; under PiP the host stays whole
+        host.fill = bool(guests) and kind != "pip"
         if not guests:
             host.x = host.y = host.w = host.h = 0
     at = scene.program.index(host) + 1 if host is not None else 0
@@ -115,20 +116,24 @@ def arrange(
     for tile, r in zip(guests, rects[1:], strict=False):
         added.append(
             VideoLayer(
-                name=f"{PREFIX}video:{tile.key}", source=tile.source, x=r.x, y=r.y, w=r.w, h=r.h
+                name=f"{PREFIX}video:{tile.key}",
+                source=tile.source,
+                x=r.x,
+                y=r.y,
+                w=r.w,
+                h=r.h,
+                fill=True,  # the guest's picture covers its tile, whatever shape it sends
             )
         )
         pad = _even(size * 0.5)
-        # on the picture, not in its letterbox (guests send 16:9)
-        fx, fy, _fw, fh = fit_rect(16, 9, r.w, r.h)
         added.append(
             TextLayer(
                 name=f"{PREFIX}tag:{tile.key}",
                 text=tile.name,
                 size=size,
-                x=r.x + fx + pad,
+                x=r.x + pad,
                 # above the platform's bottom band (its comments would cover the name)
-                y=min(r.y + fy + fh, height - bottom_band) - pad - size * 2,
+                y=min(r.y + r.h, height - bottom_band) - pad - size * 2,
                 background=(0, 0, 0, 170),
                 padding=max(6, size // 3),
             )

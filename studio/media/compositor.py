@@ -23,7 +23,16 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from studio.fonts import font
-from studio.media.frame import blank, fit_rect, planes, resize_i420, rgb_image_to_yuv444, rgb_to_yuv
+from studio.media.frame import (
+    blank,
+    cover_crop,
+    crop_i420,
+    fit_rect,
+    planes,
+    resize_i420,
+    rgb_image_to_yuv444,
+    rgb_to_yuv,
+)
 from studio.media.sources.base import Source
 
 log = logging.getLogger(__name__)
@@ -58,10 +67,12 @@ class SolidLayer(Layer):
 
 @dataclass(eq=False)
 class VideoLayer(Layer):
-    """A source's newest frame, letterboxed (``fit``) or stretched into the rectangle."""
+    """A source's newest frame, letterboxed (``fit``), cropped to fill (``fill``: its centre
+    covers the rectangle, as a 连麦 tile does) or stretched into the rectangle."""
 
     source: Source | None = None
     fit: bool = True
+    fill: bool = False
     _cache_key: tuple = field(default=(), repr=False)
     _cache: np.ndarray | None = field(default=None, repr=False)
     _cache_rect: tuple[int, int, int, int] = field(default=(0, 0, 0, 0), repr=False)
@@ -334,12 +345,16 @@ class Compositor:
             return
         cw, ch = self.width, self.height
         x, y, w, h = layer.rect(cw, ch)
-        if layer.fit:
+        crop = (0, 0, frame.width, frame.height)
+        if layer.fill:
+            crop = cover_crop(frame.width, frame.height, w, h)
+        elif layer.fit:
             fx, fy, w, h = fit_rect(frame.width, frame.height, w, h)
             x, y = x + fx, y + fy
-        key = (frame.seq, id(frame.data), w, h)
+        key = (frame.seq, id(frame.data), w, h, crop)
         if key != layer._cache_key:
-            layer._cache = resize_i420(frame.data, frame.width, frame.height, w, h)
+            part = crop_i420(frame.data, frame.width, frame.height, *crop)
+            layer._cache = resize_i420(part, crop[2], crop[3], w, h)
             layer._cache_key = key
         src = layer._cache
         assert src is not None

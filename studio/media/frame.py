@@ -98,6 +98,28 @@ def resize_i420(src: np.ndarray, sw: int, sh: int, dw: int, dh: int) -> np.ndarr
     return out
 
 
+def cover_crop(sw: int, sh: int, dw: int, dh: int) -> tuple[int, int, int, int]:
+    """The centred part (x, y, w, h; even) of an ``sw`` x ``sh`` picture with the aspect of
+    ``dw`` x ``dh``: scaled up to that box it fills it, nothing letterboxed."""
+    scale = max(dw / sw, dh / sh)
+    w = min(sw, max(2, round(dw / scale) // 2 * 2))
+    h = min(sh, max(2, round(dh / scale) // 2 * 2))
+    return (sw - w) // 4 * 2, (sh - h) // 4 * 2, w, h
+
+
+def crop_i420(src: np.ndarray, sw: int, sh: int, x: int, y: int, w: int, h: int) -> np.ndarray:
+    """The even-aligned ``(x, y, w, h)`` part of an I420 frame, as its own I420 frame."""
+    if (x, y, w, h) == (0, 0, sw, sh):
+        return src
+    out = np.empty((h * 3 // 2, w), np.uint8)
+    sy, su, sv = planes(src, sw, sh)
+    oy, ou, ov = planes(out, w, h)
+    oy[...] = sy[y : y + h, x : x + w]
+    ou[...] = su[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2]
+    ov[...] = sv[y // 2 : (y + h) // 2, x // 2 : (x + w) // 2]
+    return out
+
+
 def fit_rect(sw: int, sh: int, dw: int, dh: int) -> tuple[int, int, int, int]:
     """Largest even-sized rectangle of aspect sw:sh centred in dw x dh (letterbox)."""
     scale = min(dw / sw, dh / sh)

@@ -149,3 +149,24 @@ def test_full_frame_picture_skips_the_black_fill_but_letterbox_keeps_it() -> Non
     portrait = _Still(90, 160, (255, 0, 0))
     out, _ = c.render(Scene("s", program=[VideoLayer("cam", source=portrait)]))
     assert y_of(out)[:, :10].max() == 16  # the bars are black, not stale memory
+
+
+def test_fill_crops_the_centre_of_a_landscape_picture_into_a_portrait_tile() -> None:
+    """A 连麦 tile: a 16:9 guest in a tall tile covers it (no bars); its centre is what stays."""
+    from studio.media.frame import blank
+
+    c = Compositor(W, H)
+    src = _Still(320, 180, (0, 0, 0))
+    pic = blank(320, 180, (255, 0, 0))  # red, with a green centre band 40 px wide
+    centre = blank(40, 180, (0, 255, 0))
+    py, pu, pv = planes(pic, 320, 180)
+    cy, cu, cv = planes(centre, 40, 180)
+    py[:, 140:180], pu[:, 70:90], pv[:, 70:90] = cy, cu, cv
+    src.slot.put(Frame(pic, 320, 180, 0.0, 2))
+    tile = VideoLayer("guest", source=src, x=0, y=0, w=100, h=180, fill=True)
+    bgr = i420_to_bgr(c.render(Scene("s", program=[tile]))[0])
+    inside = bgr[:, :100]
+    assert inside.max(axis=2).min() > 150  # no black bar anywhere in the tile
+    assert bgr[90, 50, 1] > 200 and bgr[90, 50, 2] < 60  # the green centre in its middle
+    assert bgr[90, 5, 2] > 200  # red towards its edges: the crop kept the middle 100 px
+    assert bgr[:, 104:].max() < 30  # and nothing outside the tile
