@@ -586,6 +586,11 @@ class StudioApp:
         self.outputs.reconnect_now(name)
 
     # -- 连麦 (studio.costream, docs/costream-studio.md) ------------------------------
+    @property
+    def cohost(self) -> CoHost | None:
+        """The 连麦 host if one was made (:meth:`costream` makes it)."""
+        return self._cohost
+
     def costream(self) -> CoHost:
         """The 连麦 host of the joined session (made on first use, answering guests).
 
@@ -665,11 +670,19 @@ class StudioApp:
 
     def close_costream(self) -> None:
         """Every 连麦 ended: guests removed, our guest connection left."""
+        from studio.contract.costream import TOPIC_GUEST, TOPIC_INVITE
+
         cohost, self._cohost = self._cohost, None
         if cohost is not None:
+            gone = [(g.guest_id, g.name) for g in cohost.guests.values()]
             cohost.close()
             cohost.set_layout(cohost.layout)  # no guests left: their tiles leave the program
             self.overlays.layout_hook = None
+            for gid, name in gone:  # the window's guest list hears they are gone
+                self.bus.publish(
+                    TOPIC_GUEST, guest_id=gid, name=name, state="ended", on_air=False, muted=False
+                )
+            self.bus.publish(TOPIC_INVITE, revoked=True, closed=True)  # no one answers its links
         self.leave_costream()
 
     def close(self) -> None:

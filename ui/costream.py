@@ -35,7 +35,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from studio.contract.costream import INVITE_MAX_USES, TOPIC_GUEST, Invite, InviteRequest
+from studio.contract.costream import (
+    INVITE_MAX_USES,
+    TOPIC_GUEST,
+    TOPIC_INVITE,
+    Invite,
+    InviteRequest,
+)
 from studio.costream.signalling import LinkRefusedError
 from studio.errors import UserError
 from studio.redact import redact
@@ -90,7 +96,6 @@ class CostreamDialog(QDialog):
         form.addRow(self.tr("邀请谁"), self.label_edit)
         self.uses_spin = QSpinBox()
         self.uses_spin.setRange(1, INVITE_MAX_USES)
-        self.uses_spin.setSuffix(self.tr(" 人"))
         self.expiry_combo = QComboBox()
         for label, minutes in (
             (self.tr("15 分钟"), 15),
@@ -101,7 +106,7 @@ class CostreamDialog(QDialog):
             self.expiry_combo.addItem(label, minutes)
         self.expiry_combo.setCurrentIndex(1)
         limits = QHBoxLayout()
-        limits.addWidget(QLabel(self.tr("可加入")))
+        limits.addWidget(QLabel(self.tr("可加入人数")))
         limits.addWidget(self.uses_spin)
         limits.addSpacing(12)
         limits.addWidget(QLabel(self.tr("有效期")))
@@ -141,7 +146,7 @@ class CostreamDialog(QDialog):
         return box
 
     def _build_guests(self) -> QGroupBox:
-        box = QGroupBox(self.tr("嘉宾"))
+        box = QGroupBox(self.tr("嘉宾名单"))
         lay = QVBoxLayout(box)
         top = QHBoxLayout()
         top.addWidget(QLabel(self.tr("布局")))
@@ -217,6 +222,7 @@ class CostreamDialog(QDialog):
         self.invite = invite
         have = invite is not None
         self.link_edit.setText(invite["join_url"] if invite else "")
+        self.link_edit.setCursorPosition(0)  # the backend's address first, the token after
         self.copy_button.setEnabled(have)
         self.revoke_button.setEnabled(have)
         if invite is None:
@@ -258,10 +264,24 @@ class CostreamDialog(QDialog):
 
     # -- the guests ----------------------------------------------------------------
     def _on_event(self, topic: str, data: dict) -> None:
+        if topic == TOPIC_INVITE and data.get("revoked"):
+            if data.get("closed"):  # the session changed or the backend was left
+                self._show_invite(None)
+                self.link_note.setText(
+                    self.tr("连麦已结束（换了场次或断开了后台）：需要时重新邀请。")
+                )
+            elif self.invite is not None and data.get("invite_id") == self.invite["id"]:
+                self._revoked()
+            return
         if topic != TOPIC_GUEST:
             return
         gid = int(data["guest_id"])
-        if data.get("state") == "ended":
+        if data.get("state") in ("ended", "left"):
+            if data.get("state") == "left" and gid in self.rows:
+                name = str(data.get("name") or gid)
+                self.win.statusBar().showMessage(
+                    self.tr("{name} 离开了连麦").format(name=name), 5000
+                )
             self._drop_row(gid)
             return
         self.guests[gid] = dict(data)
@@ -310,21 +330,20 @@ class CostreamDialog(QDialog):
 
     def _source_state(self, gid: int) -> str:
         """The guest picture's own state (live/lost) when the app has it."""
-        cohost = self.app._cohost
+        cohost = self.app.cohost
         peer = cohost.guests.get(gid) if cohost is not None else None
         return peer.source.state if peer is not None else ""
 
     def state_text(self, d: dict, picture: str = "") -> str:
         """What a guest is doing, in words: their line, then on air / muted."""
         state = str(d.get("state") or "")
-        if picture in ("live", "lost") and state not in ("failed", "closed", "left"):
+        if picture in ("live", "lost") and state not in ("failed", "closed"):
             state = picture
         line = {
             "live": self.tr("画面正常"),
             "lost": self.tr("连接中断，正在等待重连（观众看到占位画面）"),
             "failed": self.tr("连接失败，正在等待重连"),
             "closed": self.tr("已断开"),
-            "left": self.tr("已离开"),
         }.get(state, self.tr("正在连接…"))
         air = (
             self.tr("在直播画面上") if d.get("on_air") else self.tr("未上麦（观众看不到也听不到）")

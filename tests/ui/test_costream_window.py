@@ -100,6 +100,12 @@ def test_invite_qr_guest_on_air_and_removed(qtbot, tmp_path: Path) -> None:  # t
         qtbot.waitUntil(lambda: air.text() == "下麦", timeout=5000)
         assert "在直播画面上" in dlg.table.item(0, 1).text()
         assert host.scene.find(f"costream:tag:{gid}") is not None  # their name tag
+        # 画中画: the guest becomes a small inset over the host's picture
+        pip = dlg.layout_combo.findData("pip")
+        dlg.layout_combo.setCurrentIndex(pip)
+        dlg.layout_combo.activated.emit(pip)
+        tile = host.scene.find(f"costream:video:{gid}")
+        assert tile is not None and tile.w < P.width // 3, tile  # type: ignore[attr-defined]
 
         remove = dlg.table.cellWidget(0, 2).findChild(QPushButton, f"remove{gid}")
         qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
@@ -139,6 +145,13 @@ def test_english_panel_has_no_chinese_left(qtbot, tmp_path: Path) -> None:  # ty
             texts = list(widget_texts(dlg))
             bad = [f"{w}: {t!r}" for w, t in texts if CJK.search(t)]
             assert not bad, bad
+        # a guest who leaves: gone from the list, the status bar says who (in English)
+        dlg._on_event("costream.guest", {
+            "guest_id": 4, "name": "Lee", "state": "left", "on_air": False, "muted": False,
+        })  # fmt: skip
+        assert not dlg.rows and dlg.table.rowCount() == 0
+        said = win.statusBar().currentMessage()
+        assert "Lee" in said and not CJK.search(said), said
         # no backend: one dialog, in English
         qtbot.mouseClick(dlg.invite_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: _error_box(win) is not None, timeout=10000)
