@@ -47,7 +47,8 @@ from studio.errors import UserError
 from studio.redact import redact
 
 if TYPE_CHECKING:
-    from ui.main_window import MainWindow
+    from ui.bridge import EngineBridge
+    from ui.flow_host import FlowHost
 
 log = logging.getLogger(__name__)
 
@@ -68,8 +69,8 @@ class GuestRow:
 class CostreamDialog(QDialog):
     """连麦: the invite link and its QR, the guest list with its buttons, joining another's."""
 
-    def __init__(self, win: MainWindow) -> None:
-        super().__init__(win)
+    def __init__(self, win: FlowHost, bridge: EngineBridge) -> None:
+        super().__init__(win.window())
         self.win = win
         self.app = win.app
         self.setObjectName("costreamDialog")
@@ -83,7 +84,7 @@ class CostreamDialog(QDialog):
         lay.addWidget(self._build_invite())
         lay.addWidget(self._build_guests(), 1)
         lay.addWidget(self._build_join())
-        win.bridge.engine_event.connect(self._on_event)
+        bridge.engine_event.connect(self._on_event)
         win.jobs.busy_changed.connect(self._busy)
         self.resize(560, 720)
 

@@ -186,7 +186,7 @@ class MainWindow(QMainWindow):
     def open_costream(self) -> CostreamDialog:
         """The 连麦 window (one, non-modal: the guide keeps working in this one)."""
         if self.costream is None:
-            self.costream = CostreamDialog(self)
+            self.costream = CostreamDialog(self, self.bridge)
         self.costream.show()
         self.costream.raise_()
         return self.costream

@@ -177,7 +177,7 @@ def test_refusals_in_the_window_language(qtbot, tmp_path: Path, message: str, wo
     from studio.errors import UserError
 
     win = build_window(qtbot, tmp_path, P, show=False)
-    dlg = CostreamDialog(win)
+    dlg = CostreamDialog(win, win.bridge)
     qtbot.addWidget(dlg)
     exc = LinkRefusedError(message) if "refused" in message else UserError(message)
     assert words in dlg.error_text(exc)
