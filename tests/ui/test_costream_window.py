@@ -181,3 +181,55 @@ def test_refusals_in_the_window_language(qtbot, tmp_path: Path, message: str, wo
     qtbot.addWidget(dlg)
     exc = LinkRefusedError(message) if "refused" in message else UserError(message)
     assert words in dlg.error_text(exc)
+
+
+def test_join_another_studios_costream_by_its_link(qtbot, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from studio.costream.host import CoHost
+    from studio.costream.signalling import HostSignalling
+    from studio.demo.data import DEMO_PASSWORD, DEMO_SESSION, DEMO_USER
+    from studio.demo.embedded import EmbeddedBackend
+    from tests.costream.test_loopback import GREEN
+
+    backend = EmbeddedBackend.start(shoppers=0, db=tmp_path / "host.sqlite3")
+    host_pipe = Pipeline(P)
+    host_pipe.add_source(ToneSource("host", GREEN, 440, P.width, P.height, P.fps))
+    host_pipe.start()
+    login = {"username": DEMO_USER, "password": DEMO_PASSWORD}
+    token = httpx.post(f"{backend.url}/api/auth/login", json=login).json()["token"]
+    cohost = CoHost(host_pipe, HostSignalling(backend.url, token, DEMO_SESSION))
+    try:
+        link = cohost.invite({"label": "西门店"})["join_url"]
+        cohost.start_polling()
+        win = build_window(qtbot, tmp_path, P)  # the guest's own window, no backend of its own
+        dlg = win.open_costream()
+        dlg.join_edit.setText(link)
+        dlg.name_edit.setText("西门店 小王")
+        qtbot.mouseClick(dlg.join_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(dlg.leave_button.isEnabled, timeout=40000)
+        assert "已加入" in dlg.join_state.text() and not dlg.join_button.isEnabled()
+        assert [g.name for g in cohost.guests.values()] == ["西门店 小王"]
+        guest = win.app.guest
+        assert guest is not None
+
+        def host_in_preview() -> bool:  # the host's green program, in the guide-only inset
+            fr = guest.host.slot.peek()
+            return fr is not None and near(
+                mean_yuv(fr.data, fr.width, fr.height, 40, 150, 200, 210), GREEN
+            )
+
+        qtbot.waitUntil(host_in_preview, timeout=20000)
+        scene = win.app.pipeline.scene
+        assert any(ly.name == "costream:host" for ly in scene.guide)
+        assert all(ly.name != "costream:host" for ly in scene.program)  # never on its own air
+
+        qtbot.mouseClick(dlg.leave_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(lambda: dlg.join_state.text() == "未加入", timeout=20000)
+        assert win.app.guest is None and dlg.join_button.isEnabled()
+        assert all(ly.name != "costream:host" for ly in scene.guide)
+        qtbot.waitUntil(lambda: not cohost.guests, timeout=15000)  # gone from the host too
+    finally:
+        cohost.close()
+        host_pipe.stop()
+        backend.stop()
