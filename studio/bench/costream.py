@@ -6,7 +6,9 @@ burns its frame number into every picture (``read_frame_code``); the frame's
 capture time is known from the pattern's own clock. Measured twice on the host:
 when the decoded frame lands in the guest's source (network + codec + jitter
 buffer) and when a program frame composed by the host's output clock first shows
-it (what viewers get, before the host's own encode to the platforms).
+it (what viewers get, before the host's own encode to the platforms). And the way
+back: the host's own pattern, read off the program the guest receives (what the
+guest watches while talking).
 """
 
 from __future__ import annotations
@@ -43,24 +45,28 @@ def _ms(values: list[float]) -> dict[str, float]:
 def run_costream(seconds: float, step: Callable[[str], None]) -> dict[str, Any]:
     profile = Profile(width=640, height=360, fps=30)
     host, guest_pipe = Pipeline(profile), Pipeline(profile)
-    host.add_source(TestPatternSource(640, 360, 30, caption="HOST"))
+    host_pattern = TestPatternSource(640, 360, 30, caption="HOST")
+    host.add_source(host_pattern)
     pattern = TestPatternSource(640, 360, 30, caption="GUEST")
     guest_pipe.add_source(pattern)
     at_source: list[float] = []
     on_program: list[float] = []
+    at_guest: list[float] = []  # the host's own picture, back at the guest (what it watches)
     lock = threading.Lock()
     seen_program = -1
-    r = tiles("side", 2, 640, 360)[1]
+    r0, r = tiles("side", 2, 640, 360)
     fx, fy, fw, fh = fit_rect(640, 360, r.w, r.h)
+
+    def tile_code(y_plane: np.ndarray, t: Any) -> int | None:
+        part = y_plane[t.y + fy : t.y + fy + fh, t.x + fx : t.x + fx + fw]
+        return read_frame_code(cv2.resize(part, (640, 360), interpolation=cv2.INTER_LINEAR))
 
     def captured(k: int) -> float:
         return pattern.t0 + k / pattern.fps
 
     def program_tap(n: int, frame: np.ndarray, _b: Any, _bs: Any) -> None:
         nonlocal seen_program
-        yp = planes(frame, 640, 360)[0]
-        tile = yp[r.y + fy : r.y + fy + fh, r.x + fx : r.x + fx + fw]
-        k = read_frame_code(cv2.resize(tile, (640, 360), interpolation=cv2.INTER_LINEAR))
+        k = tile_code(planes(frame, 640, 360)[0], r)
         if k is not None and k > seen_program:
             seen_program = k
             with lock:
@@ -93,6 +99,18 @@ def run_costream(seconds: float, step: Callable[[str], None]) -> dict[str, Any]:
                     at_source.append(time.monotonic() - captured(k))
 
         src.slot.put = put  # type: ignore[method-assign]
+        back_put = guest.host.slot.put
+
+        def back(frame: Frame) -> None:
+            back_put(frame)
+            if (frame.width, frame.height) != (640, 360):
+                return
+            k = tile_code(planes(frame.data, 640, 360)[0], r0)
+            if k is not None:
+                with lock:
+                    at_guest.append(time.monotonic() - (host_pattern.t0 + k / 30))
+
+        guest.host.slot.put = back  # type: ignore[method-assign]
         host.program_taps.append(program_tap)
         step(f"costream: measuring for {seconds:g} s")
         time.sleep(seconds)
@@ -110,4 +128,6 @@ def run_costream(seconds: float, step: Callable[[str], None]) -> dict[str, Any]:
             "to_host_source": _ms(at_source),
             "to_host_program": _ms(on_program),
             "program_frames": len(on_program),
+            "host_to_guest": _ms(at_guest),
+            "host_to_guest_frames": len(at_guest),
         }

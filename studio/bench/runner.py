@@ -267,7 +267,9 @@ def _render_costream(cs: dict[str, Any], console: Console) -> None:
     for col in ("where", "frames", "p50 ms", "p95 ms", "max ms"):
         t.add_column(col, justify="right")
     for key, label, n in (("to_host_source", "host's guest source", cs["frames"]),
-                          ("to_host_program", "host's program", cs["program_frames"])):  # fmt: skip
+                          ("to_host_program", "host's program", cs["program_frames"]),
+                          ("host_to_guest", "host -> guest (way back)",
+                           cs.get("host_to_guest_frames", 0))):  # fmt: skip
         d = cs[key]
         t.add_row(label, str(n), _f(d["p50_ms"]), _f(d["p95_ms"]), _f(d["max_ms"]))
     console.print(t)

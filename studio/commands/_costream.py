@@ -46,12 +46,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         "--costream-on-air",
         choices=["auto", "manual"],
         default="auto",
-        help="auto: a guest is on the program once connected; manual: the guide decides",
+        help="auto: a guest is on the program once connected; manual: the guide types "
+        "`on ID` (stdin takes on/off/mute/unmute/remove/layout/invite/revoke/guests)",
     )
     g.add_argument("--costream-layout", choices=LAYOUTS, default="side", help="default: side")
-    g.add_argument("--costream-label", default="", help="who the link is for (shown to the host)")
     g.add_argument(
-        "--costream-uses", type=int, default=1, help=f"guests per link (1..{INVITE_MAX_USES})"
+        "--costream-label",
+        default="",
+        metavar="LABEL",
+        help="who the link is for (shown to the host)",
+    )
+    g.add_argument(
+        "--costream-uses",
+        type=int,
+        default=1,
+        metavar="N",
+        help=f"guests per link (1..{INVITE_MAX_USES})",
     )
     g.add_argument(
         "--costream-guest-guide",
@@ -68,7 +78,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
         help="that guide's share of the host's commission while on air (0..0.5)",
     )
     g.add_argument("--join", metavar="URL", help="join another studio's 连麦 by its link")
-    g.add_argument("--costream-name", default="", help="your name tag on the host's program")
+    g.add_argument(
+        "--costream-name", default="", metavar="NAME", help="your name tag on the host's program"
+    )
 
 
 def check(args: argparse.Namespace) -> None:
@@ -248,4 +260,5 @@ def open_guest(args: argparse.Namespace, pipeline: Pipeline) -> StudioGuest:
     """Open the link (refused links raise UserError before anything starts)."""
     guest = StudioGuest(pipeline, args.costream_name or "嘉宾")
     guest.open(args.join)
+    guest.show_host_in_preview()  # the guide's preview (the window): never the guest's program
     return guest

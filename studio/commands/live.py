@@ -362,6 +362,9 @@ def run(args: argparse.Namespace) -> int:
         )
         while not stop.wait(0.2):
             seen.look()
+            if guest is not None and guest.ended:  # the host removed us or ended the show
+                print(f"studio: 连麦 over: {guest.ended}", flush=True)
+                break
             if args.duration and time.monotonic() - started >= args.duration:
                 break
         seen.look()

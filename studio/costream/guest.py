@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
-from collections.abc import Awaitable, Callable
 
 from aiortc import MediaStreamTrack, RTCPeerConnection
 
@@ -23,9 +22,10 @@ from studio.costream.guest_source import GuestSource
 from studio.costream.peer import close_quietly, description, new_peer, remote
 from studio.costream.program_tracks import MixMinusAudioTrack, ProgramFeed, ProgramVideoTrack
 from studio.costream.signalling import JoinSignalling
+from studio.errors import UserError
 from studio.media.compositor import VideoLayer
 from studio.media.engine import Pipeline
-from studio.redact import register_secret
+from studio.redact import redact, register_secret
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +57,7 @@ class StudioGuest:
         self._task: concurrent.futures.Future[None] | None = None
         self._closed = False
         self.rejoins = 0
+        self.ended = ""  # why the 连麦 is over (the host removed us, the link died)
         self._started = False
         self.config: JoinConfig | None = None
 
@@ -130,7 +131,15 @@ class StudioGuest:
     def connect(self, timeout: float = 60.0) -> None:
         """Offer, wait for the host's answer, then keep rejoining when the line drops."""
         self.start()
-        rtc_loop.run(self._connect(), timeout=timeout)
+        pending = rtc_loop.submit(self._connect())
+        try:
+            pending.result(timeout)
+        except TimeoutError:
+            pending.cancel()
+            raise UserError(
+                f"the host did not answer within {timeout:.0f} s",
+                "check that the host's studio is live with 连麦 on, then join again",
+            ) from None
         self._task = rtc_loop.submit(self._watch())
 
     async def _connect(self) -> None:
@@ -144,7 +153,7 @@ class StudioGuest:
         if answer is not None:
             await self.accept_answer(answer)
 
-    async def _watch(self, on_rejoin: Callable[[], Awaitable[None]] | None = None) -> None:
+    async def _watch(self) -> None:
         bad_since = 0.0
         loop = asyncio.get_running_loop()
         while not self._closed:
@@ -157,6 +166,10 @@ class StudioGuest:
                     try:
                         await self._connect()
                         self.rejoins += 1
+                    except UserError as exc:  # the host removed us or ended the show
+                        self.ended = redact(str(exc))
+                        log.info("连麦 (guest): the host's side refused the rejoin: %s", self.ended)
+                        return
                     except Exception as exc:
                         log.warning("连麦 (guest): rejoin failed (%s)", exc)
                     bad_since = 0.0

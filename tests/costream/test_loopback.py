@@ -223,3 +223,61 @@ def test_relay_only_through_a_local_coturn(coturn) -> None:  # type: ignore[no-u
         cohost.close()
         host_pipe.stop()
         guest_pipe.stop()
+
+
+def test_two_guests_hear_the_host_and_each_other_but_not_themselves() -> None:
+    hz = {"host": 440.0, "a": 1500.0, "b": 2600.0}
+    colours = {"host": GREEN, "a": MAGENTA, "b": (240, 200, 20)}
+    pipes = {k: Pipeline(P) for k in hz}
+    for k, pipe in pipes.items():
+        pipe.add_source(ToneSource(k, colours[k], hz[k], P.width, P.height, P.fps))
+        pipe.start()
+    cohost = CoHost(pipes["host"], layout="side")
+    guests = {k: StudioGuest(pipes[k], f"嘉宾{k}") for k in ("a", "b")}
+    cap = ProgramCapture()
+    pipes["host"].program_taps.append(cap)
+    try:
+        for i, (_k, g) in enumerate(guests.items(), start=1):
+            g.start()
+            connect(cohost, g, guest_id=i)
+        wait_for(
+            lambda: all(p.source.state == "live" for p in cohost.guests.values()), 20, "both guests"
+        )
+        # three pictures side by side: host, a, b
+        third = P.width // 3
+
+        def three() -> bool:
+            f = cap.frame
+            return f is not None and all(
+                near(
+                    mean_yuv(f, P.width, P.height, i * third + 30, 160, (i + 1) * third - 30, 200),
+                    c,
+                )
+                for i, c in enumerate(colours.values())
+            )
+
+        wait_for(three, 15, "host, a and b side by side on the program")
+        for k, g in guests.items():
+            ring: AudioRing = g.host.audio  # type: ignore[assignment]
+            other = "b" if k == "a" else "a"
+
+            def heard(ring: AudioRing = ring, other: str = other) -> bool:
+                ring.reset()
+                wait_for(lambda: ring.buffered_seconds >= 0.2, 10, "sound at the guest")
+                got = ring.read(int(48_000 * 0.2))
+                return got is not None and tone_level(got, hz[other]) > 0.1
+
+            wait_for(heard, 15, f"guest {k} hearing guest {other}")
+            ring.reset()
+            wait_for(lambda r=ring: r.buffered_seconds >= 0.2, 10, "sound at the guest")
+            got = ring.read(int(48_000 * 0.2))
+            assert got is not None
+            assert tone_level(got, hz["host"]) > 0.1, f"guest {k} should hear the host"
+            assert tone_level(got, hz[other]) > 0.1, f"guest {k} should hear guest {other}"
+            assert tone_level(got, hz[k]) < 0.01, f"guest {k} must not hear itself"
+    finally:
+        for g in guests.values():
+            g.close()
+        cohost.close()
+        for pipe in pipes.values():
+            pipe.stop()

@@ -68,6 +68,22 @@ def test_studio_guest_over_the_backend_on_air_leave_and_revoked_link(backend) ->
         wait_for(lambda: gid not in cohost.guests, 10, "the guest gone from the host")
         assert host_pipe.scene.find(f"costream:video:{gid}") is None
 
+        # the host removes a guest: it stops rejoining and says why
+        again = cohost.invite({"label": "总部"})
+        other = StudioGuest(guest_pipe, "总部 小陈")
+        try:
+            other.open(again["join_url"])
+            other.connect()
+            wait_for(lambda: len(cohost.guests) == 1, 10, "the second guest at the host")
+            (gid2,) = cohost.guests
+            wait_for(lambda: cohost.guests[gid2].source.state == "live", 20, "its picture")
+            cohost.remove(gid2)
+            wait_for(lambda: bool(other.ended), 15, "the removed guest told it is over")
+            assert gid2 not in cohost.guests and other.rejoins == 0
+            assert "连麦 link refused" in other.ended, other.ended
+        finally:
+            other.close()
+
         second = cohost.invite({"label": "品牌"})
         cohost.revoke(second["id"])
         refused = JoinSignalling(second["join_url"])
