@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import segno
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QGuiApplication, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -86,6 +86,9 @@ class CostreamDialog(QDialog):
         lay.addWidget(self._build_join())
         bridge.engine_event.connect(self._on_event)
         win.jobs.busy_changed.connect(self._busy)
+        self._guest_timer = QTimer(self)  # while joined: did the host end our 连麦?
+        self._guest_timer.setInterval(1000)
+        self._guest_timer.timeout.connect(self._watch_guest)
         self.resize(560, 720)
 
     # -- building ------------------------------------------------------------------
@@ -192,7 +195,7 @@ class CostreamDialog(QDialog):
         self.join_button.setObjectName("costreamJoin")
         self.join_button.clicked.connect(self.join)
         self.leave_button = QPushButton(self.tr("离开连麦"))
-        self.leave_button.clicked.connect(self.leave)
+        self.leave_button.clicked.connect(self._leave_clicked)
         self.leave_button.setEnabled(False)
         row = QHBoxLayout()
         row.addWidget(self.join_button)
@@ -402,6 +405,14 @@ class CostreamDialog(QDialog):
         self._joined(False)
         self._failed(self.tr("无法加入连麦"), exc)
 
+    def _watch_guest(self) -> None:
+        """The host removed us or ended the show: the 连麦 is over, say so."""
+        guest = self.app.guest
+        if guest is None or not guest.ended or self.win.jobs.busy:
+            return
+        self._guest_timer.stop()
+        self.leave(self.tr("主播已结束你的连麦"))
+
     def _joined(self, joined: bool) -> None:
         self.join_state.setText(
             self.tr("已加入：对方的画面在预览右上角（只有你看得到）")
@@ -410,12 +421,24 @@ class CostreamDialog(QDialog):
         )
         self.leave_button.setEnabled(joined)
         self.join_button.setEnabled(not joined and not self.win.jobs.busy)
+        if joined:
+            self._guest_timer.start()
+        else:
+            self._guest_timer.stop()
 
-    def leave(self) -> None:
+    def _leave_clicked(self) -> None:
+        self.leave()
+
+    def leave(self, why: str = "") -> None:
+        def done(_r: object) -> None:
+            self._joined(False)
+            if why:
+                self.join_state.setText(why)
+
         if not self.win.jobs.start(
             "costream-leave",
             self.app.leave_costream,
-            lambda _r: self._joined(False),
+            done,
             lambda exc: self._failed(self.tr("离开连麦时出错"), exc),
         ):
             self.win.still_busy()
@@ -468,6 +491,7 @@ class CostreamDialog(QDialog):
                 "needs a 连麦 link",
                 self.tr("这不是连麦链接。请复制主播发来的完整链接（…/join/…）。"),
             ),
+            ("did not answer", self.tr("对方没有应答。请确认主播的直播台开着，然后再试。")),
             ("cannot reach", self.tr("连不上后台，请检查网络后再试。")),
             ("does not answer", self.tr("连不上后台，请检查网络后再试。")),
             (

@@ -200,7 +200,7 @@ def test_join_another_studios_costream_by_its_link(qtbot, tmp_path: Path) -> Non
     token = httpx.post(f"{backend.url}/api/auth/login", json=login).json()["token"]
     cohost = CoHost(host_pipe, HostSignalling(backend.url, token, DEMO_SESSION))
     try:
-        link = cohost.invite({"label": "西门店"})["join_url"]
+        link = cohost.invite({"label": "西门店", "uses": 2})["join_url"]
         cohost.start_polling()
         win = build_window(qtbot, tmp_path, P)  # the guest's own window, no backend of its own
         dlg = win.open_costream()
@@ -224,6 +224,17 @@ def test_join_another_studios_costream_by_its_link(qtbot, tmp_path: Path) -> Non
         assert any(ly.name == "costream:host" for ly in scene.guide)
         assert all(ly.name != "costream:host" for ly in scene.program)  # never on its own air
 
+        # the host removes us: the window says so and stops trying (no rejoin)
+        (gid,) = cohost.guests
+        cohost.remove(gid)
+        qtbot.waitUntil(lambda: dlg.join_state.text() == "主播已结束你的连麦", timeout=20000)
+        assert win.app.guest is None and dlg.join_button.isEnabled()
+        assert all(ly.name != "costream:host" for ly in scene.guide)
+
+        # joining again (the link's second use), then leaving on our own
+        qtbot.mouseClick(dlg.join_button, Qt.MouseButton.LeftButton)
+        qtbot.waitUntil(dlg.leave_button.isEnabled, timeout=40000)
+        qtbot.waitUntil(lambda: len(cohost.guests) == 1, timeout=10000)
         qtbot.mouseClick(dlg.leave_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dlg.join_state.text() == "未加入", timeout=20000)
         assert win.app.guest is None and dlg.join_button.isEnabled()

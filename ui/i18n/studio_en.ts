@@ -17,392 +17,398 @@
         <translation>Co-stream</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="93"/>
+        <location filename="../costream.py" line="96"/>
         <source>邀请嘉宾</source>
         <translation>Invite a guest</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="96"/>
+        <location filename="../costream.py" line="99"/>
         <source>比如：东门店 小李</source>
         <translation>e.g. East store, Li</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="97"/>
+        <location filename="../costream.py" line="100"/>
         <source>邀请谁</source>
         <translation>Who it is for</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="102"/>
+        <location filename="../costream.py" line="105"/>
         <source>15 分钟</source>
         <translation>15 minutes</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="103"/>
+        <location filename="../costream.py" line="106"/>
         <source>1 小时</source>
         <translation>1 hour</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="104"/>
+        <location filename="../costream.py" line="107"/>
         <source>4 小时</source>
         <translation>4 hours</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="105"/>
+        <location filename="../costream.py" line="108"/>
         <source>24 小时</source>
         <translation>24 hours</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="113"/>
+        <location filename="../costream.py" line="116"/>
         <source>有效期</source>
         <translation>Valid for</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="117"/>
+        <location filename="../costream.py" line="120"/>
         <source>连麦邀请</source>
         <translation>Invite to co-stream</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="125"/>
+        <location filename="../costream.py" line="128"/>
         <source>按“连麦邀请”生成加入链接</source>
         <translation>Press “Invite to co-stream” to make a join link</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="126"/>
+        <location filename="../costream.py" line="129"/>
         <source>复制链接</source>
         <translation>Copy link</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="128"/>
+        <location filename="../costream.py" line="131"/>
         <source>撤销链接</source>
         <translation>Revoke link</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="135"/>
+        <location filename="../costream.py" line="138"/>
         <source>加入链接</source>
         <translation>Join link</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="168"/>
+        <location filename="../costream.py" line="171"/>
         <source>嘉宾</source>
         <translation>Guest</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="153"/>
+        <location filename="../costream.py" line="156"/>
         <source>布局</source>
         <translation>Layout</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="110"/>
+        <location filename="../costream.py" line="113"/>
         <source>可加入人数</source>
         <translation>Guests per link</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="150"/>
+        <location filename="../costream.py" line="153"/>
         <source>嘉宾名单</source>
         <translation>Guests</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="157"/>
+        <location filename="../costream.py" line="160"/>
         <source>并排</source>
         <translation>Side by side</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="158"/>
+        <location filename="../costream.py" line="161"/>
         <source>画中画</source>
         <translation>Picture-in-picture</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="159"/>
+        <location filename="../costream.py" line="162"/>
         <source>四宫格</source>
         <translation>Grid of four</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="168"/>
-        <location filename="../costream.py" line="204"/>
+        <location filename="../costream.py" line="171"/>
+        <location filename="../costream.py" line="207"/>
         <source>状态</source>
         <translation>State</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="168"/>
+        <location filename="../costream.py" line="171"/>
         <source>操作</source>
         <translation>Actions</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="177"/>
+        <location filename="../costream.py" line="180"/>
         <source>还没有嘉宾。把加入链接或二维码发给对方。</source>
         <translation>No guests yet. Send the join link or the QR code to your guest.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="182"/>
+        <location filename="../costream.py" line="185"/>
         <source>加入别人的连麦</source>
         <translation>Join someone else&apos;s co-stream</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="186"/>
+        <location filename="../costream.py" line="189"/>
         <source>粘贴主播发来的连麦链接</source>
         <translation>Paste the co-stream link the host sent you</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="187"/>
+        <location filename="../costream.py" line="190"/>
         <source>连麦链接</source>
         <translation>Co-stream link</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="189"/>
+        <location filename="../costream.py" line="192"/>
         <source>你在对方画面上的名字</source>
         <translation>Your name on the host&apos;s picture</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="190"/>
+        <location filename="../costream.py" line="193"/>
         <source>我的名字</source>
         <translation>My name</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="191"/>
+        <location filename="../costream.py" line="194"/>
         <source>加入连麦</source>
         <translation>Join co-stream</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="194"/>
+        <location filename="../costream.py" line="197"/>
         <source>离开连麦</source>
         <translation>Leave co-stream</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="202"/>
-        <location filename="../costream.py" line="398"/>
-        <location filename="../costream.py" line="409"/>
+        <location filename="../costream.py" line="205"/>
+        <location filename="../costream.py" line="401"/>
+        <location filename="../costream.py" line="420"/>
         <source>未加入</source>
         <translation>Not joined</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="210"/>
+        <location filename="../costream.py" line="213"/>
         <source>连麦嘉宾</source>
         <translation>Co-stream guest</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="218"/>
+        <location filename="../costream.py" line="221"/>
         <source>无法生成连麦邀请</source>
         <translation>Cannot make the co-stream invite</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="232"/>
+        <location filename="../costream.py" line="235"/>
         <source>对方用手机或电脑浏览器打开链接，或在导购直播台里“加入连麦”。</source>
         <translation>Your guest opens the link in a phone or desktop browser, or uses “Join co-stream” in their Guide Studio.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="237"/>
+        <location filename="../costream.py" line="240"/>
         <source>“{label}”：可加入 {uses} 人，{expires} 前有效。手机扫码即可加入。</source>
         <translation>“{label}”: {uses} guest(s), valid until {expires}. Scan with a phone to join.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="247"/>
+        <location filename="../costream.py" line="250"/>
         <source>连麦链接已复制</source>
         <translation>Co-stream link copied</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="258"/>
+        <location filename="../costream.py" line="261"/>
         <source>无法撤销连麦链接</source>
         <translation>Cannot revoke the co-stream link</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="264"/>
+        <location filename="../costream.py" line="267"/>
         <source>链接已撤销：再用它加入会被拒绝。已在连麦的嘉宾不受影响。</source>
         <translation>Link revoked: joining with it is refused. Guests already in the co-stream stay.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="272"/>
+        <location filename="../costream.py" line="275"/>
         <source>连麦已结束（换了场次或断开了后台）：需要时重新邀请。</source>
         <translation>Co-stream ended (another session, or the backend was left): invite again when needed.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="284"/>
+        <location filename="../costream.py" line="287"/>
         <source>{name} 离开了连麦</source>
         <translation>{name} left the co-stream</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="305"/>
+        <location filename="../costream.py" line="308"/>
         <source>移除</source>
         <translation>Remove</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="321"/>
+        <location filename="../costream.py" line="324"/>
         <source>下麦</source>
         <translation>Take off air</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="321"/>
+        <location filename="../costream.py" line="324"/>
         <source>上麦</source>
         <translation>Put on air</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="322"/>
+        <location filename="../costream.py" line="325"/>
         <source>取消静音</source>
         <translation>Unmute</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="322"/>
+        <location filename="../costream.py" line="325"/>
         <source>静音</source>
         <translation>Mute</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="344"/>
+        <location filename="../costream.py" line="347"/>
         <source>画面正常</source>
         <translation>Picture OK</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="345"/>
+        <location filename="../costream.py" line="348"/>
         <source>连接中断，正在等待重连（观众看到占位画面）</source>
         <translation>Connection lost, waiting for the guest to rejoin (viewers see a placeholder)</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="346"/>
+        <location filename="../costream.py" line="349"/>
         <source>连接失败，正在等待重连</source>
         <translation>Connection failed, waiting for the guest to rejoin</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="347"/>
+        <location filename="../costream.py" line="350"/>
         <source>已断开</source>
         <translation>Disconnected</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="348"/>
+        <location filename="../costream.py" line="351"/>
         <source>正在连接…</source>
         <translation>Connecting…</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="350"/>
+        <location filename="../costream.py" line="353"/>
         <source>在直播画面上</source>
         <translation>on the program</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="350"/>
+        <location filename="../costream.py" line="353"/>
         <source>未上麦（观众看不到也听不到）</source>
         <translation>off air (viewers neither see nor hear them)</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="352"/>
+        <location filename="../costream.py" line="355"/>
         <source>已静音</source>
         <translation>muted</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="353"/>
+        <location filename="../costream.py" line="356"/>
         <source>，</source>
         <translation>, </translation>
     </message>
     <message>
-        <location filename="../costream.py" line="366"/>
+        <location filename="../costream.py" line="369"/>
         <source>连麦操作没有完成</source>
         <translation>The co-stream action did not complete</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="374"/>
+        <location filename="../costream.py" line="377"/>
         <source>无法移除嘉宾</source>
         <translation>Cannot remove the guest</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="383"/>
+        <location filename="../costream.py" line="386"/>
         <source>无法切换布局</source>
         <translation>Cannot change the layout</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="389"/>
-        <location filename="../costream.py" line="403"/>
+        <location filename="../costream.py" line="392"/>
+        <location filename="../costream.py" line="406"/>
         <source>无法加入连麦</source>
         <translation>Cannot join the co-stream</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="389"/>
+        <location filename="../costream.py" line="392"/>
         <source>请先粘贴主播发来的连麦链接。</source>
         <translation>Paste the co-stream link the host sent you first.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="391"/>
+        <location filename="../costream.py" line="394"/>
         <source>正在加入…</source>
         <translation>Joining…</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="407"/>
+        <location filename="../costream.py" line="414"/>
+        <source>主播已结束你的连麦</source>
+        <translation>The host has ended your co-stream</translation>
+    </message>
+    <message>
+        <location filename="../costream.py" line="418"/>
         <source>已加入：对方的画面在预览右上角（只有你看得到）</source>
         <translation>Joined: the host&apos;s picture is at the top right of the preview (only you see it)</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="419"/>
+        <location filename="../costream.py" line="442"/>
         <source>离开连麦时出错</source>
         <translation>Leaving the co-stream went wrong</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="439"/>
+        <location filename="../costream.py" line="462"/>
         <source>这个连麦链接已失效。</source>
         <translation>This co-stream link no longer works.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="441"/>
+        <location filename="../costream.py" line="464"/>
         <source>请向主播要一个新的连麦邀请链接。</source>
         <translation> Ask the host for a new co-stream invite link.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="443"/>
+        <location filename="../costream.py" line="466"/>
+        <location filename="../costream.py" line="494"/>
         <source>对方没有应答。请确认主播的直播台开着，然后再试。</source>
         <translation>The host did not answer. Make sure the host&apos;s Guide Studio is open, then try again.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="447"/>
+        <location filename="../costream.py" line="470"/>
         <source>连麦没有成功：</source>
         <translation>The co-stream did not work: </translation>
     </message>
     <message>
-        <location filename="../costream.py" line="452"/>
+        <location filename="../costream.py" line="475"/>
         <source>这个连麦链接已过期。</source>
         <translation>This co-stream link has expired.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="453"/>
+        <location filename="../costream.py" line="476"/>
         <source>这个连麦链接已被主播撤销。</source>
         <translation>The host has revoked this co-stream link.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="454"/>
+        <location filename="../costream.py" line="477"/>
         <source>这个连麦链接的名额已用完。</source>
         <translation>This co-stream link has been used up.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="455"/>
+        <location filename="../costream.py" line="478"/>
         <source>这场直播已经结束。</source>
         <translation>This live show has ended.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="456"/>
+        <location filename="../costream.py" line="479"/>
         <source>主播已结束你的连麦。</source>
         <translation>The host has ended your co-stream.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="462"/>
+        <location filename="../costream.py" line="485"/>
         <source>连麦人数已满（最多 3 位嘉宾）。请等一位嘉宾离开后再试。</source>
         <translation>The co-stream is full (at most 3 guests). Try again when a guest has left.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="465"/>
+        <location filename="../costream.py" line="488"/>
         <source>连麦需要先连接后台（或打开演示模式）：按工具栏的“连接后台…”。</source>
         <translation>Co-streaming needs the backend (or demo mode): connect to the backend with “Connect backend…” in the toolbar.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="469"/>
+        <location filename="../costream.py" line="492"/>
         <source>这不是连麦链接。请复制主播发来的完整链接（…/join/…）。</source>
         <translation>This is not a co-stream link. Copy the whole link the host sent (…/join/…).</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="471"/>
-        <location filename="../costream.py" line="472"/>
+        <location filename="../costream.py" line="495"/>
+        <location filename="../costream.py" line="496"/>
         <source>连不上后台，请检查网络后再试。</source>
         <translation>Cannot reach the backend. Check the network and try again.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="475"/>
+        <location filename="../costream.py" line="499"/>
         <source>你的直播间里还有连麦嘉宾：先移除他们，再加入别人的连麦。</source>
         <translation>Guests are on your co-stream: remove them before joining someone else&apos;s.</translation>
     </message>
     <message>
-        <location filename="../costream.py" line="477"/>
+        <location filename="../costream.py" line="501"/>
         <source>你正在别人的连麦里：先离开，再邀请嘉宾。</source>
         <translation>You are in someone else&apos;s co-stream: leave it before inviting guests.</translation>
     </message>
