@@ -499,6 +499,7 @@ class CostreamDialog(QDialog):
                 self.tr("你的直播间里还有连麦嘉宾：先移除他们，再加入别人的连麦。"),
             ),
             ("guest of another", self.tr("你正在别人的连麦里：先离开，再邀请嘉宾。")),
+            ("no 连麦 guest", self.tr("这位嘉宾已经不在连麦里了。")),
         ]
 
 

@@ -170,6 +170,7 @@ def test_english_panel_has_no_chinese_left(qtbot, tmp_path: Path) -> None:  # ty
     [
         ("连麦 link refused: This co-stream link has expired: Ask", "已过期"),
         ("joining failed (409): the co-stream is full (3 guests); wait", "人数已满"),
+        ("no 连麦 guest 3 — see the guests list", "不在连麦里"),
     ],
 )
 def test_refusals_in_the_window_language(qtbot, tmp_path: Path, message: str, words: str) -> None:  # type: ignore[no-untyped-def]

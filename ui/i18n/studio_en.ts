@@ -412,6 +412,11 @@
         <source>你正在别人的连麦里：先离开，再邀请嘉宾。</source>
         <translation>You are in someone else&apos;s co-stream: leave it before inviting guests.</translation>
     </message>
+    <message>
+        <location filename="../costream.py" line="502"/>
+        <source>这位嘉宾已经不在连麦里了。</source>
+        <translation>This guest is no longer in the co-stream.</translation>
+    </message>
 </context>
 <context>
     <name>CrashNotice</name>
