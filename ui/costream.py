@@ -79,6 +79,7 @@ class CostreamDialog(QDialog):
         self.invite: Invite | None = None
         self.rows: dict[int, GuestRow] = {}  # guest id -> its row's cells and buttons
         self.guests: dict[int, dict[str, Any]] = {}  # guest id -> its last event
+        self._gone: set[int] = set()  # guests removed or left: ids are not used again
 
         lay = QVBoxLayout(self)
         lay.addWidget(self._build_invite())
@@ -270,6 +271,7 @@ class CostreamDialog(QDialog):
     def _on_event(self, topic: str, data: dict) -> None:
         if topic == TOPIC_INVITE and data.get("revoked"):
             if data.get("closed"):  # the session changed or the backend was left
+                self._gone.clear()  # the next backend numbers its guests afresh
                 self._show_invite(None)
                 self.link_note.setText(
                     self.tr("连麦已结束（换了场次或断开了后台）：需要时重新邀请。")
@@ -280,7 +282,10 @@ class CostreamDialog(QDialog):
         if topic != TOPIC_GUEST:
             return
         gid = int(data["guest_id"])
+        if gid in self._gone:  # a late word about a guest removed (their line closing)
+            return
         if data.get("state") in ("ended", "left"):
+            self._gone.add(gid)
             if data.get("state") == "left" and gid in self.rows:
                 name = str(data.get("name") or gid)
                 self.win.statusBar().showMessage(
@@ -326,6 +331,7 @@ class CostreamDialog(QDialog):
         self.table.resizeRowToContents(self.table.row(r.name))
 
     def _drop_row(self, gid: int) -> None:
+        self._gone.add(gid)
         r = self.rows.pop(gid, None)
         self.guests.pop(gid, None)
         if r is not None:

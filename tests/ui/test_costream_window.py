@@ -150,6 +150,10 @@ def test_english_panel_has_no_chinese_left(qtbot, tmp_path: Path) -> None:  # ty
             "guest_id": 4, "name": "Lee", "state": "left", "on_air": False, "muted": False,
         })  # fmt: skip
         assert not dlg.rows and dlg.table.rowCount() == 0
+        dlg._on_event("costream.guest", {
+            "guest_id": 4, "name": "Lee", "state": "closed", "on_air": False, "muted": False,
+        })  # fmt: skip
+        assert not dlg.rows  # their line closing a moment later brings no ghost row back
         said = win.statusBar().currentMessage()
         assert "Lee" in said and not CJK.search(said), said
         # no backend: one dialog, in English
