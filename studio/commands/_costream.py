@@ -29,6 +29,7 @@ from studio.costream.layouts import LAYOUTS
 from studio.costream.signalling import HostSignalling, JoinSignalling, split_join_url
 from studio.errors import UserError
 from studio.media.engine import Pipeline
+from studio.platforms import platform as find_platform
 from studio.redact import redact, register_secret
 
 log = logging.getLogger(__name__)
@@ -170,7 +171,14 @@ def start_host(args: argparse.Namespace, pipeline: Pipeline) -> HostRun:
         session = args.session or DEMO_SESSION
         token = _login(base, DEMO_USER, DEMO_PASSWORD)
     sig = HostSignalling(base, token, session)
-    cohost = CoHost(pipeline, sig, on_air=args.costream_on_air, layout=args.costream_layout)
+    preset = find_platform(args.platform) if getattr(args, "platform", None) else None
+    cohost = CoHost(
+        pipeline,
+        sig,
+        on_air=args.costream_on_air,
+        layout=args.costream_layout,
+        safe_area=preset.safe_area if preset else None,
+    )
     try:
         request: InviteRequest = {
             "label": args.costream_label or "连麦嘉宾",

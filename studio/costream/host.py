@@ -38,6 +38,7 @@ from studio.costream.program_tracks import MixMinusAudioTrack, ProgramFeed, Prog
 from studio.costream.signalling import HostSignalling
 from studio.errors import UserError
 from studio.media.engine import Pipeline
+from studio.overlays.layout import safe_area as find_safe_area
 from studio.overlays.manager import OverlayManager
 from studio.redact import register_secret
 
@@ -72,6 +73,7 @@ class CoHost:
         ice_policy: str = "all",
         on_air: OnAirMode = "auto",
         layout: LayoutKind = "side",
+        safe_area: str | None = None,
     ) -> None:
         self.pipeline = pipeline
         self.signalling = signalling
@@ -80,6 +82,10 @@ class CoHost:
         self.on_air_mode: OnAirMode = on_air
         self.layout: LayoutKind = layout
         self.feed = ProgramFeed(pipeline)
+        p = pipeline.profile
+        # the platform's covered bands (studio/overlays/layout.py): insets and tags avoid them
+        area = find_safe_area(safe_area) if safe_area else None
+        self.insets = area.insets(p.width, p.height) if area is not None else None
         self.guests: dict[int, GuestPeer] = {}
         self._lock = threading.RLock()
         self._poll: concurrent.futures.Future[None] | None = None
@@ -296,7 +302,7 @@ class CoHost:
             kind = "side"
         p = self.pipeline.profile
         with self.pipeline.compositor.lock:
-            arrange(self.pipeline.scene, kind, tiles, p.width, p.height)
+            arrange(self.pipeline.scene, kind, tiles, p.width, p.height, self.insets)
 
     def _peer(self, guest_id: int) -> GuestPeer:
         peer = self.guests.get(guest_id)

@@ -11,6 +11,7 @@ finds them again.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
@@ -18,7 +19,7 @@ from typing import Literal
 from studio.media.compositor import Layer, Scene, TextLayer, VideoLayer
 from studio.media.frame import fit_rect
 from studio.media.sources.base import Source
-from studio.overlays.layout import Rect
+from studio.overlays.layout import Insets, Rect
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +32,53 @@ def _even(v: float) -> int:
     return round(v) // 2 * 2
 
 
-def tiles(kind: LayoutKind, people: int, width: int, height: int) -> list[Rect]:
-    """Rectangles for ``people`` pictures (host first) in a ``width`` x ``height`` frame."""
+def bands_px(width: int, height: int, insets: Insets | None) -> tuple[int, int, int]:
+    """(top, bottom, right) pixels a platform's app covers; a generic guess without one."""
+    if insets is None:
+        return 0, _even(height * (0.3 if height > width else 0.06)), 0
+    return (
+        math.ceil(insets.top * height),
+        math.ceil(insets.bottom * height),
+        math.ceil(insets.right * width),
+    )
+
+
+def tiles(
+    kind: LayoutKind, people: int, width: int, height: int, insets: Insets | None = None
+) -> list[Rect]:
+    """Rectangles for ``people`` pictures (host first) in a ``width`` x ``height`` frame.
+
+    ``insets`` (the platform's safe area, studio/overlays/layout.py) keeps PiP insets
+    off the bands the platform's app draws over (comments, the bag, the like button).
+    """
     if people <= 1:
         return [Rect(0, 0, width, height)]
     portrait = height > width
     if kind == "pip":
         out = [Rect(0, 0, width, height)]
+        top, bottom, right = bands_px(width, height, insets)
+        gap = _even(min(width, height) * 0.03)
         iw = _even(width * (0.36 if portrait else 0.28))
         ih = _even(iw * 9 / 16) if not portrait else _even(iw * 16 / 9 * 0.6)
-        gap = _even(min(width, height) * 0.03)
+        room = height - top - bottom - gap
+        ih = min(ih, (room // (people - 1) - gap) // 2 * 2)  # all of them between the bands
         for i in range(people - 1):  # insets up the right edge, above the bottom band
-            y = height - _even(height * (0.3 if portrait else 0.06)) - (i + 1) * (ih + gap)
-            out.append(Rect(width - iw - gap, max(0, y), iw, ih))
+            y = height - bottom - (i + 1) * (ih + gap)
+            out.append(Rect(width - iw - gap - right, y // 2 * 2, iw, ih))
         return out
+    # portrait with a platform: the pictures between its top and bottom bands (a phone
+    # app covers a third of the frame with comments and buttons)
+    y0, y1 = 0, height
+    if portrait and insets is not None:
+        top, bottom, _right = bands_px(width, height, insets)
+        y0, y1 = _even(top + 1), height - bottom // 2 * 2 - 2
     if kind == "grid" and people >= 3:
-        cw, chh = _even(width / 2), _even(height / 2)
-        return [Rect((i % 2) * cw, (i // 2) * chh, cw, chh) for i in range(people)]
+        cw, chh = _even(width / 2), _even((y1 - y0) / 2) - 2
+        return [Rect((i % 2) * cw, y0 + (i // 2) * chh, cw, chh) for i in range(people)]
     # side by side (landscape) or stacked (portrait)
     if portrait:
-        th = _even(height / people)
-        return [Rect(0, i * th, width, th) for i in range(people)]
+        th = _even((y1 - y0) / people) - 2
+        return [Rect(0, y0 + i * th, width, th) for i in range(people)]
     tw = _even(width / people)
     return [Rect(i * tw, 0, tw, height) for i in range(people)]
 
@@ -66,12 +93,18 @@ class Tile:
 
 
 def arrange(
-    scene: Scene, kind: LayoutKind, guests: Sequence[Tile], width: int, height: int
+    scene: Scene,
+    kind: LayoutKind,
+    guests: Sequence[Tile],
+    width: int,
+    height: int,
+    insets: Insets | None = None,
 ) -> None:
     """Put the host and ``guests`` on the program in ``kind`` (hold the compositor lock)."""
     scene.program = [ly for ly in scene.program if not ly.name.startswith(PREFIX)]
     host = next((ly for ly in scene.program if isinstance(ly, VideoLayer)), None)
-    rects = tiles(kind, len(guests) + 1, width, height)
+    rects = tiles(kind, len(guests) + 1, width, height, insets)
+    bottom_band = bands_px(width, height, insets)[1] if insets is not None else 0
     if host is not None:
         host.x, host.y, host.w, host.h = rects[0].x, rects[0].y, rects[0].w, rects[0].h
         if not guests:
@@ -94,7 +127,8 @@ def arrange(
                 text=tile.name,
                 size=size,
                 x=r.x + fx + pad,
-                y=r.y + fy + fh - pad - size * 2,
+                # above the platform's bottom band (its comments would cover the name)
+                y=min(r.y + fy + fh, height - bottom_band) - pad - size * 2,
                 background=(0, 0, 0, 170),
                 padding=max(6, size // 3),
             )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import math
 
 import pytest
 
@@ -86,3 +87,38 @@ def test_the_overlay_managers_scene_switch_picks_the_costream_layout() -> None:
     cohost.put_on(5, False)
     assert pipe.scene.find("costream:video:5") is None
     assert pipe.scene.find("costream:tag:5") is None
+
+
+PLATFORMS = ["channels", "douyin", "kuaishou", "taobao", "xiaohongshu", "bilibili",
+             "youtube_shorts", "youtube_live", "facebook"]  # fmt: skip
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_pip_insets_and_name_tags_stay_off_the_platforms_covered_bands(platform: str) -> None:
+    from studio.overlays.layout import safe_area
+
+    area = safe_area(platform)
+    assert area is not None
+    for (w, h), people in itertools.product(((1280, 720), (720, 1280)), (2, 3, 4)):
+        insets = area.insets(w, h)
+        bands = insets.bands(w, h)
+        rects = tiles("pip", people, w, h, insets)
+        for r in rects[1:]:
+            assert not any(r.overlaps(b) for b in bands), (platform, w, h, people, r)
+            assert r.h >= 40, r  # still a picture
+        for a, b in itertools.combinations(rects[1:], 2):
+            assert not a.overlaps(b)
+        scene = Scene("s")
+        scene.program.append(VideoLayer(name="video:host", source=still("host", COLOURS[0])))
+        guests = [Tile(str(i), still(f"g{i}", COLOURS[i]), f"嘉宾{i}") for i in range(1, people)]
+        for kind in LAYOUTS:
+            arrange(scene, kind, guests, w, h, insets)
+            for tag in (ly for ly in scene.program if isinstance(ly, TextLayer)):
+                tag.rasterise()
+                assert tag.rgba is not None
+                bottom = tag.y + tag.rgba.shape[0]
+                assert bottom <= h - math.ceil(insets.bottom * h), (platform, kind, w, h, tag.name)
+        for kind in ("side", "grid"):
+            if h > w:  # portrait: every picture between the bands
+                for r in tiles(kind, people, w, h, insets):
+                    assert not any(r.overlaps(b) for b in bands if b.w == w), (kind, r)
