@@ -615,6 +615,9 @@ class StudioApp:
             ) from None
         token = str(auth["Authorization"]).removeprefix("Bearer ")
         cohost = CoHost(self.pipeline, HostSignalling(joined.url, token, sid), on_air="manual")
+        area = self.overlays.layout.platform  # the ticked platforms' covered bands, as now
+        p = self.profile
+        cohost.insets = area.insets(p.width, p.height) if area is not None else None
         cohost.bind_overlays(self.overlays)
         cohost.start_polling()
         self._cohost = cohost
