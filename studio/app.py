@@ -42,6 +42,9 @@ from studio.show.script import Show
 
 if TYPE_CHECKING:
     from studio.commerce.credentials import Credentials
+    from studio.contract.costream import Invite, InviteRequest
+    from studio.costream.guest import StudioGuest
+    from studio.costream.host import CoHost
     from studio.events import Event
 
 log = logging.getLogger(__name__)
@@ -93,6 +96,8 @@ class StudioApp:
         self.bus.subscribe("commerce.link", self._on_link)
         self.bus.subscribe("commerce.status", self._on_status)
         self._catching_up = threading.Lock()  # one catch-up after an offline join at a time
+        self._cohost: CoHost | None = None  # 连麦 host on the joined session (made on first use)
+        self.guest: StudioGuest | None = None  # this studio in another's 连麦
 
     # -- preview ------------------------------------------------------------
     def open(self, source_spec: str = "test") -> None:
@@ -339,6 +344,7 @@ class StudioApp:
             return int(made.json()["id"])
 
     def _stop_commerce_side(self) -> None:
+        self.close_costream()  # its signalling is that session's
         if self.commerce is not None:
             self.commerce.stop(flush_timeout=3.0)
             self.commerce = None
@@ -579,7 +585,111 @@ class StudioApp:
     def reconnect_now(self, name: str | None = None) -> None:
         self.outputs.reconnect_now(name)
 
+    # -- 连麦 (studio.costream, docs/costream-studio.md) ------------------------------
+    @property
+    def cohost(self) -> CoHost | None:
+        """The 连麦 host if one was made (:meth:`costream` makes it)."""
+        return self._cohost
+
+    def costream(self) -> CoHost:
+        """The 连麦 host of the joined session (made on first use, answering guests).
+
+        Guests stay off the program until the guide puts them on (``manual``).
+        """
+        if self._cohost is not None:
+            return self._cohost
+        from studio.costream.host import CoHost
+        from studio.costream.signalling import HostSignalling
+
+        side, sid, joined = self.commerce, self.session_id, self.joined
+        if side is None or sid is None or joined is None:
+            raise UserError("连麦 needs the session's backend", "connect to the backend first")
+        if self.guest is not None:
+            raise UserError("this studio is a guest of another 连麦", "leave it first")
+        try:
+            auth = side.call(side.commerce.client.auth_headers(), timeout=15)
+        except Exception as exc:
+            raise UserError(
+                f"连麦: the backend {joined.url} does not answer ({type(exc).__name__})",
+                "check the connection to the backend, then try again",
+            ) from None
+        token = str(auth["Authorization"]).removeprefix("Bearer ")
+        cohost = CoHost(self.pipeline, HostSignalling(joined.url, token, sid), on_air="manual")
+        area = self.overlays.layout.platform  # the ticked platforms' covered bands, as now
+        p = self.profile
+        cohost.insets = area.insets(p.width, p.height) if area is not None else None
+        cohost.bind_overlays(self.overlays)
+        cohost.start_polling()
+        self._cohost = cohost
+        return cohost
+
+    def costream_invite(self, request: InviteRequest) -> Invite:
+        """A join link; the host uses the ICE servers the backend gives its guests."""
+        from studio.costream import rtc_loop
+        from studio.costream.signalling import JoinSignalling
+
+        cohost = self.costream()
+        invite = cohost.invite(request)
+        sig = JoinSignalling(invite["join_url"])
+        try:
+            cfg = rtc_loop.run(sig.config(), timeout=15)
+        finally:
+            rtc_loop.run(sig.close(), timeout=5)
+        cohost.ice_servers = cfg["ice_servers"]
+        cohost.ice_policy = cfg["ice_transport_policy"]
+        return invite
+
+    def join_costream(self, join_url: str, name: str) -> StudioGuest:
+        """Join another studio's 连麦 by its link: its program in the preview, ours to it."""
+        from studio.costream.guest import StudioGuest
+
+        if self._cohost is not None and self._cohost.guests:
+            raise UserError(
+                "guests are on this studio's 连麦", "remove them before joining another"
+            )
+        self.leave_costream()
+        guest = StudioGuest(self.pipeline, name or self.people[0] or "嘉宾")
+        try:
+            guest.open(join_url)  # a refused link: LinkRefusedError, nothing started
+            guest.show_host_in_preview()
+            guest.connect()
+        except BaseException:
+            self._drop_guest(guest)
+            raise
+        self.guest = guest
+        return guest
+
+    def leave_costream(self) -> None:
+        guest, self.guest = self.guest, None
+        if guest is not None:
+            self._drop_guest(guest)
+
+    def _drop_guest(self, guest: StudioGuest) -> None:
+        guest.close()
+        with self.pipeline.compositor.lock:
+            self.pipeline.scene.guide[:] = [
+                ly for ly in self.pipeline.scene.guide if ly.name != "costream:host"
+            ]
+
+    def close_costream(self) -> None:
+        """Every 连麦 ended: guests removed, our guest connection left."""
+        from studio.contract.costream import TOPIC_GUEST, TOPIC_INVITE
+
+        cohost, self._cohost = self._cohost, None
+        if cohost is not None:
+            gone = [(g.guest_id, g.name) for g in cohost.guests.values()]
+            cohost.close()
+            cohost.set_layout(cohost.layout)  # no guests left: their tiles leave the program
+            self.overlays.layout_hook = None
+            for gid, name in gone:  # the window's guest list hears they are gone
+                self.bus.publish(
+                    TOPIC_GUEST, guest_id=gid, name=name, state="ended", on_air=False, muted=False
+                )
+            self.bus.publish(TOPIC_INVITE, revoked=True, closed=True)  # no one answers its links
+        self.leave_costream()
+
     def close(self) -> None:
+        self.close_costream()
         self.desk.drop()  # a take's recording is closed and kept; no report on exit
         self.stop_show()
         if self.is_live:

@@ -33,6 +33,7 @@ from studio.media.stats import StatsSnapshot
 from studio.redact import redact
 from studio.show.script import fmt_time
 from ui.bridge import EngineBridge, window_language
+from ui.costream import CostreamDialog
 from ui.dialogs import ask_yes_no
 from ui.first_run_flow import FirstRunFlow
 from ui.folders import folder_error_text
@@ -75,6 +76,7 @@ class MainWindow(QMainWindow):
         self.shelf = ProductShelf(app.catalog)
         self.runner = ShowRunner()
         self.reviews: list[ReviewWindow] = []
+        self.costream: CostreamDialog | None = None
         self.bridge.engine_event.connect(self._on_event)
 
         left = QWidget()
@@ -169,11 +171,25 @@ class MainWindow(QMainWindow):
         bar.addSeparator()
         connect = bar.addAction(self.tr("连接后台…"))
         self.connect_action = connect  # opens the first-run flow (connected in __init__)
+        self.costream_action = bar.addAction(self.tr("连麦"))
+        self.costream_action.setObjectName("costreamAction")
+        self.costream_action.setToolTip(
+            self.tr("连麦邀请：请别的导购、品牌或顾客上麦；或加入别人的连麦")
+        )
+        self.costream_action.triggered.connect(self.open_costream)
         self.language_action = bar.addAction(self.tr("语言"))
         self.language_action.setObjectName("languageAction")
         self.language_action.setToolTip(self.tr("界面语言，下次启动时生效"))
         self.language_action.triggered.connect(self.choose_language)
         self.addToolBar(bar)
+
+    def open_costream(self) -> CostreamDialog:
+        """The 连麦 window (one, non-modal: the guide keeps working in this one)."""
+        if self.costream is None:
+            self.costream = CostreamDialog(self, self.bridge)
+        self.costream.show()
+        self.costream.raise_()
+        return self.costream
 
     def choose_language(self) -> LanguageDialog:
         """The 语言 / Language dialog; the choice is used at the next start."""
