@@ -16,7 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from studio.media.compositor import Layer, Scene, TextLayer, VideoLayer
+from studio.media.compositor import FILL_KEEPS, Layer, Scene, TextLayer, VideoLayer
+from studio.media.frame import cover_crop, fit_rect
 from studio.media.sources.base import Source
 from studio.overlays.layout import Insets, Rect
 
@@ -82,6 +83,16 @@ def tiles(
     return [Rect(i * tw, 0, tw, height) for i in range(people)]
 
 
+def _shown(r: Rect, sw: int = 16, sh: int = 9) -> tuple[int, int, int]:
+    """Where a guest's picture (they send 16:9) shows in its tile: (x, y offset, height).
+    Filled when the crop keeps enough of it (the compositor's rule), else letterboxed."""
+    _x, _y, cw, ch = cover_crop(sw * 120, sh * 120, r.w, r.h)
+    if cw >= FILL_KEEPS * sw * 120 and ch >= FILL_KEEPS * sh * 120:
+        return 0, 0, r.h
+    fx, fy, _fw, fh = fit_rect(sw, sh, r.w, r.h)
+    return fx, fy, fh
+
+
 @dataclass
 class Tile:
     """A guest on the program: its source and its name tag."""
@@ -126,14 +137,15 @@ def arrange(
             )
         )
         pad = _even(size * 0.5)
+        fx, fy, fh = _shown(r)
         added.append(
             TextLayer(
                 name=f"{PREFIX}tag:{tile.key}",
                 text=tile.name,
                 size=size,
-                x=r.x + pad,
+                x=r.x + fx + pad,
                 # above the platform's bottom band (its comments would cover the name)
-                y=min(r.y + r.h, height - bottom_band) - pad - size * 2,
+                y=min(r.y + fy + fh, height - bottom_band) - pad - size * 2,
                 background=(0, 0, 0, 170),
                 padding=max(6, size // 3),
             )

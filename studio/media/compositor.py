@@ -37,6 +37,8 @@ from studio.media.sources.base import Source
 
 log = logging.getLogger(__name__)
 
+FILL_KEEPS = 0.75  # a fill crops at most a quarter of the picture's width or height
+
 
 def _even(v: float) -> int:
     return round(v) // 2 * 2
@@ -68,7 +70,8 @@ class SolidLayer(Layer):
 @dataclass(eq=False)
 class VideoLayer(Layer):
     """A source's newest frame, letterboxed (``fit``), cropped to fill (``fill``: its centre
-    covers the rectangle, as a 连麦 tile does) or stretched into the rectangle."""
+    covers the rectangle, as a 连麦 tile does, when that keeps ``FILL_KEEPS`` of the picture
+    each way; a guide holding a product up must not lose it to the crop) or stretched."""
 
     source: Source | None = None
     fit: bool = True
@@ -348,7 +351,9 @@ class Compositor:
         crop = (0, 0, frame.width, frame.height)
         if layer.fill:
             crop = cover_crop(frame.width, frame.height, w, h)
-        elif layer.fit:
+            if crop[2] < FILL_KEEPS * frame.width or crop[3] < FILL_KEEPS * frame.height:
+                crop = (0, 0, frame.width, frame.height)  # it would cut away what is shown
+        if layer.fit and crop[2:] == (frame.width, frame.height):
             fx, fy, w, h = fit_rect(frame.width, frame.height, w, h)
             x, y = x + fx, y + fy
         key = (frame.seq, id(frame.data), w, h, crop)

@@ -151,8 +151,10 @@ def test_full_frame_picture_skips_the_black_fill_but_letterbox_keeps_it() -> Non
     assert y_of(out)[:, :10].max() == 16  # the bars are black, not stale memory
 
 
-def test_fill_crops_the_centre_of_a_landscape_picture_into_a_portrait_tile() -> None:
-    """A 连麦 tile: a 16:9 guest in a tall tile covers it (no bars); its centre is what stays."""
+def test_fill_crops_the_centre_when_that_keeps_most_of_the_picture() -> None:
+    """A 连麦 tile: a 16:9 guest in a narrower tile covers it (no bars) with its centre kept;
+    a tile that would cut away more than a quarter letterboxes instead (a product held up
+    at the edge of the picture must stay on the program)."""
     from studio.media.frame import blank
 
     c = Compositor(W, H)
@@ -163,10 +165,13 @@ def test_fill_crops_the_centre_of_a_landscape_picture_into_a_portrait_tile() -> 
     cy, cu, cv = planes(centre, 40, 180)
     py[:, 140:180], pu[:, 70:90], pv[:, 70:90] = cy, cu, cv
     src.slot.put(Frame(pic, 320, 180, 0.0, 2))
-    tile = VideoLayer("guest", source=src, x=0, y=0, w=100, h=180, fill=True)
+    tile = VideoLayer("guest", source=src, x=0, y=0, w=260, h=180, fill=True)
     bgr = i420_to_bgr(c.render(Scene("s", program=[tile]))[0])
-    inside = bgr[:, :100]
-    assert inside.max(axis=2).min() > 150  # no black bar anywhere in the tile
-    assert bgr[90, 50, 1] > 200 and bgr[90, 50, 2] < 60  # the green centre in its middle
-    assert bgr[90, 5, 2] > 200  # red towards its edges: the crop kept the middle 100 px
-    assert bgr[:, 104:].max() < 30  # and nothing outside the tile
+    assert bgr[:, :260].max(axis=2).min() > 150  # no black bar anywhere in the tile
+    assert bgr[90, 130, 1] > 200 and bgr[90, 130, 2] < 60  # the green centre in its middle
+    assert bgr[90, 4, 2] > 200  # red at its edges: the crop kept the middle 260 px
+    assert bgr[:, 264:].max() < 30  # and nothing outside the tile
+    narrow = VideoLayer("guest", source=src, x=0, y=0, w=100, h=180, fill=True)
+    bgr = i420_to_bgr(c.render(Scene("s", program=[narrow]))[0])
+    assert bgr[:60, 50].max() < 30 and bgr[-60:, 50].max() < 30  # letterboxed: bars
+    assert bgr[90, 2, 2] > 200 and bgr[90, 97, 2] > 200  # the whole width shown, red edges
