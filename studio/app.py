@@ -46,6 +46,8 @@ if TYPE_CHECKING:
     from studio.costream.guest import StudioGuest
     from studio.costream.host import CoHost
     from studio.events import Event
+    from studio.media.audio import AudioRing
+    from studio.media.playback import RingPlayer
 
 log = logging.getLogger(__name__)
 
@@ -98,6 +100,7 @@ class StudioApp:
         self._catching_up = threading.Lock()  # one catch-up after an offline join at a time
         self._cohost: CoHost | None = None  # 连麦 host on the joined session (made on first use)
         self.guest: StudioGuest | None = None  # this studio in another's 连麦
+        self._monitor: RingPlayer | None = None  # 连麦 sound for the guide's headphones
 
     # -- preview ------------------------------------------------------------
     def open(self, source_spec: str = "test") -> None:
@@ -621,7 +624,25 @@ class StudioApp:
         cohost.bind_overlays(self.overlays)
         cohost.start_polling()
         self._cohost = cohost
+        self._hear(cohost.monitor())  # the guide hears the guests (not the program back)
         return cohost
+
+    def _hear(self, ring: AudioRing | None) -> None:
+        """连麦 sound on this computer's output; without a device, one line in the log."""
+        from studio.media.playback import RingPlayer
+
+        if ring is None:
+            if self._monitor is not None:
+                self._monitor.close()
+                self._monitor = None
+            return
+        if self._monitor is None:
+            self._monitor = RingPlayer(what="连麦 monitor")
+            if not self._monitor.available:
+                from studio.contract.costream import TOPIC_MONITOR
+
+                self.bus.publish(TOPIC_MONITOR, note=self._monitor.note)
+        self._monitor.play(ring)
 
     def costream_invite(self, request: InviteRequest) -> Invite:
         """A join link; the host uses the ICE servers the backend gives its guests."""
@@ -657,6 +678,7 @@ class StudioApp:
             self._drop_guest(guest)
             raise
         self.guest = guest
+        self._hear(guest.host.audio)  # the host's program (less our own voice): the talk
         return guest
 
     def leave_costream(self) -> None:
@@ -687,6 +709,7 @@ class StudioApp:
                 )
             self.bus.publish(TOPIC_INVITE, revoked=True, closed=True)  # no one answers its links
         self.leave_costream()
+        self._hear(None)
 
     def close(self) -> None:
         self.close_costream()

@@ -302,6 +302,11 @@ CATALOGUE: dict[str, tuple[str, str]] = {
         "没有可用的音频输出设备，焦点画面静音",
         "No audio output device: the focused store plays without sound",
     ),
+    "playback.off": ("声音已关闭", "Sound is off"),
+    "playback.no_device": (
+        "没有可用的音频输出设备：这台电脑上听不到连麦嘉宾",
+        "No audio output device: co-stream guests cannot be heard on this computer",
+    ),
     # the end of a live in the guide's window, and opening its recording
     "live.ended_title": ("直播已结束", "The live has ended"),
     "live.recording_saved": ("录像已保存：\n{path}", "The recording is saved:\n{path}"),

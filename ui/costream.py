@@ -39,12 +39,15 @@ from studio.contract.costream import (
     INVITE_MAX_USES,
     TOPIC_GUEST,
     TOPIC_INVITE,
+    TOPIC_MONITOR,
     Invite,
     InviteRequest,
 )
 from studio.costream.signalling import LinkRefusedError
 from studio.errors import UserError
+from studio.messages import render
 from studio.redact import redact
+from ui.bridge import window_language
 
 if TYPE_CHECKING:
     from ui.bridge import EngineBridge
@@ -269,6 +272,10 @@ class CostreamDialog(QDialog):
 
     # -- the guests ----------------------------------------------------------------
     def _on_event(self, topic: str, data: dict) -> None:
+        if topic == TOPIC_MONITOR:  # no sound output: say so once, in the window's language
+            text = render(str(data.get("note")), None, window_language())
+            self.win.statusBar().showMessage(text, 10000)
+            return
         if topic == TOPIC_INVITE and data.get("revoked"):
             if data.get("closed"):  # the session changed or the backend was left
                 self._gone.clear()  # the next backend numbers its guests afresh

@@ -28,7 +28,9 @@ from studio.costream.host import CoHost
 from studio.costream.layouts import LAYOUTS
 from studio.costream.signalling import HostSignalling, JoinSignalling, split_join_url
 from studio.errors import UserError
+from studio.media.audio import AudioRing
 from studio.media.engine import Pipeline
+from studio.media.playback import RingPlayer
 from studio.platforms import platform as find_platform
 from studio.redact import redact, register_secret
 
@@ -112,10 +114,24 @@ class HostRun:
     embedded: Any = None
     extras: list[Any] = field(default_factory=list)
 
+    player: RingPlayer | None = None
+
     def close(self) -> None:
         self.cohost.close()
+        if self.player is not None:
+            self.player.close()
         if self.embedded is not None:
             self.embedded.stop()
+
+
+def monitor(ring: AudioRing, who: str) -> RingPlayer:
+    """连麦 sound on this computer's output, or one line saying there is none."""
+    player = RingPlayer(what="连麦 monitor")
+    if player.available:
+        player.play(ring)
+    else:
+        print(f"studio: 连麦: no sound output device: {who} cannot be heard here", flush=True)
+    return player
 
 
 def _login(base: str, user: str, password: str) -> str:
@@ -209,7 +225,8 @@ def start_host(args: argparse.Namespace, pipeline: Pipeline) -> HostRun:
         target=control, args=(cohost, sys.stdin), name="costream-control", daemon=True
     ).start()
     print(f"studio: 连麦 join link: {invite['join_url']}", flush=True)
-    return HostRun(cohost, invite["join_url"], embedded)
+    player = monitor(cohost.monitor(), "the guests")  # the guide hears them, not the program
+    return HostRun(cohost, invite["join_url"], embedded, player=player)
 
 
 CONTROL_HELP = (

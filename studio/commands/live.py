@@ -21,6 +21,7 @@ from studio.media.encoder import _HW_BY_NAME as HW_ENCODERS
 from studio.media.engine import Pipeline
 from studio.media.outputs.recorder import check_writable, unique_path
 from studio.media.outputs.rtmp import CA_FILE_ENV, RtmpOutput
+from studio.media.playback import RingPlayer
 from studio.media.sources import SPEC_HELP, check_push_url, open_source
 from studio.media.sources.base import Source
 from studio.media.stats import JsonLinesWriter
@@ -344,6 +345,7 @@ def run(args: argparse.Namespace) -> int:
     old = {s: signal.signal(s, on_signal) for s in (signal.SIGINT, signal.SIGTERM)}
     started = time.monotonic()
     cohost = None
+    hear: RingPlayer | None = None
     try:
         pipeline.start()
         _warn_encoder_fallback(profile, pipeline)
@@ -352,6 +354,8 @@ def run(args: argparse.Namespace) -> int:
         if guest is not None:
             guest.connect()
             print("studio: 连麦 joined", flush=True)
+            assert guest.host.audio is not None
+            hear = _costream.monitor(guest.host.audio, "the host")  # the talk, less our voice
         targets = [o.name for o in outputs] + ([str(record_path)] if record_path else [])
         targets = targets or (["连麦"] if guest is not None else [])
         print(
@@ -373,6 +377,8 @@ def run(args: argparse.Namespace) -> int:
             cohost.close()
         if guest is not None:
             guest.close()
+        if hear is not None:
+            hear.close()
         pipeline.stop()
         if engine is not None:
             engine.close()

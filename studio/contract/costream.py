@@ -153,3 +153,4 @@ class CoHostShare(TypedDict):
 # bus topics of the studio's co-streaming host (studio/costream)
 TOPIC_GUEST = "costream.guest"  # guest_id, name, state, on_air, muted
 TOPIC_INVITE = "costream.invite"  # an invite made or revoked: join_url, label
+TOPIC_MONITOR = "costream.monitor"  # note: why the guide hears no one (no sound output)

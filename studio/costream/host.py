@@ -37,6 +37,7 @@ from studio.costream.peer import close_quietly, description, new_peer, remote
 from studio.costream.program_tracks import MixMinusAudioTrack, ProgramFeed, ProgramVideoTrack
 from studio.costream.signalling import HostSignalling
 from studio.errors import UserError
+from studio.media.audio import AudioRing
 from studio.media.engine import Pipeline
 from studio.overlays.layout import safe_area as find_safe_area
 from studio.overlays.manager import OverlayManager
@@ -140,6 +141,7 @@ class CoHost:
                 return
             if peer.source.audio is not None:
                 self.pipeline.mixer.remove(peer.source.audio)
+            self.feed.hear(f"g{guest_id}", None)
             self._arrange()
         rtc_loop.run(self._drop_pc(peer), timeout=10)
         peer.source.stop(timeout=2)
@@ -204,6 +206,8 @@ class CoHost:
             self._publish(peer, state)
 
         await pc.setRemoteDescription(remote(offer))
+        if not peer.muted:
+            self.feed.hear(f"g{guest_id}", src.audio)  # the guide hears them from now on
         peer.video = self.feed.video_track()
         peer.audio = self.feed.audio_track(f"g{guest_id}", src.audio)
         pc.addTrack(peer.video)
@@ -256,6 +260,7 @@ class CoHost:
             peer.muted = muted
             ring = peer.source.audio
             assert ring is not None
+            self.feed.hear(f"g{guest_id}", None if muted else ring)
             if muted or not peer.on_air:
                 self.pipeline.mixer.remove(ring)
             else:
@@ -270,6 +275,7 @@ class CoHost:
             ring = peer.source.audio
             assert ring is not None
             self.pipeline.mixer.remove(ring)
+            self.feed.hear(f"g{guest_id}", None)
             self._arrange()
         rtc_loop.run(self._drop_pc(peer), timeout=10)
         peer.source.stop(timeout=2)
@@ -279,6 +285,11 @@ class CoHost:
             except Exception as exc:
                 log.warning("连麦: ending guest %s at the backend failed (%s)", guest_id, exc)
         self._publish(peer, "ended")
+
+    def monitor(self) -> AudioRing:
+        """The guests' voices (on air or not, unmuted) for the guide's headphones: what a
+        conversation needs, without the program (the guide's own voice back, late)."""
+        return self.feed.monitor_ring()
 
     def bind_overlays(self, overlays: OverlayManager) -> None:
         """The overlay manager's scene switch (scripts, the window's 场景) picks our layout."""
@@ -334,6 +345,7 @@ class CoHost:
             peer.source.stop(timeout=2)
             if peer.source.audio is not None:
                 self.pipeline.mixer.remove(peer.source.audio)
+            self.feed.hear(f"g{peer.guest_id}", None)
         self.guests.clear()
         if self.signalling is not None:
             try:

@@ -49,6 +49,10 @@ class ProgramFeed:
         self._lock = threading.Lock()
         self._minus: dict[str, tuple[AudioRing, AudioRing | None]] = {}
         self._video_users = 0
+        # what the guide hears (monitor_ring): every guest they talk to, on air or not, and
+        # never the program (their own voice back, late, would make them stumble)
+        self.monitor: AudioRing | None = None
+        self._heard: dict[str, AudioRing] = {}
 
     # the tap itself (output-clock thread): references and one subtraction per guest
     def __call__(
@@ -62,9 +66,42 @@ class ProgramFeed:
         for ring, own in outs:
             mine = blocks.get(own) if own is not None else None
             ring.write(block if mine is None else np.clip(block - mine, -1.0, 1.0))
+        if self.monitor is not None:
+            self._feed_monitor(self.monitor, block, blocks)
+
+    def _feed_monitor(
+        self, monitor: AudioRing, block: np.ndarray, blocks: dict[AudioRing, np.ndarray]
+    ) -> None:
+        with self._lock:
+            heard = list(self._heard.values())
+        mixed = self.pipeline.mixer.rings
+        out = np.zeros_like(block)
+        for ring in heard:
+            # on air the mixer read this tick's block already; off air nobody else reads it
+            got = blocks.get(ring) if ring in mixed else ring.read(len(block))
+            if got is not None:
+                out += got
+        np.clip(out, -1.0, 1.0, out=out)
+        monitor.write(out)
+
+    def hear(self, key: str, ring: AudioRing | None) -> None:
+        """The guide hears ``ring`` (a guest) on the monitor; None stops it (muted, gone)."""
+        with self._lock:
+            if ring is None:
+                self._heard.pop(key, None)
+            else:
+                self._heard[key] = ring
+
+    def monitor_ring(self) -> AudioRing:
+        """The guests' voices for the guide's headphones (studio.media.playback.RingPlayer)."""
+        with self._lock:
+            if self.monitor is None:
+                self.monitor = AudioRing("costream-monitor", target=0.04)
+            self._update_tap()
+            return self.monitor
 
     def _update_tap(self) -> None:
-        wanted = bool(self._video_users or self._minus)
+        wanted = bool(self._video_users or self._minus or self.monitor is not None)
         taps = self.pipeline.program_taps
         if wanted and self not in taps:
             taps.append(self)

@@ -159,6 +159,32 @@ def test_nothing_reaches_the_program_before_put_on_and_mute_remove(pair) -> None
     )
 
 
+def test_the_guide_hears_the_guest_off_air_and_on_not_the_program(pair) -> None:  # type: ignore[no-untyped-def]
+    """The monitor (the guide's headphones): a conversation before and while on air, the
+    guide's own tone never in it, a muted guest silent."""
+    _h, _g, cohost, guest = pair
+    cohost.on_air_mode = "manual"
+    monitor = cohost.monitor()
+    connect(cohost, guest, guest_id=5)
+    peer = cohost.guests[5]
+    wait_for(lambda: peer.source.state == "live", 20, "the guest's picture at the host")
+
+    def heard(seconds: float = 0.2) -> np.ndarray:
+        monitor.reset()
+        wait_for(lambda: monitor.buffered_seconds >= seconds, 10, "sound on the monitor")
+        got = monitor.read(int(48_000 * seconds))
+        assert got is not None
+        return got
+
+    wait_for(lambda: tone_level(heard(), GUEST_HZ) > 0.1, 10, "the guest, off air, heard")
+    assert tone_level(heard(), HOST_HZ) < 0.01, "the guide must not hear the program back"
+    cohost.put_on(5)
+    wait_for(lambda: tone_level(heard(), GUEST_HZ) > 0.1, 10, "the guest, on air, heard")
+    assert tone_level(heard(), HOST_HZ) < 0.01
+    cohost.mute(5)
+    wait_for(lambda: tone_level(heard(), GUEST_HZ) < 0.01, 10, "a muted guest silent")
+
+
 def test_a_dropped_guest_gets_the_slate_and_a_rejoin_brings_the_picture_back(pair) -> None:  # type: ignore[no-untyped-def]
     host_pipe, _g, cohost, guest = pair
     cap = ProgramCapture()
