@@ -72,11 +72,25 @@ WARNING_DEBT = {
 }
 
 
+# Modules that run aiortc (the rtc loop, its codec threads) inside this process. They go
+# last: in ci10 (and again here) the Qt wall tests that ran after them in one process died
+# of a segmentation fault in Qt's event loop; each part passes alone. The cause is not
+# found yet (the closing note of session 6): until it is, nothing runs after them.
+RTC_IN_PROCESS = (
+    "tests/costream/",
+    "tests/backend/test_join_page.py",
+    "tests/ui/test_costream_window.py",
+)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         debt = WARNING_DEBT.get(item.nodeid)
         if debt:
             item.add_marker(pytest.mark.filterwarnings(debt))
+    late = [i for i in items if i.nodeid.startswith(RTC_IN_PROCESS)]
+    if late:
+        items[:] = [i for i in items if not i.nodeid.startswith(RTC_IN_PROCESS)] + late
 
 
 @pytest.fixture(autouse=True, scope="session")
