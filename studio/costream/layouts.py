@@ -44,12 +44,20 @@ def bands_px(width: int, height: int, insets: Insets | None) -> tuple[int, int, 
 
 
 def tiles(
-    kind: LayoutKind, people: int, width: int, height: int, insets: Insets | None = None
+    kind: LayoutKind,
+    people: int,
+    width: int,
+    height: int,
+    insets: Insets | None = None,
+    upright: bool = False,
 ) -> list[Rect]:
     """Rectangles for ``people`` pictures (host first) in a ``width`` x ``height`` frame.
 
     ``insets`` (the platform's safe area, studio/overlays/layout.py) keeps PiP insets
     off the bands the platform's app draws over (comments, the bag, the like button).
+    ``upright``: the host's own picture is portrait (a 9:16 camera on a 9:16 program).
+    Two people then stand side by side, two tall halves between the bands, as 视频号's
+    own 连麦 shows them; stacked wide tiles would shrink an upright host to a strip.
     """
     if people <= 1:
         return [Rect(0, 0, width, height)]
@@ -75,12 +83,25 @@ def tiles(
     if kind == "grid" and people >= 3:
         cw, chh = _even(width / 2), _even((y1 - y0) / 2) - 2
         return [Rect((i % 2) * cw, y0 + (i // 2) * chh, cw, chh) for i in range(people)]
-    # side by side (landscape) or stacked (portrait)
+    # side by side (landscape, or two upright people in portrait) or stacked (portrait)
+    if portrait and upright and people == 2:
+        half = _even(width / 2)
+        return [Rect(i * half, y0, half, _even(y1 - y0)) for i in range(2)]
     if portrait:
         th = _even((y1 - y0) / people) - 2
         return [Rect(0, y0 + i * th, width, th) for i in range(people)]
     tw = _even(width / people)
     return [Rect(i * tw, 0, tw, height) for i in range(people)]
+
+
+def _upright(host: VideoLayer | None) -> bool:
+    """Whether the host's picture is portrait (its newest frame; else the source's size)."""
+    if host is None or host.source is None:
+        return False
+    last = host.source.slot.peek()
+    size = (last.width, last.height) if last is not None else None
+    w, h = size or (host.source.width, host.source.height)
+    return h > w
 
 
 def _shown(r: Rect, sw: int = 16, sh: int = 9) -> tuple[int, int, int]:
@@ -113,7 +134,7 @@ def arrange(
     """Put the host and ``guests`` on the program in ``kind`` (hold the compositor lock)."""
     scene.program = [ly for ly in scene.program if not ly.name.startswith(PREFIX)]
     host = next((ly for ly in scene.program if isinstance(ly, VideoLayer)), None)
-    rects = tiles(kind, len(guests) + 1, width, height, insets)
+    rects = tiles(kind, len(guests) + 1, width, height, insets, upright=_upright(host))
     bottom_band = bands_px(width, height, insets)[1] if insets is not None else 0
     if host is not None:
         host.x, host.y, host.w, host.h = rects[0].x, rects[0].y, rects[0].w, rects[0].h

@@ -122,3 +122,23 @@ def test_pip_insets_and_name_tags_stay_off_the_platforms_covered_bands(platform:
             if h > w:  # portrait: every picture between the bands
                 for r in tiles(kind, people, w, h, insets):
                     assert not any(r.overlaps(b) for b in bands if b.w == w), (kind, r)
+
+
+def test_an_upright_host_and_a_guest_stand_side_by_side_in_portrait() -> None:
+    """A 9:16 camera on a 9:16 program: two tall halves (as 视频号 shows 连麦), not two wide
+    stacked tiles that would shrink the host to a strip."""
+    w, h = 720, 1280
+    rects = tiles("side", 2, w, h, upright=True)
+    assert [(r.x, r.w) for r in rects] == [(0, 360), (360, 360)]
+    assert rects[0].h == rects[1].h == h
+    scene = Scene("s")
+    host = VideoLayer(name="video:host", source=still("host", COLOURS[0], 720, 1280))
+    scene.program.append(host)
+    arrange(scene, "side", [Tile("1", still("g1", COLOURS[1]), "嘉宾")], w, h)
+    assert (host.x, host.w) == (0, 360)
+    frame, _ = Compositor(w, h).render(scene)
+    assert near(mean_yuv(frame, w, h, 140, 600, 220, 680), COLOURS[0])  # the host, left
+    assert near(mean_yuv(frame, w, h, 500, 620, 580, 660), COLOURS[1])  # the guest, right
+    # a landscape host keeps the stacked layout
+    wide = tiles("side", 2, w, h, upright=False)
+    assert len({r.x for r in wide}) == 1
