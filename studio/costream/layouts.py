@@ -16,8 +16,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from studio.media.compositor import FILL_KEEPS, Layer, Scene, TextLayer, VideoLayer
-from studio.media.frame import cover_crop, fit_rect
+from studio.media.compositor import Layer, Scene, TextLayer, VideoLayer
+from studio.media.frame import fill_crop, fit_rect
 from studio.media.sources.base import Source
 from studio.overlays.layout import Insets, Rect
 
@@ -107,8 +107,7 @@ def _upright(host: VideoLayer | None) -> bool:
 def _shown(r: Rect, sw: int = 16, sh: int = 9) -> tuple[int, int, int]:
     """Where a guest's picture (they send 16:9) shows in its tile: (x, y offset, height).
     Filled when the crop keeps enough of it (the compositor's rule), else letterboxed."""
-    _x, _y, cw, ch = cover_crop(sw * 120, sh * 120, r.w, r.h)
-    if cw >= FILL_KEEPS * sw * 120 and ch >= FILL_KEEPS * sh * 120:
+    if fill_crop(sw * 120, sh * 120, r.w, r.h) is not None:
         return 0, 0, r.h
     fx, fy, _fw, fh = fit_rect(sw, sh, r.w, r.h)
     return fx, fy, fh

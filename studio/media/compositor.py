@@ -25,8 +25,8 @@ from PIL import Image, ImageDraw
 from studio.fonts import font
 from studio.media.frame import (
     blank,
-    cover_crop,
     crop_i420,
+    fill_crop,
     fit_rect,
     planes,
     resize_i420,
@@ -36,8 +36,6 @@ from studio.media.frame import (
 from studio.media.sources.base import Source
 
 log = logging.getLogger(__name__)
-
-FILL_KEEPS = 0.75  # a fill crops at most a quarter of the picture's width or height
 
 
 def _even(v: float) -> int:
@@ -70,7 +68,7 @@ class SolidLayer(Layer):
 @dataclass(eq=False)
 class VideoLayer(Layer):
     """A source's newest frame, letterboxed (``fit``), cropped to fill (``fill``: its centre
-    covers the rectangle, as a 连麦 tile does, when that keeps ``FILL_KEEPS`` of the picture
+    covers the rectangle, as a 连麦 tile does, when that keeps ``frame.FILL_KEEPS`` of the picture
     each way; a guide holding a product up must not lose it to the crop) or stretched."""
 
     source: Source | None = None
@@ -348,12 +346,9 @@ class Compositor:
             return
         cw, ch = self.width, self.height
         x, y, w, h = layer.rect(cw, ch)
-        crop = (0, 0, frame.width, frame.height)
-        if layer.fill:
-            crop = cover_crop(frame.width, frame.height, w, h)
-            if crop[2] < FILL_KEEPS * frame.width or crop[3] < FILL_KEEPS * frame.height:
-                crop = (0, 0, frame.width, frame.height)  # it would cut away what is shown
-        if layer.fit and crop[2:] == (frame.width, frame.height):
+        whole = (0, 0, frame.width, frame.height)
+        crop = (fill_crop(frame.width, frame.height, w, h) if layer.fill else None) or whole
+        if layer.fit and crop[2:] == whole[2:]:
             fx, fy, w, h = fit_rect(frame.width, frame.height, w, h)
             x, y = x + fx, y + fy
         key = (frame.seq, id(frame.data), w, h, crop)

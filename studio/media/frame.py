@@ -107,6 +107,19 @@ def cover_crop(sw: int, sh: int, dw: int, dh: int) -> tuple[int, int, int, int]:
     return (sw - w) // 4 * 2, (sh - h) // 4 * 2, w, h
 
 
+FILL_KEEPS = 0.75  # a fill crops at most a quarter of the picture's width or height
+
+
+def fill_crop(sw: int, sh: int, dw: int, dh: int) -> tuple[int, int, int, int] | None:
+    """:func:`cover_crop`, or None when the crop would cut away more than ``FILL_KEEPS``
+    of the picture either way (then it is letterboxed: a product held up at its edge
+    stays on air)."""
+    crop = cover_crop(sw, sh, dw, dh)
+    if crop[2] < FILL_KEEPS * sw or crop[3] < FILL_KEEPS * sh:
+        return None
+    return crop
+
+
 def crop_i420(src: np.ndarray, sw: int, sh: int, x: int, y: int, w: int, h: int) -> np.ndarray:
     """The even-aligned ``(x, y, w, h)`` part of an I420 frame, as its own I420 frame."""
     if (x, y, w, h) == (0, 0, sw, sh):
