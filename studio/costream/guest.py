@@ -14,12 +14,12 @@ import asyncio
 import concurrent.futures
 import logging
 
-from aiortc import MediaStreamTrack, RTCPeerConnection
+from aiortc import RTCPeerConnection
 
 from studio.contract.costream import Description, IceServer, JoinConfig
 from studio.costream import rtc_loop
 from studio.costream.guest_source import GuestSource
-from studio.costream.peer import close_quietly, description, new_peer, remote
+from studio.costream.peer import close_quietly, description, feed_source, new_peer, remote
 from studio.costream.program_tracks import MixMinusAudioTrack, ProgramFeed, ProgramVideoTrack
 from studio.costream.signalling import JoinSignalling
 from studio.errors import UserError
@@ -82,17 +82,7 @@ class StudioGuest:
         if self.pc is not None:
             await self._drop()
         self.pc = pc = new_peer(self.ice_servers, self.ice_policy)
-        host = self.host
-
-        @pc.on("track")
-        def on_track(track: MediaStreamTrack) -> None:
-            host.attach(track)
-
-        @pc.on("connectionstatechange")
-        async def on_state() -> None:
-            log.info("连麦 (guest): %s", pc.connectionState)
-            if pc.connectionState == "failed" and self.pc is pc:
-                host.connection_failed("connection failed")
+        feed_source(pc, self.host, "(guest)", lambda: self.pc is pc)
 
         self._video = self.feed.video_track()
         # the guest's own mix: its program sound (the host's is never in it)

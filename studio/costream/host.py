@@ -19,7 +19,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Literal
 
-from aiortc import MediaStreamTrack, RTCPeerConnection
+from aiortc import RTCPeerConnection
 
 from studio.contract.costream import (
     MAX_GUESTS,
@@ -33,7 +33,7 @@ from studio.contract.costream import (
 from studio.costream import rtc_loop
 from studio.costream.guest_source import GuestSource
 from studio.costream.layouts import LAYOUTS, LayoutKind, Tile, arrange
-from studio.costream.peer import close_quietly, description, new_peer, remote
+from studio.costream.peer import close_quietly, description, feed_source, new_peer, remote
 from studio.costream.program_tracks import MixMinusAudioTrack, ProgramFeed, ProgramVideoTrack
 from studio.costream.signalling import HostSignalling
 from studio.errors import UserError
@@ -192,18 +192,9 @@ class CoHost:
         pc = new_peer(self.ice_servers, self.ice_policy)
         peer.pc = pc
         src = peer.source
-
-        @pc.on("track")
-        def on_track(track: MediaStreamTrack) -> None:
-            src.attach(track)
-
-        @pc.on("connectionstatechange")
-        async def on_state() -> None:
-            state = pc.connectionState
-            log.info("连麦 guest %s: %s", guest_id, state)
-            if state == "failed" and peer.pc is pc:
-                src.connection_failed("connection failed")
-            self._publish(peer, state)
+        feed_source(
+            pc, src, f"guest {guest_id}", lambda: peer.pc is pc, lambda s: self._publish(peer, s)
+        )
 
         await pc.setRemoteDescription(remote(offer))
         if not peer.muted:

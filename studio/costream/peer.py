@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 
 from aiortc import (
+    MediaStreamTrack,
     RTCConfiguration,
     RTCIceServer,
     RTCPeerConnection,
@@ -14,6 +16,7 @@ from aiortc import (
 from aiortc.rtcconfiguration import RTCIceTransportPolicy
 
 from studio.contract.costream import Description, IceServer
+from studio.costream.guest_source import GuestSource
 
 log = logging.getLogger(__name__)
 # aiortc closes its Opus encoder with a frame still queued: a warning per connection, no harm
@@ -54,3 +57,27 @@ async def close_quietly(pc: RTCPeerConnection) -> None:
         await asyncio.wait_for(pc.close(), 5)
     except Exception:  # closing a half-dead connection: nothing to tell the guide
         log.debug("closing a peer connection failed", exc_info=True)
+
+
+def feed_source(
+    pc: RTCPeerConnection,
+    source: GuestSource,
+    label: str,
+    current: Callable[[], bool],
+    on_state: Callable[[str], None] | None = None,
+) -> None:
+    """The remote side's tracks feed ``source``; a failed connection that is still the
+    ``current`` one shows its slate (a rejoin's new connection replaces the old)."""
+
+    @pc.on("track")
+    def on_track(track: MediaStreamTrack) -> None:
+        source.attach(track)
+
+    @pc.on("connectionstatechange")
+    async def on_change() -> None:
+        state = pc.connectionState
+        log.info("连麦 %s: %s", label, state)
+        if state == "failed" and current():
+            source.connection_failed("connection failed")
+        if on_state is not None:
+            on_state(state)
