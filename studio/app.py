@@ -3,17 +3,17 @@
 Composed of parts (FeelUOwn's app/app.py is the model): the running
 :class:`Pipeline` with its overlays, the :class:`ShowController` (the script on
 the media clock, the guide's own cues), the :class:`LiveOutputs` (platforms and
-the recording) and the commerce connection this class keeps itself (the
-backend session joined, its links and figures). The preview runs from the
-moment the app opens, as in OBS; rehearsal takes are the
-:class:`RehearsalDesk`'s, which sees this class only as its narrow
-``Connection``. Every call is quick; ``go_live``, ``end`` and the rehearsal
-calls may block for a moment (connecting, flushing) and the UI runs them off
-its thread.
+the recording), :class:`CoStreaming` (连麦, ``studio/onair/costream.py``) and the
+commerce connection this class keeps itself (the backend session joined, its
+links and figures). The preview runs from the moment the app opens, as in OBS;
+rehearsal takes are the :class:`RehearsalDesk`'s, which sees this class only as
+its narrow ``Connection`` (and 连麦 only as its ``SessionLogin``). Every call is
+quick; ``go_live``, ``end`` and the rehearsal calls may block for a moment
+(connecting, flushing) and the UI runs them off its thread.
 
-Size (~590 lines): the commerce connection (joining, catching up, demo
-sessions) is still written here while issue 15 moves its SQL into the local
-store's methods; it becomes a part of its own (``studio/onair``) after that.
+Size (~610 lines): the commerce connection (joining a session, catching up after
+an offline join, demo sessions, the session's start and end, ~300 lines) is still
+written here; it is the next part to move to ``studio/onair``.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from studio.media.compositor import VideoLayer
 from studio.media.engine import Pipeline
 from studio.media.outputs import Output, Recorder
 from studio.media.sources import open_source
+from studio.onair.costream import CoStreaming
 from studio.onair.outputs import Destination, LiveOutputs
 from studio.onair.show import ShowController
 from studio.overlays.manager import OverlayManager
@@ -42,12 +43,7 @@ from studio.show.script import Show
 
 if TYPE_CHECKING:
     from studio.commerce.credentials import Credentials
-    from studio.contract.costream import Invite, InviteRequest
-    from studio.costream.guest import StudioGuest
-    from studio.costream.host import CoHost
     from studio.events import Event
-    from studio.media.audio import AudioRing
-    from studio.media.playback import RingPlayer
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +94,10 @@ class StudioApp:
         self.bus.subscribe("commerce.link", self._on_link)
         self.bus.subscribe("commerce.status", self._on_status)
         self._catching_up = threading.Lock()  # one catch-up after an offline join at a time
-        self._cohost: CoHost | None = None  # 连麦 host on the joined session (made on first use)
-        self.guest: StudioGuest | None = None  # this studio in another's 连麦
-        self._monitor: RingPlayer | None = None  # 连麦 sound for the guide's headphones
+        # 连麦: guests on this session, or this studio as another's guest
+        self.costreaming = CoStreaming(
+            self.pipeline, self.overlays, self.bus, self.profile, session=self
+        )
 
     # -- preview ------------------------------------------------------------
     def open(self, source_spec: str = "test") -> None:
@@ -347,7 +344,7 @@ class StudioApp:
             return int(made.json()["id"])
 
     def _stop_commerce_side(self) -> None:
-        self.close_costream()  # its signalling is that session's
+        self.costreaming.close()  # its signalling is that session's
         if self.commerce is not None:
             self.commerce.stop(flush_timeout=3.0)
             self.commerce = None
@@ -588,27 +585,12 @@ class StudioApp:
     def reconnect_now(self, name: str | None = None) -> None:
         self.outputs.reconnect_now(name)
 
-    # -- 连麦 (studio.costream, docs/costream-studio.md) ------------------------------
-    @property
-    def cohost(self) -> CoHost | None:
-        """The 连麦 host if one was made (:meth:`costream` makes it)."""
-        return self._cohost
-
-    def costream(self) -> CoHost:
-        """The 连麦 host of the joined session (made on first use, answering guests).
-
-        Guests stay off the program until the guide puts them on (``manual``).
-        """
-        if self._cohost is not None:
-            return self._cohost
-        from studio.costream.host import CoHost
-        from studio.costream.signalling import HostSignalling
-
+    # -- 连麦: the part is studio.onair.costream; this is its login (SessionLogin) ------
+    def session_login(self) -> tuple[str, str, int]:
+        """(backend URL, bearer token, session id) of the joined session, for 连麦."""
         side, sid, joined = self.commerce, self.session_id, self.joined
         if side is None or sid is None or joined is None:
             raise UserError("连麦 needs the session's backend", "connect to the backend first")
-        if self.guest is not None:
-            raise UserError("this studio is a guest of another 连麦", "leave it first")
         try:
             auth = side.call(side.commerce.client.auth_headers(), timeout=15)
         except Exception as exc:
@@ -616,103 +598,10 @@ class StudioApp:
                 f"连麦: the backend {joined.url} does not answer ({type(exc).__name__})",
                 "check the connection to the backend, then try again",
             ) from None
-        token = str(auth["Authorization"]).removeprefix("Bearer ")
-        cohost = CoHost(self.pipeline, HostSignalling(joined.url, token, sid), on_air="manual")
-        area = self.overlays.layout.platform  # the ticked platforms' covered bands, as now
-        p = self.profile
-        cohost.insets = area.insets(p.width, p.height) if area is not None else None
-        cohost.bind_overlays(self.overlays)
-        cohost.start_polling()
-        self._cohost = cohost
-        self._hear(cohost.monitor())  # the guide hears the guests (not the program back)
-        return cohost
-
-    def _hear(self, ring: AudioRing | None) -> None:
-        """连麦 sound on this computer's output; without a device, one line in the log."""
-        from studio.media.playback import RingPlayer
-
-        if ring is None:
-            if self._monitor is not None:
-                self._monitor.close()
-                self._monitor = None
-            return
-        if self._monitor is None:
-            self._monitor = RingPlayer(what="连麦 monitor")
-            if not self._monitor.available:
-                from studio.contract.costream import TOPIC_MONITOR
-
-                self.bus.publish(TOPIC_MONITOR, note=self._monitor.note)
-        self._monitor.play(ring)
-
-    def costream_invite(self, request: InviteRequest) -> Invite:
-        """A join link; the host uses the ICE servers the backend gives its guests."""
-        from studio.costream import rtc_loop
-        from studio.costream.signalling import JoinSignalling
-
-        cohost = self.costream()
-        invite = cohost.invite(request)
-        sig = JoinSignalling(invite["join_url"])
-        try:
-            cfg = rtc_loop.run(sig.config(), timeout=15)
-        finally:
-            rtc_loop.run(sig.close(), timeout=5)
-        cohost.ice_servers = cfg["ice_servers"]
-        cohost.ice_policy = cfg["ice_transport_policy"]
-        return invite
-
-    def join_costream(self, join_url: str, name: str) -> StudioGuest:
-        """Join another studio's 连麦 by its link: its program in the preview, ours to it."""
-        from studio.costream.guest import StudioGuest
-
-        if self._cohost is not None and self._cohost.guests:
-            raise UserError(
-                "guests are on this studio's 连麦", "remove them before joining another"
-            )
-        self.leave_costream()
-        guest = StudioGuest(self.pipeline, name or self.people[0] or "嘉宾")
-        try:
-            guest.open(join_url)  # a refused link: LinkRefusedError, nothing started
-            guest.show_host_in_preview()
-            guest.connect()
-        except BaseException:
-            self._drop_guest(guest)
-            raise
-        self.guest = guest
-        self._hear(guest.host.audio)  # the host's program (less our own voice): the talk
-        return guest
-
-    def leave_costream(self) -> None:
-        guest, self.guest = self.guest, None
-        if guest is not None:
-            self._drop_guest(guest)
-
-    def _drop_guest(self, guest: StudioGuest) -> None:
-        guest.close()
-        with self.pipeline.compositor.lock:
-            self.pipeline.scene.guide[:] = [
-                ly for ly in self.pipeline.scene.guide if ly.name != "costream:host"
-            ]
-
-    def close_costream(self) -> None:
-        """Every 连麦 ended: guests removed, our guest connection left."""
-        from studio.contract.costream import TOPIC_GUEST, TOPIC_INVITE
-
-        cohost, self._cohost = self._cohost, None
-        if cohost is not None:
-            gone = [(g.guest_id, g.name) for g in cohost.guests.values()]
-            cohost.close()
-            cohost.set_layout(cohost.layout)  # no guests left: their tiles leave the program
-            self.overlays.layout_hook = None
-            for gid, name in gone:  # the window's guest list hears they are gone
-                self.bus.publish(
-                    TOPIC_GUEST, guest_id=gid, name=name, state="ended", on_air=False, muted=False
-                )
-            self.bus.publish(TOPIC_INVITE, revoked=True, closed=True)  # no one answers its links
-        self.leave_costream()
-        self._hear(None)
+        return joined.url, str(auth["Authorization"]).removeprefix("Bearer "), sid
 
     def close(self) -> None:
-        self.close_costream()
+        self.costreaming.close()
         self.desk.drop()  # a take's recording is closed and kept; no report on exit
         self.stop_show()
         if self.is_live:

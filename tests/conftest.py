@@ -72,25 +72,39 @@ WARNING_DEBT = {
 }
 
 
-# Modules that run aiortc (the rtc loop, its codec threads) inside this process. They go
-# last: in ci10 (and again here) the Qt wall tests that ran after them in one process died
-# of a segmentation fault in Qt's event loop; each part passes alone. The cause is not
-# found yet (the closing note of session 6): until it is, nothing runs after them.
-RTC_IN_PROCESS = (
-    "tests/costream/",
-    "tests/backend/test_join_page.py",
-    "tests/ui/test_costream_window.py",
-)
-
-
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         debt = WARNING_DEBT.get(item.nodeid)
         if debt:
             item.add_marker(pytest.mark.filterwarnings(debt))
-    late = [i for i in items if i.nodeid.startswith(RTC_IN_PROCESS)]
-    if late:
-        items[:] = [i for i in items if not i.nodeid.startswith(RTC_IN_PROCESS)] + late
+
+
+@pytest.fixture(autouse=True)
+def _gc_on_the_main_thread() -> Iterator[None]:
+    """Once Qt is up, cycles are collected on this thread only, as the windows do.
+
+    A window's Qt objects collected on another thread (aiortc's ``rtc-loop`` did it) crash
+    the event loop later (ui/gc_guard.py). The windows run ``GuiThreadCollector`` through
+    ``run_window``; tests build windows themselves, so the same holds here: from the first
+    QApplication on, automatic collection is off for the session, a collector runs on this
+    thread during each test and what is due is collected after it.
+    """
+    qtw = sys.modules.get("PySide6.QtWidgets")
+    collector = None
+    if qtw is not None and qtw.QApplication.instance() is not None:
+        from ui.gc_guard import GuiThreadCollector
+
+        collector = GuiThreadCollector()
+    yield
+    if collector is not None:
+        collector.stop(full=False)  # automatic collection stays off (it was off)
+    elif qtw is None:
+        qtw = sys.modules.get("PySide6.QtWidgets")
+    if collector is None and qtw is not None and qtw.QApplication.instance() is not None:
+        import gc
+
+        gc.collect()  # the first Qt test: what it left goes here, then never on a thread
+        gc.disable()
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -186,6 +186,7 @@ def run_window(
     import qasync
 
     from ui.crash import CrashNotifier
+    from ui.gc_guard import GuiThreadCollector
 
     qapp = QApplication.instance() or QApplication(sys.argv)
     qapp.setApplicationName("Guide Studio")
@@ -194,6 +195,7 @@ def run_window(
     guard = guard or CrashGuard("window")
     guard.start()
     guard.install()
+    collector = GuiThreadCollector(qapp)  # Qt objects are never collected on another thread
     CrashNotifier(guard, qapp)
     use_cjk_font(qapp)
     widen_input_dialogs(qapp)
@@ -216,5 +218,6 @@ def run_window(
         loop.run_until_complete(closed.wait())
         if task is not None:
             task.cancel()
+    collector.stop()
     guard.stop()
     return 0

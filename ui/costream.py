@@ -220,7 +220,7 @@ class CostreamDialog(QDialog):
         }
         if not self.win.jobs.start(
             "costream-invite",
-            lambda: self.app.costream_invite(request),
+            lambda: self.app.costreaming.invite(request),
             self._show_invite,
             lambda exc: self._failed(self.tr("无法生成连麦邀请"), exc),
         ):
@@ -257,7 +257,7 @@ class CostreamDialog(QDialog):
         invite = self.invite
         if invite is None:
             return
-        cohost = self.app.costream()
+        cohost = self.app.costreaming.cohost()
         if not self.win.jobs.start(
             "costream-revoke",
             lambda: cohost.revoke(invite["id"]),
@@ -347,7 +347,7 @@ class CostreamDialog(QDialog):
 
     def _source_state(self, gid: int) -> str:
         """The guest picture's own state (live/lost) when the app has it."""
-        cohost = self.app.cohost
+        cohost = self.app.costreaming.host
         peer = cohost.guests.get(gid) if cohost is not None else None
         return peer.source.state if peer is not None else ""
 
@@ -369,10 +369,10 @@ class CostreamDialog(QDialog):
         return self.tr("，").join(parts)
 
     def put_on(self, gid: int, on: bool) -> None:
-        self._quick(lambda: self.app.costream().put_on(gid, on))
+        self._quick(lambda: self.app.costreaming.cohost().put_on(gid, on))
 
     def mute(self, gid: int, muted: bool) -> None:
-        self._quick(lambda: self.app.costream().mute(gid, muted))
+        self._quick(lambda: self.app.costreaming.cohost().mute(gid, muted))
 
     def _quick(self, call: Any) -> None:
         """Engine-only calls (the backend is told in the background): on the GUI thread."""
@@ -382,7 +382,7 @@ class CostreamDialog(QDialog):
             self._failed(self.tr("连麦操作没有完成"), exc)
 
     def remove(self, gid: int) -> None:
-        cohost = self.app.costream()
+        cohost = self.app.costreaming.cohost()
         if not self.win.jobs.start(
             "costream-remove",
             lambda: cohost.remove(gid),
@@ -394,7 +394,7 @@ class CostreamDialog(QDialog):
     def _layout_chosen(self, index: int) -> None:
         kind = str(self.layout_combo.itemData(index))
         try:
-            self.app.costream().set_layout(kind)
+            self.app.costreaming.cohost().set_layout(kind)
         except UserError as exc:
             self._failed(self.tr("无法切换布局"), exc)
 
@@ -407,7 +407,7 @@ class CostreamDialog(QDialog):
         self.join_state.setText(self.tr("正在加入…"))
         if not self.win.jobs.start(
             "costream-join",
-            lambda: self.app.join_costream(url, name),
+            lambda: self.app.costreaming.join(url, name),
             lambda _g: self._joined(True),
             self._join_failed,
         ):
@@ -420,7 +420,7 @@ class CostreamDialog(QDialog):
 
     def _watch_guest(self) -> None:
         """The host removed us or ended the show: the 连麦 is over, say so."""
-        guest = self.app.guest
+        guest = self.app.costreaming.guest
         if guest is None or not guest.ended or self.win.jobs.busy:
             return
         self._guest_timer.stop()
@@ -450,7 +450,7 @@ class CostreamDialog(QDialog):
 
         if not self.win.jobs.start(
             "costream-leave",
-            self.app.leave_costream,
+            self.app.costreaming.leave,
             done,
             lambda exc: self._failed(self.tr("离开连麦时出错"), exc),
         ):
@@ -459,7 +459,7 @@ class CostreamDialog(QDialog):
     # -- errors and busy -------------------------------------------------------------
     def _busy(self, busy: bool) -> None:
         self.invite_button.setEnabled(not busy)
-        self.join_button.setEnabled(not busy and self.app.guest is None)
+        self.join_button.setEnabled(not busy and self.app.costreaming.guest is None)
 
     def _failed(self, title: str, exc: Exception) -> None:
         log.warning("%s: %s", title, redact(str(exc)))

@@ -11,6 +11,9 @@ process memory), so any worker serves any step, and a long poll is repeated read
 - A refused link says why: ``expired``, ``revoked``, ``used_up``, ``ended`` (410).
 - A session that ended ends its guests (checked on every read, so no hook in the
   session code is needed; their on-air time stops at the session's end).
+
+Size (~515 lines): invites, guests and the offer/answer relay share one row lock on
+the session (the guest limit); the co-host share is apart (``cohost.py``).
 """
 
 from __future__ import annotations

@@ -92,6 +92,7 @@ class CoHost:
         self._poll: concurrent.futures.Future[None] | None = None
         self._watch: concurrent.futures.Future[None] | None = None
         self._closed = False
+        self._bound: OverlayManager | None = None  # whose 场景 switch picks our layout
 
     # -- invites (backend) -------------------------------------------------------
     def invite(self, request: InviteRequest | None = None) -> Invite:
@@ -285,6 +286,7 @@ class CoHost:
     def bind_overlays(self, overlays: OverlayManager) -> None:
         """The overlay manager's scene switch (scripts, the window's 场景) picks our layout."""
         overlays.layout_hook = self.set_layout
+        self._bound = overlays
 
     def set_layout(self, kind: str) -> bool:
         """side / pip / grid; also the overlay manager's scene names (split, full)."""
@@ -338,6 +340,11 @@ class CoHost:
                 self.pipeline.mixer.remove(peer.source.audio)
             self.feed.hear(f"g{peer.guest_id}", None)
         self.guests.clear()
+        with self._lock:
+            self._arrange()  # no guests left: their tiles leave the program
+        bound, self._bound = self._bound, None
+        if bound is not None and bound.layout_hook == self.set_layout:
+            bound.layout_hook = None  # the window's 场景 switch is the scene's again
         if self.signalling is not None:
             try:
                 rtc_loop.run(self.signalling.close(), timeout=5)

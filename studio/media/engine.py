@@ -83,7 +83,10 @@ class Pipeline:
 
     # -- building ------------------------------------------------------------
     def add_source(self, source: Source, *, with_audio: bool = True, layer: bool = True) -> Source:
-        self.sources[source.name] = source
+        key, n = source.name, 2  # two cameras of one model share a name: keep (and stop) both
+        while self.sources.get(key, source) is not source:
+            key, n = f"{source.name}#{n}", n + 1
+        self.sources[key] = source
         if with_audio and source.audio is not None:
             self.mixer.add(source.audio)
         if layer:
@@ -104,7 +107,7 @@ class Pipeline:
         for src in old:
             if src.audio is not None:
                 self.mixer.remove(src.audio)
-            del self.sources[src.name]
+        self.sources.clear()
         self.sources[source.name] = source
         if source.audio is not None:
             self.mixer.add(source.audio)

@@ -9,7 +9,8 @@ classic corners (board top-left, clock and promo top-right, pop-up bottom-right,
 the lower third bottom-left); portrait stacks two columns (left: promo on top, order toasts
 over the card over the lower third; right: clock, pop-up, leaderboard). Overlays are scaled
 by the frame's shorter side (720 design units), shrunk only as far as the safe areas
-require. Qt-free, pure data.
+require. Qt-free, pure data. Size (~500 lines): the regions of both orientations and the
+platforms' bands are one solver; split, each half would re-derive the other's regions.
 """
 
 from __future__ import annotations

@@ -107,9 +107,7 @@ class CueEngine:
         )
 
     @classmethod
-    def attach(
-        cls, pipeline: Pipeline, show: Show, overlays: Stage, **kw: Any
-    ) -> CueEngine:
+    def attach(cls, pipeline: Pipeline, show: Show, overlays: Stage, **kw: Any) -> CueEngine:
         """Run ``show`` on the pipeline's clock; its hook goes first: overlays see cues at once."""
         engine = cls(show, overlays, pipeline.bus, chapter=pipeline.add_chapter, **kw)
         pipeline.tick_hooks.insert(0, engine.tick)

@@ -544,3 +544,29 @@ def test_stopping_the_backend_with_polls_waiting_logs_no_traceback(tmp_path: Pat
     for t in polls:
         t.join(20)
     assert len(outcome) == 2, outcome
+
+
+def test_a_poll_whose_peer_hung_up_ends_so_a_stop_cancels_nothing(tmp_path: Path) -> None:
+    """A studio closing its 连麦 (or a guest's tab gone) ends its long poll at the server too.
+
+    Before, the poll ran on to its 20 s deadline: a backend stopped meanwhile (the demo's,
+    when the window closes) logged ``ERROR ... timeout graceful shutdown exceeded``.
+    """
+    server = start_backend(tmp_path)
+    with server.client("guide1") as g:
+        sess, quiet = new_live_session(g), new_live_session(g)  # quiet: no guest offers
+        inv = invite(g, sess["id"])
+    with httpx.Client(base_url=server.url, timeout=40) as a:
+        me = joined(a, inv["token"])
+    q = {"guest_id": me["guest_id"], "secret": me["secret"], "wait": 20}
+    for url, params, user in (
+        (f"/join/{inv['token']}/answer", q, None),  # the guest waits for the host's answer
+        (f"/api/sessions/{quiet['id']}/costream/offers", {"wait": 20}, "guide1"),  # the host
+    ):
+        with server.client(user, timeout=1.0) as c, pytest.raises(httpx.ReadTimeout):
+            c.get(url, params=params)  # the peer gives up after 1 s and hangs up
+    time.sleep(1.0)  # the server sees the hang-ups within a poll step (0.25 s)
+    stop_backend(server)
+    log = (server.logs / "studio.log").read_text(encoding="utf-8", errors="replace")
+    assert "graceful shutdown exceeded" not in log, log[-2000:]
+    assert " ERROR " not in log, [ln for ln in log.splitlines() if " ERROR " in ln]

@@ -12,6 +12,7 @@ commands (``close``) come on stdin.
 Modes::
 
     guide    --server rtmp://host/app --key KEY --show quick-demo.toml
+             (stdin: ``costream invite|on|remove`` click the 连麦 panel's buttons)
     rehearse --show show.toml --preview rtmp://host/app/key --review-seconds 10
     wall     STUDIO-WALL-ARGS...
 """
@@ -272,6 +273,20 @@ class GuideDriver(_StudioWindowDriver):
             self.emit(recording=win.statusBar().currentMessage())
             win.close()
 
+    def command(self, command: str) -> None:
+        """``costream invite|on|remove``: the 连麦 panel's buttons, clicked as the guide would."""
+        what = command.removeprefix("costream ").strip()
+        if not command.startswith("costream "):
+            super().command(command)
+        elif what == "invite":
+            click(self.win.open_costream().invite_button)  # the toolbar's 连麦, then 连麦邀请
+        elif what in ("on", "remove"):
+            dlg = self.win.costream
+            row = dlg.rows[min(dlg.rows)]  # the first guest's row
+            click(row.air if what == "on" else row.remove)
+        else:
+            self.driver_errors.append(f"unknown command {command!r}")
+
     def close(self) -> None:
         if self.win.panel.live:
             self.phase = "ending"
@@ -288,6 +303,19 @@ class GuideDriver(_StudioWindowDriver):
                 for r in range(self.win.panel.health.rowCount())
                 if self.win.panel.health.item(r, 4) is not None
             ]
+            dlg = self.win.costream
+            if dlg is not None:
+                out["costream"] = {
+                    "link": dlg.link_edit.text(),
+                    "guests": {
+                        str(gid): {
+                            "on_air": bool(d.get("on_air")),
+                            "state": dlg.rows[gid].state.text(),
+                        }
+                        for gid, d in dlg.guests.items()
+                        if gid in dlg.rows
+                    },
+                }
         return out
 
 

@@ -1,23 +1,36 @@
-"""The guide's window for 5 minutes: demo mode, live to nginx-rtmp, the sample show looping.
+"""The guide's window for 5 minutes: demo mode, live to nginx-rtmp, the sample show looping, 连麦.
 
 A real ``studio gui`` process on its own Xvfb (see ``tests/soak/driver.py``): first
 run -> 演示模式 (the embedded backend with simulated shoppers), a platform on a real
 nginx-rtmp, 开始直播 with the local recording, quick-demo.toml started again each
-time it ends. Passes when the process is alive throughout and exits 0 when closed,
-the screen still changes at the end, a viewer pulling from nginx still gets
-frames, the recording covers the soak, the log and stderr carry no error, and RSS
-growth stays bounded.
+time it ends. A third of the way in, the guide invites a guest from the 连麦 panel; a
+second ``studio live --join`` process joins by that link, the guide puts it on air
+(the pulled program shows both pictures), it is killed -9 a minute and a half later
+(the slate) and the guide removes it: WebRTC (aiortc) and the Qt window in one
+process for minutes, as in a real live. Passes when the process is alive throughout
+and exits 0 when closed, the screen still changes at the end, a viewer pulling from
+nginx still gets frames, the recording covers the soak, the log and stderr carry no
+error, and RSS growth stays bounded.
 """
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import av
+import cv2
 import pytest
 
 from studio.fonts import ASSETS
+from tests.costream.procs import H as TILE_H
+from tests.costream.procs import W as TILE_W
+from tests.costream.procs import tile_code
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp
 from tests.soak.harness import (
@@ -69,6 +82,70 @@ def _paint_rate(statuses: list[dict]) -> float:
     return round((b["frames_painted"] - a["frames_painted"]) / max(0.1, b["t"] - a["t"]), 1)
 
 
+def _guests(status: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return (status.get("costream") or {}).get("guests") or {}
+
+
+def _both_pictures(url: str, deadline_s: float) -> tuple[int, int] | None:
+    """Frame numbers of the host (left half) and the guest (right half) in one pulled frame."""
+    deadline = time.monotonic() + deadline_s
+    while time.monotonic() < deadline:
+        got = read_media(url, seconds=3, keep_every=5)
+        for bgr in got.frames_kept:
+            small = cv2.resize(bgr, (TILE_W, TILE_H), interpolation=cv2.INTER_AREA)
+            left, right = tile_code(small, 0), tile_code(small, TILE_W // 2)
+            if left is not None and right is not None:
+                return left, right
+    return None
+
+
+def _costream(
+    win: WindowProcess, pull_url: str, tmp_path: Path, on_air_s: float, idle: Any
+) -> dict[str, Any]:
+    """连麦 during the live, clicked in the window; a ``studio live --join`` guest process."""
+    out: dict[str, Any] = {}
+    win.send("costream invite")
+    s = win.wait_for(lambda s: bool((s.get("costream") or {}).get("link")), 60, "a join link")
+    link = s["costream"]["link"]
+    env = dict(
+        os.environ,
+        STUDIO_DATA_DIR=str(tmp_path / "guest-data"),
+        STUDIO_LOG_DIR=str(tmp_path / "guest-log"),
+    )
+    with (tmp_path / "guest.out").open("w") as gout:
+        guest = subprocess.Popen(
+            [sys.executable, "-m", "studio", "live", "--join", link, "--source", "test:GUEST",
+             "--size", "640x360", "--fps", "20", "--costream-name", "小李"],
+            stdout=gout, stderr=subprocess.STDOUT, env=env,
+        )  # fmt: skip
+    try:
+        win.wait_for(lambda s: bool(_guests(s)), 60, "the guest in the 连麦 panel")
+        win.send("costream on")  # 上麦
+        s = win.wait_for(
+            lambda s: any(g["on_air"] for g in _guests(s).values()), 30, "the guest on air"
+        )
+        out["on_air_state"] = next(iter(_guests(s).values()))["state"]
+        out["both_pictures"] = _both_pictures(pull_url, 40)
+        win.run_for(on_air_s, every=idle)  # a conversation on the program
+        out["guest_alive_until_kill"] = guest.poll() is None
+        guest.send_signal(signal.SIGKILL)  # the guest's computer dies
+        guest.wait(10)
+        s = win.wait_for(
+            lambda s: any(w in g["state"] for g in _guests(s).values() for w in ("中断", "失败")),
+            30,
+            "the panel saying the guest's connection is lost",
+        )
+        out["lost_state"] = next(iter(_guests(s).values()))["state"]
+        win.send("costream remove")  # 移除
+        win.wait_for(lambda s: not _guests(s), 30, "the guest removed from the panel")
+        out["removed"] = True
+    finally:
+        if guest.poll() is None:
+            guest.kill()
+            guest.wait(10)
+    return out
+
+
 @pytest.mark.soak
 @pytest.mark.rtmp
 @pytest.mark.slow
@@ -91,6 +168,7 @@ def test_guide_window_live_in_demo_mode_for_five_minutes(
     server = f"rtmp://127.0.0.1:{nginx_rtmp.port}/live"
     show = ASSETS / "shows" / "quick-demo.toml"
     summary: dict[str, object] = {"alive": False}
+    costream: dict[str, Any] = {}
     t_start = time.monotonic()
     with xvfb("1600x900") as display:
         win = WindowProcess(
@@ -111,7 +189,9 @@ def test_guide_window_live_in_demo_mode_for_five_minutes(
                     img = screenshot(display, ARTIFACTS / f"soak-guide-{n:02d}.png")
                     shots.append((time.monotonic(), img))
 
-            win.run_for(soak, every=shoot)
+            win.run_for(soak / 3, every=shoot)
+            costream = _costream(win, nginx_rtmp.url(KEY), tmp_path, soak * 0.3, shoot)
+            win.run_for(max(0.0, soak - (time.monotonic() - live_at)), every=shoot)
             alive = win.alive()
             status = win.latest()
 
@@ -160,6 +240,7 @@ def test_guide_window_live_in_demo_mode_for_five_minutes(
         "rss_end_live_mb": rss_end_live,
         **rss,
         "orphans": orphans,
+        "costream": costream,
         "error_dialogs": status.get("error_dialogs"),
         "driver_errors": status.get("driver_errors"),
         "problems": problems[:20],
@@ -169,6 +250,8 @@ def test_guide_window_live_in_demo_mode_for_five_minutes(
 
     assert alive, win.tail()
     assert rc == 0, win.tail()
+    assert costream.get("both_pictures"), f"the guest never showed on the program: {costream}"
+    assert costream.get("removed"), costream
     assert final, "the window never reached 'ended' (live ended, then closed)"
     assert not status.get("driver_errors"), status["driver_errors"]
     assert not status.get("error_dialogs"), status["error_dialogs"]

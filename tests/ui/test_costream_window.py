@@ -61,8 +61,8 @@ def test_invite_qr_guest_on_air_and_removed(qtbot, tmp_path: Path) -> None:  # t
     assert link.startswith(win.app.embedded.url + "/join/"), link
     assert _decode(dlg.qr_label.pixmap()) == link  # a phone's camera reads the same link
     assert "东门店 小李" in dlg.link_note.text()
-    player = win.app._monitor
-    assert player is not None and player.ring is win.app.cohost.monitor()  # guests heard
+    player = win.app.costreaming.monitor
+    assert player is not None and player.ring is win.app.costreaming.host.monitor()  # guests heard
     if not player.available:  # no sound output here (CI): the window says so, once
         qtbot.waitUntil(lambda: "听不到连麦嘉宾" in win.statusBar().currentMessage(), timeout=5000)
     qtbot.mouseClick(dlg.copy_button, Qt.MouseButton.LeftButton)
@@ -114,13 +114,13 @@ def test_invite_qr_guest_on_air_and_removed(qtbot, tmp_path: Path) -> None:  # t
         remove = dlg.table.cellWidget(0, 2).findChild(QPushButton, f"remove{gid}")
         qtbot.mouseClick(remove, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: not dlg.rows and dlg.table.rowCount() == 0, timeout=20000)
-        assert gid not in win.app.costream().guests
+        assert gid not in win.app.costreaming.cohost().guests
         qtbot.waitUntil(lambda: not right_half_magenta(), timeout=10000)  # off the program
         assert host.scene.find(f"costream:video:{gid}") is None
 
         # the used-up link (one use) is refused in the joining window: one clear dialog
         dlg.join_edit.setText(link)
-        win.app.close_costream()  # this window is now the guest of its own (old) link
+        win.app.costreaming.close()  # this window is now the guest of its own (old) link
         qtbot.mouseClick(dlg.join_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: _error_box(win) is not None, timeout=20000)
         text = _error_box(win).text()  # type: ignore[union-attr]
@@ -219,7 +219,7 @@ def test_join_another_studios_costream_by_its_link(qtbot, tmp_path: Path) -> Non
         qtbot.waitUntil(dlg.leave_button.isEnabled, timeout=40000)
         assert "已加入" in dlg.join_state.text() and not dlg.join_button.isEnabled()
         assert [g.name for g in cohost.guests.values()] == ["西门店 小王"]
-        guest = win.app.guest
+        guest = win.app.costreaming.guest
         assert guest is not None
 
         def host_in_preview() -> bool:  # the host's green program, in the guide-only inset
@@ -237,7 +237,7 @@ def test_join_another_studios_costream_by_its_link(qtbot, tmp_path: Path) -> Non
         (gid,) = cohost.guests
         cohost.remove(gid)
         qtbot.waitUntil(lambda: dlg.join_state.text() == "主播已结束你的连麦", timeout=20000)
-        assert win.app.guest is None and dlg.join_button.isEnabled()
+        assert win.app.costreaming.guest is None and dlg.join_button.isEnabled()
         assert all(ly.name != "costream:host" for ly in scene.guide)
 
         # joining again (the link's second use), then leaving on our own
@@ -246,7 +246,7 @@ def test_join_another_studios_costream_by_its_link(qtbot, tmp_path: Path) -> Non
         qtbot.waitUntil(lambda: len(cohost.guests) == 1, timeout=10000)
         qtbot.mouseClick(dlg.leave_button, Qt.MouseButton.LeftButton)
         qtbot.waitUntil(lambda: dlg.join_state.text() == "未加入", timeout=20000)
-        assert win.app.guest is None and dlg.join_button.isEnabled()
+        assert win.app.costreaming.guest is None and dlg.join_button.isEnabled()
         assert all(ly.name != "costream:host" for ly in scene.guide)
         qtbot.waitUntil(lambda: not cohost.guests, timeout=15000)  # gone from the host too
     finally:

@@ -132,8 +132,14 @@ class GuestOut(BaseModel):
     left_at: str | None
 
 
-async def _poll(read: Callable[[], T | None], wait: float, empty: Callable[[T], bool]) -> T | None:
-    """``read`` (on a thread) until it finds something or ``wait`` seconds pass."""
+async def _poll(
+    request: Request, read: Callable[[], T | None], wait: float, empty: Callable[[T], bool]
+) -> T | None:
+    """``read`` (on a thread) until it finds something, ``wait`` seconds pass or the peer goes.
+
+    A peer that hung up (a studio closing its 连麦, a guest's browser gone) ends the poll at
+    once: otherwise it runs to its deadline and a backend stopping meanwhile has to cancel it.
+    """
     deadline = time.monotonic() + wait
     while True:
         found = await anyio.to_thread.run_sync(read)
@@ -141,6 +147,8 @@ async def _poll(read: Callable[[], T | None], wait: float, empty: Callable[[T], 
             return found
         try:
             await asyncio.sleep(POLL_SECONDS)
+            if await request.is_disconnected():
+                return found
         except asyncio.CancelledError:
             # uvicorn cancels what still runs once its graceful shutdown times out: answer
             # with what there is (nothing yet), so the peer simply polls again, instead
@@ -193,11 +201,11 @@ def revoke_costream_invite(invite_id: IdPath, user: Auth, service: Service) -> R
     responses=AUTH_ERRORS,
 )
 async def costream_offers(
-    session_id: IdPath, user: Auth, service: Service, wait: Wait = 0
+    request: Request, session_id: IdPath, user: Auth, service: Service, wait: Wait = 0
 ) -> list[c.PendingOffer]:
     """Unanswered offers; waits up to ``wait`` seconds for one (long poll)."""
     await anyio.to_thread.run_sync(service.host_session, user, session_id)
-    found = await _poll(lambda: service.pending_offers(session_id), wait, lambda v: not v)
+    found = await _poll(request, lambda: service.pending_offers(session_id), wait, lambda v: not v)
     return found or []
 
 
@@ -313,6 +321,7 @@ def join_offer(token: Token, body: OfferIn, service: Service) -> c.OfferAccepted
     responses={**JOIN_ERRORS, 204: {"description": "no answer yet"}},
 )
 async def join_answer(
+    request: Request,
     token: Token,
     guest_id: Annotated[int, Query(ge=1, le=2**62)],
     secret: Secret,
@@ -321,7 +330,7 @@ async def join_answer(
 ) -> Any:
     """The host's answer; waits up to ``wait`` seconds for it (long poll); 204: not yet."""
     found = await _poll(
-        lambda: service.guest_answer(token, guest_id, secret), wait, lambda v: False
+        request, lambda: service.guest_answer(token, guest_id, secret), wait, lambda v: False
     )
     return found if found is not None else Response(status_code=204)
 
