@@ -24,6 +24,7 @@ from PIL import Image, ImageDraw
 
 from studio.fonts import font
 from studio.media.frame import (
+    BufferPool,
     blank,
     crop_i420,
     fill_crop,
@@ -239,6 +240,9 @@ class Compositor:
         self.lock = threading.RLock()  # scene edits from other threads take it
         self._tmp = np.empty((height, width), np.uint16)
         self._black = blank(width, height)
+        # canvases go to the encode queue, the encoder's AVFrame and program taps; one
+        # comes back here once none of them holds it (no 3 MB page-faulted in per frame)
+        self._canvases = BufferPool(self._black.shape, keep=8)
 
     def render(
         self, scene: Scene, with_guide: bool = False
@@ -248,7 +252,9 @@ class Compositor:
             first = next((ly for ly in scene.program if ly.visible and ly.opacity > 0), None)
             # a picture that fills the frame is copied over it anyway: skip the black fill
             covered = isinstance(first, VideoLayer) and self._video_covers(first)
-            canvas = np.empty_like(self._black) if covered else self._black.copy()
+            canvas = self._canvases.take()
+            if not covered:
+                np.copyto(canvas, self._black)
             for layer in scene.program:
                 if layer.visible and layer.opacity > 0:
                     self._draw(canvas, layer)
@@ -352,14 +358,22 @@ class Compositor:
             fx, fy, w, h = fit_rect(frame.width, frame.height, w, h)
             x, y = x + fx, y + fy
         key = (frame.seq, id(frame.data), w, h, crop)
+        covers = (x, y, w, h) == (0, 0, cw, ch) and layer.opacity >= 1.0
+        if covers and (crop[2:] != (w, h) or crop[:2] != (0, 0)):
+            # scaled or cropped to fill the canvas: scale straight into it (no cached copy
+            # to copy again; a repeated source frame is scaled again, which is rarer)
+            part = crop_i420(frame.data, frame.width, frame.height, *crop)
+            resize_i420(part, crop[2], crop[3], w, h, out=canvas)
+            layer._cache, layer._cache_key = None, ()
+            return
         if key != layer._cache_key:
             part = crop_i420(frame.data, frame.width, frame.height, *crop)
             layer._cache = resize_i420(part, crop[2], crop[3], w, h)
             layer._cache_key = key
         src = layer._cache
         assert src is not None
-        if (x, y, w, h) == (0, 0, cw, ch) and layer.opacity >= 1.0:
-            canvas[...] = src
+        if covers:
+            np.copyto(canvas, src)
             return
         sy, su, sv = planes(src, w, h)
         dy, du, dv = planes(canvas, cw, ch)
