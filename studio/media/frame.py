@@ -34,6 +34,9 @@ class Frame:
     height: int
     captured: float  # time.monotonic() at capture
     seq: int
+    # the source made ``data`` for this frame alone and never reads or writes it again:
+    # the compositor may draw the overlays straight onto it (see ``Compositor``)
+    lent: bool = False
 
 
 def blank(width: int, height: int, rgb: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:

@@ -152,3 +152,71 @@ def test_encoder_takes_the_canvas_without_keeping_it() -> None:
     want = [rgb_to_yuv((g, g, g))[0] for g in greys]
     assert len(got) == len(want)
     assert all(abs(a - b) <= 3 for a, b in zip(got, want, strict=True))
+
+
+class _Lending(_Fed):
+    """A source that hands over each frame's buffer, as the file and URL sources do."""
+
+    def show(self, data: np.ndarray) -> None:
+        self.seq += 1
+        self.slot.put(Frame(data, self.width, self.height, 0.0, self.seq, lent=True))
+
+
+def _card(w: int, h: int, rgb: tuple[int, int, int], a: int = 255) -> np.ndarray:
+    return np.full((h, w, 4), (*rgb, a), np.uint8)
+
+
+def _expected(pic: np.ndarray, w: int, h: int, layers: list[ImageLayer]) -> np.ndarray:
+    """The same scene composed by a compositor that copies (the source does not lend)."""
+    src = _Fed(w, h)
+    src.show(pic.copy())
+    out, _ = Compositor(w, h).render(Scene("s", program=[VideoLayer("cam", source=src), *layers]))
+    return out
+
+
+def test_overlays_drawn_on_a_lent_frame_leave_no_trace_on_a_repeat() -> None:
+    """Drawn onto the source's own buffer; a tick without a new frame, the card moved and a
+    half-transparent toast faded, shows the clean picture under where they were."""
+    w, h = 96, 54
+    pic = _noise(w, h, 9)
+    src = _Lending(w, h)
+    card = ImageLayer("card", x=10, y=6, rgba=_card(24, 16, (255, 0, 0)))
+    toast = ImageLayer("toast", x=40, y=30, rgba=_card(30, 12, (0, 0, 255), 128))
+    comp = Compositor(w, h)
+    scene = Scene("s", program=[VideoLayer("cam", source=src), card, toast])
+    lent = pic.copy()
+    src.show(lent)
+    first, _ = comp.render(scene)
+    assert first is lent  # drawn on in place: no copy
+    assert np.array_equal(first, _expected(pic, w, h, [card, toast]))
+    card.x, toast.opacity = 50, 0.5  # the next tick has no new source frame
+    again, _ = comp.render(scene)
+    assert again is not lent
+    assert np.array_equal(again, _expected(pic, w, h, [card, toast]))
+    assert np.array_equal(first[:6], pic[:6])  # what was handed on is never written again
+    card.visible = toast.visible = False
+    bare, _ = comp.render(scene)
+    assert np.array_equal(bare, pic)
+
+
+def test_a_lent_frame_is_copied_when_another_layer_shows_it_or_it_fades() -> None:
+    w, h = 96, 54
+    pic = _noise(w, h, 11)
+    src = _Lending(w, h)
+    card = ImageLayer("card", x=10, y=6, rgba=_card(24, 16, (0, 255, 0)))
+    cam = VideoLayer("cam", source=src)
+    pip = VideoLayer("pip", source=src, x=60, y=30, w=32, h=18)
+    comp = Compositor(w, h)
+    lent = pic.copy()
+    src.show(lent)
+    out, _ = comp.render(Scene("s", program=[cam, card, pip]))
+    assert out is not lent and np.array_equal(lent, pic)  # two layers: the buffer untouched
+    comp.render(Scene("s", program=[cam, card]))  # drawn on in place now
+    cam.opacity = 0.5  # a fade on the same (repeated) frame uses the clean picture
+    faded, _ = comp.render(Scene("s", program=[cam]))
+    ref_src = _Fed(w, h)
+    ref_src.show(pic.copy())
+    ref, _ = Compositor(w, h).render(
+        Scene("s", program=[VideoLayer("cam", source=ref_src, opacity=0.5)])
+    )
+    assert np.array_equal(faded, ref)

@@ -78,7 +78,7 @@ class _DecodeLoop(Source):
                         pool = BufferPool(shape, keep=4)
                     data, w, h = av_frame_to_i420(frame, pool)
                     self.state = "live"
-                    self._emit(data, w, h)
+                    self._emit(data, w, h, lent=True)  # a pool buffer, or a new array
                 elif self.audio is not None:
                     for rf in resampler.resample(frame):
                         self.audio.write(rf.to_ndarray().reshape(-1, 2))
