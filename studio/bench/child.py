@@ -73,7 +73,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     """
     from studio.media.compositor import Compositor, ImageLayer, Scene, VideoLayer
     from studio.media.encoder import Encoder
-    from studio.media.frame import av_frame_to_i420
+    from studio.media.frame import BufferPool, av_frame_to_i420
     from studio.media.outputs import RtmpOutput
     from studio.media.outputs.base import Templates
     from studio.media.sources.base import Source
@@ -87,7 +87,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
             return []
 
         def feed(self, data: Any, w: int, h: int) -> None:
-            self._emit(data, w, h)
+            self._emit(data, w, h, lent=True)  # as the file and URL sources do
 
     w, h = spec["width"], spec["height"]
     profile = bench_profile(w, h)
@@ -119,6 +119,8 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     vs.thread_type = "AUTO"
     streams = [vs, *container.streams.audio[:1]] if stage == "full" else [vs]
     resampler = av.AudioResampler(format="flt", layout="stereo", rate=48000)
+    # as the file and URL sources decode: into reused buffers
+    pool = BufferPool((vs.codec_context.height // 2 * 3, vs.codec_context.width // 2 * 2), keep=4)
     emit("ready")
     cpu0, t0 = cpu_seconds(), time.monotonic()
     n = 0
@@ -127,7 +129,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
             break
         for frame in packet.decode():
             if isinstance(frame, av.VideoFrame):
-                data, fw, fh = av_frame_to_i420(frame)
+                data, fw, fh = av_frame_to_i420(frame, pool)
                 n += 1
                 if stage == "decode":
                     continue
@@ -225,11 +227,51 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+class _FlvTags:
+    """Reads the FLV the muxer writes to the connection: when each H.264 picture tag's last
+    byte was handed to the socket (``NetSink.write`` returned). The muxer keeps a stream's
+    order, so the i-th picture tag is the i-th video packet muxed."""
+
+    def __init__(self) -> None:
+        self.video_written: list[float] = []
+        self._head = b""
+        self._started = False  # past the 9-byte FLV header and its 4-byte tag size
+        self._skip = 0
+        self._picture = False
+
+    def feed(self, data: bytes, now: float) -> None:
+        i, n = 0, len(data)
+        while i < n:
+            if self._skip:
+                k = min(self._skip, n - i)
+                self._skip -= k
+                i += k
+                if not self._skip and self._picture:
+                    self.video_written.append(now)
+                continue
+            want = 13  # FLV header + tag size, or a tag header + its first two data bytes
+            take = data[i : i + want - len(self._head)]
+            self._head += take
+            i += len(take)
+            if len(self._head) < want:
+                return
+            head, self._head = self._head, b""
+            if not self._started:
+                self._started = head[:3] == b"FLV"
+                continue
+            size = int.from_bytes(head[1:4], "big")
+            # video (9), an AVC NALU (1), not the sequence header (0) or its end (2)
+            self._picture = head[0] & 0x1F == 9 and head[12] == 1
+            self._skip = size - 2 + 4
+
+
 class _LatencyTrace:
     """Times each frame through the engine without changing it (wraps, never edits).
 
     capture (source frame k at t0 + k/fps) -> picked by output tick n (tick hook)
-    -> encoded (``Encoder.encode_video`` returns) -> handed to the RTMP muxer.
+    -> encoded (``Encoder.encode_video`` returns) -> handed to the RTMP muxer
+    (``container.mux`` returns: the packet is in libavformat's interleaving queue)
+    -> written to the connection (its FLV tag's last byte through ``NetSink.write``).
     """
 
     def __init__(self, pipe: Any, source: Any, rtmp: Any) -> None:
@@ -237,7 +279,20 @@ class _LatencyTrace:
         self.picked: dict[int, tuple[float, float]] = {}  # n -> (captured, tick time)
         self.encoded: dict[int, float] = {}
         self.muxed: dict[int, float] = {}
+        self.muxed_order: list[int] = []
+        self.flv = _FlvTags()
         pipe.tick_hooks.append(self._on_tick)
+        if rtmp is not None:  # this process is the bench's own: wrapping the class is fine
+            from studio.media.outputs import netio
+
+            write, flv = netio.NetSink.write, self.flv
+
+            def timed_write(sink: Any, data: bytes) -> int:
+                written = write(sink, data)
+                flv.feed(bytes(data), time.monotonic())
+                return written
+
+            netio.NetSink.write = timed_write  # type: ignore[method-assign]
 
     def _on_tick(self, n: int, _t: float) -> None:
         frame = self.source.slot._frame  # read without marking it seen
@@ -262,6 +317,7 @@ class _LatencyTrace:
                 mux(container, streams, pkt)
                 if pkt.kind == "video":
                     self.muxed[pkt.pts] = time.monotonic()
+                    self.muxed_order.append(pkt.pts)
 
             self.rtmp._mux = timed_mux
 
@@ -272,7 +328,10 @@ class _LatencyTrace:
             return round(1000 * statistics.median(xs), 1) if xs else None
 
         ns = [n for n in self.picked if n in self.encoded]
+        written = dict(zip(self.muxed_order, self.flv.video_written, strict=False))
         return {
+            "muxed_to_written": p50([written[n] - self.muxed[n] for n in ns if n in written]),
+            "capture_to_written": p50([written[n] - self.picked[n][0] for n in ns if n in written]),
             "capture_to_tick": p50([self.picked[n][1] - self.picked[n][0] for n in ns]),
             "tick_to_encoded": p50([self.encoded[n] - self.picked[n][1] for n in ns]),
             "encoded_to_muxed": p50(

@@ -224,7 +224,9 @@ def render(report: dict[str, Any], console: Console) -> None:
             console.print(
                 f"[dim]{size}: capture→tick {_f(st.get('capture_to_tick'))} ms, tick→encoded "
                 f"{_f(st.get('tick_to_encoded'))} ms, encoded→muxer "
-                f"{_f(st.get('encoded_to_muxed'))} ms (p50); ideal pusher g2g p50/p95 "
+                f"{_f(st.get('encoded_to_muxed'))} ms, muxer→written to the connection "
+                f"{_f(st.get('muxed_to_written'))} ms (p50; capture→written "
+                f"{_f(st.get('capture_to_written'))} ms); ideal pusher g2g p50/p95 "
                 f"{_f(ideal.get('g2g_ms_p50'))}/{_f(ideal.get('g2g_ms_p95'))} ms[/]"
             )
     if cm := report.get("commerce"):

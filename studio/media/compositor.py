@@ -24,6 +24,8 @@ from PIL import Image, ImageDraw
 
 from studio.fonts import font
 from studio.media.frame import (
+    BufferPool,
+    Frame,
     blank,
     crop_i420,
     fill_crop,
@@ -239,6 +241,15 @@ class Compositor:
         self.lock = threading.RLock()  # scene edits from other threads take it
         self._tmp = np.empty((height, width), np.uint16)
         self._black = blank(width, height)
+        # canvases go to the encode queue, the encoder's AVFrame and program taps; one
+        # comes back here once none of them holds it (no 3 MB page-faulted in per frame)
+        self._canvases = BufferPool(self._black.shape, keep=8)
+        # a lent source frame drawn on: its (seq, buffer id), what lay under each layer, and
+        # the restored picture once asked for (see ``_borrow``)
+        self._lent_key: tuple[int, int] = (-1, 0)
+        self._lent_saved: list[tuple[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
+        self._restored: np.ndarray | None = None
+        self._saving: list | None = None
 
     def render(
         self, scene: Scene, with_guide: bool = False
@@ -248,10 +259,17 @@ class Compositor:
             first = next((ly for ly in scene.program if ly.visible and ly.opacity > 0), None)
             # a picture that fills the frame is copied over it anyway: skip the black fill
             covered = isinstance(first, VideoLayer) and self._video_covers(first)
-            canvas = np.empty_like(self._black) if covered else self._black.copy()
+            self._saving = None
+            canvas = self._borrow(first, scene) if covered else None
+            drawn = first if canvas is not None else None  # its picture is the canvas already
+            if canvas is None:
+                canvas = self._canvases.take()
+                if not covered:
+                    np.copyto(canvas, self._black)
             for layer in scene.program:
-                if layer.visible and layer.opacity > 0:
+                if layer.visible and layer.opacity > 0 and layer is not drawn:
                     self._draw(canvas, layer)
+            self._saving = None
             preview = None
             if with_guide:
                 preview = canvas.copy()
@@ -260,8 +278,74 @@ class Compositor:
                         self._draw(preview, layer)
             return canvas, preview
 
+    # -- drawing on the source's own buffer ---------------------------------------
+    # ffmpeg's overlay filter blends onto the decoded picture; so does this, when the
+    # source lent the frame (Frame.lent), it covers the canvas exactly and no other layer
+    # shows that source: no 3 MB copy per frame. What lies under each later layer is kept
+    # first, so a repeated source frame (no new one by the next tick) or any other use of
+    # it gets the picture as the source gave it (``_picture``).
+
+    def _borrow(self, first: Layer | None, scene: Scene) -> np.ndarray | None:
+        """The first layer's frame buffer to draw on, a clean copy of it on a repeat, or None."""
+        assert isinstance(first, VideoLayer) and first.source is not None
+        src = first.source
+        frame = src.slot.peek()
+        if (
+            frame is None
+            or not frame.lent
+            or (frame.width, frame.height) != (self.width, self.height)
+            or frame.data.shape != self._black.shape
+            or not frame.data.flags.c_contiguous
+            or src.borrower not in (None, self)
+            or sum(isinstance(ly, VideoLayer) and ly.source is src
+                   for ly in (*scene.program, *scene.guide)) != 1
+        ):  # fmt: skip
+            return None
+        src.borrower = self  # one compositor draws on a source's frames, never two
+        if self._lent_key == (frame.seq, id(frame.data)):  # a repeat: last tick drew on it
+            canvas = self._canvases.take()
+            np.copyto(canvas, self._picture(frame))
+            return canvas
+        self._lent_key, self._lent_saved, self._restored = (frame.seq, id(frame.data)), [], None
+        self._saving = self._lent_saved
+        return frame.data
+
+    def _picture(self, frame: Frame) -> np.ndarray:
+        """The frame's pixels as its source gave them (restored if this compositor drew on it)."""
+        if self._lent_key != (frame.seq, id(frame.data)):
+            return frame.data
+        if self._restored is None:
+            clean = frame.data.copy()
+            cy, cu, cv = planes(clean, self.width, self.height)
+            for (ys, cs), (yo, uo, vo) in reversed(self._lent_saved):
+                cy[ys], cu[cs], cv[cs] = yo, uo, vo
+            self._restored = clean
+        return self._restored
+
+    def _keep_under(self, canvas: np.ndarray, layer: Layer) -> None:
+        """Save the canvas under ``layer``'s rectangle (before it is drawn on a lent frame)."""
+        cw, ch = self.width, self.height
+        if isinstance(layer, ImageLayer):
+            if isinstance(layer, TextLayer):
+                layer.rasterise()
+            if layer.rgba is None:
+                return
+            ih, iw = layer.rgba.shape[:2]
+            x, y, w, h = _even(layer.x), _even(layer.y), _even(layer.w or iw), _even(layer.h or ih)
+        else:
+            x, y, w, h = layer.rect(cw, ch)
+        x0, y0, x1, y1 = max(0, x), max(0, y), min(cw, x + w), min(ch, y + h)
+        if x1 <= x0 or y1 <= y0:
+            return
+        ys = (slice(y0, y1), slice(x0, x1))
+        cs = (slice(y0 // 2, (y1 + 1) // 2), slice(x0 // 2, (x1 + 1) // 2))
+        yp, up, vp = planes(canvas, cw, ch)
+        self._lent_saved.append(((ys, cs), (yp[ys].copy(), up[cs].copy(), vp[cs].copy())))
+
     def _draw(self, canvas: np.ndarray, layer: Layer) -> None:
         cw, ch = self.width, self.height
+        if self._saving is not None:
+            self._keep_under(canvas, layer)
         if isinstance(layer, VideoLayer):
             self._draw_video(canvas, layer)
         elif isinstance(layer, ImageLayer):
@@ -351,15 +435,24 @@ class Compositor:
         if layer.fit and crop[2:] == whole[2:]:
             fx, fy, w, h = fit_rect(frame.width, frame.height, w, h)
             x, y = x + fx, y + fy
-        key = (frame.seq, id(frame.data), w, h, crop)
+        picture = self._picture(frame)  # the restored copy if this frame was drawn on
+        key = (frame.seq, id(picture), w, h, crop)
+        covers = (x, y, w, h) == (0, 0, cw, ch) and layer.opacity >= 1.0
+        if covers and (crop[2:] != (w, h) or crop[:2] != (0, 0)):
+            # scaled or cropped to fill the canvas: scale straight into it (no cached copy
+            # to copy again; a repeated source frame is scaled again, which is rarer)
+            part = crop_i420(picture, frame.width, frame.height, *crop)
+            resize_i420(part, crop[2], crop[3], w, h, out=canvas)
+            layer._cache, layer._cache_key = None, ()
+            return
         if key != layer._cache_key:
-            part = crop_i420(frame.data, frame.width, frame.height, *crop)
+            part = crop_i420(picture, frame.width, frame.height, *crop)
             layer._cache = resize_i420(part, crop[2], crop[3], w, h)
             layer._cache_key = key
         src = layer._cache
         assert src is not None
-        if (x, y, w, h) == (0, 0, cw, ch) and layer.opacity >= 1.0:
-            canvas[...] = src
+        if covers:
+            np.copyto(canvas, src)
             return
         sy, su, sv = planes(src, w, h)
         dy, du, dv = planes(canvas, cw, ch)

@@ -154,11 +154,19 @@ class Encoder:
 
     # -- encoding ---------------------------------------------------------
     def encode_video(self, i420: np.ndarray | None, index: int) -> list[EncodedPacket]:
-        """Encode output frame ``index`` (pts = index in 1/fps); None flushes."""
+        """Encode output frame ``index`` (pts = index in 1/fps); None flushes.
+
+        The frame is handed to the encoder without a copy (x264 copies it into its
+        own picture): ``i420`` must not be written until this returns, which the
+        compositor's canvas pool guarantees (the AVFrame holds a reference).
+        """
         if i420 is None:
             packets = self.video.encode(None)
         else:
-            frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
+            if i420.flags.c_contiguous:  # the AVFrame refers to the array: no copy
+                frame = av.VideoFrame.from_numpy_buffer(i420, format="yuv420p")
+            else:
+                frame = av.VideoFrame.from_ndarray(i420, format="yuv420p")
             if self.pix_fmt != "yuv420p":  # some hardware encoders take NV12 only
                 frame = frame.reformat(format=self.pix_fmt)
             frame.pts = index

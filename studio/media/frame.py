@@ -7,6 +7,7 @@ the U and V planes (each ``H/2 x W/2``), BT.601 limited range: what OpenCV's
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 
 import cv2
@@ -33,6 +34,9 @@ class Frame:
     height: int
     captured: float  # time.monotonic() at capture
     seq: int
+    # the source made ``data`` for this frame alone and never reads or writes it again:
+    # the compositor may draw the overlays straight onto it (see ``Compositor``)
+    lent: bool = False
 
 
 def blank(width: int, height: int, rgb: tuple[int, int, int] = (0, 0, 0)) -> np.ndarray:
@@ -44,6 +48,35 @@ def blank(width: int, height: int, rgb: tuple[int, int, int] = (0, 0, 0)) -> np.
     up[:] = u
     vp[:] = v
     return out
+
+
+class BufferPool:
+    """Frame-sized uint8 arrays handed out again once nothing else refers to them.
+
+    A fresh 3 MB array per 1080p frame costs more than filling it: the allocator
+    returns blocks that big to the kernel, and each new one page-faults in (~750
+    faults a frame, measured by ``studio bench``'s stage table). A buffer is reused
+    only when the pool holds its last reference: a queue entry, a view, a slot or an
+    encoder's ``av.VideoFrame`` built on it all keep it out, so nobody sees a frame
+    rewritten under them. Beyond ``keep`` buffers in use, arrays are plain new ones.
+    One thread takes from a pool (the compositor under its lock, a source's decoder).
+    """
+
+    def __init__(self, shape: tuple[int, ...], keep: int = 6) -> None:
+        self.shape = shape
+        self.keep = keep
+        self._bufs: list[np.ndarray] = []
+
+    def take(self) -> np.ndarray:
+        """A buffer of ``shape`` (contents undefined) that no one else holds."""
+        for buf in self._bufs:
+            # the references: the list's, this loop's name, getrefcount's argument
+            if sys.getrefcount(buf) <= 3:
+                return buf
+        buf = np.empty(self.shape, np.uint8)
+        if len(self._bufs) < self.keep:
+            self._bufs.append(buf)
+        return buf
 
 
 def planes(i420: np.ndarray, width: int, height: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -79,17 +112,23 @@ def i420_to_bgr(i420: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
 
 
-def resize_i420(src: np.ndarray, sw: int, sh: int, dw: int, dh: int) -> np.ndarray:
-    """Scale an I420 frame plane by plane.
+def resize_i420(
+    src: np.ndarray, sw: int, sh: int, dw: int, dh: int, out: np.ndarray | None = None
+) -> np.ndarray:
+    """Scale an I420 frame plane by plane (into ``out`` when given: a canvas, no copy after).
 
     Bilinear, except for reductions of 2x or more, where area averaging keeps
     detail from aliasing; area for the common 1080p -> 720p step costs about
     5x more (measured by ``studio bench``) for no visible gain.
     """
     if (sw, sh) == (dw, dh):
+        if out is not None:
+            np.copyto(out, src)
+            return out
         return src
     interp = cv2.INTER_AREA if dw * 2 <= sw else cv2.INTER_LINEAR
-    out = np.empty((dh * 3 // 2, dw), np.uint8)
+    if out is None:
+        out = np.empty((dh * 3 // 2, dw), np.uint8)
     sy, su, sv = planes(src, sw, sh)
     oy, ou, ov = planes(out, dw, dh)
     cv2.resize(sy, (dw, dh), dst=oy, interpolation=interp)
@@ -143,9 +182,21 @@ def fit_rect(sw: int, sh: int, dw: int, dh: int) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
-def av_frame_to_i420(frame) -> tuple[np.ndarray, int, int]:  # type: ignore[no-untyped-def]
-    """A decoded PyAV VideoFrame -> (I420 array, width, height), even-sized."""
+def av_frame_to_i420(  # type: ignore[no-untyped-def]
+    frame, pool: BufferPool | None = None
+) -> tuple[np.ndarray, int, int]:
+    """A decoded PyAV VideoFrame -> (I420 array, width, height), even-sized.
+
+    With ``pool`` the planes are copied into a reused buffer of that pool (one copy,
+    no allocation); a frame of another size than the pool's gets a new array.
+    """
     w, h = frame.width // 2 * 2, frame.height // 2 * 2
     if frame.format.name != "yuv420p" or (w, h) != (frame.width, frame.height):
         frame = frame.reformat(width=w, height=h, format="yuv420p")
-    return frame.to_ndarray(), w, h
+    if pool is None or pool.shape != (h * 3 // 2, w) or min(p.line_size for p in frame.planes) < 0:
+        return frame.to_ndarray(), w, h
+    out = pool.take()
+    for dst, plane in zip(planes(out, w, h), frame.planes, strict=True):
+        src = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
+        np.copyto(dst, src[: dst.shape[0], : dst.shape[1]])
+    return out, w, h

@@ -35,6 +35,7 @@ class Source(ABC):
         self.detail = ""
         self.frames = 0
         self._seq = 0
+        self.borrower: object | None = None  # the one compositor that may draw on lent frames
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 
@@ -74,10 +75,14 @@ class Source(ABC):
         return run
 
     # -- helpers for subclasses -------------------------------------------
-    def _emit(self, data, width: int, height: int, captured: float | None = None) -> None:  # type: ignore[no-untyped-def]
+    def _emit(  # type: ignore[no-untyped-def]
+        self, data, width: int, height: int, captured: float | None = None, lent: bool = False
+    ) -> None:
+        """Publish a frame; ``lent``: ``data`` is this frame's own buffer, never touched again
+        by the source (then one compositor may draw on it instead of copying it)."""
         self._seq += 1
         self.frames += 1
-        self.slot.put(Frame(data, width, height, captured or time.monotonic(), self._seq))
+        self.slot.put(Frame(data, width, height, captured or time.monotonic(), self._seq, lent))
 
     def _sleep_until(self, t: float) -> bool:
         """Wait until monotonic time ``t``; False when asked to stop meanwhile."""

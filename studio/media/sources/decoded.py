@@ -16,7 +16,7 @@ import av
 import av.error
 
 from studio.media.audio import SAMPLE_RATE, AudioRing
-from studio.media.frame import av_frame_to_i420
+from studio.media.frame import BufferPool, av_frame_to_i420
 from studio.media.slate import slate_i420
 from studio.media.sources.base import Source
 from studio.redact import redact
@@ -59,6 +59,7 @@ class _DecodeLoop(Source):
         vstream.thread_type = "AUTO"
         streams = [s for s in (vstream, astream) if s is not None]
         resampler = av.AudioResampler(format="flt", layout="stereo", rate=SAMPLE_RATE)
+        pool: BufferPool | None = None  # decoded pictures reuse their buffers (see BufferPool)
         wall0: float | None = None
         media0: float | None = None
         for packet in container.demux(*streams):
@@ -72,9 +73,12 @@ class _DecodeLoop(Source):
                     if not self._sleep_until(wall0 + (t - media0)):
                         return
                 if isinstance(frame, av.VideoFrame):
-                    data, w, h = av_frame_to_i420(frame)
+                    shape = (frame.height // 2 * 3, frame.width // 2 * 2)
+                    if pool is None or pool.shape != shape:
+                        pool = BufferPool(shape, keep=4)
+                    data, w, h = av_frame_to_i420(frame, pool)
                     self.state = "live"
-                    self._emit(data, w, h)
+                    self._emit(data, w, h, lent=True)  # a pool buffer, or a new array
                 elif self.audio is not None:
                     for rf in resampler.resample(frame):
                         self.audio.write(rf.to_ndarray().reshape(-1, 2))
