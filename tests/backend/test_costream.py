@@ -553,20 +553,22 @@ def test_a_poll_whose_peer_hung_up_ends_so_a_stop_cancels_nothing(tmp_path: Path
     when the window closes) logged ``ERROR ... timeout graceful shutdown exceeded``.
     """
     server = start_backend(tmp_path)
-    with server.client("guide1") as g:
-        sess, quiet = new_live_session(g), new_live_session(g)  # quiet: no guest offers
-        inv = invite(g, sess["id"])
-    with httpx.Client(base_url=server.url, timeout=40) as a:
-        me = joined(a, inv["token"])
-    q = {"guest_id": me["guest_id"], "secret": me["secret"], "wait": 20}
-    for url, params, user in (
-        (f"/join/{inv['token']}/answer", q, None),  # the guest waits for the host's answer
-        (f"/api/sessions/{quiet['id']}/costream/offers", {"wait": 20}, "guide1"),  # the host
-    ):
-        with server.client(user, timeout=1.0) as c, pytest.raises(httpx.ReadTimeout):
-            c.get(url, params=params)  # the peer gives up after 1 s and hangs up
-    time.sleep(1.0)  # the server sees the hang-ups within a poll step (0.25 s)
-    stop_backend(server)
+    try:
+        with server.client("guide1") as g:
+            sess, quiet = new_live_session(g), new_live_session(g)  # quiet: no guest offers
+            inv = invite(g, sess["id"])
+        with httpx.Client(base_url=server.url, timeout=40) as a:
+            me = joined(a, inv["token"])
+        q = {"guest_id": me["guest_id"], "secret": me["secret"], "wait": 20}
+        for url, params, user in (
+            (f"/join/{inv['token']}/answer", q, None),  # the guest waits for the host's answer
+            (f"/api/sessions/{quiet['id']}/costream/offers", {"wait": 20}, "guide1"),  # host
+        ):
+            with server.client(user, timeout=1.0) as c, pytest.raises(httpx.ReadTimeout):
+                c.get(url, params=params)  # the peer gives up after 1 s and hangs up
+        time.sleep(1.0)  # the server sees the hang-ups within a poll step (0.25 s)
+    finally:
+        stop_backend(server)
     log = (server.logs / "studio.log").read_text(encoding="utf-8", errors="replace")
     assert "graceful shutdown exceeded" not in log, log[-2000:]
     assert " ERROR " not in log, [ln for ln in log.splitlines() if " ERROR " in ln]
