@@ -62,16 +62,18 @@ def qr_text(rgba: np.ndarray) -> str:
     # a phone finds the code however the text around it falls; OpenCV's detector now and
     # then misses it in one rendering, so it gets a quiet zone and a second, larger look
     gray = cv2.copyMakeBorder(gray, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
-    detector = cv2.QRCodeDetector()
-    for scale in (1, 2):
-        img = (
-            gray
-            if scale == 1
-            else cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-        )
-        text, _, _ = detector.detectAndDecode(img)
-        if text:
-            return str(text)
+    # (ci12: both looks missed one rendering: the ArUco-based detector, OpenCV's more robust
+    # one, gets a look too)
+    for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
+        for scale in (1, 2):
+            img = (
+                gray
+                if scale == 1
+                else cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
+            )
+            text, _, _ = detector.detectAndDecode(img)
+            if text:
+                return str(text)
     return ""
 
 

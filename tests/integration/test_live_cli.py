@@ -59,7 +59,14 @@ def test_live_push_arrives_with_size_fps_audio_and_sync(
     )
     try:
         time.sleep(1.5)
-        pulled = read_media(url, seconds=9)
+        # the viewer tries again until the stream exists (ci12: not yet published at 1.5 s
+        # on a busy machine, nginx answered "no such stream")
+        deadline = time.monotonic() + 10
+        while True:
+            pulled = read_media(url, seconds=9)
+            if not pulled.error or time.monotonic() > deadline or proc.poll() is not None:
+                break
+            time.sleep(0.3)
     finally:
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 0, err.decode()
