@@ -326,6 +326,7 @@ class RehearseDriver(_StudioWindowDriver):
         super().__init__(opts)
         self.review_since: float | None = None
         self.take_started_at: float | None = None
+        self.take_off_said = False
         self.take_seconds: float | None = None
 
     def step(self) -> None:
@@ -345,6 +346,11 @@ class RehearseDriver(_StudioWindowDriver):
         elif self.phase == "starting_take" and win.app.rehearsing:
             self.take_started_at = time.monotonic()
             self.phase = "take"
+            self.emit()
+        elif self.phase == "take" and not win.app.rehearsing and not self.take_off_said:
+            # the moment the take ends, said at once: the soak's take-growth window ends
+            # here, not at the next 5 s status (ci13 counted the review's +90 MB in the take)
+            self.take_off_said = True
             self.emit()
         elif self.phase == "take" and win.reviews and win.reviews[-1].isVisible():
             assert self.take_started_at is not None
