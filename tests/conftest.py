@@ -98,9 +98,9 @@ def _gc_on_the_main_thread() -> Iterator[None]:
     yield
     if collector is not None:
         collector.stop(full=False)  # automatic collection stays off (it was off)
-    elif qtw is None:
-        qtw = sys.modules.get("PySide6.QtWidgets")
-    if collector is None and qtw is not None and qtw.QApplication.instance() is not None:
+        return
+    qtw = sys.modules.get("PySide6.QtWidgets")
+    if qtw is not None and qtw.QApplication.instance() is not None:
         import gc
 
         gc.collect()  # the first Qt test: what it left goes here, then never on a thread
