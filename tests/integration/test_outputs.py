@@ -184,3 +184,64 @@ def test_destination_that_stops_reading_is_cut_within_10s_while_the_rest_keep_fu
     played = read_media(str(rec.path))
     steps = [b - a for a, b in zip(played.video_times, played.video_times[1:], strict=False)]
     assert max(steps) < 0.1  # the recording ran straight through
+
+
+def test_audio_that_trails_the_first_picture_neither_breaks_nor_delays_the_stream(
+    nginx_rtmp: NginxRtmp,
+) -> None:
+    """AAC hands out a packet ~50 ms after its samples, so at every (re)connect the
+    audio from just before the first keyframe arrives after it. The RTMP output writes
+    pictures without waiting for audio, so nothing sorts that audio in front any more:
+    it must be left out (an FLV refuses time before its first tag), not cut the stream.
+    Packets are sent in the engine's order: each picture, then audio 60 ms late."""
+    from studio.media.encoder import Encoder
+    from studio.media.frame import blank
+    from studio.media.outputs import RtmpOutput
+    from studio.media.outputs.base import Templates
+    from studio.config import Profile
+    from studio.media.sources.test_pattern import TestPatternSource
+
+    w, h, fps = 320, 180, 30
+    enc = Encoder(Profile(width=w, height=h, fps=fps, video_bitrate=800_000, encoder="x264"))
+    timeline: list[tuple[float, object]] = []
+    try:
+        for i in range(4 * fps):
+            g = 40 + (i * 7) % 180
+            for p in enc.encode_video(blank(w, h, (g, g, g)), i):
+                timeline.append((p.seconds, p))
+        per = 48_000 // fps
+        for k in range(4 * fps):
+            for p in enc.encode_audio(TestPatternSource.tone(k * per, per)):
+                timeline.append((p.seconds + 0.060, p))
+    finally:
+        enc.close()
+    timeline.sort(key=lambda tp: tp[0])
+    assert timeline[0][1].kind == "video" and timeline[0][1].keyframe
+    assert any(p.kind == "audio" and p.seconds < 0 for _, p in timeline)  # the trailing audio
+
+    url = nginx_rtmp.url("trailing-audio")
+    pulled: dict[str, object] = {}
+    done = threading.Event()
+    viewer = threading.Thread(target=lambda: pulled.update(p=read_media(url, 15, stop=done)))
+    viewer.start()  # waiting on the stream before it is published
+    time.sleep(0.5)
+    out = RtmpOutput(url)
+    out.start(Templates(enc.video, enc.audio))
+    try:
+        assert wait_for(lambda: out.state == "live", 10), out.state
+        t0 = time.monotonic()
+        for at, p in timeline:
+            delay = t0 + at - time.monotonic()
+            if delay > 0:
+                time.sleep(delay)
+            out.send(p)
+        assert wait_for(lambda: out.stats.video_frames_sent == 4 * fps, 5)
+        assert out.state == "live" and out.stats.reconnects == 0, (out.state, out.reason)
+        time.sleep(1.0)
+    finally:
+        out.stop()  # the clip is over; the viewer's read ends with the stream
+        done.set()
+        viewer.join(15)
+    got = pulled["p"]
+    assert len(got.video_times) >= 4 * fps - 2, got.error  # the whole clip, first keyframe on
+    assert len(got.samples) >= 3.5 * 48_000, got.error  # and its sound

@@ -55,6 +55,7 @@ class Output(ABC):
         self._thread: threading.Thread | None = None
         self._templates: Templates | None = None
         self._awaiting_key = True
+        self._starts_at = float("-inf")  # the current container's first packet (seconds)
         self.on_state = None  # callable(output) set by the engine
         # pipeline time of this output's first packet: an output added while the
         # studio already runs (preview first, then Go Live) still starts at 0
@@ -112,6 +113,12 @@ class Output(ABC):
             if not (pkt.kind == "video" and pkt.keyframe):
                 return None
             self._awaiting_key = False
+            self._starts_at = pkt.seconds
+        if pkt is not None and pkt.kind == "audio" and pkt.seconds < self._starts_at + 1e-3:
+            # AAC comes out ~50 ms after its samples, so audio older than the keyframe
+            # still arrives after it. An FLV may not go back before its first packet
+            # (the muxer refuses it), and without interleaving nothing sorts it there.
+            return None
         return pkt
 
     def _draining(self, deadline: float) -> bool:

@@ -275,7 +275,15 @@ class RtmpOutput(Output):
         handshake and then nothing would freeze every thread (:mod:`netio`); that path is
         kept only where libavformat cannot be loaded by ctypes.
         """
-        options = {"flvflags": "no_duration_filesize", "flush_packets": "1"}
+        # max_interleave_delta 1 µs: libavformat writes a picture once the next one is
+        # queued instead of holding it until AAC (which trails its samples by ~50 ms)
+        # has a later packet: ~60 ms less glass-to-glass. FLV times each tag, so a
+        # player does not need them interleaved; the recording keeps interleaving.
+        options = {
+            "flvflags": "no_duration_filesize",
+            "flush_packets": "1",
+            "max_interleave_delta": "1",
+        }
         if not netio.available():
             return self._open_container(self.url, "flv", {"flvflags": "no_duration_filesize"})
         sink = self._sink = netio.NetSink.open(self.url, self.name, CONNECT_SECONDS)
