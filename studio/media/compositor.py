@@ -257,6 +257,8 @@ class Compositor:
         """(program frame, preview frame or None). Never blocks on a source."""
         with self.lock:
             first = next((ly for ly in scene.program if ly.visible and ly.opacity > 0), None)
+            if isinstance(first, VideoLayer) and first.source is not None:
+                self._ask_size(first)
             # a picture that fills the frame is copied over it anyway: skip the black fill
             covered = isinstance(first, VideoLayer) and self._video_covers(first)
             self._saving = None
@@ -284,6 +286,20 @@ class Compositor:
     # shows that source: no 3 MB copy per frame. What lies under each later layer is kept
     # first, so a repeated source frame (no new one by the next tick) or any other use of
     # it gets the picture as the source gave it (``_picture``).
+
+    def _ask_size(self, first: VideoLayer) -> None:
+        """Ask a lending source for pictures at the canvas size while the first layer shows
+        it over the whole canvas: a decoding source then scales as it copies out of the
+        decoder, and ``_borrow`` draws on that buffer. One pass over the picture instead of
+        a copy and a scale (1080p into a 720p show); a layer never needs it larger."""
+        src = first.source
+        assert src is not None
+        frame = src.slot.peek()
+        if frame is None or not frame.lent or src.borrower not in (None, self):
+            return
+        src.borrower = self  # one compositor sizes and draws on a source's frames
+        whole = first.rect(self.width, self.height) == (0, 0, self.width, self.height)
+        src.deliver_size = (self.width, self.height) if whole else None
 
     def _borrow(self, first: Layer | None, scene: Scene) -> np.ndarray | None:
         """The first layer's frame buffer to draw on, a clean copy of it on a repeat, or None."""

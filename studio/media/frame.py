@@ -112,6 +112,11 @@ def i420_to_bgr(i420: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(i420, cv2.COLOR_YUV2BGR_I420)
 
 
+def scale_interp(sw: int, dw: int) -> int:
+    """Bilinear, except for reductions of 2x or more (area: no aliasing)."""
+    return cv2.INTER_AREA if dw * 2 <= sw else cv2.INTER_LINEAR
+
+
 def resize_i420(
     src: np.ndarray, sw: int, sh: int, dw: int, dh: int, out: np.ndarray | None = None
 ) -> np.ndarray:
@@ -126,7 +131,7 @@ def resize_i420(
             np.copyto(out, src)
             return out
         return src
-    interp = cv2.INTER_AREA if dw * 2 <= sw else cv2.INTER_LINEAR
+    interp = scale_interp(sw, dw)
     if out is None:
         out = np.empty((dh * 3 // 2, dw), np.uint8)
     sy, su, sv = planes(src, sw, sh)
@@ -182,21 +187,44 @@ def fit_rect(sw: int, sh: int, dw: int, dh: int) -> tuple[int, int, int, int]:
     return x, y, w, h
 
 
+def delivered_size(width: int, height: int, want: tuple[int, int] | None) -> tuple[int, int]:
+    """The size a decoded ``width`` x ``height`` picture is handed out at: ``want`` (the
+    canvas its compositor asked for, ``Source.deliver_size``) when that is a reduction of
+    the same aspect, else its own even size."""
+    w, h = width // 2 * 2, height // 2 * 2
+    if want is not None:
+        dw, dh = want
+        if dw < w and dh < h and dw * h == dh * w:
+            return dw, dh
+    return w, h
+
+
 def av_frame_to_i420(  # type: ignore[no-untyped-def]
-    frame, pool: BufferPool | None = None
+    frame, pool: BufferPool | None = None, size: tuple[int, int] | None = None
 ) -> tuple[np.ndarray, int, int]:
     """A decoded PyAV VideoFrame -> (I420 array, width, height), even-sized.
 
     With ``pool`` the planes are copied into a reused buffer of that pool (one copy,
-    no allocation); a frame of another size than the pool's gets a new array.
+    no allocation); a frame of another size than the pool's gets a new array. With
+    ``size`` (see :func:`delivered_size`) they are scaled straight out of the decoder's
+    planes instead of copied: the one pass over the picture is the scale, as in
+    ffmpeg's scale filter, pixel for pixel what :func:`resize_i420` gives the copy.
     """
     w, h = frame.width // 2 * 2, frame.height // 2 * 2
     if frame.format.name != "yuv420p" or (w, h) != (frame.width, frame.height):
         frame = frame.reformat(width=w, height=h, format="yuv420p")
-    if pool is None or pool.shape != (h * 3 // 2, w) or min(p.line_size for p in frame.planes) < 0:
-        return frame.to_ndarray(), w, h
-    out = pool.take()
-    for dst, plane in zip(planes(out, w, h), frame.planes, strict=True):
-        src = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)
-        np.copyto(dst, src[: dst.shape[0], : dst.shape[1]])
-    return out, w, h
+    dw, dh = delivered_size(w, h, size)
+    if min(p.line_size for p in frame.planes) < 0:
+        data = frame.to_ndarray()
+        return (data, w, h) if (dw, dh) == (w, h) else (resize_i420(data, w, h, dw, dh), dw, dh)
+    shape = (dh * 3 // 2, dw)
+    out = pool.take() if pool is not None and pool.shape == shape else np.empty(shape, np.uint8)
+    interp = scale_interp(w, dw)
+    sizes = ((w, h), (w // 2, h // 2), (w // 2, h // 2))
+    for dst, plane, (pw, ph) in zip(planes(out, dw, dh), frame.planes, sizes, strict=True):
+        src = np.frombuffer(plane, np.uint8).reshape(-1, plane.line_size)[:ph, :pw]
+        if (dw, dh) == (w, h):
+            np.copyto(dst, src)
+        else:
+            cv2.resize(src, (dst.shape[1], dst.shape[0]), dst=dst, interpolation=interp)
+    return out, dw, dh

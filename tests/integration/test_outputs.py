@@ -194,11 +194,11 @@ def test_audio_that_trails_the_first_picture_neither_breaks_nor_delays_the_strea
     pictures without waiting for audio, so nothing sorts that audio in front any more:
     it must be left out (an FLV refuses time before its first tag), not cut the stream.
     Packets are sent in the engine's order: each picture, then audio 60 ms late."""
+    from studio.config import Profile
     from studio.media.encoder import Encoder
     from studio.media.frame import blank
     from studio.media.outputs import RtmpOutput
     from studio.media.outputs.base import Templates
-    from studio.config import Profile
     from studio.media.sources.test_pattern import TestPatternSource
 
     w, h, fps = 320, 180, 30

@@ -220,3 +220,45 @@ def test_a_lent_frame_is_copied_when_another_layer_shows_it_or_it_fades() -> Non
         Scene("s", program=[VideoLayer("cam", source=ref_src, opacity=0.5)])
     )
     assert np.array_equal(faded, ref)
+
+
+def test_decoded_at_the_size_asked_for_matches_the_copy_then_scale_path() -> None:
+    """Scaling straight out of the decoder's planes gives what copying them out and scaling
+    the copy gives, bilinear (1080p -> 720p) and area (-> 360p); another aspect is not
+    scaled by the source (the compositor crops or letterboxes it)."""
+    pic = _noise(1920, 1080, 13)
+    frame = av.VideoFrame.from_ndarray(pic, format="yuv420p")
+    for w, h in ((1280, 720), (640, 360)):
+        pool = BufferPool((h * 3 // 2, w), keep=2)
+        data, fw, fh = av_frame_to_i420(frame, pool, (w, h))
+        assert (fw, fh) == (w, h) and any(data is buf for buf in pool._bufs)
+        assert np.array_equal(data, resize_i420(pic, 1920, 1080, w, h))
+    data, fw, fh = av_frame_to_i420(frame, None, (720, 720))
+    assert (fw, fh) == (1920, 1080) and np.array_equal(data, pic)
+
+
+def test_the_compositor_asks_for_its_canvas_size_only_while_the_picture_fills_it() -> None:
+    """A lending 1080p source under a 720p canvas is asked for 720p; shown as a tile, it is
+    asked for nothing (its own size); and the program is the same pixels either way."""
+    w, h = 1280, 720
+    pic = _noise(1920, 1080, 17)
+    card = ImageLayer("card", x=40, y=30, rgba=_card(200, 120, (255, 0, 0), 200))
+    src = _Lending(1920, 1080)
+    cam = VideoLayer("cam", source=src)
+    comp = Compositor(w, h)
+    src.show(pic.copy())
+    first, _ = comp.render(Scene("s", program=[cam, card]))
+    assert src.deliver_size == (w, h)
+    expected = _expected(resize_i420(pic, 1920, 1080, w, h), w, h, [card])
+    assert np.array_equal(first, expected)
+    # the source now hands over 720p pictures (as av_frame_to_i420 scales them), drawn on
+    delivered, _, _ = av_frame_to_i420(
+        av.VideoFrame.from_ndarray(pic, format="yuv420p"), None, (w, h)
+    )
+    src.width, src.height = w, h
+    src.show(delivered)
+    out, _ = comp.render(Scene("s", program=[cam, card]))
+    assert out is delivered and np.array_equal(out, expected)
+    tile = VideoLayer("cam", source=src, x=0, y=0, w=640, h=360)
+    comp.render(Scene("s", program=[tile, card]))
+    assert src.deliver_size is None

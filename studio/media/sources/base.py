@@ -36,6 +36,9 @@ class Source(ABC):
         self.frames = 0
         self._seq = 0
         self.borrower: object | None = None  # the one compositor that may draw on lent frames
+        # the size that compositor shows the whole picture at, over its whole canvas: a
+        # decoding source scales to it while copying out of the decoder (delivered_size)
+        self.deliver_size: tuple[int, int] | None = None
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
 

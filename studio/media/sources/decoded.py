@@ -16,7 +16,7 @@ import av
 import av.error
 
 from studio.media.audio import SAMPLE_RATE, AudioRing
-from studio.media.frame import BufferPool, av_frame_to_i420
+from studio.media.frame import BufferPool, av_frame_to_i420, delivered_size
 from studio.media.slate import slate_i420
 from studio.media.sources.base import Source
 from studio.redact import redact
@@ -73,10 +73,11 @@ class _DecodeLoop(Source):
                     if not self._sleep_until(wall0 + (t - media0)):
                         return
                 if isinstance(frame, av.VideoFrame):
-                    shape = (frame.height // 2 * 3, frame.width // 2 * 2)
-                    if pool is None or pool.shape != shape:
-                        pool = BufferPool(shape, keep=4)
-                    data, w, h = av_frame_to_i420(frame, pool)
+                    size = self.deliver_size
+                    dw, dh = delivered_size(frame.width, frame.height, size)
+                    if pool is None or pool.shape != (dh * 3 // 2, dw):
+                        pool = BufferPool((dh * 3 // 2, dw), keep=4)
+                    data, w, h = av_frame_to_i420(frame, pool, size)
                     self.state = "live"
                     self._emit(data, w, h, lent=True)  # a pool buffer, or a new array
                 elif self.audio is not None:
