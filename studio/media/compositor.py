@@ -250,6 +250,7 @@ class Compositor:
         self._lent_saved: list[tuple[tuple, tuple[np.ndarray, np.ndarray, np.ndarray]]] = []
         self._restored: np.ndarray | None = None
         self._saving: list | None = None
+        self._asked: Source | None = None  # the source asked for canvas-size pictures
 
     def render(
         self, scene: Scene, with_guide: bool = False
@@ -257,8 +258,7 @@ class Compositor:
         """(program frame, preview frame or None). Never blocks on a source."""
         with self.lock:
             first = next((ly for ly in scene.program if ly.visible and ly.opacity > 0), None)
-            if isinstance(first, VideoLayer) and first.source is not None:
-                self._ask_size(first)
+            self._ask_size(first if isinstance(first, VideoLayer) else None, scene)
             # a picture that fills the frame is copied over it anyway: skip the black fill
             covered = isinstance(first, VideoLayer) and self._video_covers(first)
             self._saving = None
@@ -287,19 +287,32 @@ class Compositor:
     # first, so a repeated source frame (no new one by the next tick) or any other use of
     # it gets the picture as the source gave it (``_picture``).
 
-    def _ask_size(self, first: VideoLayer) -> None:
+    def _ask_size(self, first: VideoLayer | None, scene: Scene) -> None:
         """Ask a lending source for pictures at the canvas size while the first layer shows
-        it over the whole canvas: a decoding source then scales as it copies out of the
-        decoder, and ``_borrow`` draws on that buffer. One pass over the picture instead of
-        a copy and a scale (1080p into a 720p show); a layer never needs it larger."""
-        src = first.source
-        assert src is not None
+        it over the whole canvas and no other layer shows it: a decoding source then scales
+        as it copies out of the decoder, and ``_borrow`` draws on that buffer. One pass over
+        the picture instead of a copy and a scale (1080p into a 720p show). Withdrawn as
+        soon as that stops being true, so no layer gets a picture smaller than it needs."""
+        src = first.source if first is not None else None
+        if self._asked is not None and self._asked is not src:
+            self._asked.deliver_size = None
+            self._asked = None
+        if first is None or src is None:
+            return
         frame = src.slot.peek()
         if frame is None or not frame.lent or src.borrower not in (None, self):
             return
         src.borrower = self  # one compositor sizes and draws on a source's frames
-        whole = first.rect(self.width, self.height) == (0, 0, self.width, self.height)
+        whole = (
+            first.rect(self.width, self.height) == (0, 0, self.width, self.height)
+            and sum(
+                isinstance(ly, VideoLayer) and ly.source is src
+                for ly in (*scene.program, *scene.guide)
+            )
+            == 1
+        )
         src.deliver_size = (self.width, self.height) if whole else None
+        self._asked = src if whole else None
 
     def _borrow(self, first: Layer | None, scene: Scene) -> np.ndarray | None:
         """The first layer's frame buffer to draw on, a clean copy of it on a repeat, or None."""

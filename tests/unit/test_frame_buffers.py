@@ -261,4 +261,12 @@ def test_the_compositor_asks_for_its_canvas_size_only_while_the_picture_fills_it
     assert out is delivered and np.array_equal(out, expected)
     tile = VideoLayer("cam", source=src, x=0, y=0, w=640, h=360)
     comp.render(Scene("s", program=[tile, card]))
-    assert src.deliver_size is None
+    assert src.deliver_size is None  # a tile: the source's own size again
+    comp.render(Scene("s", program=[cam, card]))
+    assert src.deliver_size == (w, h)
+    comp.render(Scene("s", program=[cam, card, tile]))
+    assert src.deliver_size is None  # shown twice
+    comp.render(Scene("s", program=[cam, card]))
+    backdrop = ImageLayer("bg", x=0, y=0, rgba=_card(w, h, (0, 0, 0)))
+    comp.render(Scene("s", program=[backdrop, tile]))
+    assert src.deliver_size is None  # no longer the picture under everything: withdrawn
