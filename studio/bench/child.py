@@ -73,7 +73,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     """
     from studio.media.compositor import Compositor, ImageLayer, Scene, VideoLayer
     from studio.media.encoder import Encoder
-    from studio.media.frame import BufferPool, av_frame_to_i420, delivered_size
+    from studio.media.frame import DecodedPictures
     from studio.media.outputs import RtmpOutput
     from studio.media.outputs.base import Templates
     from studio.media.sources.base import Source
@@ -120,7 +120,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     streams = [vs, *container.streams.audio[:1]] if stage == "full" else [vs]
     resampler = av.AudioResampler(format="flt", layout="stereo", rate=48000)
     # as the file and URL sources decode: into reused buffers, at the size the compositor asks
-    pool: BufferPool | None = None
+    pictures = DecodedPictures()
     emit("ready")
     cpu0, t0 = cpu_seconds(), time.monotonic()
     n = 0
@@ -129,11 +129,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
             break
         for frame in packet.decode():
             if isinstance(frame, av.VideoFrame):
-                size = src.deliver_size
-                dw, dh = delivered_size(frame.width, frame.height, size)
-                if pool is None or pool.shape != (dh * 3 // 2, dw):
-                    pool = BufferPool((dh * 3 // 2, dw), keep=4)
-                data, fw, fh = av_frame_to_i420(frame, pool, size)
+                data, fw, fh = pictures.take(frame, src.deliver_size)
                 n += 1
                 if stage == "decode":
                     continue

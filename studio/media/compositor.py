@@ -232,6 +232,12 @@ def _blend_plane(dst: np.ndarray, pre: np.ndarray, inv: np.ndarray, tmp: np.ndar
     dst[...] = t
 
 
+def _shown_once(src: Source, scene: Scene) -> bool:
+    """True when exactly one layer of the scene (program or guide) shows ``src``."""
+    layers = (*scene.program, *scene.guide)
+    return sum(isinstance(ly, VideoLayer) and ly.source is src for ly in layers) == 1
+
+
 class Compositor:
     """Renders a scene into I420 frames of the output size."""
 
@@ -303,14 +309,8 @@ class Compositor:
         if frame is None or not frame.lent or src.borrower not in (None, self):
             return
         src.borrower = self  # one compositor sizes and draws on a source's frames
-        whole = (
-            first.rect(self.width, self.height) == (0, 0, self.width, self.height)
-            and sum(
-                isinstance(ly, VideoLayer) and ly.source is src
-                for ly in (*scene.program, *scene.guide)
-            )
-            == 1
-        )
+        covers = first.rect(self.width, self.height) == (0, 0, self.width, self.height)
+        whole = covers and _shown_once(src, scene)
         src.deliver_size = (self.width, self.height) if whole else None
         self._asked = src if whole else None
 
@@ -326,8 +326,7 @@ class Compositor:
             or frame.data.shape != self._black.shape
             or not frame.data.flags.c_contiguous
             or src.borrower not in (None, self)
-            or sum(isinstance(ly, VideoLayer) and ly.source is src
-                   for ly in (*scene.program, *scene.guide)) != 1
+            or not _shown_once(src, scene)
         ):  # fmt: skip
             return None
         src.borrower = self  # one compositor draws on a source's frames, never two

@@ -228,3 +228,20 @@ def av_frame_to_i420(  # type: ignore[no-untyped-def]
         else:
             cv2.resize(src, (dst.shape[1], dst.shape[0]), dst=dst, interpolation=interp)
     return out, dw, dh
+
+
+class DecodedPictures:
+    """A decoder's pictures copied (or scaled, see :func:`delivered_size`) into reused
+    buffers: one pool for the size they are handed out at, made again when it changes."""
+
+    def __init__(self, keep: int = 4) -> None:
+        self._keep = keep
+        self._pool: BufferPool | None = None
+
+    def take(  # type: ignore[no-untyped-def]
+        self, frame, size: tuple[int, int] | None = None
+    ) -> tuple[np.ndarray, int, int]:
+        dw, dh = delivered_size(frame.width, frame.height, size)
+        if self._pool is None or self._pool.shape != (dh * 3 // 2, dw):
+            self._pool = BufferPool((dh * 3 // 2, dw), keep=self._keep)
+        return av_frame_to_i420(frame, self._pool, size)

@@ -16,7 +16,7 @@ import av
 import av.error
 
 from studio.media.audio import SAMPLE_RATE, AudioRing
-from studio.media.frame import BufferPool, av_frame_to_i420, delivered_size
+from studio.media.frame import DecodedPictures
 from studio.media.slate import slate_i420
 from studio.media.sources.base import Source
 from studio.redact import redact
@@ -59,7 +59,7 @@ class _DecodeLoop(Source):
         vstream.thread_type = "AUTO"
         streams = [s for s in (vstream, astream) if s is not None]
         resampler = av.AudioResampler(format="flt", layout="stereo", rate=SAMPLE_RATE)
-        pool: BufferPool | None = None  # decoded pictures reuse their buffers (see BufferPool)
+        pictures = DecodedPictures()  # decoded pictures reuse their buffers (see BufferPool)
         wall0: float | None = None
         media0: float | None = None
         for packet in container.demux(*streams):
@@ -73,11 +73,7 @@ class _DecodeLoop(Source):
                     if not self._sleep_until(wall0 + (t - media0)):
                         return
                 if isinstance(frame, av.VideoFrame):
-                    size = self.deliver_size
-                    dw, dh = delivered_size(frame.width, frame.height, size)
-                    if pool is None or pool.shape != (dh * 3 // 2, dw):
-                        pool = BufferPool((dh * 3 // 2, dw), keep=4)
-                    data, w, h = av_frame_to_i420(frame, pool, size)
+                    data, w, h = pictures.take(frame, self.deliver_size)
                     self.state = "live"
                     self._emit(data, w, h, lent=True)  # a pool buffer, or a new array
                 elif self.audio is not None:
