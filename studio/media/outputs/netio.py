@@ -24,6 +24,7 @@ import functools
 import glob
 import logging
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -113,6 +114,22 @@ def available() -> bool:
     return _load() is not None
 
 
+@functools.cache
+def _flag_check() -> int | None:
+    """Address of a C function ``int f(void *opaque)``, non-zero once the byte at ``opaque`` is set.
+
+    FFmpeg polls its interrupt callback before every socket write (about 20 times a frame
+    with RTMP's 128-byte chunks); a Python callback costs a GIL hand-over each time. libc's
+    ``strlen`` on a two-byte buffer is that check in C. None where libc is not found.
+    """
+    name = "msvcrt" if sys.platform == "win32" else ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else ctypes.CDLL(None)
+        return ctypes.cast(libc.strlen, ctypes.c_void_p).value
+    except (OSError, AttributeError):
+        return None
+
+
 class NetSink:
     """One connection opened by FFmpeg's protocol layer; a write-only file object for PyAV.
 
@@ -127,9 +144,18 @@ class NetSink:
         self._cancelled = False
         self._deadline = float("inf")
         self._busy_since: float | None = None
+        self._flag = ctypes.create_string_buffer(2)  # set: FFmpeg's wait returns
+        self._lock = threading.Lock()
+        self._timer: threading.Timer | None = None
+        self._expired = False
+        check = _flag_check()
         # kept referenced: FFmpeg calls it for as long as the connection is open
-        self._callback = _CALLBACK(self._interrupt)
-        self._cb = _InterruptCB(self._callback, None)
+        if check is not None:
+            self._callback = ctypes.cast(check, _CALLBACK)
+            self._cb = _InterruptCB(self._callback, ctypes.cast(self._flag, ctypes.c_void_p))
+        else:
+            self._callback = _CALLBACK(self._interrupt)
+            self._cb = _InterruptCB(self._callback, None)
 
     @classmethod
     def open(cls, url: str, name: str, timeout: float) -> NetSink:
@@ -138,12 +164,11 @@ class NetSink:
         if lib is None:
             raise OSError("libavformat is not available")
         sink = cls(lib, name)
-        sink._deadline = time.monotonic() + timeout
+        sink._arm(timeout)
         ret = lib.avio_open2(
             ctypes.byref(sink._ctx), url.encode(), AVIO_FLAG_WRITE, ctypes.byref(sink._cb), None
         )
-        timed_out = time.monotonic() >= sink._deadline
-        sink._deadline = float("inf")
+        timed_out = sink._disarm()
         if ret < 0 or not sink._ctx:
             if timed_out:
                 raise TimeoutError(f"no answer from the server within {timeout:.0f} s")
@@ -174,12 +199,40 @@ class NetSink:
     def close(self, grace: float = 2.0) -> None:
         """Close (FFmpeg says goodbye to the server); a server that does not read is cut."""
         if self._ctx:
-            self._deadline = time.monotonic() + grace
+            self._arm(grace)
             self._lib.avio_closep(ctypes.byref(self._ctx))
+            self._disarm()
 
     # -- any thread -----------------------------------------------------------
     def cancel(self) -> None:
-        self._cancelled = True
+        with self._lock:
+            self._cancelled = True
+            self._flag[0] = b"\x01"
+
+    def _arm(self, seconds: float) -> None:
+        """Interrupt whatever FFmpeg waits on once ``seconds`` have passed."""
+        self._deadline = time.monotonic() + seconds
+        self._expired = False
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        self._timer.start()
+
+    def _disarm(self) -> bool:
+        """Stop the deadline; True when it had passed."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        with self._lock:
+            expired = self._expired or time.monotonic() >= self._deadline
+            self._deadline, self._expired = float("inf"), False
+            if not self._cancelled:
+                self._flag[0] = b"\x00"
+        return expired
+
+    def _expire(self) -> None:
+        with self._lock:
+            self._expired = True
+            self._flag[0] = b"\x01"
 
     def busy_since(self) -> float | None:
         """Monotonic start of the write in progress, or None."""
