@@ -77,6 +77,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     from studio.media.outputs import RtmpOutput
     from studio.media.outputs.base import Templates
     from studio.media.sources.base import Source
+    from studio.media.sources.decoded import set_decoder_threads
 
     class Fed(Source):
         """A source the driver feeds by hand (no thread): the decoded clip."""
@@ -108,15 +109,14 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     _wait_live(outputs)
 
     def fan_out(packets: list[Any]) -> None:
-        for p in packets:
-            for out in outputs:
-                out.send(p)
+        for out in outputs:  # as the engine hands them over
+            out.send_all(packets)
 
     limit = spec.get("frames") or 10**9
     stage = spec.get("stage", "full")  # decode | compose | full: for the cost breakdown
     container = av.open(spec["clip"])
     vs = container.streams.video[0]
-    vs.thread_type = "AUTO"
+    set_decoder_threads(vs)  # as the file and URL sources thread their decoders
     streams = [vs, *container.streams.audio[:1]] if stage == "full" else [vs]
     resampler = av.AudioResampler(format="flt", layout="stereo", rate=48000)
     # as the file and URL sources decode: into reused buffers, at the size the compositor asks

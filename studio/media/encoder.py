@@ -10,7 +10,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import av
@@ -24,6 +24,7 @@ from studio.media.audio import SAMPLE_RATE
 log = logging.getLogger(__name__)
 
 AUDIO_FRAME = 1024  # AAC-LC samples per frame
+AUDIO_TIME_BASE = Fraction(1, SAMPLE_RATE)
 _HW_BY_NAME = {
     "nvenc": "h264_nvenc",
     "qsv": "h264_qsv",
@@ -43,10 +44,12 @@ class EncodedPacket:
     time_base: Fraction
     keyframe: bool
     duration: int
+    # dts in seconds, worked out once: every output asks for it several times a packet,
+    # and Fraction arithmetic costs microseconds each time
+    seconds: float = field(init=False)
 
-    @property
-    def seconds(self) -> float:
-        return float(self.dts * self.time_base)
+    def __post_init__(self) -> None:
+        self.seconds = self.dts * self.time_base.numerator / self.time_base.denominator
 
 
 def _hw_candidates() -> list[str]:
@@ -80,6 +83,7 @@ class Encoder:
         self.video_time_base = Fraction(1, profile.fps)
         self._force_key = False
         self._force_from = 0
+        self._time_bases: dict[str, Fraction] = {}  # per kind, read off the first packet
 
     def _candidates(self) -> list[str]:
         choice = self.profile.encoder
@@ -200,21 +204,26 @@ class Encoder:
             )
             frame.sample_rate = SAMPLE_RATE
             frame.pts = self.audio_samples
-            frame.time_base = Fraction(1, SAMPLE_RATE)
+            frame.time_base = AUDIO_TIME_BASE
             self.audio_samples += AUDIO_FRAME
             out.extend(self._wrap("audio", p) for p in self.audio.encode(frame))
         if samples is None:
             out.extend(self._wrap("audio", p) for p in self.audio.encode(None))
         return out
 
-    @staticmethod
-    def _wrap(kind: str, p: av.Packet) -> EncodedPacket:
+    def _wrap(self, kind: str, p: av.Packet) -> EncodedPacket:
+        # a stream's packets keep one time base: PyAV builds a new Fraction per read
+        time_base = self._time_bases.get(kind)
+        if time_base is None:
+            time_base = self._time_bases[kind] = p.time_base
+        pts = p.pts
+        dts = p.dts
         return EncodedPacket(
             kind,
             bytes(p),
-            int(p.pts),
-            int(p.dts if p.dts is not None else p.pts),
-            p.time_base,
+            int(pts),
+            int(dts if dts is not None else pts),
+            time_base,
             bool(p.is_keyframe),
             int(p.duration or 0),
         )

@@ -232,9 +232,8 @@ class Pipeline:
 
     # -- threads ----------------------------------------------------------------
     def _fan_out(self, packets: list[EncodedPacket]) -> None:
-        for pkt in packets:
-            for out in self.outputs:
-                out.send(pkt)
+        for out in self.outputs:
+            out.send_all(packets)
 
     def _clock_loop(self) -> None:
         fps = self.profile.fps

@@ -80,6 +80,17 @@ class Output(ABC):
             self._admit(packet)
             self._cond.notify()
 
+    def send_all(self, packets: list[EncodedPacket]) -> None:
+        """``send`` for one encode's packets: one lock and one wake-up for all of them."""
+        if not packets:
+            return
+        with self._cond:
+            if self.state in ("failed", "stopped"):
+                return
+            for packet in packets:
+                self._admit(packet)
+            self._cond.notify()
+
     def stop(self, timeout: float = 10.0) -> None:
         self._stop.set()
         with self._cond:
@@ -170,7 +181,8 @@ class Output(ABC):
     ) -> None:
         if self.base_seconds is None:  # the first packet (a keyframe) starts this output at 0
             self.base_seconds = pkt.seconds
-        shift = round(self.base_seconds / pkt.time_base)
+        tb = pkt.time_base
+        shift = round(self.base_seconds * tb.denominator / tb.numerator)
         p = av.Packet(pkt.data)
         p.pts, p.dts, p.time_base = pkt.pts - shift, pkt.dts - shift, pkt.time_base
         if pkt.duration:
