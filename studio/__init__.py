@@ -1,5 +1,13 @@
 """Guide Studio engine: media, overlays, show scripts and commerce, free of Qt."""
 
+import os
+
+# OpenCV's thread pool spins (sched_yield) for thousands of rounds after each parallel
+# call, waiting for the next: ~330 system calls a frame at 720p, CPU the encoder needs.
+# Its workers sleep instead when these are 0; read when cv2 loads, so set before it does.
+for _name in ("OPENCV_THREAD_POOL_ACTIVE_WAIT_WORKER", "OPENCV_THREAD_POOL_ACTIVE_WAIT_MAIN"):
+    os.environ.setdefault(_name, "0")
+
 __version__ = "0.1.0"
 APP_NAME = "GuideStudio"
 APP_AUTHOR = "GuideStudio"

@@ -23,6 +23,29 @@ from studio.redact import redact
 
 log = logging.getLogger(__name__)
 
+# Up to 1080p30's pixel rate a picture is decoded on the source's own thread, with no
+# decoder threads: libavcodec's frame threads cost about a quarter more CPU per picture
+# on two cores (measured: 4.0-4.3 against 5.2-6.2 ms a 1080p frame) and hold back one
+# picture per extra thread, which a live pull pays in latency. Above it (4K, 1080p60)
+# one core may not keep up, so the decoder gets its frame threads.
+ONE_THREAD_PIXEL_RATE = 1920 * 1080 * 30
+
+
+def decoder_threads(width: int, height: int, fps: float) -> tuple[str, int]:
+    """(thread_type, thread_count) for decoding ``width`` x ``height`` at ``fps``."""
+    if width * height * (fps or 30) <= ONE_THREAD_PIXEL_RATE:
+        return "SLICE", 1
+    return "AUTO", 0
+
+
+def set_decoder_threads(stream: av.video.stream.VideoStream) -> None:
+    """Thread the decoder of ``stream`` as :func:`decoder_threads` says (before decoding)."""
+    cc = stream.codec_context
+    rate = stream.average_rate or stream.guessed_rate
+    kind, count = decoder_threads(cc.width, cc.height, float(rate) if rate else 30.0)
+    stream.thread_type = kind
+    cc.thread_count = count
+
 
 def open_live(
     url: str,
@@ -56,7 +79,7 @@ class _DecodeLoop(Source):
         astream = next(iter(container.streams.audio), None)
         if vstream is None:
             raise ValueError("the input has no video stream")
-        vstream.thread_type = "AUTO"
+        set_decoder_threads(vstream)
         streams = [s for s in (vstream, astream) if s is not None]
         resampler = av.AudioResampler(format="flt", layout="stereo", rate=SAMPLE_RATE)
         pictures = DecodedPictures()  # decoded pictures reuse their buffers (see BufferPool)
