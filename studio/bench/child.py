@@ -71,6 +71,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     ``Encoder.encode_video`` -> ``RtmpOutput`` (its own thread); audio decoded,
     resampled and AAC-encoded alongside.
     """
+    from studio.media.audio import Stereo48k
     from studio.media.compositor import Compositor, ImageLayer, Scene, VideoLayer
     from studio.media.encoder import Encoder
     from studio.media.frame import DecodedPictures
@@ -118,7 +119,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     vs = container.streams.video[0]
     set_decoder_threads(vs)  # as the file and URL sources thread their decoders
     streams = [vs, *container.streams.audio[:1]] if stage == "full" else [vs]
-    resampler = av.AudioResampler(format="flt", layout="stereo", rate=48000)
+    stereo = Stereo48k()  # as the file and URL sources convert their sound
     # as the file and URL sources decode: into reused buffers, at the size the compositor asks
     pictures = DecodedPictures()
     emit("ready")
@@ -140,8 +141,8 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
                 if stage == "full":
                     fan_out(enc.encode_video(canvas, n - 1))
             else:
-                for rf in resampler.resample(frame):
-                    fan_out(enc.encode_audio(rf.to_ndarray().reshape(-1, 2)))
+                for block in stereo.convert(frame):
+                    fan_out(enc.encode_audio(block))
     fan_out(enc.encode_video(None, 0))
     fan_out(enc.encode_audio(None))
     _drain(outputs)

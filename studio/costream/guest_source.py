@@ -19,7 +19,7 @@ import av
 from aiortc import MediaStreamTrack
 from aiortc.mediastreams import MediaStreamError
 
-from studio.media.audio import AudioRing
+from studio.media.audio import AudioRing, Stereo48k
 from studio.media.frame import Frame, av_frame_to_i420
 from studio.media.slate import slate_i420
 from studio.media.sources.base import Source
@@ -79,7 +79,7 @@ class GuestSource(Source):
             self._emit(data, w, h, self.last_frame)
 
     async def _sound(self, track: MediaStreamTrack) -> None:
-        resampler = av.AudioResampler(format="flt", layout="stereo", rate=48_000)
+        stereo = Stereo48k()
         assert self.audio is not None
         while True:
             try:
@@ -87,8 +87,8 @@ class GuestSource(Source):
             except MediaStreamError:
                 return
             assert isinstance(frame, av.AudioFrame)
-            for out in resampler.resample(frame):
-                self.audio.write(out.to_ndarray().reshape(-1, 2))
+            for block in stereo.convert(frame):
+                self.audio.write(block)
 
     # -- watchdog thread -----------------------------------------------------
     def _watchdog(self) -> None:

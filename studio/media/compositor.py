@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageDraw
@@ -207,7 +207,11 @@ def _clip(p: Premultiplied, x: int, y: int, cw: int, ch: int) -> Premultiplied |
     if x1 - x0 < 2 or y1 - y0 < 2:
         return None
     if (x0, y0, x1, y1) == (x, y, x + p.w, y + p.h):
-        return p if (p.x, p.y) == (x, y) else replace(p, x=x, y=y)
+        if (p.x, p.y) == (x, y):
+            return p
+        # moved, whole (a sliding toast): the same planes at a new place; the constructor,
+        # not dataclasses.replace, which costs ~10 us of introspection a frame
+        return Premultiplied(x, y, p.w, p.h, p.y_pre, p.y_inv, p.u_pre, p.v_pre, p.c_inv, p.opaque)
     ox, oy, w, h = x0 - x, y0 - y, x1 - x0, y1 - y0  # all even: chroma halves exactly
     luma = (slice(oy, oy + h), slice(ox, ox + w))
     chroma = (slice(oy // 2, (oy + h) // 2), slice(ox // 2, (ox + w) // 2))

@@ -28,7 +28,7 @@ import av
 import av.error
 import numpy as np
 
-from studio.media.audio import SAMPLE_RATE, AudioRing
+from studio.media.audio import AudioRing, Stereo48k
 from studio.media.sources.decoded import open_live
 from studio.redact import redact
 from studio.wall.model import VideoHealth
@@ -209,7 +209,7 @@ class TileDecoder:
         rate = vstream.average_rate or vstream.guessed_rate or 30
         frame_duration = 1.0 / float(rate)
         streams = [s for s in (vstream, astream) if s is not None]
-        resampler = av.AudioResampler(format="flt", layout="stereo", rate=SAMPLE_RATE)
+        stereo = Stereo48k()
         skip = ""
         last_convert = 0.0
         for packet in container.demux(*streams):
@@ -218,7 +218,7 @@ class TileDecoder:
             spec = self._spec
             if packet.stream is astream:
                 if spec.audio:
-                    self._audio(packet, resampler)
+                    self._audio(packet, stereo)
                 continue
             if packet.pts is not None and packet.time_base is not None:
                 self.drops.add(float(packet.pts * packet.time_base), frame_duration)
@@ -251,13 +251,13 @@ class TileDecoder:
             self._picture = Picture(np.ascontiguousarray(rgb), self._seq, pts)
         self.converted += 1
 
-    def _audio(self, packet: av.Packet, resampler: av.AudioResampler) -> None:
+    def _audio(self, packet: av.Packet, stereo: Stereo48k) -> None:
         if self.audio is None:
             self.audio = AudioRing(f"wall-{self.key}", target=0.15)
         try:
             for frame in packet.decode():
-                for rf in resampler.resample(frame):
-                    self.audio.write(rf.to_ndarray().reshape(-1, 2))
+                for block in stereo.convert(frame):
+                    self.audio.write(block)
         except av.error.InvalidDataError:
             pass
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import av
 import av.error
 
-from studio.media.audio import SAMPLE_RATE, AudioRing
+from studio.media.audio import AudioRing, Stereo48k
 from studio.media.frame import DecodedPictures
 from studio.media.slate import slate_i420
 from studio.media.sources.base import Source
@@ -81,7 +81,7 @@ class _DecodeLoop(Source):
             raise ValueError("the input has no video stream")
         set_decoder_threads(vstream)
         streams = [s for s in (vstream, astream) if s is not None]
-        resampler = av.AudioResampler(format="flt", layout="stereo", rate=SAMPLE_RATE)
+        stereo = Stereo48k()
         pictures = DecodedPictures()  # decoded pictures reuse their buffers (see BufferPool)
         wall0: float | None = None
         media0: float | None = None
@@ -100,8 +100,8 @@ class _DecodeLoop(Source):
                     self.state = "live"
                     self._emit(data, w, h, lent=True)  # a pool buffer, or a new array
                 elif self.audio is not None:
-                    for rf in resampler.resample(frame):
-                        self.audio.write(rf.to_ndarray().reshape(-1, 2))
+                    for block in stereo.convert(frame):
+                        self.audio.write(block)
 
 
 class FileSource(_DecodeLoop):
