@@ -97,3 +97,14 @@ def test_a_deadline_that_passes_after_connecting_does_not_cut_the_connection() -
     assert sink._flag.raw[:1] == b"\x00"  # ...and the connection's flag is clear again
     sink.cancel()
     assert sink._flag.raw[:1] == b"\x01"
+
+
+def test_a_timer_firing_for_a_deadline_already_disarmed_does_nothing() -> None:
+    lib = netio._load()
+    assert lib is not None
+    sink = netio.NetSink(lib, "edge")
+    sink._arm(60.0)
+    stale = sink._armed
+    assert not sink._disarm()
+    sink._expire(stale)  # the old timer's callback, running just after the connect returned
+    assert sink._flag.raw[:1] == b"\x00"

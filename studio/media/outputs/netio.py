@@ -118,9 +118,9 @@ def available() -> bool:
 def _flag_check() -> int | None:
     """Address of a C function ``int f(void *opaque)``, non-zero once the byte at ``opaque`` is set.
 
-    FFmpeg polls its interrupt callback before every socket write (about 20 times a frame
-    with RTMP's 128-byte chunks); a Python callback costs a GIL hand-over each time. libc's
-    ``strlen`` on a two-byte buffer is that check in C. None where libc is not found.
+    FFmpeg polls its interrupt callback around every socket operation (measured: 22 times a
+    frame at 720p); a Python callback costs a GIL hand-over each time. libc's ``strlen`` on a
+    two-byte buffer is that check in C. None where libc is not found.
     """
     name = "msvcrt" if sys.platform == "win32" else ctypes.util.find_library("c")
     try:
@@ -147,6 +147,7 @@ class NetSink:
         self._flag = ctypes.create_string_buffer(2)  # set: FFmpeg's wait returns
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
+        self._armed = 0  # the current deadline: a timer firing late for an older one does nothing
         self._expired = False
         check = _flag_check()
         # kept referenced: FFmpeg calls it for as long as the connection is open
@@ -211,9 +212,11 @@ class NetSink:
 
     def _arm(self, seconds: float) -> None:
         """Interrupt whatever FFmpeg waits on once ``seconds`` have passed."""
-        self._deadline = time.monotonic() + seconds
-        self._expired = False
-        self._timer = threading.Timer(seconds, self._expire)
+        with self._lock:
+            self._deadline = time.monotonic() + seconds
+            self._expired = False
+            self._armed += 1
+        self._timer = threading.Timer(seconds, self._expire, (self._armed,))
         self._timer.daemon = True
         self._timer.start()
 
@@ -225,12 +228,15 @@ class NetSink:
         with self._lock:
             expired = self._expired or time.monotonic() >= self._deadline
             self._deadline, self._expired = float("inf"), False
+            self._armed += 1
             if not self._cancelled:
                 self._flag[0] = b"\x00"
         return expired
 
-    def _expire(self) -> None:
+    def _expire(self, armed: int) -> None:
         with self._lock:
+            if armed != self._armed:  # disarmed meanwhile: the connect or close returned
+                return
             self._expired = True
             self._flag[0] = b"\x01"
 
