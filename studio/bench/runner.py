@@ -27,7 +27,9 @@ class Plan:
     """How long each section runs: ``full`` follows the issue, ``quick`` is a smoke run."""
 
     clip_seconds: float = 10.0
-    rounds: int = 3
+    # the same x264 costs +-10 % from one run to the next on a shared 2-core host: five
+    # alternating pairs give a median ratio that three do not
+    rounds: int = 5
     realtime_seconds: float = 60.0
     commerce: list[tuple[float, float]] = field(
         default_factory=lambda: [(10, 60), (100, 30), (1000, 30)]
