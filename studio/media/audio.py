@@ -51,21 +51,25 @@ class Stereo48k:
 
     def __init__(self) -> None:
         self._resampler: av.AudioResampler | None = None
+        self._resampling: tuple[str, str, int] | None = None  # the input it was made for
 
     def convert(self, frame: av.AudioFrame) -> list[np.ndarray]:
         n = frame.samples
         if (
             frame.sample_rate == SAMPLE_RATE
             and frame.format.name == "fltp"
-            and frame.layout.nb_channels == CHANNELS
-            and self._resampler is None  # a stream that needed it keeps it (no gap, no repeat)
+            and frame.layout.name == "stereo"
         ):
             out = np.empty((n, CHANNELS), np.float32)
             for ch, plane in enumerate(frame.planes[:CHANNELS]):
                 out[:, ch] = np.frombuffer(plane, np.float32, n)
             return [out]
-        if self._resampler is None:
+        # PyAV's resampler refuses a frame unlike its first one (and passes its first
+        # format through for good when that already is the output's): one per input kind
+        kind = (frame.format.name, frame.layout.name, frame.sample_rate)
+        if self._resampler is None or kind != self._resampling:
             self._resampler = av.AudioResampler(format="flt", layout="stereo", rate=SAMPLE_RATE)
+            self._resampling = kind
         return [
             np.frombuffer(rf.planes[0], np.float32, rf.samples * CHANNELS).reshape(-1, CHANNELS)
             for rf in self._resampler.resample(frame)

@@ -211,7 +211,10 @@ def _clip(p: Premultiplied, x: int, y: int, cw: int, ch: int) -> Premultiplied |
             return p
         # moved, whole (a sliding toast): the same planes at a new place; the constructor,
         # not dataclasses.replace, which costs ~10 us of introspection a frame
-        return Premultiplied(x, y, p.w, p.h, p.y_pre, p.y_inv, p.u_pre, p.v_pre, p.c_inv, p.opaque)
+        return Premultiplied(
+            x=x, y=y, w=p.w, h=p.h, y_pre=p.y_pre, y_inv=p.y_inv, u_pre=p.u_pre,
+            v_pre=p.v_pre, c_inv=p.c_inv, opaque=p.opaque,
+        )  # fmt: skip
     ox, oy, w, h = x0 - x, y0 - y, x1 - x0, y1 - y0  # all even: chroma halves exactly
     luma = (slice(oy, oy + h), slice(ox, ox + w))
     chroma = (slice(oy // 2, (oy + h) // 2), slice(ox // 2, (ox + w) // 2))

@@ -20,6 +20,7 @@ def test_up_to_1080p30_decodes_on_the_source_thread_alone() -> None:
 def test_more_than_one_core_can_decode_gets_frame_threads() -> None:
     assert decoder_threads(1920, 1080, 60) == ("AUTO", 0)
     assert decoder_threads(3840, 2160, 30) == ("AUTO", 0)
+    assert decoder_threads(0, 0, 30) == ("AUTO", 0)  # size not probed yet: it may be 4K
 
 
 def _clip(path: Path, w: int, h: int, frames: int) -> Path:

@@ -86,17 +86,26 @@ def test_cancel_from_another_thread_ends_a_connect_that_waits(silent_server: int
     assert not expired  # it was the cancel, not the deadline
 
 
-def test_a_deadline_that_passes_after_connecting_does_not_cut_the_connection() -> None:
+def test_a_deadline_that_passes_during_the_connect_is_reported_and_then_cleared() -> None:
     """The timer firing just as the connect returns must not leave the flag set."""
     lib = netio._load()
     assert lib is not None
     sink = netio.NetSink(lib, "edge")
-    sink._arm(0.01)
-    time.sleep(0.1)  # the deadline passes "during" the connect
+    sink._arm(60.0)
+    sink._expire(sink._armed)  # the deadline passes "during" the connect
+    assert sink._flag.raw[:1] == b"\x01"  # FFmpeg's wait would return now
     assert sink._disarm()  # reported as passed...
     assert sink._flag.raw[:1] == b"\x00"  # ...and the connection's flag is clear again
     sink.cancel()
     assert sink._flag.raw[:1] == b"\x01"
+
+
+def test_the_sink_hands_ffmpeg_the_c_check_not_a_python_callback() -> None:
+    lib = netio._load()
+    assert lib is not None
+    sink = netio.NetSink(lib, "edge")
+    assert ctypes.cast(sink._callback, ctypes.c_void_p).value == netio._flag_check()
+    assert sink._cb.opaque == ctypes.addressof(sink._flag)
 
 
 def test_a_timer_firing_for_a_deadline_already_disarmed_does_nothing() -> None:

@@ -122,9 +122,8 @@ def _flag_check() -> int | None:
     frame at 720p); a Python callback costs a GIL hand-over each time. libc's ``strlen`` on a
     two-byte buffer is that check in C. None where libc is not found.
     """
-    name = "msvcrt" if sys.platform == "win32" else ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else ctypes.CDLL(None)
+    try:  # the process's own libc (find_library would run ldconfig on the output thread)
+        libc = ctypes.CDLL("msvcrt") if sys.platform == "win32" else ctypes.CDLL(None)
         return ctypes.cast(libc.strlen, ctypes.c_void_p).value
     except (OSError, AttributeError):
         return None
@@ -216,7 +215,10 @@ class NetSink:
             self._deadline = time.monotonic() + seconds
             self._expired = False
             self._armed += 1
-        self._timer = threading.Timer(seconds, self._expire, (self._armed,))
+            armed = self._armed
+        if self._timer is not None:
+            self._timer.cancel()
+        self._timer = threading.Timer(seconds, self._expire, (armed,))
         self._timer.daemon = True
         self._timer.start()
 

@@ -32,8 +32,11 @@ ONE_THREAD_PIXEL_RATE = 1920 * 1080 * 30
 
 
 def decoder_threads(width: int, height: int, fps: float) -> tuple[str, int]:
-    """(thread_type, thread_count) for decoding ``width`` x ``height`` at ``fps``."""
-    if width * height * (fps or 30) <= ONE_THREAD_PIXEL_RATE:
+    """(thread_type, thread_count) for decoding ``width`` x ``height`` at ``fps``.
+
+    A size not known yet (a live pull that probing joined between keyframes) gets frame
+    threads: the choice holds for the whole stream, and one thread may not keep up."""
+    if width * height and width * height * (fps or 30) <= ONE_THREAD_PIXEL_RATE:
         return "SLICE", 1
     return "AUTO", 0
 
