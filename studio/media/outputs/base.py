@@ -74,14 +74,10 @@ class Output(ABC):
 
     def send(self, packet: EncodedPacket) -> None:
         """Queue a packet; never blocks. Subclasses apply their drop policy in ``_admit``."""
-        with self._cond:
-            if self.state in ("failed", "stopped"):
-                return
-            self._admit(packet)
-            self._cond.notify()
+        self.send_all([packet])
 
     def send_all(self, packets: list[EncodedPacket]) -> None:
-        """``send`` for one encode's packets: one lock and one wake-up for all of them."""
+        """Queue one encode's packets under one lock, with one wake-up; never blocks."""
         if not packets:
             return
         with self._cond:

@@ -45,7 +45,7 @@ def set_decoder_threads(stream: av.video.stream.VideoStream) -> None:
     """Thread the decoder of ``stream`` as :func:`decoder_threads` says (before decoding)."""
     cc = stream.codec_context
     rate = stream.average_rate or stream.guessed_rate
-    kind, count = decoder_threads(cc.width, cc.height, float(rate) if rate else 30.0)
+    kind, count = decoder_threads(cc.width, cc.height, float(rate or 0))  # 0: unknown
     stream.thread_type = kind
     cc.thread_count = count
 
