@@ -26,6 +26,7 @@ from studio.app import StudioApp
 from studio.config import load_profile
 from studio.crash import CrashGuard
 from studio.fonts import cjk_font_path
+from studio.gc_pauses import freeze_long_lived, thaw
 from studio.messages import set_language
 from studio.redact import redact
 from ui import preset_switch
@@ -130,6 +131,7 @@ def run_gui(source: str | None = None, start: Callable[[QWidget], Any] | None = 
 
     def build() -> QWidget:
         window = MainWindow(studio, settings)
+        freeze_long_lived()  # the window and its parts last as long as it: before any source
         guard.watch(studio.bus)  # the recording being written goes into the marker
         if ends:
             QTimer.singleShot(200, lambda: show_unclean_ends(window, ends))
@@ -204,6 +206,7 @@ def run_window(
     loop = qasync.QEventLoop(qapp)
     loop.set_exception_handler(guard.asyncio_handler)
     asyncio.set_event_loop(loop)
+    freeze_long_lived()  # the modules and Qt: a full collection pass then walks the show alone
     window = build()
     window.show()
     _close_on_signals(window)
@@ -218,6 +221,7 @@ def run_window(
         loop.run_until_complete(closed.wait())
         if task is not None:
             task.cancel()
+    thaw()  # the window's cycles can go now, in the pass collector.stop runs here
     collector.stop()
     guard.stop()
     return 0

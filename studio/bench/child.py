@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import av
 
 from studio.bench.workload import FPS, Overlay, bench_profile
+from studio.gc_pauses import PassTimes, freeze_long_lived
 
 if TYPE_CHECKING:
     from studio.media.stats import StatsSnapshot
@@ -122,6 +123,7 @@ def studio_throughput(spec: dict[str, Any]) -> dict[str, Any]:
     stereo = Stereo48k()  # as the file and URL sources convert their sound
     # as the file and URL sources decode: into reused buffers, at the size the compositor asks
     pictures = DecodedPictures()
+    freeze_long_lived()  # as the window and `studio live` do before a show
     emit("ready")
     cpu0, t0 = cpu_seconds(), time.monotonic()
     n = 0
@@ -193,6 +195,8 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
     pipe.bus.subscribe("stats", lambda ev: samples.append(ev.data["snapshot"]))
     proc = psutil.Process()
     trace = _LatencyTrace(pipe, source, rtmp)
+    freeze_long_lived()  # as the window and `studio live` do before a show
+    passes = PassTimes().install()
     pipe.start()
     trace.attach()
     emit("ready", t0=source.t0, fps=profile.fps)
@@ -214,6 +218,9 @@ def realtime(spec: dict[str, Any]) -> dict[str, Any]:
         "tick_worst_ms": round(c.tick_worst_ms, 1),
         "tick_worst_cpu_ms": round(pipe.tick_worst_cpu_ms, 1),
         "ticks_over_period": c.ticks_over_period,
+        # the longest the cyclic collector held the GIL (every thread stood still meanwhile)
+        "gc_pass_worst_ms": round(max(passes.worst_ms), 1),
+        "gc_full_passes": passes.passes[2],
         "dropped": {
             "render_lag": c.render_lag,
             "encode_lag": c.encode_lag,

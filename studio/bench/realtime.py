@@ -176,6 +176,10 @@ def run_realtime(
                 if res.get("rendered") and res.get("ticks_over_period") is not None
                 else None
             ),
+            # the longest cyclic-collector pass (the GIL held, every thread waiting) and how
+            # many full passes the run had
+            "gc_pass_worst_ms": res.get("gc_pass_worst_ms"),
+            "gc_full_passes": res.get("gc_full_passes"),
             **viewer,
         }
         out["sizes"][f"{height}p"] = entry

@@ -229,7 +229,9 @@ def render(report: dict[str, Any], console: Console) -> None:
                 f"{_f(st.get('encoded_to_muxed'))} ms, muxer→written to the connection "
                 f"{_f(st.get('muxed_to_written'))} ms (p50; capture→written "
                 f"{_f(st.get('capture_to_written'))} ms); ideal pusher g2g p50/p95 "
-                f"{_f(ideal.get('g2g_ms_p50'))}/{_f(ideal.get('g2g_ms_p95'))} ms[/]"
+                f"{_f(ideal.get('g2g_ms_p50'))}/{_f(ideal.get('g2g_ms_p95'))} ms; longest "
+                f"collector pass {_f(s.get('gc_pass_worst_ms'))} ms "
+                f"({s.get('gc_full_passes', '–')} full)[/]"
             )
     if cm := report.get("commerce"):
         t = Table(title="Commerce: order → toast in the composed frame")

@@ -17,6 +17,7 @@ from studio.commands import _costream
 from studio.commerce.side import PASSWORD_ENV, TOKEN_ENV, CommerceSide, add_backend_arguments
 from studio.config import Profile, load_profile, parse_bitrate, parse_fps, parse_size
 from studio.errors import UserError
+from studio.gc_pauses import freeze_long_lived
 from studio.media.encoder import _HW_BY_NAME as HW_ENCODERS
 from studio.media.engine import Pipeline
 from studio.media.outputs.recorder import check_writable, unique_path
@@ -347,6 +348,7 @@ def run(args: argparse.Namespace) -> int:
     cohost = None
     hear: RingPlayer | None = None
     try:
+        freeze_long_lived()  # one show a process: what exists now lasts to the end
         pipeline.start()
         _warn_encoder_fallback(profile, pipeline)
         if args.costream:

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import gc
 import json
 import queue
 import signal
@@ -228,6 +229,10 @@ class _StudioWindowDriver(Driver):
             "live_label": win.live_label.text(),
             "status_bar": win.statusBar().currentMessage(),
             "visible": win.isVisible(),
+            # start-up's objects out of the collector's passes (studio.gc_pauses), and what
+            # a full pass walks now
+            "gc_frozen": gc.get_freeze_count(),
+            "gc_tracked": len(gc.get_objects()),
         }
 
 
