@@ -7,11 +7,15 @@ fix, and the stream key never goes to it.
 
 from __future__ import annotations
 
+import contextlib
 import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,31 +63,84 @@ class Terminator:
         return f"rtmps://127.0.0.1:{self.port}/live/{key}"
 
 
+@contextmanager
+def stunnel(folder: Path, ca_name: str, backend_port: int) -> Iterator[Terminator]:
+    """stunnel4 on a loopback port with a certificate of its own CA, plain RTMP behind."""
+    binary = shutil.which("stunnel4") or shutil.which("stunnel")
+    assert binary, "stunnel4 is not installed: run packaging/setup.sh --test"
+    ca, cert, key = make_ca(folder / "pki", ca_name)
+    port = free_port()
+    conf = folder / "stunnel.conf"
+    log = folder / "stunnel.log"
+    conf.write_text(
+        f"foreground = yes\npid =\noutput = {log}\ndebug = 5\n"
+        f"[rtmps]\naccept = 127.0.0.1:{port}\nconnect = 127.0.0.1:{backend_port}\n"
+        f"cert = {cert}\nkey = {key}\n"
+    )
+    proc = subprocess.Popen([binary, str(conf)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 10
+        while not port_open(port):
+            assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
+            assert time.monotonic() < deadline, "stunnel did not open its port"
+            time.sleep(0.05)
+        yield Terminator(port, ca, log)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        proc.stderr.close()  # type: ignore[union-attr]
+
+
 @pytest.fixture
 def tls(nginx_rtmp: NginxRtmp, tmp_path: Path) -> Iterator[Terminator]:
     """stunnel4 on a loopback port: TLS in front, plain RTMP to nginx behind."""
-    stunnel = shutil.which("stunnel4") or shutil.which("stunnel")
-    assert stunnel, "stunnel4 is not installed: run packaging/setup.sh --test"
-    ca, cert, key = make_ca(tmp_path / "pki", "studio")
-    port = free_port()
-    conf = tmp_path / "stunnel.conf"
-    log = tmp_path / "stunnel.log"
-    conf.write_text(
-        f"foreground = yes\npid =\noutput = {log}\ndebug = 5\n"
-        f"[rtmps]\naccept = 127.0.0.1:{port}\nconnect = 127.0.0.1:{nginx_rtmp.port}\n"
-        f"cert = {cert}\nkey = {key}\n"
-    )
-    proc = subprocess.Popen([stunnel, str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)  # fmt: skip
-    deadline = time.monotonic() + 10
-    while not port_open(port):
-        assert proc.poll() is None, proc.stderr.read().decode() if proc.stderr else ""
-        assert time.monotonic() < deadline, "stunnel did not open its port"
-        time.sleep(0.05)
-    yield Terminator(port, ca, log)
-    proc.terminate()
-    proc.wait(10)
-    proc.stderr.close()  # type: ignore[union-attr]
+    with stunnel(tmp_path, "studio", nginx_rtmp.port) as term:
+        yield term
+
+
+class FirstToGenuine:
+    """A TCP relay that sends its first connection to ``genuine`` and every later one to
+    ``impostor``: an interceptor that lets a first check through and takes what follows."""
+
+    def __init__(self, genuine: int, impostor: int) -> None:
+        self.targets = [genuine, impostor]
+        self.accepted = 0
+        self.server = socket.create_server(("127.0.0.1", 0))
+        self.port = self.server.getsockname()[1]
+        threading.Thread(target=self._accept, name="relay", daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.server.accept()
+            except OSError:
+                return
+            target = self.targets[min(self.accepted, 1)]
+            self.accepted += 1
+            try:
+                upstream = socket.create_connection(("127.0.0.1", target))
+            except OSError:
+                client.close()
+                continue
+            for a, b in ((client, upstream), (upstream, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(a: socket.socket, b: socket.socket) -> None:
+        try:
+            while data := a.recv(65536):
+                b.sendall(data)
+        except OSError:
+            pass
+        finally:
+            for s in (a, b):
+                with contextlib.suppress(OSError):
+                    s.shutdown(socket.SHUT_RDWR)
+                s.close()
+
+    def close(self) -> None:
+        self.server.close()
 
 
 def test_push_through_rtmps_and_pull_back_through_tls(
@@ -93,6 +150,8 @@ def test_push_through_rtmps_and_pull_back_through_tls(
     pipeline.add_output(out)
     pipeline.start()
     assert wait_for(lambda: out.state == "live", 15), (out.state, out.reason)
+    sink = out._sink
+    assert sink is not None and sink.unused == [], "FFmpeg's TLS took no tls_verify/ca_file"
     pulled = read_media(tls.url("tls-store"), seconds=4)  # back through stunnel
     assert not pulled.error, pulled.error
     assert (pulled.width, pulled.height) == (640, 360)
@@ -130,6 +189,31 @@ def test_a_certificate_signed_by_another_ca_is_refused_too(
     pipeline.start()
     assert wait_for(lambda: out.state == "failed", 15), (out.state, out.reason)
     assert out.message is not None and out.message.id == "output.certificate"
+
+
+def test_the_stream_connection_itself_is_verified_not_only_the_first_check(
+    pipeline: Pipeline, tls: Terminator, nginx_rtmp: NginxRtmp, tmp_path: Path
+) -> None:
+    """The reachability check (Python's TLS) and FFmpeg's connection are two connections: an
+    interceptor that lets the first through to the real server must not get the key on the
+    second. FFmpeg verifies the chain and the host name as Python does."""
+    with stunnel(tmp_path / "impostor", "impostor", nginx_rtmp.port) as impostor:
+        relay = FirstToGenuine(tls.port, impostor.port)
+        try:
+            out = RtmpOutput(
+                f"rtmps://127.0.0.1:{relay.port}/live/intercepted-key-7", ca_file=str(tls.ca)
+            )
+            pipeline.add_output(out)
+            pipeline.start()
+            assert wait_for(lambda: out.state == "failed", 30), (out.state, out.reason)
+        finally:
+            relay.close()
+    assert relay.accepted >= 2, "the stream never tried the connection after the check"
+    assert out.stats.video_frames_sent == 0
+    assert out.message is not None and out.message.id == "output.certificate", out.reason
+    assert "intercepted-key-7" not in out.reason
+    # the impostor relays to the same nginx: a stream under the key would be there
+    assert read_media(nginx_rtmp.url("intercepted-key-7"), seconds=1, open_timeout=3).error
 
 
 def test_cli_rtmps_with_and_without_the_ca_file(tls: Terminator, nginx_rtmp: NginxRtmp) -> None:

@@ -104,6 +104,18 @@ def _load() -> ctypes.CDLL | None:
         lib.avio_flush.restype = None
         lib.avio_closep.argtypes = [ctypes.POINTER(_PCTX)]
         lib.avio_closep.restype = ctypes.c_int
+        # libavutil's, reached through libavformat's dependencies: the open's options
+        lib.av_dict_set.argtypes = [
+            ctypes.POINTER(ctypes.c_void_p),
+            ctypes.c_char_p,
+            ctypes.c_char_p,
+            ctypes.c_int,
+        ]
+        lib.av_dict_set.restype = ctypes.c_int
+        lib.av_dict_get.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int]
+        lib.av_dict_get.restype = ctypes.c_void_p
+        lib.av_dict_free.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
+        lib.av_dict_free.restype = None
     except (OSError, AttributeError) as exc:
         log.info("libavformat at %s unusable (%s): outputs open through PyAV", path, exc)
         return None
@@ -144,6 +156,7 @@ class NetSink:
         self._deadline = float("inf")
         self._busy_since: float | None = None
         self._flag = ctypes.create_string_buffer(2)  # set: FFmpeg's wait returns
+        self.unused: list[str] = []  # options of the open that no protocol took
         self._lock = threading.Lock()
         self._timer: threading.Timer | None = None
         self._armed = 0  # the current deadline: a timer firing late for an older one does nothing
@@ -158,16 +171,35 @@ class NetSink:
             self._cb = _InterruptCB(self._callback, None)
 
     @classmethod
-    def open(cls, url: str, name: str, timeout: float) -> NetSink:
-        """Connect (handshake, connect, publish) within ``timeout`` s; else OSError/FFmpegError."""
+    def open(
+        cls, url: str, name: str, timeout: float, options: dict[str, str] | None = None
+    ) -> NetSink:
+        """Connect (handshake, connect, publish) within ``timeout`` s; else OSError/FFmpegError.
+
+        ``options`` go to the protocols (RTMP, and TLS under it: ``tls_verify``, ``ca_file``);
+        the names no protocol took come back in :attr:`unused`.
+        """
         lib = _load()
         if lib is None:
             raise OSError("libavformat is not available")
         sink = cls(lib, name)
+        opts = ctypes.c_void_p()
+        for key, value in (options or {}).items():
+            if lib.av_dict_set(ctypes.byref(opts), key.encode(), value.encode(), 0) < 0:
+                lib.av_dict_free(ctypes.byref(opts))
+                raise OSError(f"option {key} could not be set")
         sink._arm(timeout)
-        ret = lib.avio_open2(
-            ctypes.byref(sink._ctx), url.encode(), AVIO_FLAG_WRITE, ctypes.byref(sink._cb), None
-        )
+        try:
+            ret = lib.avio_open2(
+                ctypes.byref(sink._ctx),
+                url.encode(),
+                AVIO_FLAG_WRITE,
+                ctypes.byref(sink._cb),
+                ctypes.byref(opts),
+            )
+            sink.unused = [k for k in options or {} if lib.av_dict_get(opts, k.encode(), None, 0)]
+        finally:
+            lib.av_dict_free(ctypes.byref(opts))
         timed_out = sink._disarm()
         if ret < 0 or not sink._ctx:
             if timed_out:

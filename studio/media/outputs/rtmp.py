@@ -10,24 +10,32 @@
   connection is cut and retried (:mod:`studio.media.outputs.stall`).
 - The server is reachable but refuses the stream (bad key, unknown app) twice
   in a row: give up with a clear reason; that will not heal by retrying.
-- RTMPS (``rtmps://``, port 443 by default): FFmpeg's own TLS (GnuTLS in the PyAV
-  wheel) does not verify the server, and PyAV opens the output without passing
-  ``tls_verify``/``ca_file`` to it (its GnuTLS also looks for /etc/pki/tls/cert.pem,
-  absent on Debian). So the reachability check is a TLS handshake of Python's own,
-  verifying the chain and the host name against the system's CAs (certifi's when the
-  system has none) plus ``STUDIO_CA_FILE``; a certificate it cannot verify fails the
-  output with what, where and the fix, before the key is ever sent.
+- RTMPS (``rtmps://``, port 443 by default): the reachability check is a TLS handshake
+  of Python's own, verifying the chain and the host name against the system's CAs
+  (certifi's when the system has none) plus ``STUDIO_CA_FILE``; a certificate it cannot
+  verify fails the output with what, where and the fix, before the key is ever sent.
+  The stream is a second connection, FFmpeg's (GnuTLS in the PyAV wheel), which by
+  default verifies nothing: an interceptor letting the check through would get the key
+  on it. So FFmpeg is told ``tls_verify=1`` with the same CAs as one PEM file
+  (:func:`ffmpeg_ca_bundle`; the wheel's GnuTLS would look for /etc/pki/tls/cert.pem,
+  absent on Debian). A refused certificate there sends the output back to the check,
+  which then reports it.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
+import functools
 import logging
 import os
 import random
 import socket
 import ssl
+import tempfile
 import threading
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import av
@@ -74,6 +82,46 @@ def tls_context(ca_file: str | None = None) -> ssl.SSLContext:
                 f"{CA_FILE_ENV}={ca_file} is not a readable PEM file ({exc})"
             ) from None
     return ctx
+
+
+def _system_ca_file() -> str | None:
+    """The PEM bundle Python's default context reads, where it is one file."""
+    paths = ssl.get_default_verify_paths()
+    for candidate in (paths.cafile, paths.openssl_cafile):
+        if candidate and os.path.isfile(candidate):
+            return candidate
+    return None
+
+
+@functools.cache
+def ffmpeg_ca_bundle(ca_file: str | None = None) -> str | None:
+    """One PEM file with the CAs :func:`tls_context` trusts, for FFmpeg's ``ca_file``.
+
+    The system's bundle (certifi's when there is none as a file), with ``ca_file``
+    appended into a file of this process's own when given. Certificates are public:
+    nothing secret is written. None when no CA file exists at all.
+    """
+    base = _system_ca_file()
+    if base is None:
+        try:
+            import certifi
+
+            base = certifi.where()
+        except ImportError:
+            base = None
+    if not ca_file:
+        return base
+    parts = [Path(p).read_text(encoding="ascii", errors="replace") for p in (base, ca_file) if p]
+    fd, path = tempfile.mkstemp(prefix="studio-ca-", suffix=".pem")
+    with os.fdopen(fd, "w", encoding="ascii") as fh:
+        fh.write("\n".join(parts))
+    atexit.register(_remove_quietly, path)
+    return path
+
+
+def _remove_quietly(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)
 
 
 class RtmpOutput(Output):
@@ -284,14 +332,27 @@ class RtmpOutput(Output):
             "flush_packets": "1",
             "max_interleave_delta": "1",
         }
+        tls = self._tls_options()
         if not netio.available():
-            return self._open_container(self.url, "flv", {"flvflags": "no_duration_filesize"})
-        sink = self._sink = netio.NetSink.open(self.url, self.name, CONNECT_SECONDS)
+            return self._open_container(
+                self.url, "flv", {"flvflags": "no_duration_filesize", **tls}
+            )
+        sink = self._sink = netio.NetSink.open(self.url, self.name, CONNECT_SECONDS, tls)
+        if tls and "tls_verify" in sink.unused:  # this FFmpeg's TLS has no such option
+            log.warning("output %s: the stream's TLS connection cannot verify the server "
+                        "here; only the check before it did", self.name)  # fmt: skip
         try:
             return self._open_container(sink, "flv", options)
         except BaseException:
             self._close_sink()
             raise
+
+    def _tls_options(self) -> dict[str, str]:
+        """For rtmps: FFmpeg's TLS verifies the chain and host name against our CAs."""
+        if not self.tls:
+            return {}
+        bundle = ffmpeg_ca_bundle(self.ca_file)
+        return {"tls_verify": "1", **({"ca_file": bundle} if bundle else {})}
 
     def _close_sink(self) -> None:
         sink, self._sink = self._sink, None
