@@ -207,21 +207,23 @@ def run_window(
     loop.set_exception_handler(guard.asyncio_handler)
     asyncio.set_event_loop(loop)
     freeze_long_lived()  # the modules and Qt: a full collection pass then walks the show alone
-    window = build()
-    window.show()
-    _close_on_signals(window)
-    closed = asyncio.Event()
-    qapp.aboutToQuit.connect(closed.set)
-    with loop:
-        task = None
-        if start is not None:
-            result = start(window)
-            if asyncio.iscoroutine(result):
-                task = loop.create_task(result)
-        loop.run_until_complete(closed.wait())
-        if task is not None:
-            task.cancel()
-    thaw()  # the window's cycles can go now, in the pass collector.stop runs here
-    collector.stop()
+    try:
+        window = build()
+        window.show()
+        _close_on_signals(window)
+        closed = asyncio.Event()
+        qapp.aboutToQuit.connect(closed.set)
+        with loop:
+            task = None
+            if start is not None:
+                result = start(window)
+                if asyncio.iscoroutine(result):
+                    task = loop.create_task(result)
+            loop.run_until_complete(closed.wait())
+            if task is not None:
+                task.cancel()
+    finally:
+        thaw()  # the window's cycles can go now, in the pass collector.stop runs here
+        collector.stop()
     guard.stop()
     return 0

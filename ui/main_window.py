@@ -10,7 +10,6 @@ from typing import Any
 from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
-    QComboBox,
     QFileDialog,
     QInputDialog,
     QLabel,
@@ -20,6 +19,7 @@ from PySide6.QtWidgets import (
     QSplitter,
     QTabWidget,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -33,6 +33,7 @@ from studio.media.stats import StatsSnapshot
 from studio.redact import redact
 from studio.show.script import fmt_time
 from ui.bridge import EngineBridge, window_language
+from ui.compact_combo import CompactCombo
 from ui.costream import CostreamDialog
 from ui.dialogs import ask_yes_no
 from ui.first_run_flow import FirstRunFlow
@@ -109,6 +110,11 @@ class MainWindow(QMainWindow):
         self.fps_label = QLabel("")
         self.statusBar().addWidget(self.live_label)
         self.statusBar().addPermanentWidget(self.fps_label)
+        self.language_button = QToolButton()
+        self.language_button.setObjectName("languageButton")
+        self.language_button.setDefaultAction(self.language_action)
+        self.language_button.setAutoRaise(True)
+        self.statusBar().addPermanentWidget(self.language_button)
         # the window's engine actions, one at a time; the flows each own some of them
         self.jobs = Jobs(self)
         self.jobs.busy_changed.connect(self._busy)
@@ -127,9 +133,8 @@ class MainWindow(QMainWindow):
         bar = QToolBar(self.tr("画面"))
         bar.setObjectName("sourcesBar")
         bar.setMovable(False)
-        self.source_combo = QComboBox()
+        self.source_combo = CompactCombo(14)
         self.source_combo.setObjectName("sourcePicker")
-        self.source_combo.setMinimumWidth(220)
         self.source_combo.addItem(self.tr("测试画面"), "test")
         cams = list_cameras()
         for cam in cams:
@@ -142,7 +147,7 @@ class MainWindow(QMainWindow):
         self.source_combo.addItem(self.tr("视频文件…"), "file:")
         self.source_combo.addItem(self.tr("远程流（连麦）…"), "url:")
         self.source_combo.activated.connect(self._source_chosen)
-        self.mic_combo = QComboBox()
+        self.mic_combo = CompactCombo(16)
         self.mic_combo.setObjectName("micPicker")
         self.mic_combo.addItem(self.tr("画面自带声音"), "auto")
         mics = list_microphones()
@@ -177,7 +182,9 @@ class MainWindow(QMainWindow):
             self.tr("连麦邀请：请别的导购、品牌或顾客上麦；或加入别人的连麦")
         )
         self.costream_action.triggered.connect(self.open_costream)
-        self.language_action = bar.addAction(self.tr("语言"))
+        # the language switch sits in the status bar, where it is never pushed behind the
+        # toolbar's » menu by a longer translation (``_build_status_bar``)
+        self.language_action = QAction(self.tr("语言"), self)
         self.language_action.setObjectName("languageAction")
         self.language_action.setToolTip(self.tr("界面语言，下次启动时生效"))
         self.language_action.triggered.connect(self.choose_language)
@@ -200,7 +207,7 @@ class MainWindow(QMainWindow):
     def _build_scene_controls(self, bar: QToolBar) -> None:
         """Scene layout and the overlays a guide turns on and off by hand."""
         ov = self.app.overlays
-        self.scene_combo = QComboBox()
+        self.scene_combo = CompactCombo(6)
         self.scene_combo.setObjectName("scenePicker")
         for label, name in (
             (self.tr("全屏"), "full"),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QDialogButtonBox, QLabel, QToolBar, QToolButton
+from PySide6.QtWidgets import QDialogButtonBox, QLabel, QToolButton
 
 from tests.ui.test_selling import make_window
 from ui.app import ui_language
@@ -20,9 +20,9 @@ def test_the_language_chosen_in_the_window_is_used_at_the_next_start(
 ) -> None:
     monkeypatch.delenv("STUDIO_LANG", raising=False)
     win = make_window(qtbot, tmp_path)
-    bar = win.findChild(QToolBar, "sourcesBar")
-    button = bar.widgetForAction(win.language_action)
+    button = win.statusBar().findChild(QToolButton, "languageButton")
     assert isinstance(button, QToolButton) and button.isVisible() and button.text() == "语言"
+    assert button.defaultAction() is win.language_action
     button.click()
     qtbot.waitUntil(lambda: win.findChild(LanguageDialog) is not None)
     dlg = win.findChild(LanguageDialog)

@@ -64,21 +64,48 @@ class _AVIOContext(ctypes.Structure):
 _PCTX = ctypes.POINTER(_AVIOContext)
 
 
-def _library_path() -> str | None:
-    """The libavformat PyAV itself loaded (its wheel's own copy), else the system's."""
+def _library_path(name: str = "avformat") -> str | None:
+    """The lib``name`` PyAV itself loaded (its wheel's own copy), else the system's."""
     if sys.platform.startswith("linux"):
         try:
             for line in Path("/proc/self/maps").read_text().splitlines():
-                if "libavformat" in line and "/" in line:
+                if f"lib{name}" in line and "/" in line:
                     return line[line.index("/") :]
         except OSError:
             pass
     base = Path(av.__file__).resolve().parent
-    for pattern in ("../av.libs/*avformat*", ".dylibs/*avformat*", "../av.libs/avformat*.dll"):
+    for pattern in (f"../av.libs/*{name}*", f".dylibs/*{name}*", f"../av.libs/{name}*.dll"):
         found = sorted(glob.glob(str(base / pattern)))
         if found:
             return found[0]
-    return ctypes.util.find_library("avformat")
+    return ctypes.util.find_library(name)
+
+
+@functools.cache
+def _dictionary_calls(lib: ctypes.CDLL) -> ctypes.CDLL | None:
+    """libavutil's ``av_dict_*`` typed (a connection's options), or None without them.
+
+    Linux's dlsym finds them through libavformat's dependencies; Windows' GetProcAddress
+    searches one DLL's own exports only, so there libavutil is loaded by itself.
+    """
+    for candidate in (lib, None):
+        try:
+            util = candidate or ctypes.CDLL(_library_path("avutil") or "avutil")
+            util.av_dict_set.argtypes = [
+                ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int
+            ]  # fmt: skip
+            util.av_dict_set.restype = ctypes.c_int
+            util.av_dict_get.argtypes = [
+                ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int
+            ]  # fmt: skip
+            util.av_dict_get.restype = ctypes.c_void_p
+            util.av_dict_free.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
+            util.av_dict_free.restype = None
+            return util
+        except (OSError, AttributeError):
+            continue
+    log.info("libavutil's dictionary calls not found: connections open without options")
+    return None
 
 
 @functools.cache
@@ -104,18 +131,6 @@ def _load() -> ctypes.CDLL | None:
         lib.avio_flush.restype = None
         lib.avio_closep.argtypes = [ctypes.POINTER(_PCTX)]
         lib.avio_closep.restype = ctypes.c_int
-        # libavutil's, reached through libavformat's dependencies: the open's options
-        lib.av_dict_set.argtypes = [
-            ctypes.POINTER(ctypes.c_void_p),
-            ctypes.c_char_p,
-            ctypes.c_char_p,
-            ctypes.c_int,
-        ]
-        lib.av_dict_set.restype = ctypes.c_int
-        lib.av_dict_get.argtypes = [ctypes.c_void_p, ctypes.c_char_p, ctypes.c_void_p, ctypes.c_int]
-        lib.av_dict_get.restype = ctypes.c_void_p
-        lib.av_dict_free.argtypes = [ctypes.POINTER(ctypes.c_void_p)]
-        lib.av_dict_free.restype = None
     except (OSError, AttributeError) as exc:
         log.info("libavformat at %s unusable (%s): outputs open through PyAV", path, exc)
         return None
@@ -183,10 +198,13 @@ class NetSink:
         if lib is None:
             raise OSError("libavformat is not available")
         sink = cls(lib, name)
+        util = _dictionary_calls(lib) if options else None
         opts = ctypes.c_void_p()
-        for key, value in (options or {}).items():
-            if lib.av_dict_set(ctypes.byref(opts), key.encode(), value.encode(), 0) < 0:
-                lib.av_dict_free(ctypes.byref(opts))
+        if options and util is None:
+            sink.unused = list(options)
+        for key, value in (options or {}).items() if util is not None else ():
+            if util.av_dict_set(ctypes.byref(opts), key.encode(), value.encode(), 0) < 0:
+                util.av_dict_free(ctypes.byref(opts))
                 raise OSError(f"option {key} could not be set")
         sink._arm(timeout)
         try:
@@ -195,11 +213,15 @@ class NetSink:
                 url.encode(),
                 AVIO_FLAG_WRITE,
                 ctypes.byref(sink._cb),
-                ctypes.byref(opts),
+                ctypes.byref(opts) if util is not None else None,
             )
-            sink.unused = [k for k in options or {} if lib.av_dict_get(opts, k.encode(), None, 0)]
+            if util is not None:  # what a protocol took is gone from the dictionary
+                sink.unused = [
+                    k for k in options or {} if util.av_dict_get(opts, k.encode(), None, 0)
+                ]
         finally:
-            lib.av_dict_free(ctypes.byref(opts))
+            if util is not None:
+                util.av_dict_free(ctypes.byref(opts))
         timed_out = sink._disarm()
         if ret < 0 or not sink._ctx:
             if timed_out:

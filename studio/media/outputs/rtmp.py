@@ -93,14 +93,26 @@ def _system_ca_file() -> str | None:
     return None
 
 
-@functools.cache
 def ffmpeg_ca_bundle(ca_file: str | None = None) -> str | None:
     """One PEM file with the CAs :func:`tls_context` trusts, for FFmpeg's ``ca_file``.
 
-    The system's bundle (certifi's when there is none as a file), with ``ca_file``
-    appended into a file of this process's own when given. Certificates are public:
-    nothing secret is written. None when no CA file exists at all.
+    The system's bundle (certifi's when there is none as a file), the certificates the
+    context holds besides (Windows' and macOS' own stores are not files) and ``ca_file``,
+    written to a file of this process's own when anything is added. Certificates are
+    public: nothing secret is written. Made again when ``ca_file`` changes on disk.
     """
+    stamp = None
+    if ca_file:
+        try:
+            st = os.stat(ca_file)
+            stamp = (st.st_mtime_ns, st.st_size)
+        except OSError:
+            stamp = None
+    return _bundle(ca_file or None, stamp)
+
+
+@functools.cache
+def _bundle(ca_file: str | None, _stamp: tuple[int, int] | None) -> str | None:
     base = _system_ca_file()
     if base is None:
         try:
@@ -109,13 +121,23 @@ def ffmpeg_ca_bundle(ca_file: str | None = None) -> str | None:
             base = certifi.where()
         except ImportError:
             base = None
-    if not ca_file:
+    held: list[bytes] = []
+    if ca_file or base is None:  # what the check's context trusts beyond a file
+        try:
+            ctx = tls_context(ca_file)
+            held = [
+                ssl.DER_cert_to_PEM_cert(der).encode("ascii")
+                for der in ctx.get_ca_certs(binary_form=True)
+            ]
+        except CertificateError:
+            held = []
+    if not ca_file and not held:
         return base
-    parts = [Path(p).read_text(encoding="ascii", errors="replace") for p in (base, ca_file) if p]
+    parts = [Path(p).read_bytes() for p in (base, ca_file) if p] + held  # PEM text, as is
     fd, path = tempfile.mkstemp(prefix="studio-ca-", suffix=".pem")
-    with os.fdopen(fd, "w", encoding="ascii") as fh:
-        fh.write("\n".join(parts))
     atexit.register(_remove_quietly, path)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(b"\n".join(parts))
     return path
 
 
@@ -334,6 +356,9 @@ class RtmpOutput(Output):
         }
         tls = self._tls_options()
         if not netio.available():
+            if tls:  # PyAV's own open passes no options to the protocols
+                log.warning("output %s: the stream's TLS connection cannot verify the server "
+                            "here; only the check before it did", self.name)  # fmt: skip
             return self._open_container(
                 self.url, "flv", {"flvflags": "no_duration_filesize", **tls}
             )
