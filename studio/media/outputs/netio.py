@@ -202,10 +202,11 @@ class NetSink:
         opts = ctypes.c_void_p()
         if options and util is None:
             sink.unused = list(options)
-        for key, value in (options or {}).items() if util is not None else ():
-            if util.av_dict_set(ctypes.byref(opts), key.encode(), value.encode(), 0) < 0:
-                util.av_dict_free(ctypes.byref(opts))
-                raise OSError(f"option {key} could not be set")
+        if options and util is not None:
+            for key, value in options.items():
+                if util.av_dict_set(ctypes.byref(opts), key.encode(), value.encode(), 0) < 0:
+                    util.av_dict_free(ctypes.byref(opts))
+                    raise OSError(f"option {key} could not be set")
         sink._arm(timeout)
         try:
             ret = lib.avio_open2(

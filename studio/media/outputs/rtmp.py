@@ -103,37 +103,30 @@ def ffmpeg_ca_bundle(ca_file: str | None = None) -> str | None:
     """
     stamp = None
     if ca_file:
-        try:
+        with contextlib.suppress(OSError):
             st = os.stat(ca_file)
             stamp = (st.st_mtime_ns, st.st_size)
-        except OSError:
-            stamp = None
     return _bundle(ca_file or None, stamp)
 
 
 @functools.cache
 def _bundle(ca_file: str | None, _stamp: tuple[int, int] | None) -> str | None:
-    base = _system_ca_file()
-    if base is None:
-        try:
-            import certifi
-
-            base = certifi.where()
-        except ImportError:
-            base = None
+    system = _system_ca_file()
     held: list[bytes] = []
-    if ca_file or base is None:  # what the check's context trusts beyond a file
+    if system is None:  # Windows' and macOS' stores are no file: what the check's context
+        # holds (certifi's, by tls_context's own fallback, when the store is empty)
         try:
-            ctx = tls_context(ca_file)
             held = [
                 ssl.DER_cert_to_PEM_cert(der).encode("ascii")
-                for der in ctx.get_ca_certs(binary_form=True)
+                for der in tls_context().get_ca_certs(binary_form=True)
             ]
         except CertificateError:
             held = []
-    if not ca_file and not held:
-        return base
-    parts = [Path(p).read_bytes() for p in (base, ca_file) if p] + held  # PEM text, as is
+    if system is not None and not ca_file:
+        return system
+    parts = [Path(p).read_bytes() for p in (system, ca_file) if p] + held  # PEM text, as is
+    if not parts:
+        return None
     fd, path = tempfile.mkstemp(prefix="studio-ca-", suffix=".pem")
     atexit.register(_remove_quietly, path)
     with os.fdopen(fd, "wb") as fh:
@@ -357,15 +350,11 @@ class RtmpOutput(Output):
         tls = self._tls_options()
         if not netio.available():
             if tls:  # PyAV's own open passes no options to the protocols
-                log.warning("output %s: the stream's TLS connection cannot verify the server "
-                            "here; only the check before it did", self.name)  # fmt: skip
-            return self._open_container(
-                self.url, "flv", {"flvflags": "no_duration_filesize", **tls}
-            )
+                self._warn_unverified()
+            return self._open_container(self.url, "flv", {"flvflags": "no_duration_filesize"})
         sink = self._sink = netio.NetSink.open(self.url, self.name, CONNECT_SECONDS, tls)
         if tls and "tls_verify" in sink.unused:  # this FFmpeg's TLS has no such option
-            log.warning("output %s: the stream's TLS connection cannot verify the server "
-                        "here; only the check before it did", self.name)  # fmt: skip
+            self._warn_unverified()
         try:
             return self._open_container(sink, "flv", options)
         except BaseException:
@@ -378,6 +367,10 @@ class RtmpOutput(Output):
             return {}
         bundle = ffmpeg_ca_bundle(self.ca_file)
         return {"tls_verify": "1", **({"ca_file": bundle} if bundle else {})}
+
+    def _warn_unverified(self) -> None:
+        log.warning("output %s: the stream's TLS connection cannot verify the server here; "
+                    "only the check before it did", self.name)  # fmt: skip
 
     def _close_sink(self) -> None:
         sink, self._sink = self._sink, None
