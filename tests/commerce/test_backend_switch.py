@@ -13,7 +13,6 @@ import textwrap
 import time
 from pathlib import Path
 
-import cv2
 import pytest
 
 from studio.app import StudioApp
@@ -21,6 +20,7 @@ from studio.commerce.store import Store
 from studio.config import Profile
 from studio.media.frame import planes
 from tests.commerce.backend import free_port
+from tests.qr import read_qr
 
 SHOW = textwrap.dedent(
     """
@@ -44,15 +44,12 @@ SHOW = textwrap.dedent(
 def qr_on_preview(app: StudioApp, seconds: float) -> set[str]:
     """Every QR text decoded off the preview (program + guide layers) for ``seconds``."""
     found: set[str] = set()
-    det = cv2.QRCodeDetector()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         frame = app.pipeline.preview.peek()
         if frame is not None:
             y, _, _ = planes(frame.data, frame.width, frame.height)
-            text, _, _ = det.detectAndDecode(y)
-            if text:
-                found.add(str(text))
+            found.update(read_qr(y))
         time.sleep(0.1)
     return found
 

@@ -32,6 +32,7 @@ from studio.show.cues import CueEngine
 from studio.show.script import parse_show
 from tests.commerce.backend import Backend, free_port
 from tests.commerce.conftest import make_commerce, prepared_link, running
+from tests.qr import first_qr
 
 FPS = 25
 SHOW = textwrap.dedent(
@@ -58,23 +59,7 @@ def qr_text(rgba: np.ndarray) -> str:
     """Decode the QR code in an overlay image (over white), '' when there is none."""
     a = rgba[..., 3:4].astype(np.float32) / 255
     rgb = (rgba[..., :3].astype(np.float32) * a + 255 * (1 - a)).astype(np.uint8)
-    gray = cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY)
-    # a phone finds the code however the text around it falls; OpenCV's detector now and
-    # then misses it in one rendering, so it gets a quiet zone and a second, larger look
-    gray = cv2.copyMakeBorder(gray, 40, 40, 40, 40, cv2.BORDER_CONSTANT, value=255)
-    # (ci12: both looks missed one rendering: the ArUco-based detector, OpenCV's more robust
-    # one, gets a look too)
-    for detector in (cv2.QRCodeDetector(), cv2.QRCodeDetectorAruco()):
-        for scale in (1, 2):
-            img = (
-                gray
-                if scale == 1
-                else cv2.resize(gray, None, fx=2, fy=2, interpolation=cv2.INTER_NEAREST)
-            )
-            text, _, _ = detector.detectAndDecode(img)
-            if text:
-                return str(text)
-    return ""
+    return first_qr(cv2.cvtColor(rgb, cv2.COLOR_RGB2GRAY))
 
 
 def rig(commerce: Commerce, bus: EventBus, sid: int) -> OverlayManager:

@@ -33,6 +33,7 @@ from studio.show.catalog import demo_catalog
 from tests.browser import ARGS, CHROMIUM
 from tests.commerce.backend import PASSWORD, REPO, Backend
 from tests.nginx_rtmp import NginxRtmp
+from tests.qr import first_qr
 
 W, H, FPS = 1280, 720, 15
 SKU = "GS-1011"  # 云南小粒咖啡豆, ¥68
@@ -169,8 +170,7 @@ class Screen:
     def qr(self, frame: np.ndarray) -> str:
         r = self.layout.regions["popup"].rect
         gray = cv2.cvtColor(frame[r.y : r.bottom, r.x : r.right], cv2.COLOR_BGR2GRAY)
-        text, _, _ = cv2.QRCodeDetector().detectAndDecode(gray)
-        return str(text)
+        return first_qr(gray)
 
 
 @pytest.fixture(scope="module")

@@ -28,6 +28,7 @@ from studio.overlays.manager import ANIM_SECONDS, OverlayManager
 from studio.show.catalog import Product, demo_catalog
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp
+from tests.qr import first_qr
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts"
@@ -243,8 +244,7 @@ def test_portrait_program_screenshot() -> None:
     prog = _bgr(program, w, h)
     cv2.imwrite(str(ARTIFACTS / "portrait-program-720x1280.png"), prog)
     cv2.imwrite(str(ARTIFACTS / "portrait-preview-720x1280.png"), _bgr(preview, w, h))
-    text, _pts, _ = cv2.QRCodeDetector().detectAndDecode(prog)
-    assert text == mgr.links[sku]
+    assert first_qr(prog) == mgr.links[sku]
 
 
 @pytest.mark.rtmp
@@ -277,8 +277,7 @@ def test_portrait_show_pushed_card_and_scannable_popup(nginx_rtmp: NginxRtmp) ->
         pipeline.stop()
     assert not pulled.error and pulled.frames_kept, pulled.error
     assert (pulled.width, pulled.height) == (720, 1280)
-    detector = cv2.QRCodeDetector()
-    decoded = [detector.detectAndDecode(bgr)[0] for bgr in pulled.frames_kept]
+    decoded = [first_qr(bgr) for bgr in pulled.frames_kept]
     assert expected in decoded, decoded
     ch, cw = rgba.shape[:2]
     assert x >= 0 and y >= 0 and x + cw <= 720 and y + ch <= 1280, (x, y, cw, ch)

@@ -24,6 +24,7 @@ from studio.show.cues import CueEngine
 from studio.show.script import load_show, parse_show
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp
+from tests.qr import first_qr
 
 ROOT = Path(__file__).resolve().parents[2]
 PROFILE = Profile(width=1280, height=720, fps=15, video_bitrate=2_500_000)
@@ -82,11 +83,7 @@ def test_popup_qr_scans_from_the_pulled_stream_and_guide_layer_stays_local(
     assert not pulled.error and pulled.frames_kept
     assert pulled.width == PROFILE.width
 
-    detector = cv2.QRCodeDetector()
-    decoded = []
-    for bgr in pulled.frames_kept:
-        text, _pts, _ = detector.detectAndDecode(bgr)
-        decoded.append(text)
+    decoded = [first_qr(bgr) for bgr in pulled.frames_kept]
     assert expected in decoded, decoded
     assert "/p/" in expected and all(d in ("", expected) for d in decoded)
 

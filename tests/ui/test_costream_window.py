@@ -10,7 +10,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
@@ -21,6 +20,7 @@ from studio.costream.guest import StudioGuest
 from studio.media.engine import Pipeline
 from tests.costream.media import ToneSource, mean_yuv, near
 from tests.costream.test_loopback import MAGENTA, ProgramCapture
+from tests.qr import first_qr
 from tests.ui.conftest import build_window
 from tests.ui.test_one_language import CJK, widget_texts
 from ui.app import install_translator
@@ -37,11 +37,9 @@ def _window(qtbot, tmp_path: Path) -> MainWindow:  # type: ignore[no-untyped-def
 
 
 def _decode(pixmap) -> str:  # type: ignore[no-untyped-def]
-    img = pixmap.toImage().convertToFormat(pixmap.toImage().Format.Format_RGB888)
+    img = pixmap.toImage().convertToFormat(pixmap.toImage().Format.Format_Grayscale8)
     arr = np.frombuffer(img.constBits(), np.uint8).reshape(img.height(), img.bytesPerLine())
-    rgb = arr[:, : img.width() * 3].reshape(img.height(), img.width(), 3)
-    text, _pts, _ = cv2.QRCodeDetector().detectAndDecode(np.ascontiguousarray(rgb))
-    return str(text)
+    return first_qr(arr[:, : img.width()])
 
 
 def _error_box(win: MainWindow) -> QMessageBox | None:

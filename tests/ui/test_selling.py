@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import cv2
 import numpy as np
 from PySide6.QtCore import Qt
 
 from studio.config import Profile
 from tests.media_probe import read_media
 from tests.nginx_rtmp import NginxRtmp
+from tests.qr import qr_texts
 from tests.ui.conftest import build_window
 from tests.ui.test_golive_window import add_platform
 from ui.main_window import MainWindow
@@ -44,13 +44,7 @@ def click(qtbot, win: MainWindow, sku: str) -> None:  # type: ignore[no-untyped-
 
 
 def decode_qr(frames: list[np.ndarray]) -> set[str]:
-    det = cv2.QRCodeDetector()
-    found = set()
-    for f in frames:
-        text, _, _ = det.detectAndDecode(f)
-        if text:
-            found.add(text)
-    return found
+    return qr_texts(frames)
 
 
 def test_two_clicks_show_the_card_then_a_qr_with_the_products_link(
