@@ -19,6 +19,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 
+import cv2
 import numpy as np
 from PIL import Image, ImageDraw
 
@@ -141,7 +142,14 @@ class Scene:
 
 @dataclass
 class Premultiplied:
-    """Premultiplied YUV planes of an image at (x, y): what blending needs, nothing else."""
+    """Premultiplied YUV planes of an image at (x, y): what blending needs, nothing else.
+
+    Twice: on a 0..256 alpha scale in uint16 (``*_pre``, ``*_inv``: fades scale these),
+    and in uint8 (``*8``: colour x alpha / 255 and 255 - alpha), which the full-opacity
+    blend takes. That one is two OpenCV passes over bytes, a multiply with its rounding
+    and a saturating add, where numpy's uint16 multiply-add-shift made four passes and
+    two conversions: a third of the time (``docs/performance.md``, session 12).
+    """
 
     x: int
     y: int
@@ -153,6 +161,11 @@ class Premultiplied:
     v_pre: np.ndarray
     c_inv: np.ndarray
     opaque: bool
+    y_pre8: np.ndarray
+    y_inv8: np.ndarray
+    u_pre8: np.ndarray
+    v_pre8: np.ndarray
+    c_inv8: np.ndarray
 
 
 def prepare_rgba(
@@ -179,8 +192,8 @@ def prepare_rgba(
     # chroma: alpha-weighted average over each 2x2 block
     a4 = a256.reshape(h // 2, 2, w // 2, 2)
     ac = a4.mean(axis=(1, 3))
-    u_pre = np.rint((yuv[:, :, 1].reshape(h // 2, 2, w // 2, 2) * a4).mean(axis=(1, 3)))
-    v_pre = np.rint((yuv[:, :, 2].reshape(h // 2, 2, w // 2, 2) * a4).mean(axis=(1, 3)))
+    u_mean = (yuv[:, :, 1].reshape(h // 2, 2, w // 2, 2) * a4).mean(axis=(1, 3))
+    v_mean = (yuv[:, :, 2].reshape(h // 2, 2, w // 2, 2) * a4).mean(axis=(1, 3))
     return Premultiplied(
         x0,
         y0,
@@ -188,11 +201,20 @@ def prepare_rgba(
         h,
         y_pre,
         y_inv,
-        u_pre.astype(np.uint16),
-        v_pre.astype(np.uint16),
+        np.rint(u_mean).astype(np.uint16),
+        np.rint(v_mean).astype(np.uint16),
         (256 - np.rint(ac)).astype(np.uint16),
         bool((a256 >= 256).all()),
+        _u8(yuv[:, :, 0] * a256 / 256),
+        _u8(255 - a256 * (255 / 256)),
+        _u8(u_mean / 256),
+        _u8(v_mean / 256),
+        _u8(255 - ac * (255 / 256)),
     )
+
+
+def _u8(values: np.ndarray) -> np.ndarray:
+    return np.clip(np.rint(values), 0, 255).astype(np.uint8)
 
 
 def premultiply(rgba: np.ndarray) -> Premultiplied | None:
@@ -212,15 +234,16 @@ def _clip(p: Premultiplied, x: int, y: int, cw: int, ch: int) -> Premultiplied |
         # moved, whole (a sliding toast): the same planes at a new place; the constructor,
         # not dataclasses.replace, which costs ~10 us of introspection a frame
         return Premultiplied(
-            x=x, y=y, w=p.w, h=p.h, y_pre=p.y_pre, y_inv=p.y_inv, u_pre=p.u_pre,
-            v_pre=p.v_pre, c_inv=p.c_inv, opaque=p.opaque,
+            x, y, p.w, p.h, p.y_pre, p.y_inv, p.u_pre, p.v_pre, p.c_inv, p.opaque,
+            p.y_pre8, p.y_inv8, p.u_pre8, p.v_pre8, p.c_inv8,
         )  # fmt: skip
     ox, oy, w, h = x0 - x, y0 - y, x1 - x0, y1 - y0  # all even: chroma halves exactly
     luma = (slice(oy, oy + h), slice(ox, ox + w))
     chroma = (slice(oy // 2, (oy + h) // 2), slice(ox // 2, (ox + w) // 2))
     return Premultiplied(
         x0, y0, w, h, p.y_pre[luma], p.y_inv[luma], p.u_pre[chroma], p.v_pre[chroma],
-        p.c_inv[chroma], p.opaque,
+        p.c_inv[chroma], p.opaque, p.y_pre8[luma], p.y_inv8[luma], p.u_pre8[chroma],
+        p.v_pre8[chroma], p.c_inv8[chroma],
     )  # fmt: skip
 
 
@@ -229,6 +252,12 @@ def _faded(pre: np.ndarray, inv: np.ndarray, o: int) -> tuple[np.ndarray, np.nda
     pre_o = ((pre.astype(np.uint32) * o) >> 8).astype(np.uint16)
     inv_o = (256 - (((256 - inv.astype(np.uint32)) * o) >> 8)).astype(np.uint16)
     return pre_o, inv_o
+
+
+def _blend_plane8(dst: np.ndarray, pre8: np.ndarray, inv8: np.ndarray) -> None:
+    """dst = dst x inv8 / 255 + pre8, rounded and saturated, in place (a view is fine)."""
+    cv2.multiply(dst, inv8, dst=dst, scale=1 / 255)
+    cv2.add(dst, pre8, dst=dst)
 
 
 def _blend_plane(dst: np.ndarray, pre: np.ndarray, inv: np.ndarray, tmp: np.ndarray) -> None:
@@ -449,13 +478,13 @@ class Compositor:
             _blend_plane(vs, v_pre, c_inv, self._tmp)
             return
         if p.opaque:
-            ys[...] = (p.y_pre >> 8).astype(np.uint8)
-            us[...] = p.u_pre >> 8
-            vs[...] = p.v_pre >> 8
+            ys[...] = p.y_pre8
+            us[...] = p.u_pre8
+            vs[...] = p.v_pre8
             return
-        _blend_plane(ys, p.y_pre, p.y_inv, self._tmp)
-        _blend_plane(us, p.u_pre, p.c_inv, self._tmp)
-        _blend_plane(vs, p.v_pre, p.c_inv, self._tmp)
+        _blend_plane8(ys, p.y_pre8, p.y_inv8)
+        _blend_plane8(us, p.u_pre8, p.c_inv8)
+        _blend_plane8(vs, p.v_pre8, p.c_inv8)
 
     def _draw_video(self, canvas: np.ndarray, layer: VideoLayer) -> None:
         if layer.source is None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from studio.media.compositor import Compositor, ImageLayer, Scene, SolidLayer, TextLayer, VideoLayer
-from studio.media.frame import Frame, i420_to_bgr, planes, rgb_to_yuv
+from studio.media.frame import Frame, i420_to_bgr, planes, rgb_image_to_yuv444, rgb_to_yuv
 from studio.media.sources.base import Source
 
 W, H = 320, 180
@@ -49,6 +49,35 @@ def test_half_alpha_blends_half_way() -> None:
     white, black = rgb_to_yuv((255, 255, 255))[0], rgb_to_yuv((0, 0, 0))[0]
     expected = white + (black - white) * 128 / 255
     assert abs(float(y_of(out).mean()) - expected) < 1.5
+
+
+def test_any_alpha_over_any_picture_lands_within_a_level_of_the_exact_blend() -> None:
+    """Straight alpha, every level from 0 to 255, over a noisy picture: luma within one
+    level (and a rounding) of picture x (1 - a) + colour x a, at full opacity and faded."""
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 256, (64, 256, 4), np.uint8)
+    img[:, :, 3] = np.arange(256, dtype=np.uint8)[None, :]  # each column its own alpha
+    picture = rng.integers(16, 236, (H * 3 // 2, W), np.uint8)
+
+    class Still(Source):
+        kind = "still"
+
+        def _workers(self) -> list[tuple[object, str]]:
+            return []
+
+    src = Still("still", W, H, 30)
+    src.slot.put(Frame(picture.copy(), W, H, 0.0, 1))
+    for opacity in (1.0, 0.5):
+        layer = ImageLayer("card", x=32, y=40, rgba=img, opacity=opacity)
+        out, _ = Compositor(W, H).render(Scene("s", program=[VideoLayer("v", source=src), layer]))
+        got = y_of(out)[40:104, 32:288].astype(float)
+        a = img[:, :, 3] / 255.0 * opacity
+        colour = rgb_image_to_yuv444(img[:, :, :3])[:, :, 0]
+        under = planes(picture, W, H)[0][40:104, 32:288]
+        exact = under * (1 - a) + colour * a
+        assert np.abs(got - exact).max() <= 2.0
+        assert np.abs(got - exact).mean() < 0.7
+        assert np.array_equal(y_of(out)[:40], planes(picture, W, H)[0][:40])  # untouched
 
 
 def test_opacity_and_visibility() -> None:
