@@ -7,6 +7,11 @@ import os
 # Its workers sleep instead when these are 0; read when cv2 loads, so set before it does.
 for _name in ("OPENCV_THREAD_POOL_ACTIVE_WAIT_WORKER", "OPENCV_THREAD_POOL_ACTIVE_WAIT_MAIN"):
     os.environ.setdefault(_name, "0")
+# And no pool at all: the engine's stages already run on threads of their own (sources,
+# output clock, encoder, outputs), so splitting one resize across both cores only adds
+# hand-offs. A 1080p -> 720p frame (three plane resizes) costs 1.36 ms CPU on one thread
+# against 1.6-1.9 ms on two (docs/performance.md, session 12).
+os.environ.setdefault("OPENCV_FOR_THREADS_NUM", "1")
 
 __version__ = "0.1.0"
 APP_NAME = "GuideStudio"

@@ -1,0 +1,23 @@
+"""OpenCV runs without its thread pool in every entry point (it reads its settings once,
+when cv2 loads: whatever imports cv2 first must already have imported ``studio``)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+
+@pytest.mark.parametrize("entry", ["studio.cli", "ui.app", "ui.main_window", "studio.bench.child"])
+def test_opencv_has_one_thread_and_does_not_spin(entry: str) -> None:
+    code = (
+        f"import {entry}, os, cv2; "
+        "print(cv2.getNumThreads(), os.environ['OPENCV_THREAD_POOL_ACTIVE_WAIT_WORKER'])"
+    )
+    env = {"QT_QPA_PLATFORM": "offscreen", "PATH": "/usr/bin:/bin"}
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["1", "0"]
