@@ -367,10 +367,61 @@ def set_language(lang: str) -> None:
 
 
 def current_language() -> str:
-    """The language set by the window, else ``STUDIO_LANG``, else Chinese (the default)."""
+    """The window's language in this process, else what the window would pick at its next
+    start (:func:`preferred_language` with its saved choice): a report that ``studio
+    rehearse`` writes reads like the window that shows it."""
     if "lang" in _chosen:
         return _chosen["lang"]
-    return "en" if os.environ.get("STUDIO_LANG", "").lower().startswith("en") else "zh"
+    return preferred_language(saved_language())
+
+
+def preferred_language(setting: str = "auto", system: str | None = None) -> str:
+    """``zh`` or ``en``: ``STUDIO_LANG``, else the window's saved choice, else the system's.
+
+    ``system`` is the system language as the caller knows it (the window passes Qt's);
+    without it the locale environment is read. Chinese, unless the system says another
+    language: no locale at all (``C``, ``POSIX``, unset) is the default, Chinese.
+    """
+    choice = os.environ.get("STUDIO_LANG") or setting or "auto"
+    if choice != "auto":
+        return "en" if choice.lower().startswith("en") else "zh"
+    name = (system if system is not None else _system_locale()).lower()
+    if not name or name in ("c", "posix") or name.startswith(("c.", "zh", "chinese")):
+        return "zh"
+    return "en"
+
+
+def _system_locale() -> str:
+    """The user's language: the POSIX variables as gettext reads them, else Python's view
+    (Windows and macOS set none of them)."""
+    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(var)
+        if value:
+            return value
+    import locale
+
+    try:
+        return locale.getlocale()[0] or ""
+    except ValueError:  # an unknown locale name in the environment
+        return ""
+
+
+def saved_language() -> str:
+    """The window's saved choice (``ui/language`` in its settings file), ``auto`` if none.
+
+    Read with configparser: the file is Qt's INI format, written by the window, and the
+    engine never imports Qt. A file that cannot be read is the same as no choice."""
+    import configparser
+
+    from studio.config import config_dir
+
+    parser = configparser.ConfigParser(interpolation=None)
+    try:
+        parser.read(config_dir() / "studio.ini", encoding="utf-8")
+        return parser.get("ui", "language", fallback="auto").strip() or "auto"
+    except (configparser.Error, OSError, UnicodeDecodeError):
+        log.debug("window settings unreadable; language from the system", exc_info=True)
+        return "auto"
 
 
 def render(mid: str, params: Mapping[str, Any] | None = None, lang: str = "zh") -> str:

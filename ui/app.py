@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import signal
 import sys
 from collections.abc import Callable
@@ -27,7 +26,7 @@ from studio.config import load_profile
 from studio.crash import CrashGuard
 from studio.fonts import cjk_font_path
 from studio.gc_pauses import freeze_long_lived, thaw
-from studio.messages import set_language
+from studio.messages import preferred_language, set_language
 from studio.redact import redact
 from ui import preset_switch
 
@@ -58,11 +57,9 @@ I18N = Path(__file__).resolve().parent / "i18n"
 
 
 def ui_language(setting: str = "auto") -> str:
-    """``zh`` or ``en``: STUDIO_LANG, else the setting, else the system locale."""
-    choice = os.environ.get("STUDIO_LANG") or setting or "auto"
-    if choice == "auto":
-        return "zh" if QLocale.system().language() == QLocale.Language.Chinese else "en"
-    return "en" if choice.lower().startswith("en") else "zh"
+    """``zh`` or ``en``: STUDIO_LANG, else the setting, else the system locale (Qt's view of
+    it), by the rule the engine's reports follow too (:func:`preferred_language`)."""
+    return preferred_language(setting, QLocale.system().name())
 
 
 QT_TRANSLATIONS = {"zh": "qtbase_zh_CN"}  # Qt's own buttons and dialogs; its source is English

@@ -136,3 +136,21 @@ def test_comparison_page_speaks_one_language(show: Show, report: dict, lang: str
     bad = _other_language(texts, lang, _data(show, report))
     assert not bad, bad
     assert ("第 1 次与第 2 次" if lang == "zh" else "take 1 vs take 2") in html
+
+
+def test_a_page_written_outside_the_window_follows_its_saved_language(
+    report: dict, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``studio rehearse`` writes the page without a window: the window's saved choice
+    (its INI file) decides, over a Chinese locale (tests/unit/test_language_rule.py)."""
+    from studio import messages
+
+    for var in ("LC_ALL", "LC_MESSAGES", "STUDIO_LANG"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    monkeypatch.setenv("STUDIO_CONFIG_DIR", str(tmp_path))
+    monkeypatch.setattr(messages, "_chosen", {})
+    assert take_html(report, None) == take_html(report, None, "zh")
+    (tmp_path / "studio.ini").write_text("[ui]\nlanguage=en\n", encoding="utf-8")
+    page = take_html(report, None)
+    assert page == take_html(report, None, "en") != take_html(report, None, "zh")
