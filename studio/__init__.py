@@ -10,7 +10,7 @@ for _name in ("OPENCV_THREAD_POOL_ACTIVE_WAIT_WORKER", "OPENCV_THREAD_POOL_ACTIV
 # And no pool at all: the engine's stages already run on threads of their own (sources,
 # output clock, encoder, outputs), so splitting one resize across both cores only adds
 # hand-offs. A 1080p -> 720p frame (three plane resizes) costs 1.36 ms CPU on one thread
-# against 1.6-1.9 ms on two (docs/performance.md, session 12).
+# against 1.6-1.9 ms on two (docs/performance.md: part 1, session 12).
 os.environ.setdefault("OPENCV_FOR_THREADS_NUM", "1")
 
 __version__ = "0.1.0"

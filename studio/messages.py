@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+import sys
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -392,17 +393,21 @@ def preferred_language(setting: str = "auto", system: str | None = None) -> str:
 
 
 def _system_locale() -> str:
-    """The user's language: the POSIX variables as gettext reads them, else Python's view
-    (Windows and macOS set none of them)."""
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        value = os.environ.get(var)
-        if value:
-            return value
+    """The user's language as Qt reads it on Unix (the window's view): ``LC_ALL``, else
+    ``LC_MESSAGES``, else ``LANG``, and once any of them is set the first of ``LANGUAGE``
+    over it. Windows and macOS set none of them: Python's view there. Elsewhere, none set
+    means no locale (Python 3 would report its own C.UTF-8 coercion as ``en_US``)."""
+    base = next((v for v in map(os.environ.get, ("LC_ALL", "LC_MESSAGES", "LANG")) if v), "")
+    if base:
+        first = os.environ.get("LANGUAGE", "").split(":")[0]
+        return first or base
+    if sys.platform not in ("win32", "darwin"):
+        return ""
     import locale
 
     try:
         return locale.getlocale()[0] or ""
-    except ValueError:  # an unknown locale name in the environment
+    except ValueError:  # an unknown locale name
         return ""
 
 
@@ -415,10 +420,11 @@ def saved_language() -> str:
 
     from studio.config import config_dir
 
-    parser = configparser.ConfigParser(interpolation=None)
+    parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
-        parser.read(config_dir() / "studio.ini", encoding="utf-8")
-        return parser.get("ui", "language", fallback="auto").strip() or "auto"
+        parser.read(config_dir() / "studio.ini", encoding="utf-8-sig")  # a BOM from an editor
+        value = parser.get("ui", "language", fallback="auto").strip().strip('"').strip()
+        return value or "auto"
     except (configparser.Error, OSError, UnicodeDecodeError):
         log.debug("window settings unreadable; language from the system", exc_info=True)
         return "auto"

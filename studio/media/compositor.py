@@ -6,8 +6,8 @@ visibility. Images and text are converted to premultiplied YUV once, when their
 content or size changes (or handed over converted, by the overlay raster worker:
 :func:`premultiply`); a slide, a clip at the canvas edge and a fade reuse those
 planes (a view, an integer scale), so nothing float-heavy runs per frame on the
-output clock. Per frame only the layer's own rectangle is blended, with numpy
-integer arithmetic on the planes.
+output clock. Per frame only the layer's own rectangle is blended: two OpenCV
+byte passes per plane (numpy integer arithmetic while a layer fades).
 
 Two layer sets: ``program`` is what viewers get; ``guide`` layers are drawn
 only into the local preview (commission, next cue, notes).
@@ -148,7 +148,7 @@ class Premultiplied:
     and in uint8 (``*8``: colour x alpha / 255 and 255 - alpha), which the full-opacity
     blend takes. That one is two OpenCV passes over bytes, a multiply with its rounding
     and a saturating add, where numpy's uint16 multiply-add-shift made four passes and
-    two conversions: a third of the time (``docs/performance.md``, session 12).
+    two conversions: a third of the time (docs/performance.md: part 1, session 12).
     """
 
     x: int

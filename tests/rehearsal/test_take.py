@@ -25,7 +25,7 @@ DELAY = 2.0
 @pytest.fixture(scope="module")
 def take(tmp_path_factory: pytest.TempPathFactory, studio_cmd: list[str]) -> Path:
     out = tmp_path_factory.mktemp("rehearsals")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STUDIO_LANG": "zh"}  # pages read in Chinese
     cmd = [
         *studio_cmd, "rehearse", str(HERE / "drill.toml"), "--out", str(out),
         "--size", "640x360", "--fps", str(FPS), "--audio", "none",
@@ -136,7 +136,7 @@ def test_compare_cli_writes_what_improved(
     better["summary"].update(late=0, on_time=report["summary"]["on_time"] + 1)
     b_path = take / "report-2.json"
     b_path.write_text(json.dumps(better, ensure_ascii=False), "utf-8")
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "STUDIO_LANG": "zh"}  # pages read in Chinese
     proc = subprocess.run(
         [*studio_cmd, "rehearse", "--compare", str(take / "report.json"), str(b_path),
          "--out", str(tmp_path)],

@@ -51,9 +51,10 @@ def test_half_alpha_blends_half_way() -> None:
     assert abs(float(y_of(out).mean()) - expected) < 1.5
 
 
-def test_any_alpha_over_any_picture_lands_within_a_level_of_the_exact_blend() -> None:
-    """Straight alpha, every level from 0 to 255, over a noisy picture: luma within one
-    level (and a rounding) of picture x (1 - a) + colour x a, at full opacity and faded."""
+def test_any_alpha_over_any_picture_lands_within_two_levels_of_the_exact_blend() -> None:
+    """Straight alpha, every level from 0 to 255, over a noisy picture: each plane within
+    two levels (roundings) of picture x (1 - a) + colour x a, at full opacity and faded;
+    chroma with the alpha of each 2 x 2 block, as 4:2:0 carries it."""
     rng = np.random.default_rng(5)
     img = rng.integers(0, 256, (64, 256, 4), np.uint8)
     img[:, :, 3] = np.arange(256, dtype=np.uint8)[None, :]  # each column its own alpha
@@ -65,18 +66,28 @@ def test_any_alpha_over_any_picture_lands_within_a_level_of_the_exact_blend() ->
         def _workers(self) -> list[tuple[object, str]]:
             return []
 
+    def block_mean(x: np.ndarray) -> np.ndarray:
+        return x.reshape(x.shape[0] // 2, 2, x.shape[1] // 2, 2).mean(axis=(1, 3))
+
     src = Still("still", W, H, 30)
     src.slot.put(Frame(picture.copy(), W, H, 0.0, 1))
+    yuv = rgb_image_to_yuv444(img[:, :, :3])
     for opacity in (1.0, 0.5):
         layer = ImageLayer("card", x=32, y=40, rgba=img, opacity=opacity)
         out, _ = Compositor(W, H).render(Scene("s", program=[VideoLayer("v", source=src), layer]))
-        got = y_of(out)[40:104, 32:288].astype(float)
         a = img[:, :, 3] / 255.0 * opacity
-        colour = rgb_image_to_yuv444(img[:, :, :3])[:, :, 0]
-        under = planes(picture, W, H)[0][40:104, 32:288]
-        exact = under * (1 - a) + colour * a
-        assert np.abs(got - exact).max() <= 2.0
-        assert np.abs(got - exact).mean() < 0.7
+        ac = block_mean(a)
+        for i, (rows, cols) in enumerate(
+            ((slice(40, 104), slice(32, 288)),) + ((slice(20, 52), slice(16, 144)),) * 2
+        ):
+            got = planes(out, W, H)[i][rows, cols].astype(float)
+            under = planes(picture, W, H)[i][rows, cols]
+            if i == 0:
+                exact = under * (1 - a) + yuv[:, :, 0] * a
+            else:
+                exact = under * (1 - ac) + block_mean(yuv[:, :, i] * a)
+            assert np.abs(got - exact).max() <= 2.0, (i, opacity)
+            assert np.abs(got - exact).mean() < 0.7, (i, opacity)
         assert np.array_equal(y_of(out)[:40], planes(picture, W, H)[0][:40])  # untouched
 
 

@@ -16,7 +16,7 @@ import pytest
 
 from studio import messages
 
-LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG", "STUDIO_LANG")
+LOCALE_VARS = ("LC_ALL", "LC_MESSAGES", "LANG", "LANGUAGE", "LC_CTYPE", "STUDIO_LANG")
 
 
 @pytest.fixture
@@ -46,6 +46,21 @@ def test_lc_all_wins_over_lang(clean: Path, monkeypatch: pytest.MonkeyPatch) -> 
     assert messages.current_language() == "en"
 
 
+def test_no_locale_at_all_is_chinese(clean: Path) -> None:
+    """(Python coerces the C locale to C.UTF-8 and calls it en_US: not asked on Linux.)"""
+    assert messages.current_language() == "zh"
+
+
+def test_language_list_wins_once_a_locale_is_set(
+    clean: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LANGUAGE", "zh_CN:en")
+    assert messages.current_language() == "zh"  # alone it is not read (as Qt does)
+    monkeypatch.setenv("LANGUAGE", "en_US:zh")
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    assert messages.current_language() == "en"
+
+
 def test_the_windows_saved_choice_wins_over_the_locale(
     clean: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -58,6 +73,22 @@ def test_the_windows_saved_choice_wins_over_the_locale(
     assert messages.current_language() == "zh"
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        '[ui]\nlanguage="en"\n',
+        "\ufeff[ui]\nlanguage=en\n",
+        "[ui]\nlanguage=zh\n[ui]\nlanguage=en\n",
+    ],
+)
+def test_hand_edited_settings_read_as_qt_reads_them(
+    clean: Path, monkeypatch: pytest.MonkeyPatch, text: str
+) -> None:
+    monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+    (clean / "studio.ini").write_text(text, encoding="utf-8")
+    assert messages.current_language() == "en"
+
+
 def test_an_unreadable_settings_file_is_no_choice(
     clean: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -66,11 +97,18 @@ def test_an_unreadable_settings_file_is_no_choice(
     assert messages.current_language() == "en"
 
 
-@pytest.mark.parametrize("lang", ["en_US.UTF-8", "zh_CN.UTF-8", "C.UTF-8"])
-def test_the_window_and_the_engine_agree(tmp_path: Path, lang: str) -> None:
+@pytest.mark.parametrize(
+    "locale_env",
+    [{"LANG": "en_US.UTF-8"}, {"LANG": "zh_CN.UTF-8"}, {"LANG": "C.UTF-8"}, {},
+     {"LC_CTYPE": "en_US.UTF-8"}, {"LANGUAGE": "en_US"},
+     {"LANG": "en_US.UTF-8", "LANGUAGE": "zh_CN:en"}, {"LANG": "C.UTF-8", "LANGUAGE": "en_US:en"},
+     {"LC_ALL": "zh_CN.UTF-8", "LANGUAGE": "en_US"},
+     {"LC_MESSAGES": "en_US.UTF-8", "LANG": "zh_CN.UTF-8"}],
+)  # fmt: skip
+def test_the_window_and_the_engine_agree(tmp_path: Path, locale_env: dict[str, str]) -> None:
     """The window asks Qt for the locale, the engine reads the environment: same answer."""
-    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS}
-    env.update(LANG=lang, QT_QPA_PLATFORM="offscreen", STUDIO_CONFIG_DIR=str(tmp_path))
+    env = {k: v for k, v in os.environ.items() if k not in LOCALE_VARS and not k.startswith("LC_")}
+    env.update(locale_env, QT_QPA_PLATFORM="offscreen", STUDIO_CONFIG_DIR=str(tmp_path))
     code = (
         "import json; from studio.messages import current_language; "
         "from ui.app import ui_language; print(json.dumps([ui_language(), current_language()]))"
@@ -80,4 +118,4 @@ def test_the_window_and_the_engine_agree(tmp_path: Path, lang: str) -> None:
     )
     assert out.returncode == 0, out.stderr[-2000:]
     window, engine = json.loads(out.stdout.strip().splitlines()[-1])
-    assert window == engine == ("en" if lang.startswith("en") else "zh")
+    assert window == engine

@@ -1,5 +1,6 @@
-"""OpenCV runs without its thread pool in every entry point (it reads its settings once,
-when cv2 loads: whatever imports cv2 first must already have imported ``studio``)."""
+"""OpenCV runs without its thread pool in every entry point. It reads these settings once,
+at its first parallel call: whatever uses cv2 first must already have imported ``studio``
+(which sets them). Each entry point is imported in a fresh interpreter, then asked."""
 
 from __future__ import annotations
 
