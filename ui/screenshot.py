@@ -90,6 +90,7 @@ def main() -> int:
             preview_frames=win.preview.frames_painted,
             font=app.font().family(),
             orders=win.sales.orders,
+            live_button=win.panel.button.text(),  # which language the window speaks
         )
         _shoot(args.shot)
         print(json.dumps(report, ensure_ascii=False), flush=True)

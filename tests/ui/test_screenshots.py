@@ -28,7 +28,9 @@ def free_display() -> int:
     raise RuntimeError("no free X display number")
 
 
-def screenshot_under_xvfb(size: str, args: list[str], name: str) -> tuple[dict, np.ndarray]:
+def screenshot_under_xvfb(
+    size: str, args: list[str], name: str, lang: str = "zh"
+) -> tuple[dict, np.ndarray]:
     """Run ``python -m ui.screenshot ARGS`` on a fresh Xvfb; its JSON report and the screen."""
     assert shutil.which("Xvfb") and shutil.which("import"), (
         "run packaging/setup.sh (xvfb, imagemagick)"
@@ -43,7 +45,7 @@ def screenshot_under_xvfb(size: str, args: list[str], name: str) -> tuple[dict, 
         deadline = time.monotonic() + 10
         while not Path(f"/tmp/.X11-unix/X{disp}").exists() and time.monotonic() < deadline:
             time.sleep(0.05)
-        env = dict(os.environ, DISPLAY=f":{disp}", QT_QPA_PLATFORM="xcb")
+        env = dict(os.environ, DISPLAY=f":{disp}", QT_QPA_PLATFORM="xcb", STUDIO_LANG=lang)
         proc = subprocess.Popen(
             [sys.executable, "-m", "ui.screenshot", *args],
             cwd=ROOT,
@@ -79,9 +81,22 @@ def test_main_window_in_demo_mode_fits_and_renders_chinese_under_xvfb(size: str)
     assert report["clipped"] == [], report["clipped"]
     assert report["preview_frames"] > 10
     assert "CJK" in report["font"] or "Noto" in report["font"], report["font"]
+    assert report["live_button"] == "开始直播"
     w, h = (int(v) for v in size.split("x"))
     assert img.shape[:2] == (h, w)
     assert img.std() > 20  # a real picture, not a blank screen
+
+
+def test_main_window_in_english_fits_a_small_laptop_under_xvfb() -> None:
+    """The English words are longer: the same window at 1366x768 in English, nothing cut."""
+    report, img = screenshot_under_xvfb(
+        "1366x768", ["--seconds", "4", "--demo"], "main-window-en-1366x768.png", lang="en"
+    )
+    assert report["fits"], report
+    assert report["clipped"] == [], report["clipped"]
+    assert report["preview_frames"] > 5
+    assert report["live_button"] and report["live_button"].isascii(), report["live_button"]
+    assert img.std() > 20
 
 
 def test_take_review_window_shows_the_take_at_its_chapter_under_xvfb(tmp_path: Path) -> None:
