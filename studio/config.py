@@ -111,6 +111,12 @@ def parse_bitrate(text: str | int) -> int:
     return int(value)
 
 
+# The window's settings (Qt's INI format) in :func:`config_dir`, and its language key
+# (auto | zh | en): the window writes them, the engine reads the language for its reports.
+WINDOW_SETTINGS = "studio.ini"
+LANGUAGE_SETTING = "ui/language"
+
+
 def config_dir() -> Path:
     override = os.environ.get("STUDIO_CONFIG_DIR")
     return Path(override) if override else Path(platformdirs.user_config_dir(APP_NAME, APP_AUTHOR))

@@ -418,12 +418,13 @@ def saved_language() -> str:
     engine never imports Qt. A file that cannot be read is the same as no choice."""
     import configparser
 
-    from studio.config import config_dir
+    from studio.config import LANGUAGE_SETTING, WINDOW_SETTINGS, config_dir
 
+    section, key = LANGUAGE_SETTING.split("/")
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
-        parser.read(config_dir() / "studio.ini", encoding="utf-8-sig")  # a BOM from an editor
-        value = parser.get("ui", "language", fallback="auto").strip().strip('"').strip()
+        parser.read(config_dir() / WINDOW_SETTINGS, encoding="utf-8-sig")  # a BOM from an editor
+        value = parser.get(section, key, fallback="auto").strip().strip('"').strip()
         return value or "auto"
     except (configparser.Error, OSError, UnicodeDecodeError):
         log.debug("window settings unreadable; language from the system", exc_info=True)

@@ -22,7 +22,7 @@ from PySide6.QtWidgets import QApplication, QWidget
 
 from studio import APP_ID
 from studio.app import StudioApp
-from studio.config import load_profile
+from studio.config import LANGUAGE_SETTING, load_profile
 from studio.crash import CrashGuard
 from studio.fonts import cjk_font_path
 from studio.gc_pauses import freeze_long_lived, thaw
@@ -142,7 +142,7 @@ def run_gui(source: str | None = None, start: Callable[[QWidget], Any] | None = 
             QTimer.singleShot(300, window.setup.first_run)
         return window
 
-    code = run_window(build, start, language=settings.value("ui/language", "auto"), guard=guard)
+    code = run_window(build, start, language=settings.value(LANGUAGE_SETTING, "auto"), guard=guard)
     if preset_switch.restart_requested():  # the guide switched to a platform's picture size
         preset_switch.reopen()
     return code

@@ -19,11 +19,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from studio.config import LANGUAGE_SETTING
 from ui.settings import AppSettings
 
 log = logging.getLogger(__name__)
 
-SETTING = "ui/language"  # auto | zh | en, read by ui.app.run_gui
+SETTING = LANGUAGE_SETTING  # read by ui.app.run_gui and the engine's reports
 
 
 class LanguageDialog(QDialog):

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit, urlunsplit
 from PySide6.QtCore import QSettings
 
 from studio.app import Destination
-from studio.config import config_dir
+from studio.config import WINDOW_SETTINGS, config_dir
 from studio.redact import split_stream_url
 from studio.secrets import SecretStore
 
@@ -58,7 +58,7 @@ class SavedDestination:
 
 class AppSettings:
     def __init__(self, path: Path | None = None, keys: SecretStore | None = None) -> None:
-        self.path = path or config_dir() / "studio.ini"
+        self.path = path or config_dir() / WINDOW_SETTINGS
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.qs = QSettings(str(self.path), QSettings.Format.IniFormat)
         self.keys = keys or SecretStore(KEY_SERVICE)
