@@ -19,17 +19,15 @@ output falls back to PyAV's own URL opening.
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
-import glob
 import logging
 import sys
 import threading
 import time
-from pathlib import Path
 
-import av
 import av.error
+
+from studio.media.ffmpeg_libs import library_path
 
 log = logging.getLogger(__name__)
 
@@ -64,23 +62,6 @@ class _AVIOContext(ctypes.Structure):
 _PCTX = ctypes.POINTER(_AVIOContext)
 
 
-def _library_path(name: str = "avformat") -> str | None:
-    """The lib``name`` PyAV itself loaded (its wheel's own copy), else the system's."""
-    if sys.platform.startswith("linux"):
-        try:
-            for line in Path("/proc/self/maps").read_text().splitlines():
-                if f"lib{name}" in line and "/" in line:
-                    return line[line.index("/") :]
-        except OSError:
-            pass
-    base = Path(av.__file__).resolve().parent
-    for pattern in (f"../av.libs/*{name}*", f".dylibs/*{name}*", f"../av.libs/{name}*.dll"):
-        found = sorted(glob.glob(str(base / pattern)))
-        if found:
-            return found[0]
-    return ctypes.util.find_library(name)
-
-
 @functools.cache
 def _dictionary_calls(lib: ctypes.CDLL) -> ctypes.CDLL | None:
     """libavutil's ``av_dict_*`` typed (a connection's options), or None without them.
@@ -90,7 +71,7 @@ def _dictionary_calls(lib: ctypes.CDLL) -> ctypes.CDLL | None:
     """
     for candidate in (lib, None):
         try:
-            util = candidate or ctypes.CDLL(_library_path("avutil") or "avutil")
+            util = candidate or ctypes.CDLL(library_path("avutil") or "avutil")
             util.av_dict_set.argtypes = [
                 ctypes.POINTER(ctypes.c_void_p), ctypes.c_char_p, ctypes.c_char_p, ctypes.c_int
             ]  # fmt: skip
@@ -111,7 +92,7 @@ def _dictionary_calls(lib: ctypes.CDLL) -> ctypes.CDLL | None:
 @functools.cache
 def _load() -> ctypes.CDLL | None:
     """libavformat with the four calls typed, once per process; None where it cannot be had."""
-    path = _library_path()
+    path = library_path("avformat")
     if path is None:
         log.info("libavformat not found: outputs open their URL through PyAV")
         return None
