@@ -224,7 +224,7 @@ def test_a_lent_frame_is_copied_when_another_layer_shows_it_or_it_fades() -> Non
 
 def test_decoded_at_the_size_asked_for_matches_the_copy_then_scale_path() -> None:
     """Scaling straight out of the decoder's planes gives what copying them out and scaling
-    the copy gives, bilinear (1080p -> 720p) and area (-> 360p); another aspect is not
+    the copy gives (libswscale's area filter, 1080p -> 720p and -> 360p); another aspect is not
     scaled by the source (the compositor crops or letterboxes it)."""
     pic = _noise(1920, 1080, 13)
     frame = av.VideoFrame.from_ndarray(pic, format="yuv420p")
