@@ -26,7 +26,7 @@ log = logging.getLogger(__name__)
 
 AV_PIX_FMT_YUV420P = 0  # enum AVPixelFormat: stable since FFmpeg's first releases
 SWS_AREA = 0x20
-_KEEP = 8  # contexts kept per thread: one per (source size, target size) pair in use
+_KEEP = 16  # contexts kept per thread: one per (source size, target size) pair in use (a wall)
 
 _Ptrs = ctypes.c_void_p * 4
 _Ints = ctypes.c_int * 4
