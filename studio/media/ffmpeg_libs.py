@@ -22,7 +22,7 @@ def library_path(name: str) -> str | None:
     """The path of lib``name`` (``avformat``, ``avutil``, ``swscale``) to load, or None."""
     base = Path(av.__file__).resolve().parent
     for pattern in (f"../av.libs/lib{name}*", f".dylibs/lib{name}*", f"../av.libs/{name}*.dll"):
-        found = sorted(glob.glob(str(base / pattern)))
+        found = sorted(glob.glob(glob.escape(str(base)) + "/" + pattern))
         if found:
             return found[0]
     if sys.platform.startswith("linux"):

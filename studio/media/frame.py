@@ -128,7 +128,8 @@ def resize_i420(
     A reduction goes through libswscale's area filter (:mod:`studio.media.swscale`, the
     filter of the ffmpeg CLI's ``scale=flags=area``), the same pass a decoding source
     makes when it delivers at the canvas size, so a picture is the same pixels whichever
-    of the two scaled it. An enlargement, or no libswscale, is OpenCV plane by plane.
+    of the two scaled it. An enlargement, a sliver narrower than 32 pixels, or no
+    libswscale, is OpenCV plane by plane (which also refuses arrays of the wrong size).
     """
     if (sw, sh) == (dw, dh):
         if out is not None:
@@ -137,8 +138,9 @@ def resize_i420(
         return src
     if out is None:
         out = np.empty((dh * 3 // 2, dw), np.uint8)
-    if dw <= sw and dh <= sh and src.flags.c_contiguous and out.flags.c_contiguous:
-        sws = swscale.scaler(sw, sh, dw, dh)
+    fits = src.shape == (sh * 3 // 2, sw) and out.shape == (dh * 3 // 2, dw)
+    if fits and src.flags.c_contiguous and out.flags.c_contiguous:
+        sws = swscale.scaler(sw, sh, dw, dh)  # None where OpenCV is the one to scale
         if sws is not None:
             base = src.ctypes.data
             ysz = sw * sh

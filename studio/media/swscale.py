@@ -26,7 +26,11 @@ log = logging.getLogger(__name__)
 
 AV_PIX_FMT_YUV420P = 0  # enum AVPixelFormat: stable since FFmpeg's first releases
 SWS_AREA = 0x20
-_KEEP = 16  # contexts kept per thread: one per (source size, target size) pair in use (a wall)
+_KEEP = 16  # contexts kept per thread: one per (source size, target size) pair in use
+# libswscale's SIMD row writers go on in 8- and 16-byte steps and only the last chroma row
+# is written in C: below this width they write past the end of an unpadded buffer (FFmpeg's
+# own frames are padded) and read past a narrow source (measured with guard pages).
+MIN_WIDTH = 32
 
 _Ptrs = ctypes.c_void_p * 4
 _Ints = ctypes.c_int * 4
@@ -75,12 +79,15 @@ class PlaneScaler:
     ) -> None:
         """Scale the planes at addresses ``src`` (Y, U, V; ``src_strides`` bytes a row)
         into the contiguous I420 buffer at address ``dst`` (``dw`` x ``dh``)."""
+        if not self._ctx:
+            raise RuntimeError("this scaler is closed")
+        dw, dh = int(dw), int(dh)
         ysz = dw * dh
         cw = dw // 2
         out = _Ptrs(dst, dst + ysz, dst + ysz + cw * (dh // 2), None)
         done = self._lib.sws_scale(
-            self._ctx, _Ptrs(*src, None), _Ints(*src_strides, 0), 0, self.sizes[1],
-            out, _Ints(dw, cw, cw, 0),
+            self._ctx, _Ptrs(*map(int, src), None), _Ints(*map(int, src_strides), 0), 0,
+            self.sizes[1], out, _Ints(dw, cw, cw, 0),
         )  # fmt: skip
         if done != dh:
             raise RuntimeError(f"swscale wrote {done} of {dh} rows")
@@ -103,9 +110,12 @@ _local = _PerThread()
 
 
 def scaler(sw: int, sh: int, dw: int, dh: int) -> PlaneScaler | None:
-    """This thread's swscale context for the sizes (the last few kept), or None without
-    libswscale."""
-    key = (sw, sh, dw, dh)
+    """This thread's swscale context for an I420 reduction (the last few kept), or None:
+    no libswscale, odd sizes (its chroma rounds up where the engine's layout rounds down),
+    an enlargement, or a target narrower than :data:`MIN_WIDTH`."""
+    key = (sw, sh, dw, dh) = (int(sw), int(sh), int(dw), int(dh))
+    if (sw | sh | dw | dh) & 1 or dw < MIN_WIDTH or dh < 2 or dw > sw or dh > sh:
+        return None
     kept = _local.scalers
     found = kept.get(key)
     if found is not None:

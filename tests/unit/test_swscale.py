@@ -2,12 +2,14 @@
 
 PyAV's ``reformat`` (the same libswscale, through its own frames) is the reference:
 what the engine writes into its buffers must be what that gives, at the sizes a show
-uses (1080p -> 720p, a wall tile, a portrait canvas) and at sizes whose rows are not a
+uses (1080p -> 720p, a co-streaming tile, a portrait canvas) and at sizes whose rows are not a
 multiple of 16 bytes. Without the library the engine scales with OpenCV instead.
 """
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 
 import av
@@ -31,7 +33,7 @@ def _reference(pic: np.ndarray, sw: int, sh: int, dw: int, dh: int) -> np.ndarra
 
 SIZES = [
     (1920, 1080, 1280, 720),  # the decoded 1080p camera under a 720p canvas
-    (1280, 720, 480, 270),  # a wall tile (rows of 240 chroma bytes)
+    (1280, 720, 480, 270),  # a tile of a split screen (rows of 240 chroma bytes)
     (1080, 1920, 720, 1280),  # portrait 9:16
     (1100, 620, 550, 310),  # rows not a multiple of 16 bytes, odd chroma width
 ]
@@ -82,8 +84,62 @@ def test_enlarging_and_views_use_opencv() -> None:
     wide = np.full((90 * 3 // 2, 200), 60, np.uint8)
     view = wide[:, :160]
     assert not view.flags.c_contiguous
-    down = resize_i420(np.ascontiguousarray(view), 160, 90, 80, 44)
+    down = resize_i420(view, 160, 90, 80, 44)
     assert down.shape == (66, 80) and (down == 60).all()
+
+
+def test_wrong_sizes_are_refused_not_scaled() -> None:
+    """An array that is not the size it is said to be raises (OpenCV's reshape) instead of
+    sending libswscale past its end."""
+    pic = _noise(1280, 720, 4)
+    with pytest.raises(ValueError):
+        resize_i420(pic, 1920, 1080, 640, 360)
+    with pytest.raises(ValueError):
+        small = np.empty((540, 640), np.uint8)
+        resize_i420(_noise(1920, 1080, 4), 1920, 1080, 1280, 720, out=small)
+
+
+# Arrays that end right at a page no one may touch: a byte read or written past them is a
+# segfault. Run in a child so that a crash fails this test, not the whole session.
+_GUARDED = """
+import ctypes, mmap, sys
+import numpy as np
+from studio.media.frame import resize_i420
+libc = ctypes.CDLL(None)
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+PAGE, keep = mmap.PAGESIZE, []
+def guarded(n):
+    pages = (n + PAGE - 1) // PAGE
+    m = mmap.mmap(-1, (pages + 1) * PAGE)
+    base = ctypes.addressof(ctypes.c_char.from_buffer(m))
+    assert libc.mprotect(base + pages * PAGE, PAGE, 0) == 0
+    arr = (ctypes.c_uint8 * n).from_address(base + pages * PAGE - n)
+    keep.extend((m, arr))
+    return np.frombuffer(arr, np.uint8)
+sizes = [(sw, sh, dw, dh) for sw in range(2, 72, 6) for sh in (2, 6, 40, 1088)
+         for dw in range(2, sw + 1, 2) for dh in sorted({2, 4, sh // 2 // 2 * 2 or 2, sh})
+         if (dw, dh) != (sw, sh) and dh <= sh]
+sizes += [(1920, 1080, 1280, 720), (1920, 1080, 8, 1080), (1920, 1080, 2, 4), (4, 1088, 2, 720),
+          (1280, 720, 34, 20), (1366, 768, 32, 18), (1918, 1078, 566, 318), (642, 362, 638, 358)]
+for sw, sh, dw, dh in sizes:
+    src = guarded(sh * 3 // 2 * sw).reshape(sh * 3 // 2, sw)
+    src[:] = 90
+    out = guarded(dh * 3 // 2 * dw).reshape(dh * 3 // 2, dw)
+    resize_i420(src, sw, sh, dw, dh, out=out)
+    assert np.abs(out.astype(int) - 90).max() <= 2, (sw, sh, dw, dh)  # big reductions: +-2
+print(len(sizes))
+"""
+
+
+def test_no_byte_is_read_or_written_past_either_array() -> None:
+    """libswscale's SIMD writes rows in 8- and 16-byte steps: into a sliver narrower than
+    32 pixels (a 4x1088 guest picture fitted into a tile is 2 pixels wide) it wrote past
+    an unpadded buffer and read past a narrow source. Those sizes are OpenCV's now."""
+    out = subprocess.run(
+        [sys.executable, "-c", _GUARDED], capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert int(out.stdout) > 500
 
 
 def test_without_the_library_opencv_scales(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -125,7 +181,8 @@ def test_each_thread_scales_with_its_own_context() -> None:
 
 
 def test_only_the_last_few_contexts_are_kept() -> None:
-    """A wall's tiles come and go; a thread keeps a handful of contexts, frees the rest."""
+    """Sizes come and go (guests, tiles, presets); a thread keeps a handful of contexts and
+    frees the rest."""
     first = swscale.scaler(640, 360, 320, 180)
     assert first is not None
     for i in range(swscale._KEEP):
