@@ -128,7 +128,7 @@ def resize_i420(
     A reduction goes through libswscale's area filter (:mod:`studio.media.swscale`, the
     filter of the ffmpeg CLI's ``scale=flags=area``), the same pass a decoding source
     makes when it delivers at the canvas size, so a picture is the same pixels whichever
-    of the two scaled it. An enlargement, a sliver narrower than 32 pixels, or no
+    of the two scaled it. An enlargement, a sliver narrower than 64 pixels, or no
     libswscale, is OpenCV plane by plane (which also refuses arrays of the wrong size).
     """
     if (sw, sh) == (dw, dh):

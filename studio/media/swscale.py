@@ -30,7 +30,7 @@ _KEEP = 16  # contexts kept per thread: one per (source size, target size) pair 
 # libswscale's SIMD row writers go on in 8- and 16-byte steps and only the last chroma row
 # is written in C: below this width they write past the end of an unpadded buffer (FFmpeg's
 # own frames are padded) and read past a narrow source (measured with guard pages).
-MIN_WIDTH = 32
+MIN_WIDTH = 64  # 32 was enough here (AVX-512); twice that for other CPUs' row widths
 
 _Ptrs = ctypes.c_void_p * 4
 _Ints = ctypes.c_int * 4

@@ -29,4 +29,4 @@ def test_pyav_s_copy_is_chosen_while_opencv_s_is_mapped_too() -> None:
         assert path is not None and "opencv" not in path
         assert Path(path).resolve().is_relative_to(pyav), path
     assert netio.available()
-    assert swscale.scaler(64, 64, 32, 32) is not None
+    assert swscale.scaler(128, 128, 64, 64) is not None
