@@ -196,12 +196,16 @@ def render(report: dict[str, Any], console: Console) -> None:
         console.print(t)
         if bd := tp.get("breakdown"):
             t = Table(title="What costs what: ms CPU per frame by stage (one run each)")
-            for col in ("size", "side", "decode", "overlays (+scale)", "encode+push", "total"):
+            cols = ("size", "side", "decode", "overlays (+scale)", "encode+push", "total",
+                    "x264 alone (same pictures)")  # fmt: skip
+            for col in cols:
                 t.add_column(col, justify="right")
             for size, sides in bd.items():
                 for side, parts in sides.items():
+                    alone = parts.get("x264_alone")
                     t.add_row(size, side, _f(parts["decode"]), _f(parts["overlay"]),
-                              _f(parts["encode_push"]), _f(parts["total"]))  # fmt: skip
+                              _f(parts["encode_push"]), _f(parts["total"]),
+                              _f(alone) if alone is not None else "–")  # fmt: skip
             console.print(t)
     if rt := report.get("realtime"):
         t = Table(title=f"Real time, {rt['seconds']:g} s at 30 fps, RTMP + recording")

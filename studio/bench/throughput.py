@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import shutil
 import statistics
+import subprocess
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from studio.bench.proc import run_child_job, run_measured
-from studio.bench.workload import Overlay, bench_profile
+from studio.bench.workload import FPS, Overlay, bench_profile
+from studio.config import Profile
 
 SIZES = {1080: (1920, 1080), 720: (1280, 720)}
 
@@ -54,25 +56,55 @@ def ffmpeg_command(
     for i, ov in enumerate(overlays, start=1):
         chain.append(f"[{last}][{i}:v]overlay=x='{ov.ffmpeg_x()}':y={ov.y}:eval=frame[o{i}]")
         last = f"o{i}"
-    rate = f"{p.video_bitrate // 1000}k"
     cmd += ["-filter_complex", ";".join(chain), "-map", f"[{last}]"]
     if frames:
         cmd += ["-frames:v", str(frames)]
     if stage == "compose":
         return [*cmd, "-f", "null", "-"]
-    cmd += ["-map", "0:a?"]
-    cmd += [
-        "-c:v", "libx264", "-preset", p.preset, "-tune", p.tune,
-        "-b:v", rate, "-maxrate", rate, "-bufsize", f"{p.video_bitrate * 2 // 1000}k",
-        "-g", str(p.gop), "-keyint_min", str(p.gop), "-sc_threshold", "0", "-bf", "0",
-        "-x264-params", "nal-hrd=vbr:force-cfr=1", "-pix_fmt", "yuv420p",
-        "-c:a", "aac", "-b:a", f"{p.audio_bitrate // 1000}k", "-ar", "48000", "-ac", "2",
-    ]  # fmt: skip
+    cmd += ["-map", "0:a?", *x264_args(p)]
+    cmd += ["-c:a", "aac", "-b:a", f"{p.audio_bitrate // 1000}k", "-ar", "48000", "-ac", "2"]
     if target:
         cmd += ["-f", "flv", "-flvflags", "no_duration_filesize", target]
     else:
         cmd += ["-f", "null", "-"]
     return cmd
+
+
+def x264_args(p: Profile) -> list[str]:
+    """The studio's x264 settings (``Encoder._configure``) as ffmpeg CLI options."""
+    rate = f"{p.video_bitrate // 1000}k"
+    return [
+        "-c:v", "libx264", "-preset", p.preset, "-tune", p.tune,
+        "-b:v", rate, "-maxrate", rate, "-bufsize", f"{p.video_bitrate * 2 // 1000}k",
+        "-g", str(p.gop), "-keyint_min", str(p.gop), "-sc_threshold", "0", "-bf", "0",
+        "-x264-params", "nal-hrd=vbr:force-cfr=1", "-pix_fmt", "yuv420p",
+    ]  # fmt: skip
+
+
+RAW_PICTURES = 60  # the encoder-alone stage cycles through this many pictures of the clip
+
+
+def raw_pictures(clip: Path, width: int, height: int, directory: Path) -> Path:
+    """The clip's first pictures at ``width`` x ``height`` (area-scaled) as raw I420."""
+    raw = directory / f"pictures-{width}x{height}.yuv"
+    if not raw.exists():
+        subprocess.run(
+            ["ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y", "-i", str(clip),
+             "-vf", f"scale={width}:{height}:flags=area", "-frames:v", str(RAW_PICTURES),
+             "-f", "rawvideo", "-pix_fmt", "yuv420p", str(raw)],
+            check=True, capture_output=True, timeout=300,
+        )  # fmt: skip
+    return raw
+
+
+def ffmpeg_encode_command(raw: Path, width: int, height: int, frames: int) -> list[str]:
+    """The ffmpeg CLI's x264 alone on the raw pictures (looped), into the null muxer."""
+    return [
+        "ffmpeg", "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
+        "-f", "rawvideo", "-pix_fmt", "yuv420p", "-s", f"{width}x{height}", "-r", str(FPS),
+        "-stream_loop", "-1", "-i", str(raw), "-frames:v", str(frames),
+        *x264_args(bench_profile(width, height)), "-f", "null", "-",
+    ]  # fmt: skip
 
 
 def spread(values: list[float]) -> dict[str, float]:
@@ -96,7 +128,9 @@ def run_breakdown(
     """What costs what: ms CPU/frame after decode, after overlays, and in full, both sides.
 
     One run per stage and side (studio then ffmpeg); the differences between
-    stages give decode, overlay and encode+push costs.
+    stages give decode, overlay and encode+push costs. Then each side's x264 alone on
+    the same raw pictures (read from a file by both): the two builds' own cost, so that
+    what the studio spends beyond it is its glue, not its encoder.
     """
     out: dict[str, Any] = {}
     have_ffmpeg = ffmpeg_available()
@@ -122,6 +156,19 @@ def run_breakdown(
                     ffmpeg_command(clip, overlays, width, height, target, frames, stage)
                 ).cpu_s
                 cum["ffmpeg"][stage] = 1000 * (full - base) / max(1, frames - 1)
+        # each side's x264 build alone on the same pictures: what the glue is not
+        alone: dict[str, float] = {}
+        if have_ffmpeg:
+            step(f"breakdown {height}p: x264 alone")
+            raw = raw_pictures(clip, width, height, clip.parent)
+            res = run_child_job({
+                "job": "encode", "raw": str(raw), "width": width, "height": height,
+                "frames": frames,
+            }).result  # fmt: skip
+            alone["studio"] = 1000 * res["cpu_s"] / max(1, res["frames"])
+            base = run_measured(ffmpeg_encode_command(raw, width, height, 1)).cpu_s
+            full = run_measured(ffmpeg_encode_command(raw, width, height, frames)).cpu_s
+            alone["ffmpeg"] = 1000 * (full - base) / max(1, frames - 1)
         parts: dict[str, dict[str, float]] = {}
         for side, c in cum.items():
             if len(c) == 3:
@@ -131,6 +178,8 @@ def run_breakdown(
                     "encode_push": c["full"] - c["compose"],
                     "total": c["full"],
                 }
+                if side in alone:
+                    parts[side]["x264_alone"] = alone[side]
         out[f"{height}p"] = parts
     return out
 

@@ -16,10 +16,19 @@ import pytest
 
 from studio.bench import nginx
 from studio.bench.autoconfig import SoakResult, UploadStep, recommend, upload_kbps, verify
+from studio.bench.proc import run_child_job
 from studio.bench.realtime import latencies, missing_codes
-from studio.bench.throughput import ffmpeg_command, spread
-from studio.bench.workload import ClipRenderer, make_clip, overlay_set
+from studio.bench.throughput import (
+    RAW_PICTURES,
+    ffmpeg_command,
+    ffmpeg_encode_command,
+    raw_pictures,
+    spread,
+    x264_args,
+)
+from studio.bench.workload import ClipRenderer, bench_profile, make_clip, overlay_set
 from studio.config import Profile, load_profile, save_profile
+from studio.media.encoder import Encoder
 from studio.media.frame import planes
 from studio.media.sources.test_pattern import read_frame_code
 
@@ -176,6 +185,42 @@ def test_ffmpeg_breakdown_stages_stop_before_the_encoder(tmp_path: Path) -> None
     assert "libx264" not in decode and "libx264" not in compose
     assert "-filter_complex" not in decode and "-filter_complex" in compose
     assert decode[-3:] == compose[-3:] == ["-f", "null", "-"]
+
+
+def _x264_options(stream: bytes) -> bytes:
+    """x264's settings as it writes them into the stream (its SEI), less version and threads."""
+    start = stream.index(b"options: ") + len(b"options: ")
+    text = stream[start : stream.index(b"\x00", start)]
+    skip = (b"threads=", b"lookahead_threads=")
+    return b" ".join(o for o in text.split() if not o.startswith(skip))
+
+
+def test_x264_alone_is_the_same_settings_on_the_same_pictures(tmp_path: Path) -> None:
+    """The encoder-alone stage: both sides encode the same raw pictures, looped, with the
+    settings x264 itself reports identical; the studio's job encodes what it was asked."""
+    clip = make_clip(tmp_path / "c.mp4", 1.0)
+    raw = raw_pictures(clip, 1280, 720, tmp_path)
+    assert raw.stat().st_size == min(RAW_PICTURES, 30) * 1280 * 720 * 3 // 2
+    p = bench_profile(1280, 720)
+    line = ffmpeg_command(clip, overlay_set(1280, 720, tmp_path), 1280, 720, None)
+    args = x264_args(p)
+    assert any(line[i : i + len(args)] == args for i in range(len(line)))
+    cmd = ffmpeg_encode_command(raw, 1280, 720, 45)
+    assert cmd[-3:] == ["-f", "null", "-"]
+    out = tmp_path / "ff.h264"
+    subprocess.run([*cmd[:-3], "-f", "h264", str(out)], check=True, timeout=120)
+    with av.open(str(out)) as c:
+        assert sum(1 for _ in c.decode(video=0)) == 45  # 30 pictures, looped
+    enc = Encoder(p)
+    pictures = np.fromfile(raw, np.uint8).reshape(-1, 1080, 1280)
+    studio = b"".join(pk.data for i in range(3) for pk in enc.encode_video(pictures[i], i))
+    studio += b"".join(pk.data for pk in enc.encode_video(None, 0))
+    enc.close()
+    assert _x264_options(studio) == _x264_options(out.read_bytes())
+    res = run_child_job(
+        {"job": "encode", "raw": str(raw), "width": 1280, "height": 720, "frames": 45}
+    ).result
+    assert res["frames"] == 45 and res["cpu_s"] > 0 and res["encoder"] == "libx264"
 
 
 def test_autoconfigure_combines_cpu_encoder_and_upload(monkeypatch: pytest.MonkeyPatch) -> None:
