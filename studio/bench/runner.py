@@ -202,10 +202,9 @@ def render(report: dict[str, Any], console: Console) -> None:
                 t.add_column(col, justify="right")
             for size, sides in bd.items():
                 for side, parts in sides.items():
-                    alone = parts.get("x264_alone")
                     t.add_row(size, side, _f(parts["decode"]), _f(parts["overlay"]),
                               _f(parts["encode_push"]), _f(parts["total"]),
-                              _f(alone) if alone is not None else "–")  # fmt: skip
+                              _f(parts.get("x264_alone")))  # fmt: skip
             console.print(t)
     if rt := report.get("realtime"):
         t = Table(title=f"Real time, {rt['seconds']:g} s at 30 fps, RTMP + recording")

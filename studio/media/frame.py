@@ -142,11 +142,7 @@ def resize_i420(
     if fits and src.flags.c_contiguous and out.flags.c_contiguous:
         sws = swscale.scaler(sw, sh, dw, dh)  # None where OpenCV is the one to scale
         if sws is not None:
-            base = src.ctypes.data
-            ysz = sw * sh
-            cw = sw // 2
-            sws.scale((base, base + ysz, base + ysz + cw * (sh // 2)), (sw, cw, cw),
-                      out.ctypes.data, dw, dh)  # fmt: skip
+            sws.scale_array(src, out)
             return out
     interp = scale_interp(sw, dw)
     sy, su, sv = planes(src, sw, sh)
@@ -239,8 +235,7 @@ def av_frame_to_i420(  # type: ignore[no-untyped-def]
     if (dw, dh) != (w, h):
         sws = swscale.scaler(w, h, dw, dh)
         if sws is not None:
-            sws.scale([p.buffer_ptr for p in pl], [p.line_size for p in pl], out.ctypes.data,
-                      dw, dh)  # fmt: skip
+            sws.scale([p.buffer_ptr for p in pl], [p.line_size for p in pl], out)
             return out, dw, dh
     interp = scale_interp(w, dw)
     sizes = ((w, h), (w // 2, h // 2), (w // 2, h // 2))

@@ -20,6 +20,8 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from functools import cache
 
+import numpy as np
+
 from studio.media.ffmpeg_libs import library_path
 
 log = logging.getLogger(__name__)
@@ -74,23 +76,24 @@ class PlaneScaler:
         if not self._ctx:
             raise ValueError(f"swscale refused {sw}x{sh} -> {dw}x{dh}")
 
-    def scale(
-        self, src: Sequence[int], src_strides: Sequence[int], dst: int, dw: int, dh: int
-    ) -> None:
+    def scale(self, src: Sequence[int], src_strides: Sequence[int], out: np.ndarray) -> None:
         """Scale the planes at addresses ``src`` (Y, U, V; ``src_strides`` bytes a row)
-        into the contiguous I420 buffer at address ``dst`` (``dw`` x ``dh``)."""
+        into ``out``, a contiguous I420 array of the target size."""
         if not self._ctx:
             raise RuntimeError("this scaler is closed")
-        dw, dh = int(dw), int(dh)
-        ysz = dw * dh
+        sh, dw, dh = self.sizes[1:]
         cw = dw // 2
-        out = _Ptrs(dst, dst + ysz, dst + ysz + cw * (dh // 2), None)
         done = self._lib.sws_scale(
-            self._ctx, _Ptrs(*map(int, src), None), _Ints(*map(int, src_strides), 0), 0,
-            self.sizes[1], out, _Ints(dw, cw, cw, 0),
+            self._ctx, _Ptrs(*map(int, src), None), _Ints(*map(int, src_strides), 0), 0, sh,
+            _Ptrs(*_plane_addresses(out, dw, dh), None), _Ints(dw, cw, cw, 0),
         )  # fmt: skip
         if done != dh:
             raise RuntimeError(f"swscale wrote {done} of {dh} rows")
+
+    def scale_array(self, src: np.ndarray, out: np.ndarray) -> None:
+        """Scale ``src``, a contiguous I420 array of the source size, into ``out``."""
+        sw, sh = self.sizes[:2]
+        self.scale(_plane_addresses(src, sw, sh), (sw, sw // 2, sw // 2), out)
 
     def close(self) -> None:
         if self._ctx:
@@ -99,6 +102,14 @@ class PlaneScaler:
 
     def __del__(self) -> None:
         self.close()
+
+
+def _plane_addresses(i420: np.ndarray, w: int, h: int) -> tuple[int, int, int]:
+    """Where the Y, U and V planes of a contiguous I420 array start (``frame.planes``'s
+    layout)."""
+    y = i420.ctypes.data
+    u = y + w * h
+    return y, u, u + (w // 2) * (h // 2)
 
 
 class _PerThread(threading.local):
