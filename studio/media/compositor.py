@@ -91,6 +91,8 @@ class ImageLayer(Layer):
     _prepared: tuple | None = field(default=None, repr=False)  # (whole image's planes,)
     _key: tuple = field(default=(), repr=False)
     _given: Premultiplied | None = field(default=None, repr=False)
+    # (what it was placed for, (planes cut to the canvas, luma slices, chroma slices) or None)
+    _placed: tuple = field(default=(), repr=False)
 
     def set_image(self, rgba: np.ndarray, planes: Premultiplied | None = None) -> None:
         """New pixels; ``planes`` (from :func:`premultiply`, drawn ahead) saves the conversion."""
@@ -387,17 +389,10 @@ class Compositor:
         return self._restored
 
     def _keep_under(self, canvas: np.ndarray, layer: Layer) -> None:
-        """Save the canvas under ``layer``'s rectangle (before it is drawn on a lent frame)."""
+        """Save the canvas under ``layer``'s rectangle (before it is drawn on a lent frame);
+        an image layer keeps its own (``_draw_image``), where it knows its place already."""
         cw, ch = self.width, self.height
-        if isinstance(layer, ImageLayer):
-            if isinstance(layer, TextLayer):
-                layer.rasterise()
-            if layer.rgba is None:
-                return
-            ih, iw = layer.rgba.shape[:2]
-            x, y, w, h = _even(layer.x), _even(layer.y), _even(layer.w or iw), _even(layer.h or ih)
-        else:
-            x, y, w, h = layer.rect(cw, ch)
+        x, y, w, h = layer.rect(cw, ch)
         x0, y0, x1, y1 = max(0, x), max(0, y), min(cw, x + w), min(ch, y + h)
         if x1 <= x0 or y1 <= y0:
             return
@@ -408,14 +403,15 @@ class Compositor:
 
     def _draw(self, canvas: np.ndarray, layer: Layer) -> None:
         cw, ch = self.width, self.height
+        if isinstance(layer, ImageLayer):  # keeps what lies under it itself
+            if isinstance(layer, TextLayer):
+                layer.rasterise()
+            self._draw_image(canvas, layer)
+            return
         if self._saving is not None:
             self._keep_under(canvas, layer)
         if isinstance(layer, VideoLayer):
             self._draw_video(canvas, layer)
-        elif isinstance(layer, ImageLayer):
-            if isinstance(layer, TextLayer):
-                layer.rasterise()
-            self._draw_image(canvas, layer)
         elif isinstance(layer, SolidLayer):
             x, y, w, h = layer.rect(cw, ch)
             if layer.opacity >= 1.0:
@@ -441,26 +437,57 @@ class Compositor:
             return False
         return not layer.fit or frame.width * self.height == frame.height * self.width
 
-    def _draw_image(self, canvas: np.ndarray, layer: ImageLayer) -> None:
-        if layer.rgba is None:
-            return
-        ih, iw = layer.rgba.shape[:2]
+    def _placed(
+        self, layer: ImageLayer
+    ) -> tuple[Premultiplied, tuple[slice, slice], tuple[slice, slice]] | None:
+        """The layer's planes cut to the canvas and the slices they go to, worked out once
+        while neither the image nor its place changes: a card that stays put costs a tuple
+        compare a frame, not its geometry again (the clock thread's Python is what the
+        studio spends beyond the ffmpeg CLI: docs/performance.md, part 1)."""
+        rgba = layer.rgba
+        if rgba is None:
+            return None
+        key = (layer.version, id(rgba), layer.w, layer.h, layer.x, layer.y, self.width,
+               self.height)  # fmt: skip
+        kept = layer._placed
+        if kept and kept[0] == key and layer._prepared is not None:
+            return kept[1]
+        ih, iw = rgba.shape[:2]
         w = _even(layer.w or iw)
         h = _even(layer.h or ih)
-        content = (layer.version, id(layer.rgba), w, h)
+        content = (layer.version, id(rgba), w, h)
         if layer._key != content or layer._prepared is None:
             given = layer._given
             if given is not None and (given.w, given.h) == (w, h):
                 whole: Premultiplied | None = given  # drawn and converted ahead
             else:
-                whole = prepare_rgba(layer.rgba, 0, 0, w, h, 1.0, w, h)
+                whole = prepare_rgba(rgba, 0, 0, w, h, 1.0, w, h)
             layer._prepared, layer._key = (whole,), content
         whole = layer._prepared[0]
-        if whole is None:
-            return
-        part = _clip(whole, _even(layer.x), _even(layer.y), self.width, self.height)
+        part = (
+            _clip(whole, _even(layer.x), _even(layer.y), self.width, self.height)
+            if whole is not None
+            else None
+        )
+        placed = None
         if part is not None:
-            self._blend(canvas, part, layer.opacity)
+            x, y, w, h = part.x, part.y, part.w, part.h  # all even
+            luma = (slice(y, y + h), slice(x, x + w))
+            chroma = (slice(y // 2, (y + h) // 2), slice(x // 2, (x + w) // 2))
+            placed = (part, luma, chroma)
+        layer._placed = (key, placed)
+        return placed
+
+    def _draw_image(self, canvas: np.ndarray, layer: ImageLayer) -> None:
+        placed = self._placed(layer)
+        if placed is None:
+            return
+        part, luma, chroma = placed
+        yp, up, vp = planes(canvas, self.width, self.height)
+        ys, us, vs = yp[luma], up[chroma], vp[chroma]
+        if self._saving is not None:  # a lent frame: what lies under it, for a repeat
+            self._saving.append(((luma, chroma), (ys.copy(), us.copy(), vs.copy())))
+        self._blend_views(ys, us, vs, part, layer.opacity)
 
     def _blend(self, canvas: np.ndarray, p: Premultiplied, opacity: float = 1.0) -> None:
         yp, up, vp = planes(canvas, self.width, self.height)
@@ -468,6 +495,17 @@ class Compositor:
         cy, cx = p.y // 2, p.x // 2
         us = up[cy : cy + p.h // 2, cx : cx + p.w // 2]
         vs = vp[cy : cy + p.h // 2, cx : cx + p.w // 2]
+        self._blend_views(ys, us, vs, p, opacity)
+
+    def _blend_views(
+        self, ys: np.ndarray, us: np.ndarray, vs: np.ndarray, p: Premultiplied, opacity: float
+    ) -> None:
+        """Blend ``p`` onto the canvas's Y, U and V views of its rectangle, in place."""
+        if opacity >= 1.0 and not p.opaque:  # the usual case first: no fade, alpha
+            _blend_plane8(ys, p.y_pre8, p.y_inv8)
+            _blend_plane8(us, p.u_pre8, p.c_inv8)
+            _blend_plane8(vs, p.v_pre8, p.c_inv8)
+            return
         o = round(opacity * 256)
         if o < 256:  # fading: scale the planes, never convert again
             y_pre, y_inv = _faded(p.y_pre, p.y_inv, o)

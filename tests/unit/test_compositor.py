@@ -215,3 +215,33 @@ def test_fill_crops_the_centre_when_that_keeps_most_of_the_picture() -> None:
     bgr = i420_to_bgr(c.render(Scene("s", program=[narrow]))[0])
     assert bgr[:60, 50].max() < 30 and bgr[-60:, 50].max() < 30  # letterboxed: bars
     assert bgr[90, 2, 2] > 200 and bgr[90, 97, 2] > 200  # the whole width shown, red edges
+
+
+def test_a_layer_kept_in_place_follows_every_change_of_image_place_and_canvas() -> None:
+    """The placement a layer keeps between frames is worked out again whenever what it was
+    worked out for changes: pixels edited in place (version), a new image, a move, a new
+    size, a compositor of another size. Each frame equals a fresh layer's on a fresh canvas."""
+    card = ImageLayer("card", x=40, y=20, rgba=rgba(60, 40, (255, 0, 0), 200))
+
+    def fresh(comp_w: int, comp_h: int) -> np.ndarray:
+        twin = ImageLayer("twin", x=card.x, y=card.y, w=card.w, h=card.h, rgba=card.rgba.copy())
+        return Compositor(comp_w, comp_h).render(Scene("s", program=[twin]))[0]
+
+    sizes = [(W, H), (W, H // 2), (W // 2, H // 2)]  # one side changes between each two
+    comps = [Compositor(cw, ch) for cw, ch in sizes]
+    scene = Scene("s", program=[card])
+    steps = [
+        lambda: None,
+        lambda: setattr(card, "x", 100),  # moved
+        lambda: (card.rgba.__setitem__((slice(None), slice(None)), (0, 0, 255, 255)),
+                 setattr(card, "version", card.version + 1)),  # edited in place
+        lambda: card.set_image(rgba(30, 30, (0, 255, 0), 128)),  # a new image
+        lambda: setattr(card, "w", 50),  # scaled
+        lambda: setattr(card, "x", 150),  # half off the small canvas
+        lambda: setattr(card, "x", -20),  # half off the left edge
+        lambda: setattr(card, "y", 70),  # half off the small canvas's bottom
+    ]  # fmt: skip
+    for step in steps:
+        step()
+        for comp, (cw, ch) in zip(comps, sizes, strict=True):
+            assert np.array_equal(comp.render(scene)[0], fresh(cw, ch))
