@@ -194,6 +194,16 @@ def render(report: dict[str, Any], console: Console) -> None:
                 _spread(s["studio_fps"]), _spread(s["ffmpeg_fps"]),
             )  # fmt: skip
         console.print(t)
+        console.print(
+            "ms CPU/frame on both sides: the run's CPU less a 1-frame run of the same job, "
+            "over frames - 1 (studio 1-frame runs: "
+            + ", ".join(f"{k} {1000 * v.get('studio_first_frame_cpu_s', 0):.0f} ms"
+                        for k, v in tp["sizes"].items())
+            + "; ffmpeg: "
+            + ", ".join(f"{k} {1000 * v.get('ffmpeg_startup_cpu_s', 0):.0f} ms"
+                        for k, v in tp["sizes"].items())
+            + ")"
+        )  # fmt: skip
         if bd := tp.get("breakdown"):
             t = Table(title="What costs what: ms CPU per frame by stage (one run each)")
             cols = ("size", "side", "decode", "overlays (+scale)", "encode+push", "total",

@@ -167,6 +167,11 @@ def test_tiny_bench_end_to_end_writes_json(tmp_path: Path) -> None:
     assert report["sink"].startswith("nginx")
     tp = report["throughput"]["sizes"]["1080p"]
     assert tp["studio"][0]["frames"] == 30 and tp["studio_ms"]["median"] > 0
+    # the studio side is measured as the ffmpeg side: less its own 1-frame run, over n - 1
+    run, base = tp["studio"][0], tp["studio_first_frame_cpu_s"]
+    assert base > 0
+    cpu_ms = run["ms_cpu_per_frame_window"] * run["frames"]
+    assert abs(run["ms_cpu_per_frame"] * (run["frames"] - 1) + 1000 * base - cpu_ms) < 1e-6
     assert tp["ffmpeg_ms"]["median"] > 0 and tp["ratio"]["median"] > 0
     rt = report["realtime"]["sizes"]["720p"]
     assert rt["rendered"] > 0 and rt["viewer_frames"] > 0 and "render_lag" in rt["dropped"]
