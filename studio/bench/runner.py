@@ -27,9 +27,10 @@ class Plan:
     """How long each section runs: ``full`` follows the issue, ``quick`` is a smoke run."""
 
     clip_seconds: float = 10.0
-    # the same x264 costs +-10 % from one run to the next on a shared 2-core host: five
-    # alternating pairs give a median ratio that three do not
-    rounds: int = 5
+    # the same x264 costs +-10 % from one run to the next on a shared 2-core host, and a
+    # single pair's ratio went from 0.83 to 1.05 within one run (2026-12-04): nine
+    # alternating pairs, whose median moves a third as much as one pair's ratio
+    rounds: int = 9
     realtime_seconds: float = 60.0
     commerce: list[tuple[float, float]] = field(
         default_factory=lambda: [(10, 60), (100, 30), (1000, 30)]
