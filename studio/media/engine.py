@@ -233,7 +233,12 @@ class Pipeline:
     # -- threads ----------------------------------------------------------------
     def _fan_out(self, packets: list[EncodedPacket]) -> None:
         for out in self.outputs:
-            out.send_all(packets)
+            try:
+                out.send_all(packets)
+            except Exception as exc:  # whatever one output's fault is,
+                # it must not end the encode thread, and every other output and the
+                # recording with it: that output fails alone (and takes no more packets)
+                out.crashed(exc)
 
     def _clock_loop(self) -> None:
         fps = self.profile.fps

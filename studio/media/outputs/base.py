@@ -190,17 +190,20 @@ class Output(ABC):
         if pkt.kind == "video":
             self.stats.video_frames_sent += 1
 
+    def crashed(self, exc: BaseException) -> None:
+        """A fault of this output's own code (its thread, or taking a packet on the encode
+        thread): it fails alone, saying so, and takes no more packets."""
+        log.error("output %s crashed", self.name, exc_info=exc)
+        name = type(exc).__name__
+        self._set_state(
+            "failed", f"internal error: {name}", Message("output.internal_error", {"detail": name})
+        )
+
     def _run_guarded(self) -> None:
         try:
             self._run()
         except Exception as exc:
-            log.exception("output %s crashed", self.name)
-            name = type(exc).__name__
-            self._set_state(
-                "failed",
-                f"internal error: {name}",
-                Message("output.internal_error", {"detail": name}),
-            )
+            self.crashed(exc)
 
     @abstractmethod
     def _run(self) -> None: ...

@@ -1,0 +1,56 @@
+"""One output's own fault fails that output alone: the recording and the rest keep going."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import av
+
+from studio.config import Profile
+from studio.media.encoder import EncodedPacket
+from studio.media.engine import Pipeline
+from studio.media.outputs.base import Output
+from studio.media.sources import open_source
+
+
+class _Faulty(Output):
+    """Takes a second of packets, then its queue policy raises (a bug in an output)."""
+
+    kind = "faulty"
+
+    def __init__(self) -> None:
+        super().__init__("faulty")
+        self.taken = 0
+
+    def _admit(self, packet: EncodedPacket) -> None:
+        self.taken += 1
+        if packet.kind == "video" and self.taken > 40:
+            raise ValueError("a bug in this output's queue policy")
+
+    def _run(self) -> None:
+        self._set_state("live")
+        self._stop.wait()
+
+
+def test_an_output_that_raises_on_the_encode_thread_fails_alone(tmp_path: Path) -> None:
+    p = Pipeline(Profile(width=320, height=180, fps=15))
+    p.add_source(open_source("test", 320, 180, 15))
+    faulty = p.add_output(_Faulty())
+    rec = p.add_recorder(tmp_path / "show.mkv")
+    p.start()
+    try:
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and faulty.state != "failed":
+            time.sleep(0.05)
+        assert faulty.state == "failed" and "ValueError" in faulty.reason
+        assert faulty.message is not None and faulty.message.id == "output.internal_error"
+        after_fault = rec.stats.video_frames_sent
+        time.sleep(2.0)  # two more seconds of show
+        assert rec.stats.video_frames_sent >= after_fault + 15  # still recording, at rate
+        assert p.counters.encoded > 40
+    finally:
+        p.stop()
+    with av.open(str(tmp_path / "show.mkv")) as c:  # the file plays to its end
+        frames = sum(1 for _ in c.decode(video=0))
+    assert frames >= rec.stats.video_frames_sent - 2
