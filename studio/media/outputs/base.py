@@ -12,6 +12,7 @@ import threading
 import time
 from abc import ABC, abstractmethod
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import av
@@ -56,7 +57,7 @@ class Output(ABC):
         self._templates: Templates | None = None
         self._awaiting_key = True
         self._starts_at = float("-inf")  # the current container's first packet (seconds)
-        self.on_state = None  # callable(output) set by the engine
+        self.on_state: Callable[[Output], None] | None = None  # set by the engine
         # pipeline time of this output's first packet: an output added while the
         # studio already runs (preview first, then Go Live) still starts at 0
         self.base_seconds: float | None = None
