@@ -170,7 +170,8 @@ class JoinSignalling:
     async def answer(self, wait: float = LONG_POLL_MAX_SECONDS) -> Description | None:
         resp = await self._http.get(
             self._j("answer"),
-            params={"guest_id": self.guest_id, "secret": self._secret, "wait": wait},
+            params={"guest_id": self.guest_id, "wait": wait},
+            headers={"X-Guest-Secret": self._secret},  # a secret never goes in a URL
         )
         if resp.status_code == 204:
             return None

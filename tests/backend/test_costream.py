@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 
+from studio.backend.routes.costream import SECRET_HEADER
 from studio.bench.pgserver import PgServer
 from studio.contract import costream as c
 from tests.backend.conftest import AppEnv, Live, db_target, start_backend, stop_backend
@@ -58,6 +59,12 @@ def offer(a: httpx.Client, token: str, name: str = "东门店 小李", **extra: 
     if r.status_code == 201:
         SEEN.append(r.json()["secret"])
     return r
+
+
+def get_answer(a: httpx.Client, token: str, q: dict[str, Any]) -> httpx.Response:
+    """The guest's poll for the host's answer: its secret in the header, never in the URL."""
+    params = {k: v for k, v in q.items() if k != "secret"}
+    return a.get(f"/join/{token}/answer", params=params, headers={SECRET_HEADER: q["secret"]})
 
 
 def joined(a: httpx.Client, token: str, name: str = "小李") -> dict[str, Any]:
@@ -147,11 +154,11 @@ def test_guest_offers_host_answers_guest_connects_and_leaves(
         (me["guest_id"], "小李", SDP, False)
     ]
     q = {"guest_id": me["guest_id"], "secret": me["secret"]}
-    assert anon.get(f"/join/{inv['token']}/answer", params=q).status_code == 204  # not yet
+    assert get_answer(anon, inv["token"], q).status_code == 204  # not yet
     assert answer(guide, me["guest_id"]).status_code == 204
     assert answer(guide, me["guest_id"]).status_code == 409  # answered already
     assert guide.get(f"/api/sessions/{sess['id']}/costream/offers").json() == []
-    r = anon.get(f"/join/{inv['token']}/answer", params=q)
+    r = get_answer(anon, inv["token"], q)
     assert r.status_code == 200 and r.json() == {"sdp": SDP + "a=x\r\n", "type": "answer"}
     g = guests(guide, sess["id"])[me["guest_id"]]
     assert g["state"] == "connected" and not g["on_air"] and g["name"] == "小李"
@@ -199,11 +206,15 @@ def test_hostile_input_is_refused_clearly(
     assert guide.get(f"/api/sessions/{sess['id']}/costream/invites").json()[0]["uses_left"] == 5
     me = joined(anon, t)
     wrong = {"guest_id": me["guest_id"], "secret": "not-the-secret"}
-    assert anon.get(f"/join/{t}/answer", params=wrong).status_code == 403
+    assert get_answer(anon, t, wrong).status_code == 403
+    # the right secret in the URL (where proxies log it) is not taken at all
+    in_url = {"guest_id": me["guest_id"], "secret": me["secret"]}
+    r = anon.get(f"/join/{t}/answer", params=in_url)
+    assert r.status_code == 422 and "x-guest-secret" in r.json()["detail"].lower()
     assert anon.post(f"/join/{t}/leave", json=wrong).status_code == 403
     mine = {"guest_id": me["guest_id"], "secret": me["secret"]}
     # the right secret on another session's link: still no
-    assert anon.get(f"/join/{other['token']}/answer", params=mine).status_code == 403
+    assert get_answer(anon, other["token"], mine).status_code == 403
     r = offer(anon, t, rejoin=me["guest_id"], secret="nope")
     assert r.status_code == 403
     # the host side: a guide of another store may not answer, remove or list
@@ -246,21 +257,21 @@ def test_a_dropped_guest_rejoins_without_another_use(
     me = joined(anon, inv["token"])
     assert answer(guide, me["guest_id"]).status_code == 204
     q = {"guest_id": me["guest_id"], "secret": me["secret"]}
-    assert anon.get(f"/join/{inv['token']}/answer", params=q).status_code == 200
+    assert get_answer(anon, inv["token"], q).status_code == 200
     r = offer(anon, inv["token"], rejoin=me["guest_id"], secret=me["secret"])
     assert r.status_code == 201 and r.json()["guest_id"] == me["guest_id"]
     pending = guide.get(f"/api/sessions/{sess['id']}/costream/offers").json()
     assert [(p["guest_id"], p["rejoin"]) for p in pending] == [(me["guest_id"], True)]
-    assert anon.get(f"/join/{inv['token']}/answer", params=q).status_code == 204  # a new answer
+    assert get_answer(anon, inv["token"], q).status_code == 204  # a new answer
     assert answer(guide, me["guest_id"]).status_code == 204
-    assert anon.get(f"/join/{inv['token']}/answer", params=q).status_code == 200
+    assert get_answer(anon, inv["token"], q).status_code == 200
     listed = guide.get(f"/api/sessions/{sess['id']}/costream/invites").json()
     assert listed[0]["uses_left"] == 0 and len(guests(guide, sess["id"])) == 1
     # removed by the host: neither the rejoin nor the answer poll brings them back
     assert guide.post(f"/api/costream/guests/{me['guest_id']}/end").status_code == 204
     r = offer(anon, inv["token"], rejoin=me["guest_id"], secret=me["secret"])
     assert r.status_code == 410
-    assert anon.get(f"/join/{inv['token']}/answer", params=q).status_code == 410
+    assert get_answer(anon, inv["token"], q).status_code == 410
     assert guests(guide, sess["id"])[me["guest_id"]]["state"] == "ended"
 
 
@@ -285,7 +296,7 @@ def test_ending_the_session_ends_its_guests_and_its_links(
     page = anon.get(f"/join/{inv['token']}")
     assert page.status_code == 410 and "直播已结束" in page.text
     q = {"guest_id": b["guest_id"], "secret": b["secret"]}
-    assert anon.get(f"/join/{inv['token']}/answer", params=q).status_code == 410
+    assert get_answer(anon, inv["token"], q).status_code == 410
     r = guide.post(f"/api/sessions/{sess['id']}/costream/invites", json={})
     assert r.status_code == 409 and "ended" in r.json()["detail"]
 
@@ -325,7 +336,7 @@ def test_long_polls_wait_for_the_other_side_without_blocking_the_server(
     helper.start()
     t0 = time.monotonic()
     q = {"guest_id": me["guest_id"], "secret": me["secret"], "wait": 20}
-    r = anon.get(f"/join/{inv['token']}/answer", params=q)
+    r = get_answer(anon, inv["token"], q)
     helper.join(10)
     assert r.status_code == 200 and r.json()["type"] == "answer"
     assert 0.8 < time.monotonic() - t0 < 10
@@ -503,7 +514,7 @@ def test_signalling_works_across_backend_workers(
                 for _ in range(4):  # answered on one worker, read on any
                     assert answer(g, me["guest_id"]).status_code == 204
                     q = {"guest_id": me["guest_id"], "secret": me["secret"]}
-                    assert a.get(f"/join/{inv['token']}/answer", params=q).status_code == 200
+                    assert get_answer(a, inv["token"], q).status_code == 200
                     r = offer(a, inv["token"], rejoin=me["guest_id"], secret=me["secret"])
                     assert r.status_code == 201
             assert guests(g, sess["id"])[me["guest_id"]]["state"] == "offered"
@@ -520,21 +531,22 @@ def test_stopping_the_backend_with_polls_waiting_logs_no_traceback(tmp_path: Pat
         inv = invite(g, sess["id"])
     with httpx.Client(base_url=server.url, timeout=40) as a:
         me = joined(a, inv["token"])
-    q = {"guest_id": me["guest_id"], "secret": me["secret"], "wait": 20}
+    q = {"guest_id": me["guest_id"], "wait": 20}
+    secret = {SECRET_HEADER: me["secret"]}
     outcome: list[Any] = []
 
-    def wait(url: str, params: dict[str, Any], user: str | None) -> None:
+    def wait(url: str, params: dict[str, Any], user: str | None, headers: dict[str, str]) -> None:
         try:
             with server.client(user, timeout=40) as c:
-                outcome.append(c.get(url, params=params).status_code)
+                outcome.append(c.get(url, params=params, headers=headers).status_code)
         except httpx.HTTPError as exc:
             outcome.append(type(exc).__name__)
 
     polls = [
-        threading.Thread(target=wait, args=(f"/join/{inv['token']}/answer", q, None)),
+        threading.Thread(target=wait, args=(f"/join/{inv['token']}/answer", q, None, secret)),
         threading.Thread(
             target=wait,
-            args=(f"/api/sessions/{sess['id']}/costream/offers", {"wait": 20}, "guide1"),
+            args=(f"/api/sessions/{sess['id']}/costream/offers", {"wait": 20}, "guide1", {}),
         ),
     ]
     for t in polls:
@@ -559,13 +571,14 @@ def test_a_poll_whose_peer_hung_up_ends_so_a_stop_cancels_nothing(tmp_path: Path
             inv = invite(g, sess["id"])
         with httpx.Client(base_url=server.url, timeout=40) as a:
             me = joined(a, inv["token"])
-        q = {"guest_id": me["guest_id"], "secret": me["secret"], "wait": 20}
-        for url, params, user in (
-            (f"/join/{inv['token']}/answer", q, None),  # the guest waits for the host's answer
-            (f"/api/sessions/{quiet['id']}/costream/offers", {"wait": 20}, "guide1"),  # host
+        q = {"guest_id": me["guest_id"], "wait": 20}
+        secret = {SECRET_HEADER: me["secret"]}
+        for url, params, user, headers in (
+            (f"/join/{inv['token']}/answer", q, None, secret),  # the guest waits for the answer
+            (f"/api/sessions/{quiet['id']}/costream/offers", {"wait": 20}, "guide1", {}),  # host
         ):
             with server.client(user, timeout=1.0) as c, pytest.raises(httpx.ReadTimeout):
-                c.get(url, params=params)  # the peer gives up after 1 s and hangs up
+                c.get(url, params=params, headers=headers)  # the peer hangs up after 1 s
         time.sleep(1.0)  # the server sees the hang-ups within a poll step (0.25 s)
     finally:
         stop_backend(server)

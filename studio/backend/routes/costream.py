@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
 import anyio
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -26,7 +26,10 @@ T = TypeVar("T")
 POLL_SECONDS = 0.25
 Token = Annotated[str, Path(max_length=64)]
 Wait = Annotated[float, Query(ge=0, le=c.LONG_POLL_MAX_SECONDS)]
-Secret = Annotated[str, Query(max_length=64)]
+# a guest's secret travels in a header (or a body), never in a URL: a query string lands
+# in proxies' access logs, the browser's history and Referer headers
+SECRET_HEADER = "X-Guest-Secret"
+Secret = Annotated[str, Header(alias=SECRET_HEADER, max_length=64)]
 _HTML: dict[str, Any] = {"content": {"text/html": {}}}
 JOIN_ERRORS: dict[int | str, dict[str, Any]] = {403: ERR, 404: ERR, 410: ERR, 422: ERR}
 
@@ -328,7 +331,8 @@ async def join_answer(
     service: Service,
     wait: Wait = 0,
 ) -> Any:
-    """The host's answer; waits up to ``wait`` seconds for it (long poll); 204: not yet."""
+    """The host's answer; waits up to ``wait`` seconds for it (long poll); 204: not yet.
+    The guest's secret comes in the ``X-Guest-Secret`` header."""
     found = await _poll(
         request, lambda: service.guest_answer(token, guest_id, secret), wait, lambda v: False
     )
