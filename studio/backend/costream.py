@@ -18,10 +18,15 @@ the session (the guest limit); the co-host share is apart (``cohost.py``).
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import logging
+import os
 import secrets
+import time
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -33,6 +38,7 @@ from studio.backend.errors import ApiError
 from studio.backend.security import token_hash
 from studio.backend.service import CommerceService
 from studio.contract import costream as c
+from studio.redact import register_secret
 
 log = logging.getLogger(__name__)
 
@@ -76,22 +82,61 @@ class RefusedError(ApiError):
         self.reason = reason
 
 
+# how long a minted TURN login works: coturn checks it on every refresh of the relay, so
+# it must outlast the longest show a guest stays in (the join page fetches a new one on
+# each rejoin)
+TURN_LOGIN_SECONDS = 12 * 3600
+
+
 @dataclass(frozen=True)
 class IceSettings:
-    """STUN/TURN servers handed to guests and hosts; the TURN password is a secret."""
+    """STUN/TURN servers handed to guests and hosts.
+
+    The TURN login is either one static user (``username``/``credential``, coturn's
+    ``user=``) or, with ``auth_secret`` (coturn's ``use-auth-secret`` +
+    ``static-auth-secret``), a login minted per request that stops working after
+    ``login_seconds``: what a guest's browser was handed is no lasting key to the relay.
+    Both secrets are kept out of ``repr`` and registered for redaction.
+    """
 
     urls: tuple[str, ...] = ()
     relay_only: bool = False
     username: str = field(default="", repr=False)
     credential: str = field(default="", repr=False)
+    auth_secret: str = field(default="", repr=False)
+    login_seconds: int = TURN_LOGIN_SECONDS
 
-    def servers(self) -> list[c.IceServer]:
+    @classmethod
+    def from_env(
+        cls, urls: tuple[str, ...], relay_only: bool, env: Mapping[str, str] = os.environ
+    ) -> IceSettings:
+        """The servers with the TURN login of ``$STUDIO_TURN_SECRET`` (time-limited logins)
+        or ``$STUDIO_TURN_USERNAME`` / ``$STUDIO_TURN_PASSWORD`` (one static user)."""
+        secret = env.get("STUDIO_TURN_SECRET", "")
+        password = env.get("STUDIO_TURN_PASSWORD", "")
+        register_secret(secret)
+        register_secret(password)
+        return cls(urls, relay_only, env.get("STUDIO_TURN_USERNAME", ""), password, secret)
+
+    def login(self, now: float | None = None) -> tuple[str, str]:
+        """(username, credential) for a TURN server; empty when there is no login.
+
+        Minted as the TURN REST API draft and coturn have it: the username is the expiry
+        (Unix seconds) and a name, the credential base64(HMAC-SHA1(secret, username))."""
+        if self.auth_secret:
+            name = f"{int(time.time() if now is None else now) + self.login_seconds}:studio"
+            mac = hmac.new(self.auth_secret.encode(), name.encode(), hashlib.sha1).digest()
+            return name, base64.b64encode(mac).decode()
+        return self.username, self.credential
+
+    def servers(self, now: float | None = None) -> list[c.IceServer]:
         out: list[c.IceServer] = []
+        username, credential = self.login(now)
         for url in self.urls:
             server: c.IceServer = {"urls": [url]}
-            if url.startswith(("turn:", "turns:")) and self.username:
-                server["username"] = self.username
-                server["credential"] = self.credential
+            if url.startswith(("turn:", "turns:")) and username:
+                server["username"] = username
+                server["credential"] = credential
             out.append(server)
         return out
 

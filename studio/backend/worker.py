@@ -51,7 +51,6 @@ def app() -> FastAPI:
     cfg = _config()
     if cfg.get("db_secret"):
         register_secret(cfg["db_secret"])
-    register_secret(os.environ.get("STUDIO_TURN_PASSWORD"))
     return create_app(
         cfg["db"],
         public_url=cfg["public_url"],
@@ -59,10 +58,7 @@ def app() -> FastAPI:
         webhook_secret=os.environ.get("STUDIO_WEBHOOK_SECRET") or None,
         return_window_days=cfg["return_window_days"],
         limits=Limits(**cfg["limits"]),
-        ice=IceSettings(
-            tuple(cfg.get("ice_servers", ())),
-            bool(cfg.get("ice_relay_only")),
-            os.environ.get("STUDIO_TURN_USERNAME", ""),
-            os.environ.get("STUDIO_TURN_PASSWORD", ""),
+        ice=IceSettings.from_env(
+            tuple(cfg.get("ice_servers", ())), bool(cfg.get("ice_relay_only"))
         ),
     )

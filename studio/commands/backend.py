@@ -89,7 +89,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=[],
         metavar="URL",
         help="a STUN or TURN server for guests and hosts (stun:host:3478, turn:host:3478); "
-        "repeatable. TURN login from $STUDIO_TURN_USERNAME / $STUDIO_TURN_PASSWORD",
+        "repeatable. TURN login: $STUDIO_TURN_SECRET (coturn's use-auth-secret: logins that "
+        "expire) or $STUDIO_TURN_USERNAME / $STUDIO_TURN_PASSWORD",
     )
     rtc.add_argument(
         "--ice-relay-only",
@@ -251,20 +252,22 @@ def ice_settings(urls: list[str], relay_only: bool) -> IceSettings:
     """The ICE servers of --ice-server, the TURN login from the environment (a secret:
     registered for redaction, never in an option, a log line or an error)."""
     from studio.backend.costream import IceSettings
-    from studio.redact import register_secret
 
     for url in urls:
         if not url.startswith(("stun:", "turn:", "turns:")) or len(url) > 300:
             raise UserError(
                 f"--ice-server {url[:60]!r} is not a STUN or TURN URL",
-                "use stun:HOST:PORT or turn:HOST:PORT (login from $STUDIO_TURN_USERNAME)",
+                "use stun:HOST:PORT or turn:HOST:PORT (its login: $STUDIO_TURN_SECRET)",
             )
     if relay_only and not any(u.startswith(("turn:", "turns:")) for u in urls):
         raise UserError("--ice-relay-only needs a TURN server", "add --ice-server turn:HOST:PORT")
-    username = os.environ.get("STUDIO_TURN_USERNAME", "")
-    password = os.environ.get("STUDIO_TURN_PASSWORD", "")
-    register_secret(password)
-    return IceSettings(tuple(urls), relay_only, username, password)
+    if os.environ.get("STUDIO_TURN_SECRET") and os.environ.get("STUDIO_TURN_USERNAME"):
+        raise UserError(
+            "both $STUDIO_TURN_SECRET and $STUDIO_TURN_USERNAME are set",
+            "keep one: STUDIO_TURN_SECRET (coturn's static-auth-secret, logins that expire) "
+            "or STUDIO_TURN_USERNAME / STUDIO_TURN_PASSWORD (one static user)",
+        )
+    return IceSettings.from_env(tuple(urls), relay_only)
 
 
 def _database(given: str | None) -> Path | str:

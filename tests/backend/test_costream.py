@@ -4,6 +4,9 @@ refusals a guest sees (studio.contract.costream)."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import threading
 import time
 import uuid
@@ -460,6 +463,7 @@ def test_a_guest_guide_on_air_earns_a_co_host_share_that_settles_or_reverses(
 def test_ice_options_are_checked_and_the_turn_login_comes_from_the_environment(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    from studio.backend.costream import TURN_LOGIN_SECONDS
     from studio.commands.backend import ice_settings
     from studio.errors import UserError
     from studio.redact import redact
@@ -481,6 +485,23 @@ def test_ice_options_are_checked_and_the_turn_login_comes_from_the_environment(
     ]
     assert "turn-secret-b81f" not in repr(ice) and "turn-secret-b81f" not in redact(
         "login turn-secret-b81f"
+    )
+    # coturn's use-auth-secret: a login minted per config, which expires
+    monkeypatch.setenv("STUDIO_TURN_SECRET", "shared-9d2c41e7")
+    with pytest.raises(UserError, match="both"):
+        ice_settings(["turn:t.example.com:3478"], False)
+    monkeypatch.delenv("STUDIO_TURN_USERNAME")
+    monkeypatch.delenv("STUDIO_TURN_PASSWORD")
+    ice = ice_settings(["stun:s.example.com:3478", "turn:t.example.com:3478"], False)
+    stun, turn = ice.servers(now=1_800_000_000)
+    assert stun == {"urls": ["stun:s.example.com:3478"]}
+    assert turn["username"] == f"{1_800_000_000 + TURN_LOGIN_SECONDS}:studio"
+    # the TURN REST API's credential, as coturn checks it: base64(HMAC-SHA1(secret, username))
+    mac = hmac.new(b"shared-9d2c41e7", turn["username"].encode(), hashlib.sha1).digest()
+    assert turn["credential"] == base64.b64encode(mac).decode()
+    assert ice.servers(now=1_800_000_060)[1]["username"] != turn["username"]  # minted anew
+    assert "shared-9d2c41e7" not in repr(ice) and "shared-9d2c41e7" not in redact(
+        "secret shared-9d2c41e7"
     )
 
 

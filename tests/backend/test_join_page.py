@@ -10,6 +10,7 @@ that has expired shows the refusal page, in the page's language.
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -263,15 +264,14 @@ def test_an_expired_link_shows_the_refusal_page(backend: Live, browser: Browser)
 
 
 TURN_USER, TURN_PASSWORD = "studio", "turn-pass-7f3a9c"
+TURN_SECRET = "turn-shared-secret-4be1d2"
 
 
-@pytest.fixture(scope="module")
-def turn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
-    """coturn (Debian's turnserver) on loopback with one long-term user."""
+def _coturn(tmp: Path, login: list[str]) -> Iterator[tuple[int, Path]]:
+    """coturn (Debian's turnserver) on loopback with the given login options."""
     exe = shutil.which("turnserver")
     if exe is None:
         pytest.fail("coturn is missing: apt-get install -y coturn")
-    tmp = tmp_path_factory.mktemp("coturn")
     port, low = free_port(), 49_000 + free_port() % 10_000
     log = tmp / "turn.log"
     cmd = [
@@ -282,8 +282,7 @@ def turn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]
         "--relay-ip=127.0.0.1",
         f"--min-port={low}",
         f"--max-port={low + 40}",
-        "--lt-cred-mech",
-        f"--user={TURN_USER}:{TURN_PASSWORD}",
+        *login,
         "--realm=studio.test",
         "--no-tls",
         "--no-dtls",
@@ -303,6 +302,20 @@ def turn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]
     yield port, log
     proc.terminate()
     proc.wait(10)
+
+
+@pytest.fixture(scope="module")
+def turn(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """coturn with one long-term user."""
+    login = ["--lt-cred-mech", f"--user={TURN_USER}:{TURN_PASSWORD}"]
+    yield from _coturn(tmp_path_factory.mktemp("coturn"), login)
+
+
+@pytest.fixture(scope="module")
+def turn_rest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, Path]]:
+    """coturn taking logins minted from a shared secret, which expire (use-auth-secret)."""
+    login = ["--use-auth-secret", f"--static-auth-secret={TURN_SECRET}"]
+    yield from _coturn(tmp_path_factory.mktemp("coturn-rest"), login)
 
 
 def test_relay_only_through_coturn(
@@ -348,3 +361,90 @@ def test_relay_only_through_coturn(
     logs = "".join(f.read_text(errors="replace") for f in backend.logs.glob("*.log"))
     logs += backend.output()
     assert TURN_PASSWORD not in logs
+
+
+def _allocates(port: int, username: str, credential: str) -> bool:
+    """Whether coturn grants a relay allocation to this login (aioice's TURN client)."""
+    from aioice.stun import TransactionFailed
+    from aioice.turn import create_turn_endpoint
+
+    async def attempt() -> bool:
+        try:
+            transport, _ = await create_turn_endpoint(
+                asyncio.DatagramProtocol, ("127.0.0.1", port), username, credential
+            )
+        except TransactionFailed:
+            return False
+        transport.close()
+        return True
+
+    got: list[bool] = []  # on a thread of its own: Playwright's loop runs on this one
+    runner = threading.Thread(
+        target=lambda: got.append(asyncio.run(asyncio.wait_for(attempt(), 20)))
+    )
+    runner.start()
+    runner.join(30)
+    assert got, "the TURN allocation attempt did not finish"
+    return got[0]
+
+
+def test_relay_with_logins_that_expire(
+    turn_rest: tuple[int, Path], browser: Browser, tmp_path: Path
+) -> None:
+    """With $STUDIO_TURN_SECRET each config hands out a login minted for it that coturn
+    takes until it expires: a relay-only guest streams through it, an expired one is refused."""
+    import base64
+    import hashlib
+    import hmac
+
+    from studio.backend.costream import TURN_LOGIN_SECONDS, IceSettings
+
+    port, turn_log = turn_rest
+    backend = start_backend(
+        tmp_path,
+        "--ice-server",
+        f"turn:127.0.0.1:{port}",
+        "--ice-relay-only",
+        env={"STUDIO_TURN_SECRET": TURN_SECRET},
+    )
+    try:
+        with backend.client("guide1") as g:
+            sess = new_live_session(g, title="中继连麦")
+            inv = _invite(g, sess["id"])
+        asked = time.time()
+        cfg = httpx.get(f"{backend.url}/join/{inv['token']}/config").json()
+        (server,) = cfg["ice_servers"]
+        user, credential = server["username"], server["credential"]
+        expiry, name = user.split(":")
+        assert name == "studio" and abs(int(expiry) - (asked + TURN_LOGIN_SECONDS)) < 60
+        mac = hmac.new(TURN_SECRET.encode(), user.encode(), hashlib.sha1).digest()
+        assert credential == base64.b64encode(mac).decode() and TURN_SECRET not in str(cfg)
+        host = Host(backend.url, backend.token("guide1"), sess["id"])
+        host.start()
+        ctx = browser.new_context(locale="en-US")
+        page = ctx.new_page()
+        try:
+            page.goto(inv["join_url"] + "?lang=en")
+            page.fill("#name", "Relay guest")
+            page.click("#join")
+            page.wait_for_selector("#state[data-state=connected]", timeout=25_000)
+            _wait("the guest's video through the relay", lambda: len(host.video) >= 10)
+        finally:
+            ctx.close()
+            host.finish()
+        assert host.error is None, host.error
+        text = turn_log.read_text(errors="replace")
+        # the page fetched its own config, so its own login: one minted for it, unexpired
+        used = {int(e) for e in re.findall(r"user <(\d+):studio>", text)}
+        assert used and all(abs(e - (asked + TURN_LOGIN_SECONDS)) < 60 for e in used), text[-2000:]
+        assert "ALLOCATE processed, success" in text and "CHANNEL_BIND processed, success" in text
+        # what a guest's browser was handed stops being a key to the relay once it expires
+        ice = IceSettings(auth_secret=TURN_SECRET)
+        assert _allocates(port, *ice.login(now=time.time() - 60))  # still valid a minute on
+        assert not _allocates(port, *ice.login(now=time.time() - TURN_LOGIN_SECONDS - 60))
+        assert not _allocates(port, user, "not-the-credential")
+    finally:
+        stop_backend(backend)
+    logs = "".join(f.read_text(errors="replace") for f in backend.logs.glob("*.log"))
+    logs += backend.output()
+    assert TURN_SECRET not in logs and credential not in logs
