@@ -22,6 +22,7 @@ class _Faulty(Output):
     def __init__(self) -> None:
         super().__init__("faulty")
         self.taken = 0
+        self.wound_down = False
 
     def _admit(self, packet: EncodedPacket) -> None:
         self.taken += 1
@@ -29,8 +30,12 @@ class _Faulty(Output):
             raise ValueError("a bug in this output's queue policy")
 
     def _run(self) -> None:
+        """A connection loop: takes what is queued until stopped, then "reconnects"."""
         self._set_state("live")
-        self._stop.wait()
+        while not self._stop.is_set():
+            self._next(0.05)
+        self.wound_down = True
+        self._set_state("live")  # a loop winding down must not bring a crashed output back
 
 
 def test_an_output_that_raises_on_the_encode_thread_fails_alone(tmp_path: Path) -> None:
@@ -45,9 +50,13 @@ def test_an_output_that_raises_on_the_encode_thread_fails_alone(tmp_path: Path) 
             time.sleep(0.05)
         assert faulty.state == "failed" and "ValueError" in faulty.reason
         assert faulty.message is not None and faulty.message.id == "output.internal_error"
-        after_fault = rec.stats.video_frames_sent
+        after_fault, taken = rec.stats.video_frames_sent, faulty.taken
         time.sleep(2.0)  # two more seconds of show
         assert rec.stats.video_frames_sent >= after_fault + 15  # still recording, at rate
+        # the faulty one takes nothing more, its own thread has ended, and it stays failed
+        assert faulty.taken == taken and faulty.wound_down
+        assert faulty._thread is not None and not faulty._thread.is_alive()
+        assert faulty.state == "failed"
         assert p.counters.encoded > 40
     finally:
         p.stop()

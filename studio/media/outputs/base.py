@@ -54,6 +54,8 @@ class Output(ABC):
         self._cond = threading.Condition()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._state_lock = threading.Lock()  # the output's thread and the encode threads set it
+        self._crashed = False  # failed on a fault of its own code: stays failed, thread ended
         self._templates: Templates | None = None
         self._awaiting_key = True
         self._starts_at = float("-inf")  # the current container's first packet (seconds)
@@ -146,10 +148,13 @@ class Output(ABC):
             return self._queue.popleft()
 
     def _set_state(self, state: str, reason: str = "", message: Message | None = None) -> None:
-        if state == self.state and reason == self.reason:
-            return
-        self.state, self.reason = state, reason
-        self.message = message if reason else None
+        with self._state_lock:
+            if self._crashed and self.state == "failed":
+                return  # a connection loop still winding down does not bring it back
+            if state == self.state and reason == self.reason:
+                return
+            self.state, self.reason = state, reason
+            self.message = message if reason else None
         log.info("output %s: %s%s", self.name, state, f" ({reason})" if reason else "")
         if self.on_state:
             try:
@@ -191,20 +196,34 @@ class Output(ABC):
         if pkt.kind == "video":
             self.stats.video_frames_sent += 1
 
-    def crashed(self, exc: BaseException) -> None:
-        """A fault of this output's own code (its thread, or taking a packet on the encode
-        thread): it fails alone, saying so, and takes no more packets."""
+    def crashed(self, exc: BaseException, *, end_thread: bool = True) -> None:
+        """A fault of this output's own code: it fails alone, saying so.
+
+        Raised while taking a packet on the encode thread (``end_thread``), the output
+        takes no more packets, its thread sends what is queued, closes its connection
+        (viewers see the stream end, not a frozen picture) and returns, and it stays failed:
+        retrying would meet the same fault. A crash of its own thread (``_run_guarded``)
+        has ended that thread already and may be retried (立即重连)."""
+        if end_thread:
+            with self._state_lock:
+                first, self._crashed = not self._crashed, True
+            if not first:
+                return  # the encode and the audio thread may both meet it: said once
         log.error("output %s crashed", self.name, exc_info=exc)
         name = type(exc).__name__
-        self._set_state(
+        self._set_state(  # the last state it takes (see _set_state)
             "failed", f"internal error: {name}", Message("output.internal_error", {"detail": name})
         )
+        if end_thread:
+            self._stop.set()
+            with self._cond:
+                self._cond.notify_all()
 
     def _run_guarded(self) -> None:
         try:
             self._run()
         except Exception as exc:
-            self.crashed(exc)
+            self.crashed(exc, end_thread=False)
 
     @abstractmethod
     def _run(self) -> None: ...
