@@ -447,8 +447,8 @@ class Compositor:
         rgba = layer.rgba
         if rgba is None:
             return None
-        key = (layer.version, id(rgba), layer.w, layer.h, layer.x, layer.y, self.width,
-               self.height)  # fmt: skip
+        x, y = layer.x, layer.y  # read once: the key and the cut must agree
+        key = (layer.version, id(rgba), layer.w, layer.h, x, y, self.width, self.height)
         kept = layer._placed
         if kept and kept[0] == key and layer._prepared is not None:
             return kept[1]
@@ -465,15 +465,13 @@ class Compositor:
             layer._prepared, layer._key = (whole,), content
         whole = layer._prepared[0]
         part = (
-            _clip(whole, _even(layer.x), _even(layer.y), self.width, self.height)
-            if whole is not None
-            else None
+            _clip(whole, _even(x), _even(y), self.width, self.height) if whole is not None else None
         )
         placed = None
         if part is not None:
-            x, y, w, h = part.x, part.y, part.w, part.h  # all even
-            luma = (slice(y, y + h), slice(x, x + w))
-            chroma = (slice(y // 2, (y + h) // 2), slice(x // 2, (x + w) // 2))
+            px, py, pw, ph = part.x, part.y, part.w, part.h  # all even
+            luma = (slice(py, py + ph), slice(px, px + pw))
+            chroma = (slice(py // 2, (py + ph) // 2), slice(px // 2, (px + pw) // 2))
             placed = (part, luma, chroma)
         layer._placed = (key, placed)
         return placed

@@ -221,7 +221,11 @@ def test_a_layer_kept_in_place_follows_every_change_of_image_place_and_canvas() 
     """The placement a layer keeps between frames is worked out again whenever what it was
     worked out for changes: pixels edited in place (version), a new image, a move, a new
     size, a compositor of another size. Each frame equals a fresh layer's on a fresh canvas."""
-    card = ImageLayer("card", x=40, y=20, rgba=rgba(60, 40, (255, 0, 0), 200))
+
+    def pattern(w: int, h: int, seed: int) -> np.ndarray:  # no two rows or columns alike
+        return np.random.default_rng(seed).integers(0, 256, (h, w, 4), dtype=np.uint8)
+
+    card = ImageLayer("card", x=40, y=20, rgba=pattern(60, 40, 1))
 
     def fresh(comp_w: int, comp_h: int) -> np.ndarray:
         twin = ImageLayer("twin", x=card.x, y=card.y, w=card.w, h=card.h, rgba=card.rgba.copy())
@@ -235,13 +239,18 @@ def test_a_layer_kept_in_place_follows_every_change_of_image_place_and_canvas() 
         lambda: setattr(card, "x", 100),  # moved
         lambda: (card.rgba.__setitem__((slice(None), slice(None)), (0, 0, 255, 255)),
                  setattr(card, "version", card.version + 1)),  # edited in place
-        lambda: card.set_image(rgba(30, 30, (0, 255, 0), 128)),  # a new image
+        lambda: card.set_image(pattern(30, 30, 2)),  # a new image
         lambda: setattr(card, "w", 50),  # scaled
         lambda: setattr(card, "x", 150),  # half off the small canvas
         lambda: setattr(card, "x", -20),  # half off the left edge
         lambda: setattr(card, "y", 70),  # half off the small canvas's bottom
+        lambda: setattr(card, "h", 20),  # squashed
+        lambda: setattr(card, "rgba", pattern(30, 30, 3)),  # swapped, no version bump
     ]  # fmt: skip
+    last = (comps[-1], sizes[-1])
     for step in steps:
         step()
-        for comp, (cw, ch) in zip(comps, sizes, strict=True):
+        # first on the compositor that drew last (what it kept is what is under test),
+        # then on each size in turn, one side changing between each two
+        for comp, (cw, ch) in [last, *zip(comps, sizes, strict=True)]:
             assert np.array_equal(comp.render(scene)[0], fresh(cw, ch))
