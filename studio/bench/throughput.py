@@ -1,9 +1,9 @@
 """Throughput and cost: the studio vs the ffmpeg CLI on the same clip, overlays and encode.
 
 Runs alternate A B A B so that a change in machine load hits both sides. CPU per
-frame excludes fixed start-up on both sides: the studio child counts from after
-its imports and set-up (its ``ready`` line) to the last packet sent; for ffmpeg
-the CPU of a 1-frame run of the same command is subtracted from the full run.
+frame is measured alike on both sides: a run's CPU less that of a 1-frame run of the
+same job, over frames - 1 (the studio child itself counts from after its imports and
+set-up, its ``ready`` line, to the last packet sent; ffmpeg is the whole process).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from studio.bench.workload import FPS, Overlay, bench_profile
 from studio.config import Profile
 
 SIZES = {1080: (1920, 1080), 720: (1280, 720)}
+BASELINE_RUNS = 3  # 1-frame runs a side and size in the throughput section (median taken)
 
 
 def ffmpeg_available() -> bool:
@@ -222,15 +223,22 @@ def run_throughput(
             "job": "throughput", "clip": str(clip), "width": width, "height": height,
             "overlays": ov_json, "frames": frames,
         }  # fmt: skip
-        step(f"throughput {height}p: studio start-up baseline")
-        studio_base = studio_baseline({**studio_spec, "url": url_for(f"tp-base-{height}")})
-        base_cpu = 0.0
-        if have_ffmpeg:
-            step(f"throughput {height}p: ffmpeg start-up baseline")
-            base = run_measured(
-                ffmpeg_command(clip, overlays, width, height, url_for(f"tp-ff-base-{height}"), 1)
+        # each side's 1-frame cost is taken off all its rounds: the median of a few runs,
+        # alternating, so that one noisy run does not shift every round alike
+        studio_bases: list[float] = []
+        ff_bases: list[float] = []
+        for b in range(BASELINE_RUNS):
+            step(f"throughput {height}p: start-up baselines {b + 1}/{BASELINE_RUNS}")
+            studio_bases.append(
+                studio_baseline({**studio_spec, "url": url_for(f"tp-base-{height}-{b}")})
             )
-            base_cpu = base.cpu_s
+            if have_ffmpeg:
+                url = url_for(f"tp-ff-base-{height}-{b}")
+                ff_bases.append(
+                    run_measured(ffmpeg_command(clip, overlays, width, height, url, 1)).cpu_s
+                )
+        studio_base = statistics.median(studio_bases)
+        base_cpu = statistics.median(ff_bases) if ff_bases else 0.0
         studio_runs: list[dict[str, float]] = []
         ff_runs: list[dict[str, float]] = []
         ratios: list[float] = []
@@ -275,5 +283,7 @@ def run_throughput(
             "studio_window_ms": spread([x["ms_cpu_per_frame_window"] for x in studio_runs]),
             "ffmpeg_startup_cpu_s": base_cpu,
             "studio_first_frame_cpu_s": studio_base,
+            "studio_first_frame_runs_cpu_s": studio_bases,
+            "ffmpeg_startup_runs_cpu_s": ff_bases,
         }
     return out

@@ -169,7 +169,12 @@ def test_tiny_bench_end_to_end_writes_json(tmp_path: Path) -> None:
     assert tp["studio"][0]["frames"] == 30 and tp["studio_ms"]["median"] > 0
     # the studio side is measured as the ffmpeg side: less its own 1-frame run, over n - 1
     run, base = tp["studio"][0], tp["studio_first_frame_cpu_s"]
-    assert base > 0
+    assert (
+        base == sorted(tp["studio_first_frame_runs_cpu_s"])[1]
+        and len(tp["ffmpeg_startup_runs_cpu_s"]) == len(tp["studio_first_frame_runs_cpu_s"]) == 3
+    )
+    # the baseline is a shorter run of the same job: it costs less than the 30-frame run
+    assert 0 < base < run["ms_cpu_per_frame_window"] * run["frames"] / 1000
     cpu_ms = run["ms_cpu_per_frame_window"] * run["frames"]
     assert abs(run["ms_cpu_per_frame"] * (run["frames"] - 1) + 1000 * base - cpu_ms) < 1e-6
     assert tp["ffmpeg_ms"]["median"] > 0 and tp["ratio"]["median"] > 0
