@@ -234,7 +234,13 @@ class Costream:
         return invite, sess
 
     # ---- invites ---------------------------------------------------------------------
-    def create_invite(self, user: User, session_id: int, body: c.InviteRequest) -> c.Invite:
+    def create_invite(
+        self, user: User, session_id: int, body: c.InviteRequest, key: str | None = None
+    ) -> tuple[c.Invite, bool]:
+        """(a new join link, whether it is a replay). With ``key`` (Idempotency-Key) a retry
+        gets the same link, not a second one. What is kept for the retry is the invite's id,
+        never its token (a copy of the database must hold no working link): the answer is
+        made again from the row."""
         sess = self.host_session(user, session_id)
         if sess["state"] == "ended":
             raise ApiError(409, f"live session {session_id} has ended; invite to a new one")
@@ -257,8 +263,9 @@ class Costream:
             if guide_id == sess["guide_id"]:
                 raise ApiError(422, "guest_guide_id is the host guide; name the guest's guide")
         now = self.commerce.clock.now()
-        public_id = "j" + secrets.token_urlsafe(16)
-        with self.db.write() as conn:
+
+        def insert(conn: Conn) -> tuple[int, dict[str, Any]]:
+            public_id = "j" + secrets.token_urlsafe(16)
             invite_id = conn.execute(
                 "INSERT INTO costream_invites(public_id, session_id, label, uses, expires_at,"
                 " guest_guide_id, co_host_share, created_by, created_at)"
@@ -275,8 +282,14 @@ class Costream:
                     now,
                 ),
             ).lastrowid
-        log.info("co-stream invite %s for session %s (%d uses)", invite_id, session_id, uses)
-        return self.invite_out(self._invite(int(invite_id or 0)))
+            log.info("co-stream invite %s for session %s (%d uses)", invite_id, session_id, uses)
+            return 201, {"invite_id": int(invite_id or 0)}
+
+        asked = {"session_id": session_id, **body}
+        _status, made, replayed = self.commerce.idempotent(
+            user.id, key, "create_costream_invite", asked, insert
+        )
+        return self.invite_out(self._invite(int(made["invite_id"]))), replayed
 
     def invite_out(self, row: Row) -> c.Invite:
         token = self.commerce.signer.token_for(row["public_id"])

@@ -9,6 +9,7 @@ with a token in it (:func:`studio.redact.redact` for anything echoed).
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -30,6 +31,8 @@ from studio.errors import UserError
 log = logging.getLogger(__name__)
 
 TIMEOUT = httpx.Timeout(10.0, read=LONG_POLL_MAX_SECONDS + 10.0)
+INVITE_TIMEOUT = httpx.Timeout(10.0)  # no long poll: an answer is due at once
+INVITE_ATTEMPTS = 2
 
 
 class LinkRefusedError(UserError):
@@ -84,7 +87,20 @@ class HostSignalling:
         return f"/api/sessions/{self.session_id}/costream/{tail}"
 
     async def invite(self, request: InviteRequest) -> Invite:
-        resp = await self._http.post(self._s("invites"), json=dict(request))
+        """A new join link. Asked once more, with the same Idempotency-Key, when the first
+        request got no answer (a store's network): the link the server may have made
+        already comes back, instead of a second live link nobody knows about."""
+        headers = {"Idempotency-Key": f"costream-invite-{uuid.uuid4()}"}
+        for attempt in range(INVITE_ATTEMPTS):
+            try:
+                resp = await self._http.post(
+                    self._s("invites"), json=dict(request), headers=headers, timeout=INVITE_TIMEOUT
+                )
+                break
+            except httpx.TransportError:
+                if attempt + 1 == INVITE_ATTEMPTS:
+                    raise
+                log.info("making the invite: no answer, asking again")
         return cast(Invite, _check(resp, "making the invite").json())
 
     async def invites(self) -> list[Invite]:

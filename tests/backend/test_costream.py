@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import sqlite3
 import threading
 import time
 import uuid
@@ -177,6 +178,52 @@ def test_guest_offers_host_answers_guest_connects_and_leaves(
     g = guests(guide, sess["id"])[me["guest_id"]]
     assert g["state"] == "left" and not g["on_air"] and g["left_at"]
     assert guide.post(on_air, json={"on": True}).status_code == 409  # gone: not on air
+
+
+def test_an_invite_asked_again_with_its_key_is_the_same_link(
+    backend: Live, guide: httpx.Client
+) -> None:
+    """A retry (the first request timed out after the server made the link) gets the same
+    link, not a second live one; another body under the key is a conflict; no key, no
+    memory."""
+    sess = new_live_session(guide)
+    url = f"/api/sessions/{sess['id']}/costream/invites"
+    key = {"Idempotency-Key": f"invite-{uuid.uuid4()}"}
+    first = guide.post(url, json={"label": "东门店"}, headers=key)
+    again = guide.post(url, json={"label": "东门店"}, headers=key)
+    assert first.status_code == again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json() == first.json()  # same id, same token, same join link
+    SEEN.append(first.json()["token"])
+    assert guide.post(url, json={"label": "西门店"}, headers=key).status_code == 409
+    listed = guide.get(url).json()
+    assert [i["id"] for i in listed] == [first.json()["id"]]
+    other = guide.post(url, json={"label": "东门店"})  # no key: a new link each time
+    assert other.status_code == 201 and other.json()["id"] != first.json()["id"]
+    SEEN.append(other.json()["token"])
+
+
+def test_an_invites_token_is_not_kept_for_its_retries(tmp_path: Path) -> None:
+    """What the retry memory keeps is the invite's id: a copy of the database holds no
+    working link (tokens are made from the server's secret, not stored)."""
+    server = start_backend(tmp_path)
+    try:
+        with server.client("guide1") as g:
+            sess = new_live_session(g)
+            r = g.post(
+                f"/api/sessions/{sess['id']}/costream/invites",
+                json={},
+                headers={"Idempotency-Key": "k-1"},
+            )
+            assert r.status_code == 201
+            token = r.json()["token"]
+    finally:
+        stop_backend(server)
+    with sqlite3.connect(tmp_path / "backend.sqlite3") as db:
+        rows = db.execute("SELECT response FROM idempotency").fetchall()
+        dump = "\n".join(db.iterdump())
+    assert rows and any("invite_id" in row[0] for row in rows)
+    assert token not in dump and token.split(".")[-1] not in dump
 
 
 def test_hostile_input_is_refused_clearly(

@@ -7,6 +7,9 @@ off the host's program, and a revoked link is refused with a clear message.
 
 from __future__ import annotations
 
+import contextlib
+import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -98,3 +101,65 @@ def test_studio_guest_over_the_backend_on_air_leave_and_revoked_link(backend) ->
         cohost.close()
         host_pipe.stop()
         guest_pipe.stop()
+
+
+class _LosesFirstAnswer:
+    """A loopback relay to the backend that passes the first request on but drops the
+    connection instead of its answer (a store's network losing the reply), then relays."""
+
+    def __init__(self, upstream: str) -> None:
+        parts = httpx.URL(upstream)
+        self.upstream = (parts.host, parts.port or 80)
+        self.dropped = 0
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
+
+    def _serve(self, client: socket.socket) -> None:
+        up = socket.create_connection(self.upstream)
+        lose = self.dropped == 0
+        with client, up:
+            if lose:  # the request reaches the server; its answer never comes back
+                self.dropped += 1
+                up.sendall(client.recv(65536))
+                up.recv(65536)
+                return
+            threading.Thread(target=_copy, args=(client, up), daemon=True).start()
+            _copy(up, client)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+def _copy(src: socket.socket, dst: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        while data := src.recv(65536):
+            dst.sendall(data)
+        dst.shutdown(socket.SHUT_WR)
+
+
+def test_an_invite_whose_answer_was_lost_is_asked_again_and_is_one_link(backend) -> None:  # type: ignore[no-untyped-def]
+    url, token = backend
+    relay = _LosesFirstAnswer(url)
+    sig, direct = (
+        HostSignalling(relay.url, token, DEMO_SESSION),
+        HostSignalling(url, token, DEMO_SESSION),
+    )
+    try:
+        invite = rtc_loop.run(sig.invite({"label": "东门店"}))
+        listed = rtc_loop.run(direct.invites())
+    finally:
+        rtc_loop.run(sig.close())
+        rtc_loop.run(direct.close())
+        relay.close()
+    assert relay.dropped == 1  # the first answer was lost, the server had made the link
+    mine = [i for i in listed if i["label"] == "东门店"]
+    assert [i["id"] for i in mine] == [invite["id"]] and mine[0]["token"] == invite["token"]

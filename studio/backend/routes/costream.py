@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from studio.backend import joinpage
 from studio.backend.costream import Costream, RefusedError
-from studio.backend.deps import AUTH_ERRORS, ERR, WRITE_ERRORS, Auth, IdPath
+from studio.backend.deps import AUTH_ERRORS, ERR, WRITE_ERRORS, Auth, IdemKey, IdPath
 from studio.backend.errors import ApiError
 from studio.contract import costream as c
 
@@ -167,9 +167,16 @@ async def _poll(
     responses=WRITE_ERRORS,
 )
 def create_costream_invite(
-    session_id: IdPath, body: InviteIn, user: Auth, service: Service
+    session_id: IdPath,
+    body: InviteIn,
+    user: Auth,
+    service: Service,
+    response: Response,
+    idempotency_key: IdemKey = None,
 ) -> c.Invite:
-    """连麦邀请: a join link for this session (the session's guide or an admin)."""
+    """连麦邀请: a join link for this session (the session's guide or an admin). With an
+    Idempotency-Key a retry (a request that timed out after the server made the link) gets
+    the same link back, marked ``Idempotent-Replayed: true``, not a second one."""
     request: c.InviteRequest = {
         "label": body.label,
         "uses": body.uses,
@@ -178,7 +185,10 @@ def create_costream_invite(
     }
     if body.guest_guide_id is not None:
         request["guest_guide_id"] = body.guest_guide_id
-    return service.create_invite(user, session_id, request)
+    invite, replayed = service.create_invite(user, session_id, request, idempotency_key)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    return invite
 
 
 @router.get(
