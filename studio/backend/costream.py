@@ -247,6 +247,7 @@ class Costream:
         uses = int(body.get("uses", c.INVITE_DEFAULT_USES))
         ttl = int(body.get("ttl_minutes", c.INVITE_DEFAULT_TTL_MINUTES))
         share = float(body.get("co_host_share", 0.0))
+        shape = body.get("shape", "landscape")
         guide_id = body.get("guest_guide_id")
         label = "".join(ch for ch in body.get("label", "") if unicodedata.category(ch)[0] != "C")
         if not 1 <= uses <= c.INVITE_MAX_USES:
@@ -255,6 +256,8 @@ class Costream:
             raise ApiError(422, f"ttl_minutes must be 1-{MAX_TTL_MINUTES}")
         if not 0 <= share <= MAX_SHARE:
             raise ApiError(422, f"co_host_share must be 0-{MAX_SHARE}")
+        if shape not in c.GUEST_VIDEO:
+            raise ApiError(422, f"shape must be one of {sorted(c.GUEST_VIDEO)}")
         if share > 0 and guide_id is None:
             raise ApiError(422, "co_host_share needs guest_guide_id (the guide who shares)")
         if guide_id is not None:
@@ -268,8 +271,8 @@ class Costream:
             public_id = "j" + secrets.token_urlsafe(16)
             invite_id = conn.execute(
                 "INSERT INTO costream_invites(public_id, session_id, label, uses, expires_at,"
-                " guest_guide_id, co_host_share, created_by, created_at)"
-                " VALUES(?,?,?,?,?,?,?,?,?)",
+                " guest_guide_id, co_host_share, created_by, created_at, shape)"
+                " VALUES(?,?,?,?,?,?,?,?,?,?)",
                 (
                     public_id,
                     session_id,
@@ -280,6 +283,7 @@ class Costream:
                     share,
                     user.id,
                     now,
+                    shape,
                 ),
             ).lastrowid
             log.info("co-stream invite %s for session %s (%d uses)", invite_id, session_id, uses)
@@ -305,6 +309,7 @@ class Costream:
             "revoked": row["revoked_at"] is not None,
             "guest_guide_id": row["guest_guide_id"],
             "co_host_share": float(row["co_host_share"]),
+            "shape": "portrait" if row["shape"] == "portrait" else "landscape",
         }
 
     def list_invites(self, user: User, session_id: int) -> list[c.Invite]:
@@ -337,6 +342,7 @@ class Costream:
     def join_config(self, token: str) -> c.JoinConfig:
         invite, sess = self.open_invite(token)
         host, store = self.host_names(sess)
+        width, height = c.GUEST_VIDEO.get(invite["shape"], c.GUEST_VIDEO["landscape"])
         return {
             "session_title": sess["title"],
             "host_name": host,
@@ -344,6 +350,7 @@ class Costream:
             "label": invite["label"],
             "ice_servers": self.ice.servers(),
             "ice_transport_policy": "relay" if self.ice.relay_only else "all",
+            "video": {"width": width, "height": height},
         }
 
     def offer(self, token: str, body: c.OfferRequest) -> c.OfferAccepted:

@@ -21,7 +21,7 @@ from studio.backend.engine import Conn, Engine, Row, open_engine, private_file
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 _SCHEMA_V1 = """
 CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -345,6 +345,11 @@ CREATE TABLE co_host_shares(
 CREATE INDEX co_host_shares_guide ON co_host_shares(guide_id, created_at)
 """
 
+# v7: a join link knows the program's orientation, so the guest's camera is asked for it
+_SCHEMA_V7 = """
+ALTER TABLE costream_invites ADD COLUMN shape TEXT NOT NULL DEFAULT 'landscape'
+"""
+
 MIGRATIONS: dict[int, str] = {
     1: _SCHEMA_V1,
     2: _SCHEMA_V2,
@@ -352,6 +357,7 @@ MIGRATIONS: dict[int, str] = {
     4: _SCHEMA_V4,
     5: _SCHEMA_V5,
     6: _SCHEMA_V6,
+    7: _SCHEMA_V7,
 }
 
 

@@ -55,6 +55,10 @@ GuestState = Literal["offered", "answered", "connected", "left", "ended"]
 INVITE_DEFAULT_USES = 1
 INVITE_DEFAULT_TTL_MINUTES = 60
 INVITE_MAX_USES = 10
+Shape = Literal["landscape", "portrait"]
+# what a guest's camera is asked for: the program's orientation, so that a guest on a
+# 9:16 show (a phone held upright) fills its tall tile instead of a letterboxed strip
+GUEST_VIDEO: dict[str, tuple[int, int]] = {"landscape": (640, 360), "portrait": (360, 640)}
 MAX_GUESTS = 3  # the host plus three: layouts go up to a 2 x 2 grid
 LONG_POLL_MAX_SECONDS = 25.0
 SDP_MAX_BYTES = 64_000  # an offer with every codec and candidate is ~6-10 KB
@@ -66,6 +70,7 @@ class InviteRequest(TypedDict, total=False):
     ttl_minutes: int  # how long the link works (1..24*60)
     guest_guide_id: int  # the guest is a guide of this chain: a co-host share
     co_host_share: float  # 0..0.5 of the host's commission while the guest is on air
+    shape: Shape  # the program's orientation: what the guest's camera is asked for
 
 
 class Invite(TypedDict):
@@ -80,12 +85,18 @@ class Invite(TypedDict):
     revoked: bool
     guest_guide_id: int | None
     co_host_share: float
+    shape: Shape
 
 
 class IceServer(TypedDict, total=False):
     urls: list[str]
     username: str
     credential: str
+
+
+class VideoSize(TypedDict):
+    width: int
+    height: int
 
 
 class JoinConfig(TypedDict):
@@ -95,6 +106,7 @@ class JoinConfig(TypedDict):
     label: str
     ice_servers: list[IceServer]
     ice_transport_policy: Literal["all", "relay"]
+    video: VideoSize  # the camera size the page asks for (GUEST_VIDEO of the invite's shape)
 
 
 class Description(TypedDict):

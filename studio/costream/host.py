@@ -96,8 +96,13 @@ class CoHost:
 
     # -- invites (backend) -------------------------------------------------------
     def invite(self, request: InviteRequest | None = None) -> Invite:
+        """A join link; its guest's camera is asked for the program's orientation unless
+        ``request`` says otherwise (a 9:16 show wants an upright phone picture)."""
         sig = self._need_signalling()
-        inv = rtc_loop.run(sig.invite(request or {}))
+        ask: InviteRequest = {**(request or {})}
+        p = self.pipeline.profile
+        ask.setdefault("shape", "portrait" if p.height > p.width else "landscape")
+        inv = rtc_loop.run(sig.invite(ask))
         register_secret(inv["token"])
         self.pipeline.bus.publish(
             TOPIC_INVITE, join_url=inv["join_url"], label=inv["label"], revoked=False
@@ -182,7 +187,7 @@ class CoHost:
                     f"guest-{guest_id}", name or f"嘉宾 {guest_id}", p.width, p.height, p.fps
                 )
                 peer = GuestPeer(guest_id, name or f"嘉宾 {guest_id}", src)
-                src.on_state = lambda _s, p=peer: self._publish(p)
+                src.on_state = lambda _s, p=peer: self._guest_state(p)
                 self.guests[guest_id] = peer
                 src.start()
                 new = True
@@ -307,6 +312,14 @@ class CoHost:
         p = self.pipeline.profile
         with self.pipeline.compositor.lock:
             arrange(self.pipeline.scene, kind, tiles, p.width, p.height, self.insets)
+
+    def _guest_state(self, peer: GuestPeer) -> None:
+        """A guest's picture came (back): on air, the layout is made again for its real
+        shape (an upright phone picture fills a tall tile; its name tag goes to the foot)."""
+        if peer.source.state == "live" and peer.on_air:
+            with self._lock:
+                self._arrange()
+        self._publish(peer)
 
     def _peer(self, guest_id: int) -> GuestPeer:
         peer = self.guests.get(guest_id)

@@ -104,8 +104,14 @@ def _upright(host: VideoLayer | None) -> bool:
     return h > w
 
 
+def _guest_size(source: Source) -> tuple[int, int]:
+    """The guest's picture size: its newest frame's, else 16:9 (what most cameras send)."""
+    last = source.slot.peek()
+    return (last.width, last.height) if last is not None and last.height else (16, 9)
+
+
 def _shown(r: Rect, sw: int = 16, sh: int = 9) -> tuple[int, int, int]:
-    """Where a guest's picture (they send 16:9) shows in its tile: (x, y offset, height).
+    """Where a guest's ``sw`` x ``sh`` picture shows in its tile: (x, y offset, height).
     Filled when the crop keeps enough of it (the compositor's rule), else letterboxed."""
     if fill_crop(sw * 120, sh * 120, r.w, r.h) is not None:
         return 0, 0, r.h
@@ -157,7 +163,7 @@ def arrange(
             )
         )
         pad = _even(size * 0.5)
-        fx, fy, fh = _shown(r)
+        fx, fy, fh = _shown(r, *_guest_size(tile.source))
         added.append(
             TextLayer(
                 name=f"{PREFIX}tag:{tile.key}",

@@ -231,6 +231,9 @@ def test_hostile_input_is_refused_clearly(
 ) -> None:
     sess = new_live_session(guide)
     inv = invite(guide, sess["id"], uses=5)
+    assert inv["shape"] == "landscape"  # unless asked: what a guest's camera is asked for
+    r = guide.post(f"/api/sessions/{sess['id']}/costream/invites", json={"shape": "square"})
+    assert r.status_code == 422 and "shape" in r.json()["detail"]
     other = invite(guide, new_live_session(guide)["id"])
     t = inv["token"]
     for bad in (

@@ -157,8 +157,8 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-def _invite(g: httpx.Client, session_id: int) -> dict[str, Any]:
-    r = g.post(f"/api/sessions/{session_id}/costream/invites", json={"label": "浏览器嘉宾"})
+def _invite(g: httpx.Client, session_id: int, **body: Any) -> dict[str, Any]:
+    r = g.post(f"/api/sessions/{session_id}/costream/invites", json={"label": "浏览器嘉宾", **body})
     assert r.status_code == 201, r.text
     return dict(r.json())
 
@@ -212,6 +212,7 @@ def test_browser_guest_joins_and_both_sides_see_and_hear(backend: Live, browser:
         )
         frames = np.stack(host.video[-30:])
         assert frames.std() > 10 and frames.max() > 100, "the guest's picture is blank"
+        assert frames.shape[2] > frames.shape[1], "a landscape show gets a landscape guest"
         motion = np.abs(np.diff(frames, axis=0)).mean(axis=(1, 2))
         assert motion.max() > 0.5, "the guest's camera picture does not move"
         print(
@@ -237,6 +238,35 @@ def test_browser_guest_joins_and_both_sides_see_and_hear(backend: Live, browser:
         with backend.client("guide1") as g:
             listed = g.get(f"/api/sessions/{sess['id']}/costream/guests").json()
         assert [x["state"] for x in listed] == ["left"]
+    finally:
+        ctx.close()
+        host.finish()
+    assert host.error is None, host.error
+
+
+def test_a_portrait_show_asks_the_guests_camera_for_an_upright_picture(
+    backend: Live, browser: Browser
+) -> None:
+    """A 9:16 show's link asks the guest's camera for 360x640: the host gets an upright
+    picture that fills a tall tile, not a 16:9 strip letterboxed in it."""
+    with backend.client("guide1") as g:
+        sess = new_live_session(g, title="竖屏连麦")
+        inv = _invite(g, sess["id"], shape="portrait")
+    assert inv["shape"] == "portrait"
+    cfg = httpx.get(f"{backend.url}/join/{inv['token']}/config").json()
+    assert cfg["video"] == {"width": 360, "height": 640}
+    host = Host(backend.url, backend.token("guide1"), sess["id"])
+    host.start()
+    ctx = browser.new_context(locale="zh-CN")
+    page = ctx.new_page()
+    try:
+        page.goto(inv["join_url"])
+        page.fill("#name", "手机嘉宾")
+        page.click("#join")
+        page.wait_for_selector("#state[data-state=connected]", timeout=25_000)
+        _wait("the guest's video at the host", lambda: len(host.video) >= 10)
+        h, w = host.video[-1].shape
+        assert h > w * 1.5, f"the guest sent {w * 8}x{h * 8}-ish, not an upright picture"
     finally:
         ctx.close()
         host.finish()

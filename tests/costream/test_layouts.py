@@ -142,3 +142,31 @@ def test_an_upright_host_and_a_guest_stand_side_by_side_in_portrait() -> None:
     # a landscape host keeps the stacked layout
     wide = tiles("side", 2, w, h, upright=False)
     assert len({r.x for r in wide}) == 1
+
+
+def test_an_upright_guest_fills_its_tall_tile_and_its_name_sits_at_the_bottom() -> None:
+    """A 9:16 视频号 show's guest sends an upright picture (its link asks the camera for
+    360x640): it fills its tall half between the app's bands, and its name tag sits at the
+    tile's foot; a 16:9 guest there is letterboxed, its tag following its picture up."""
+    from studio.overlays.layout import safe_area
+
+    w, h = 720, 1280
+    area = safe_area("channels")
+    assert area is not None
+    insets = area.insets(w, h)
+    tile = tiles("side", 2, w, h, insets, upright=True)[1]
+    scene = Scene("s")
+    scene.program.append(VideoLayer(name="video:host", source=still("host", COLOURS[0], 720, 1280)))
+    arrange(scene, "side", [Tile("1", still("g1", COLOURS[1], 360, 640), "手机嘉宾")], w, h, insets)
+    frame, _ = Compositor(w, h).render(scene)
+    for y in (tile.y + 10, tile.y + tile.h // 2, tile.y + tile.h - 50):  # top to bottom
+        assert near(mean_yuv(frame, w, h, tile.x + 100, y, tile.x + 260, y + 40), COLOURS[1]), y
+    tag = scene.find("costream:tag:1")
+    assert isinstance(tag, TextLayer) and tag.y > tile.y + tile.h * 0.8
+    scene.program = scene.program[:1]
+    arrange(scene, "side", [Tile("2", still("g2", COLOURS[2]), "电脑嘉宾")], w, h, insets)
+    frame, _ = Compositor(w, h).render(scene)
+    assert not near(mean_yuv(frame, w, h, tile.x + 100, tile.y + 10, tile.x + 260, tile.y + 50),
+                    COLOURS[2])  # fmt: skip
+    wide_tag = scene.find("costream:tag:2")
+    assert isinstance(wide_tag, TextLayer) and wide_tag.y < tile.y + tile.h * 0.7

@@ -50,6 +50,7 @@ def test_studio_guest_over_the_backend_on_air_leave_and_revoked_link(backend) ->
     guest = StudioGuest(guest_pipe, "西门店 小王")
     try:
         invite = cohost.invite({"label": "西门店", "uses": 1})
+        assert invite["shape"] == "landscape"  # the program's orientation (P is 16:9)
         cohost.start_polling()
         guest.open(invite["join_url"])
         assert guest.config is not None and guest.config["label"] == "西门店"

@@ -52,6 +52,7 @@ class InviteIn(_In):
     ttl_minutes: int = Field(c.INVITE_DEFAULT_TTL_MINUTES, ge=1, le=24 * 60)
     guest_guide_id: int | None = Field(None, ge=1, le=2**62)
     co_host_share: float = Field(0.0, ge=0, le=0.5)
+    shape: c.Shape = Field("landscape", description="the program's orientation")
 
 
 class InviteOut(BaseModel):
@@ -66,12 +67,18 @@ class InviteOut(BaseModel):
     revoked: bool
     guest_guide_id: int | None
     co_host_share: float
+    shape: c.Shape
 
 
 class IceServerOut(BaseModel):
     urls: list[str]
     username: str | None = None
     credential: str | None = None
+
+
+class VideoSizeOut(BaseModel):
+    width: int
+    height: int
 
 
 class JoinConfigOut(BaseModel):
@@ -81,6 +88,7 @@ class JoinConfigOut(BaseModel):
     label: str
     ice_servers: list[IceServerOut]
     ice_transport_policy: Literal["all", "relay"]
+    video: VideoSizeOut
 
 
 class OfferIn(_In):
@@ -182,6 +190,7 @@ def create_costream_invite(
         "uses": body.uses,
         "ttl_minutes": body.ttl_minutes,
         "co_host_share": body.co_host_share,
+        "shape": body.shape,
     }
     if body.guest_guide_id is not None:
         request["guest_guide_id"] = body.guest_guide_id
