@@ -38,6 +38,7 @@ from studio.backend.errors import ApiError
 from studio.backend.security import token_hash
 from studio.backend.service import CommerceService
 from studio.contract import costream as c
+from studio.errors import UserError
 from studio.redact import register_secret
 
 log = logging.getLogger(__name__)
@@ -82,10 +83,10 @@ class RefusedError(ApiError):
         self.reason = reason
 
 
-# how long a minted TURN login works: coturn checks it on every refresh of the relay, so
-# it must outlast the longest show a guest stays in (the join page fetches a new one on
-# each rejoin)
-TURN_LOGIN_SECONDS = 12 * 3600
+# how long a minted TURN login works: coturn checks it on every refresh of the relay, and
+# a page keeps the login it got when the guest pressed 加入连麦 through its rejoins, so it
+# outlasts the longest-lived link (MAX_TTL_MINUTES) by an hour
+TURN_LOGIN_SECONDS = 25 * 3600
 
 
 @dataclass(frozen=True)
@@ -113,10 +114,17 @@ class IceSettings:
         """The servers with the TURN login of ``$STUDIO_TURN_SECRET`` (time-limited logins)
         or ``$STUDIO_TURN_USERNAME`` / ``$STUDIO_TURN_PASSWORD`` (one static user)."""
         secret = env.get("STUDIO_TURN_SECRET", "")
+        username = env.get("STUDIO_TURN_USERNAME", "")
         password = env.get("STUDIO_TURN_PASSWORD", "")
         register_secret(secret)
         register_secret(password)
-        return cls(urls, relay_only, env.get("STUDIO_TURN_USERNAME", ""), password, secret)
+        if secret and (username or password):
+            raise UserError(
+                "both $STUDIO_TURN_SECRET and a static TURN login are set",
+                "keep one: STUDIO_TURN_SECRET (coturn's static-auth-secret, logins that "
+                "expire) or STUDIO_TURN_USERNAME / STUDIO_TURN_PASSWORD (one static user)",
+            )
+        return cls(urls, relay_only, username, password, secret)
 
     def login(self, now: float | None = None) -> tuple[str, str]:
         """(username, credential) for a TURN server; empty when there is no login.

@@ -5,7 +5,8 @@ HTML page a Content-Security-Policy with ``frame-ancestors 'none'`` (and
 Shopper pages (``/p/…``, ``/live/…``) may load only their own images and styles and
 run only the checkout's one inline script (by hash). The API docs pages
 (``/docs``, ``/redoc``) load FastAPI's viewer from its CDN and get a policy for that.
-Referrers are never sent: a checkout URL carries its link token.
+Referrers are never sent: a checkout URL carries its link token. Nothing under
+``/join/`` is stored by a browser or a proxy (``no-store``): its config carries a TURN login.
 """
 
 from __future__ import annotations
@@ -48,6 +49,8 @@ class SecurityHeaders:
                 headers = MutableHeaders(scope=message)
                 headers["X-Content-Type-Options"] = "nosniff"
                 headers["Referrer-Policy"] = "no-referrer"
+                if path.startswith("/join/"):  # TURN logins, the guest's own answer
+                    headers["Cache-Control"] = "no-store"
                 if headers.get("content-type", "").startswith("text/html"):
                     headers["Content-Security-Policy"] = (
                         DOCS_CSP

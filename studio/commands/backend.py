@@ -261,13 +261,7 @@ def ice_settings(urls: list[str], relay_only: bool) -> IceSettings:
             )
     if relay_only and not any(u.startswith(("turn:", "turns:")) for u in urls):
         raise UserError("--ice-relay-only needs a TURN server", "add --ice-server turn:HOST:PORT")
-    if os.environ.get("STUDIO_TURN_SECRET") and os.environ.get("STUDIO_TURN_USERNAME"):
-        raise UserError(
-            "both $STUDIO_TURN_SECRET and $STUDIO_TURN_USERNAME are set",
-            "keep one: STUDIO_TURN_SECRET (coturn's static-auth-secret, logins that expire) "
-            "or STUDIO_TURN_USERNAME / STUDIO_TURN_PASSWORD (one static user)",
-        )
-    return IceSettings.from_env(tuple(urls), relay_only)
+    return IceSettings.from_env(tuple(urls), relay_only)  # refuses both logins at once
 
 
 def _database(given: str | None) -> Path | str:

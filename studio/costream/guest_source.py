@@ -42,8 +42,11 @@ class GuestSource(Source):
         self.failed = ""
         self._tasks: list[asyncio.Task[None]] = []
         self._slate_shown = False
-        # told when the guest goes lost or comes back (the host publishes TOPIC_GUEST)
+        self._size: tuple[int, int] = (0, 0)  # the last picture's, to notice a turned phone
+        # told when the guest goes lost or comes back (the host publishes TOPIC_GUEST and,
+        # on air, re-arranges), and when its picture changes shape (the host re-arranges)
         self.on_state: Callable[[GuestSource], None] | None = None
+        self.on_resize: Callable[[GuestSource], None] | None = None
 
     def _workers(self) -> list[tuple[object, str]]:
         return [(self._watchdog, ":watchdog")]
@@ -73,10 +76,17 @@ class GuestSource(Source):
             self.last_frame = time.monotonic()
             self.failed = ""
             self._slate_shown = False
+            resized, self._size = (w, h) != self._size, (w, h)
+            # the picture first: who is told (the layout) reads its size from the slot
+            self._emit(data, w, h, self.last_frame)
             if self.state != "live":
                 self.state, self.detail = "live", ""
                 self._tell()
-            self._emit(data, w, h, self.last_frame)
+            elif resized and self.on_resize is not None:  # a phone turned
+                try:
+                    self.on_resize(self)
+                except Exception:
+                    log.exception("guest %s: resize listener failed", self.name)
 
     async def _sound(self, track: MediaStreamTrack) -> None:
         stereo = Stereo48k()

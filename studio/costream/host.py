@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -101,7 +102,8 @@ class CoHost:
         sig = self._need_signalling()
         ask: InviteRequest = {**(request or {})}
         p = self.pipeline.profile
-        ask.setdefault("shape", "portrait" if p.height > p.width else "landscape")
+        if p.height > p.width:  # landscape is the default: an older backend knows no shape
+            ask.setdefault("shape", "portrait")
         inv = rtc_loop.run(sig.invite(ask))
         register_secret(inv["token"])
         self.pipeline.bus.publish(
@@ -141,7 +143,7 @@ class CoHost:
                     await asyncio.to_thread(self._forget, row["guest_id"], row["state"])
 
     def _forget(self, guest_id: int, state: str) -> None:
-        with self._lock:
+        with self._arranging():
             peer = self.guests.pop(guest_id, None)
             if peer is None:
                 return
@@ -188,6 +190,7 @@ class CoHost:
                 )
                 peer = GuestPeer(guest_id, name or f"嘉宾 {guest_id}", src)
                 src.on_state = lambda _s, p=peer: self._guest_state(p)
+                src.on_resize = lambda _s, p=peer: self._reshape(p)
                 self.guests[guest_id] = peer
                 src.start()
                 new = True
@@ -228,7 +231,7 @@ class CoHost:
     # -- the program -------------------------------------------------------------
     def put_on(self, guest_id: int, on: bool = True, *, tell_backend: bool = True) -> None:
         """The guest on the program (picture in the layout, voice in the mix) or off it."""
-        with self._lock:
+        with self._arranging():
             peer = self._peer(guest_id)
             peer.on_air = on
             ring = peer.source.audio
@@ -266,7 +269,7 @@ class CoHost:
 
     def remove(self, guest_id: int) -> None:
         """End the guest's connection and take them off the program."""
-        with self._lock:
+        with self._arranging():
             peer = self._peer(guest_id)
             del self.guests[guest_id]
             ring = peer.source.audio
@@ -299,7 +302,7 @@ class CoHost:
         if mapped not in LAYOUTS:
             return False
         self.layout = mapped
-        with self._lock:
+        with self._arranging():
             on = any(g.on_air for g in self.guests.values())
             self._arrange()
         return on
@@ -314,12 +317,26 @@ class CoHost:
             arrange(self.pipeline.scene, kind, tiles, p.width, p.height, self.insets)
 
     def _guest_state(self, peer: GuestPeer) -> None:
-        """A guest's picture came (back): on air, the layout is made again for its real
-        shape (an upright phone picture fills a tall tile; its name tag goes to the foot)."""
-        if peer.source.state == "live" and peer.on_air:
-            with self._lock:
-                self._arrange()
+        """A guest's picture came (back): on air, the layout is made again for its shape
+        (an upright phone picture fills a tall tile; its name tag goes to the foot)."""
+        if peer.source.state == "live":
+            self._reshape(peer)
         self._publish(peer)
+
+    def _reshape(self, peer: GuestPeer) -> None:
+        if peer.on_air:
+            with self._arranging():
+                self._arrange()
+
+    def _arranging(self) -> contextlib.AbstractContextManager[object]:
+        """The compositor's lock, then ours: the one order every thread takes them in. The
+        output clock holds the compositor's around a scene switch, which calls
+        :meth:`set_layout`; a thread holding ours first and then waiting for the
+        compositor's would deadlock with it."""
+        stack = contextlib.ExitStack()
+        stack.enter_context(self.pipeline.compositor.lock)
+        stack.enter_context(self._lock)
+        return stack
 
     def _peer(self, guest_id: int) -> GuestPeer:
         peer = self.guests.get(guest_id)
@@ -353,7 +370,7 @@ class CoHost:
                 self.pipeline.mixer.remove(peer.source.audio)
             self.feed.hear(f"g{peer.guest_id}", None)
         self.guests.clear()
-        with self._lock:
+        with self._arranging():
             self._arrange()  # no guests left: their tiles leave the program
         bound, self._bound = self._bound, None
         if bound is not None and bound.layout_hook == self.set_layout:

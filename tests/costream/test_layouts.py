@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import math
+import threading
+import time
+from fractions import Fraction
 
+import av
+import numpy as np
 import pytest
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from studio.config import Profile
+from studio.costream import rtc_loop
 from studio.costream.guest_source import GuestSource
 from studio.costream.host import CoHost, GuestPeer
 from studio.costream.layouts import LAYOUTS, Tile, arrange, tiles
@@ -170,3 +178,96 @@ def test_an_upright_guest_fills_its_tall_tile_and_its_name_sits_at_the_bottom() 
                     COLOURS[2])  # fmt: skip
     wide_tag = scene.find("costream:tag:2")
     assert isinstance(wide_tag, TextLayer) and wide_tag.y < tile.y + tile.h * 0.7
+
+
+def test_a_guests_picture_arriving_during_a_scene_switch_deadlocks_nothing() -> None:
+    """The output clock holds the compositor's lock around a scene switch, which asks the
+    co-host for its layout; a guest's picture arriving on the WebRTC loop re-arranges at
+    the same moment. Both take the two locks in one order, so both finish."""
+    profile = Profile(width=1280, height=720, fps=20)
+    pipe = Pipeline(profile)
+    pipe.add_source(still("host", COLOURS[0], 1280, 720))
+    cohost = CoHost(pipe, on_air="manual")
+    peer = GuestPeer(5, "小李", still("g5", COLOURS[1]))
+    peer.source.state = "live"  # its picture has come: the host re-arranges for it
+    cohost.guests[5] = peer
+    cohost.put_on(5)
+    both = threading.Barrier(2)
+    slow = cohost._arrange
+
+    def arrange_slowly() -> None:  # widen the window between the two locks
+        time.sleep(0.2)
+        slow()
+
+    cohost._arrange = arrange_slowly  # type: ignore[method-assign]
+
+    def scene_switch() -> None:  # as OverlayManager.tick does
+        with pipe.compositor.lock:
+            both.wait()
+            time.sleep(0.05)
+            cohost.set_layout("pip")
+
+    def picture_arrives() -> None:  # as GuestSource._video tells the host
+        both.wait()
+        cohost._guest_state(peer)
+
+    threads = [threading.Thread(target=f, daemon=True) for f in (scene_switch, picture_arrives)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(5)
+    assert not any(t.is_alive() for t in threads), "the clock and the WebRTC loop deadlocked"
+
+
+class _Pictures(MediaStreamTrack):
+    """A remote camera (aiortc's track API) sending ``count`` pictures of one size, then
+    ending, as a guest's WebRTC track would."""
+
+    kind = "video"
+
+    def __init__(self, width: int, height: int, count: int) -> None:
+        super().__init__()
+        self.size, self.left = (width, height), count
+
+    async def recv(self) -> av.VideoFrame:
+        if self.left == 0:
+            raise MediaStreamError
+        self.left -= 1
+        w, h = self.size
+        frame = av.VideoFrame.from_ndarray(np.full((h, w, 3), COLOURS[1], np.uint8), "rgb24")
+        frame.pts, frame.time_base = 3 - self.left, Fraction(1, 20)
+        return frame
+
+
+async def _play(source: GuestSource, track: _Pictures) -> None:
+    source.attach(track)
+    await asyncio.gather(*source._tasks)
+    source.detach()
+
+
+def test_the_layout_follows_a_guest_picture_that_arrives_upright_then_turns() -> None:
+    """On air before its first picture, a guest is laid out as 16:9; its upright phone
+    picture arriving re-arranges the tile (the tag goes to the foot), and the phone turned
+    (a wide picture) moves the tag back up with the letterbox."""
+    w, h = 720, 1280
+    pipe = Pipeline(Profile(width=w, height=h, fps=20))
+    pipe.add_source(still("host", COLOURS[0], w, h))
+    cohost = CoHost(pipe, on_air="manual", safe_area="channels")
+    guest = GuestSource("g7", "手机嘉宾", w, h, 20)
+    peer = GuestPeer(7, "手机嘉宾", guest)
+    guest.on_state = lambda _s: cohost._guest_state(peer)
+    guest.on_resize = lambda _s: cohost._reshape(peer)
+    cohost.guests[7] = peer
+    cohost.put_on(7)
+    tile = tiles("side", 2, w, h, cohost.insets, upright=True)[1]
+
+    def tag_y() -> int:
+        tag = pipe.scene.find("costream:tag:7")
+        assert isinstance(tag, TextLayer)
+        return tag.y
+
+    assert tag_y() < tile.y + tile.h * 0.7  # no picture yet: laid out for 16:9
+    rtc_loop.run(_play(guest, _Pictures(360, 640, 3)))
+    assert tag_y() > tile.y + tile.h * 0.8  # upright: the tag at the tile's foot
+    rtc_loop.run(_play(guest, _Pictures(640, 360, 3)))
+    assert tag_y() < tile.y + tile.h * 0.7  # turned: letterboxed, the tag with it

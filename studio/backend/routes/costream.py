@@ -6,6 +6,7 @@ event loop in between, so they hold no thread and work on any backend worker.
 """
 
 import asyncio
+import logging
 import time
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
@@ -24,12 +25,17 @@ from studio.contract import costream as c
 router = APIRouter(tags=["costream"])
 T = TypeVar("T")
 POLL_SECONDS = 0.25
+log = logging.getLogger(__name__)
+
 Token = Annotated[str, Path(max_length=64)]
 Wait = Annotated[float, Query(ge=0, le=c.LONG_POLL_MAX_SECONDS)]
 # a guest's secret travels in a header (or a body), never in a URL: a query string lands
 # in proxies' access logs, the browser's history and Referer headers
 SECRET_HEADER = "X-Guest-Secret"
-Secret = Annotated[str, Header(alias=SECRET_HEADER, max_length=64)]
+Secret = Annotated[str | None, Header(alias=SECRET_HEADER, max_length=64)]
+# what join pages and studios before 2026-12-04 send: taken, with a warning, for one
+# release (a chain updates its stores one by one), then refused
+LegacySecret = Annotated[str | None, Query(alias="secret", max_length=64, deprecated=True)]
 _HTML: dict[str, Any] = {"content": {"text/html": {}}}
 JOIN_ERRORS: dict[int | str, dict[str, Any]] = {403: ERR, 404: ERR, 410: ERR, 422: ERR}
 
@@ -346,14 +352,25 @@ async def join_answer(
     request: Request,
     token: Token,
     guest_id: Annotated[int, Query(ge=1, le=2**62)],
-    secret: Secret,
     service: Service,
     wait: Wait = 0,
+    secret: Secret = None,
+    legacy_secret: LegacySecret = None,
 ) -> Any:
     """The host's answer; waits up to ``wait`` seconds for it (long poll); 204: not yet.
     The guest's secret comes in the ``X-Guest-Secret`` header."""
+    if secret is None:
+        if legacy_secret is None:
+            raise ApiError(422, f"the guest's secret is missing: send it in {SECRET_HEADER}")
+        log.warning(
+            "连麦 guest %s polls with its secret in the URL (a join page or studio older than "
+            "2026-12-04): update it; URLs end up in proxies' logs",
+            guest_id,
+        )
+        secret = legacy_secret
+    given: str = secret
     found = await _poll(
-        request, lambda: service.guest_answer(token, guest_id, secret), wait, lambda v: False
+        request, lambda: service.guest_answer(token, guest_id, given), wait, lambda v: False
     )
     return found if found is not None else Response(status_code=204)
 
