@@ -348,6 +348,25 @@ def turn_rest(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[int, P
     yield from _coturn(tmp_path_factory.mktemp("coturn-rest"), login)
 
 
+def _relayed_guest(backend: Live, browser: Browser, session_id: int, join_url: str) -> None:
+    """An English-speaking Chromium guest joins through the link; the host gets its video."""
+    host = Host(backend.url, backend.token("guide1"), session_id)
+    host.start()
+    ctx = browser.new_context(locale="en-US")
+    page = ctx.new_page()
+    try:
+        page.goto(join_url + "?lang=en")
+        assert page.locator("#join").inner_text() == "Join co-stream"
+        page.fill("#name", "Relay guest")
+        page.click("#join")
+        page.wait_for_selector("#state[data-state=connected]", timeout=25_000)
+        _wait("the guest's video through the relay", lambda: len(host.video) >= 10)
+    finally:
+        ctx.close()
+        host.finish()
+    assert host.error is None, host.error
+
+
 def test_relay_only_through_coturn(
     turn: tuple[int, Path], browser: Browser, tmp_path: Path
 ) -> None:
@@ -368,21 +387,7 @@ def test_relay_only_through_coturn(
         assert cfg["ice_servers"] == [
             {"urls": [f"turn:127.0.0.1:{port}"], "username": TURN_USER, "credential": TURN_PASSWORD}
         ]
-        host = Host(backend.url, backend.token("guide1"), sess["id"])
-        host.start()
-        ctx = browser.new_context(locale="en-US")
-        page = ctx.new_page()
-        try:
-            page.goto(inv["join_url"] + "?lang=en")
-            assert page.locator("#join").inner_text() == "Join co-stream"
-            page.fill("#name", "Relay guest")
-            page.click("#join")
-            page.wait_for_selector("#state[data-state=connected]", timeout=25_000)
-            _wait("the guest's video through the relay", lambda: len(host.video) >= 10)
-        finally:
-            ctx.close()
-            host.finish()
-        assert host.error is None, host.error
+        _relayed_guest(backend, browser, sess["id"], inv["join_url"])
         text = turn_log.read_text(errors="replace")
         assert f"user <{TURN_USER}>" in text and "ALLOCATE processed, success" in text, text[-3000:]
         assert "CHANNEL_BIND processed, success" in text  # media went through the relay
@@ -449,20 +454,7 @@ def test_relay_with_logins_that_expire(
         assert name == "studio" and abs(int(expiry) - (asked + TURN_LOGIN_SECONDS)) < 60
         mac = hmac.new(TURN_SECRET.encode(), user.encode(), hashlib.sha1).digest()
         assert credential == base64.b64encode(mac).decode() and TURN_SECRET not in str(cfg)
-        host = Host(backend.url, backend.token("guide1"), sess["id"])
-        host.start()
-        ctx = browser.new_context(locale="en-US")
-        page = ctx.new_page()
-        try:
-            page.goto(inv["join_url"] + "?lang=en")
-            page.fill("#name", "Relay guest")
-            page.click("#join")
-            page.wait_for_selector("#state[data-state=connected]", timeout=25_000)
-            _wait("the guest's video through the relay", lambda: len(host.video) >= 10)
-        finally:
-            ctx.close()
-            host.finish()
-        assert host.error is None, host.error
+        _relayed_guest(backend, browser, sess["id"], inv["join_url"])
         text = turn_log.read_text(errors="replace")
         # the page fetched its own config, so its own login: one minted for it, unexpired
         used = {int(e) for e in re.findall(r"user <(\d+):studio>", text)}
