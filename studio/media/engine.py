@@ -180,7 +180,7 @@ class Pipeline:
         self.encoder = Encoder(self.profile)
         for src in self.sources.values():
             src.start()
-        for out in self.outputs:
+        for out in tuple(self.outputs):
             out.start(self._templates())
         self._stop.clear()
         self._audio_q = queue.SimpleQueue()
@@ -217,7 +217,7 @@ class Pipeline:
             t.join(15)
         self._threads.clear()
         self._stats.stop()
-        for out in self.outputs:
+        for out in tuple(self.outputs):
             out.stop()
         for src in self.sources.values():
             src.stop()
@@ -232,7 +232,9 @@ class Pipeline:
 
     # -- threads ----------------------------------------------------------------
     def _fan_out(self, packets: list[EncodedPacket]) -> None:
-        for out in self.outputs:
+        # a copy: an output removed meanwhile (End on one platform, from the window's
+        # thread) must not make the next one in the list miss these packets
+        for out in tuple(self.outputs):
             try:
                 out.send_all(packets)
             except Exception as exc:  # whatever one output's fault is,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -63,3 +64,33 @@ def test_an_output_that_raises_on_the_encode_thread_fails_alone(tmp_path: Path) 
     with av.open(str(tmp_path / "show.mkv")) as c:  # the file plays to its end
         frames = sum(1 for _ in c.decode(video=0))
     assert frames >= rec.stats.video_frames_sent - 2
+
+
+class _Counting(Output):
+    """Counts what it is handed; ``leave`` takes it out of the pipeline as it is handed
+    packets (another thread removing it at the worst moment)."""
+
+    kind = "counting"
+
+    def __init__(self, name: str, pipeline: Pipeline, leave: bool = False) -> None:
+        super().__init__(name)
+        self.pipeline, self.leave, self.got = pipeline, leave, 0
+
+    def send_all(self, packets: list[EncodedPacket]) -> None:
+        self.got += len(packets)
+        if self.leave and self in self.pipeline.outputs:
+            self.pipeline.outputs.remove(self)
+
+    def _run(self) -> None:
+        self._stop.wait()
+
+
+def test_an_output_removed_while_packets_go_out_costs_the_others_nothing() -> None:
+    p = Pipeline(Profile(width=320, height=180, fps=15))
+    leaving = _Counting("leaving", p, leave=True)
+    staying = _Counting("staying", p)
+    p.outputs.extend([leaving, staying])
+    packet = EncodedPacket("video", b"\x00", 0, 0, Fraction(1, 15), True, 1)
+    p._fan_out([packet])
+    assert leaving.got == 1 and staying.got == 1  # the one after it still got the packet
+    assert p.outputs == [staying]
