@@ -118,8 +118,8 @@ def spread(values: list[float]) -> dict[str, float]:
     }
 
 
-def studio_ms_per_frame(spec: dict[str, Any], base_cpu_s: float) -> tuple[float, int]:
-    """(ms CPU a frame, frames) of one studio child job, measured as the ffmpeg side is:
+def studio_ms_per_frame(spec: dict[str, Any], base_cpu_s: float) -> float:
+    """ms CPU a frame of one studio child job, measured as the ffmpeg side is:
     its CPU less that of a 1-frame run of the same job (``base_cpu_s``), over frames - 1.
 
     The child's window already starts after imports and set-up, but its first frame still
@@ -127,8 +127,7 @@ def studio_ms_per_frame(spec: dict[str, Any], base_cpu_s: float) -> tuple[float,
     converting the overlays, the first touch of every buffer, the flush at the end.
     """
     res = run_child_job(spec).result
-    n = int(res["frames"])
-    return 1000 * (res["cpu_s"] - base_cpu_s) / max(1, n - 1), n
+    return 1000 * (res["cpu_s"] - base_cpu_s) / max(1, int(res["frames"]) - 1)
 
 
 def studio_baseline(spec: dict[str, Any]) -> float:
@@ -165,7 +164,7 @@ def run_breakdown(
                 "job": "throughput", "clip": str(clip), "width": width, "height": height,
                 "overlays": ov_json, "url": url, "frames": frames, "stage": stage,
             }  # fmt: skip
-            cum["studio"][stage], _ = studio_ms_per_frame(spec, studio_baseline(spec))
+            cum["studio"][stage] = studio_ms_per_frame(spec, studio_baseline(spec))
             if have_ffmpeg:
                 target = url_for(f"bd-ff-{height}-{stage}")
                 base = run_measured(
@@ -184,7 +183,7 @@ def run_breakdown(
                 "job": "encode", "raw": str(raw), "width": width, "height": height,
                 "frames": frames,
             }  # fmt: skip
-            alone["studio"], _ = studio_ms_per_frame(spec, studio_baseline(spec))
+            alone["studio"] = studio_ms_per_frame(spec, studio_baseline(spec))
             base = run_measured(ffmpeg_encode_command(raw, width, height, 1)).cpu_s
             full = run_measured(ffmpeg_encode_command(raw, width, height, frames)).cpu_s
             alone["ffmpeg"] = 1000 * (full - base) / max(1, frames - 1)
