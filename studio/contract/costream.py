@@ -55,6 +55,9 @@ GuestState = Literal["offered", "answered", "connected", "left", "ended"]
 INVITE_DEFAULT_USES = 1
 INVITE_DEFAULT_TTL_MINUTES = 60
 INVITE_MAX_USES = 10
+# the header a guest's secret travels in on its answer poll: never in a URL, where a
+# query string lands in proxies' access logs, the browser's history and Referers
+GUEST_SECRET_HEADER = "X-Guest-Secret"
 Shape = Literal["landscape", "portrait"]
 # what a guest's camera is asked for: the program's orientation, so that a guest on a
 # 9:16 show (a phone held upright) fills its tall tile instead of a letterboxed strip

@@ -17,6 +17,7 @@ import concurrent.futures
 import contextlib
 import logging
 import threading
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -328,15 +329,14 @@ class CoHost:
             with self._arranging():
                 self._arrange()
 
-    def _arranging(self) -> contextlib.AbstractContextManager[object]:
+    @contextlib.contextmanager
+    def _arranging(self) -> Iterator[None]:
         """The compositor's lock, then ours: the one order every thread takes them in. The
         output clock holds the compositor's around a scene switch, which calls
         :meth:`set_layout`; a thread holding ours first and then waiting for the
         compositor's would deadlock with it."""
-        stack = contextlib.ExitStack()
-        stack.enter_context(self.pipeline.compositor.lock)
-        stack.enter_context(self._lock)
-        return stack
+        with self.pipeline.compositor.lock, self._lock:
+            yield
 
     def _peer(self, guest_id: int) -> GuestPeer:
         peer = self.guests.get(guest_id)

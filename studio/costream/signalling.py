@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from studio.contract.costream import (
+    GUEST_SECRET_HEADER,
     LONG_POLL_MAX_SECONDS,
     Description,
     Guest,
@@ -187,7 +188,7 @@ class JoinSignalling:
         resp = await self._http.get(
             self._j("answer"),
             params={"guest_id": self.guest_id, "wait": wait},
-            headers={"X-Guest-Secret": self._secret},  # a secret never goes in a URL
+            headers={GUEST_SECRET_HEADER: self._secret},  # a secret never goes in a URL
         )
         if resp.status_code == 204:
             return None

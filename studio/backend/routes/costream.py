@@ -29,9 +29,7 @@ log = logging.getLogger(__name__)
 
 Token = Annotated[str, Path(max_length=64)]
 Wait = Annotated[float, Query(ge=0, le=c.LONG_POLL_MAX_SECONDS)]
-# a guest's secret travels in a header (or a body), never in a URL: a query string lands
-# in proxies' access logs, the browser's history and Referer headers
-SECRET_HEADER = "X-Guest-Secret"
+SECRET_HEADER = c.GUEST_SECRET_HEADER  # never in a URL (see the contract)
 Secret = Annotated[str | None, Header(alias=SECRET_HEADER, max_length=64)]
 # what join pages and studios before 2026-12-04 send: taken, with a warning, for one
 # release (a chain updates its stores one by one), then refused
